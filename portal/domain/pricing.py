@@ -1,0 +1,557 @@
+"""What a change costs: the one quote behind the wizard, the charge, the invoice and the PDF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from portal.domain.catalog import BillingPeriod, Plan, PriceList
+from portal.domain.money import round_half_up
+from portal.domain.periods import Period, add_months, period_at, period_containing
+from portal.domain.tax import TaxTreatment
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """What a subscription is made of."""
+
+    plan: Plan
+    period: BillingPeriod
+    agents: int
+    packs: int
+
+
+class ConfigurationError(ValueError):
+    """A configuration the customer cannot buy; `field` and `code` drive the form error."""
+
+    def __init__(self, field: str, code: str, message: str, limit: int | None = None) -> None:
+        """Keep the field, the machine-readable code and the limit that was crossed."""
+        super().__init__(message)
+        self.field = field
+        self.code = code
+        self.limit = limit
+
+
+def _is_count(value: object) -> bool:
+    """Whether the value is a real int (bool is an int subclass but no quantity)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def validate_configuration(config: Configuration, prices: PriceList) -> None:
+    """Raise ConfigurationError unless the configuration can be bought self-serve."""
+    try:
+        plan = Plan(config.plan)
+    except ValueError:
+        raise ConfigurationError("plan", "unknown", f"unknown plan {config.plan!r}") from None
+    try:
+        BillingPeriod(config.period)
+    except ValueError:
+        raise ConfigurationError(
+            "period", "unknown", f"unknown billing period {config.period!r}"
+        ) from None
+    if not _is_count(config.agents):
+        raise ConfigurationError("agents", "invalid", "the number of agents must be a whole number")
+    if config.agents < prices.min_agents:
+        raise ConfigurationError(
+            "agents", "too_few", f"at least {prices.min_agents} agent is needed", prices.min_agents
+        )
+    if config.agents > prices.max_self_serve_agents:
+        raise ConfigurationError(
+            "agents",
+            "quote_required",
+            f"more than {prices.max_self_serve_agents} agents: request a quote",
+            prices.max_self_serve_agents,
+        )
+    if not _is_count(config.packs):
+        raise ConfigurationError("packs", "invalid", "the number of packs must be a whole number")
+    if config.packs < 0:
+        raise ConfigurationError("packs", "too_few", "the number of packs cannot be negative", 0)
+    max_packs = prices.rules(plan).max_packs
+    if config.packs > max_packs:
+        raise ConfigurationError(
+            "packs", "too_many", f"the {plan} plan allows at most {max_packs} packs", max_packs
+        )
+
+
+@dataclass(frozen=True)
+class CurrentSubscription:
+    """The running subscription with the unit prices actually charged for its period."""
+
+    configuration: Configuration
+    period: Period
+    anchor: date
+    currency: str
+    # Locked until renewal: credits reverse what was charged, not today's list price.
+    agent_unit_minor: int
+    pack_unit_minor: int
+
+
+class LineKind(StrEnum):
+    """What a quote line stands for."""
+
+    AGENTS = "agents"  # agents for a full period
+    PACKS = "packs"  # conversation packs for a full period
+    AGENTS_PRORATED = "agents_prorated"  # new quantity for the remaining days
+    PACKS_PRORATED = "packs_prorated"
+    UNUSED_AGENTS = "unused_agents"  # discount for unused subscription (old quantity)
+    UNUSED_PACKS = "unused_packs"
+    REMOVED_AGENTS = "removed_agents"  # credit for the unused value of removed agents
+    REMOVED_PACKS = "removed_packs"
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    """One line of a summary, invoice or credit note; negative for discounts and credits."""
+
+    kind: LineKind
+    plan: Plan
+    period: BillingPeriod
+    quantity: int
+    unit_minor: int
+    days: int | None  # remaining days for a prorated line, None for a full period
+    of_days: int | None  # length of the period the days belong to
+    start: date
+    end: date
+    amount_minor: int
+
+
+@dataclass(frozen=True)
+class VatLine:
+    """VAT for the net lines at one rate."""
+
+    rate: Decimal
+    base_minor: int
+    vat_minor: int
+
+
+class ChangeKind(StrEnum):
+    """What kind of change a quote prices."""
+
+    FIRST_PURCHASE = "first_purchase"
+    QUANTITY_CHANGE = "quantity_change"
+    PLAN_CHANGE = "plan_change"
+    PERIOD_CHANGE = "period_change"
+    RENEWAL = "renewal"
+    NO_CHANGE = "no_change"
+
+
+class ChangeNotAllowed(Exception):
+    """A change the portal does not do self-serve; `code` says which."""
+
+    def __init__(self, code: str, message: str) -> None:
+        """Keep the machine-readable code for the page's message."""
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class PriceQuote:
+    """Everything a summary, a charge, an invoice and its PDF show, computed once."""
+
+    kind: ChangeKind
+    currency: str
+    configuration: Configuration
+    period: Period
+    anchor: date
+    tax: TaxTreatment
+    lines: tuple[QuoteLine, ...]
+    net_minor: int
+    vat_lines: tuple[VatLine, ...]
+    vat_minor: int
+    total_minor: int
+    credit_available_minor: int
+    credit_used_minor: int
+    amount_due_minor: int
+    credit_added_minor: int
+    # Unit prices of the resulting period: what the subscription locks until its renewal.
+    agent_unit_minor: int
+    pack_unit_minor: int
+    as_of: date
+
+    @property
+    def is_credit_note(self) -> bool:
+        """Whether the document is a credit note (negative total)."""
+        return self.total_minor < 0
+
+    @property
+    def discount_minor(self) -> int:
+        """Sum of the discount and credit lines, as a negative number (0 if none)."""
+        return sum(line.amount_minor for line in self.lines if line.amount_minor < 0)
+
+    @property
+    def credit_remaining_minor(self) -> int:
+        """Account credit left after this quote is paid."""
+        return self.credit_available_minor - self.credit_used_minor + self.credit_added_minor
+
+
+def prorate(quantity: int, unit_minor: int, days: int, of_days: int) -> int:
+    """quantity x unit x days / of_days in Decimal, rounded half up to minor units."""
+    return round_half_up(Decimal(quantity) * Decimal(unit_minor) * Decimal(days) / Decimal(of_days))
+
+
+def compute_vat(net_minor: int, rate: Decimal) -> int:
+    """VAT on a net amount in minor units, rounded half up and symmetric for credits."""
+    return round_half_up(Decimal(net_minor) * rate / Decimal(100))
+
+
+def quote_change(
+    *,
+    current: CurrentSubscription | None,
+    target: Configuration,
+    today: date,
+    currency: str,
+    prices: PriceList,
+    tax: TaxTreatment,
+    credit_available_minor: int = 0,
+) -> PriceQuote:
+    """Price moving from the current subscription (or none) to the target configuration."""
+    validate_configuration(target, prices)
+    if currency not in prices.currencies:
+        raise ConfigurationError("currency", "unknown", f"unknown currency {currency!r}")
+    _check_credit(credit_available_minor)
+    target = _normalized(target)
+
+    if current is None:
+        return _full_period_quote(
+            kind=ChangeKind.FIRST_PURCHASE,
+            target=target,
+            start=today,
+            currency=currency,
+            prices=prices,
+            tax=tax,
+            credit_available_minor=credit_available_minor,
+            discount_lines=(),
+            as_of=today,
+        )
+
+    if currency != current.currency:
+        raise ChangeNotAllowed(
+            "currency_mismatch",
+            f"the account pays in {current.currency}; it cannot change to {currency}",
+        )
+    if not current.period.contains(today):
+        raise ChangeNotAllowed(
+            "outside_period",
+            f"{today} is outside the current period {current.period.start} .. {current.period.end}",
+        )
+    before = _normalized(current.configuration)
+    if before.period is BillingPeriod.ANNUAL and target.period is BillingPeriod.MONTHLY:
+        raise ChangeNotAllowed(
+            "annual_to_monthly", "annual to monthly is not self-serve: contact support"
+        )
+
+    if target == before:
+        return _no_change_quote(current, before, tax, credit_available_minor, today)
+    if target.plan == before.plan and target.period == before.period:
+        return _quantity_change_quote(current, before, target, today, tax, credit_available_minor)
+
+    kind = ChangeKind.PLAN_CHANGE if target.plan != before.plan else ChangeKind.PERIOD_CHANGE
+    return _full_period_quote(
+        kind=kind,
+        target=target,
+        start=today,
+        currency=currency,
+        prices=prices,
+        tax=tax,
+        credit_available_minor=credit_available_minor,
+        discount_lines=_unused_lines(current, before, today),
+        as_of=today,
+    )
+
+
+def quote_renewal(
+    *,
+    current: CurrentSubscription,
+    prices: PriceList,
+    tax: TaxTreatment,
+    credit_available_minor: int = 0,
+) -> PriceQuote:
+    """Price the next period of the same configuration at the current list price."""
+    _check_credit(credit_available_minor)
+    configuration = _normalized(current.configuration)
+    index, _ = period_containing(current.anchor, configuration.period, current.period.start)
+    next_period = period_at(current.anchor, configuration.period, index + 1)
+    # The renewal itself is not re-validated against self-serve limits: a subscription
+    # agreed through a staff quote (say 80 agents) renews as it is.
+    return _full_period_quote(
+        kind=ChangeKind.RENEWAL,
+        target=configuration,
+        start=next_period.start,
+        currency=current.currency,
+        prices=prices,
+        tax=tax,
+        credit_available_minor=credit_available_minor,
+        discount_lines=(),
+        as_of=current.period.end,
+        period=next_period,
+        anchor=current.anchor,
+    )
+
+
+def _normalized(config: Configuration) -> Configuration:
+    """The configuration with real enum members, so comparisons and `is` checks hold."""
+    return Configuration(
+        Plan(config.plan), BillingPeriod(config.period), config.agents, config.packs
+    )
+
+
+def _check_credit(credit_available_minor: int) -> None:
+    """Refuse a negative credit balance: credit is money the vendor owes, never a debt."""
+    if credit_available_minor < 0:
+        raise ValueError(f"available credit cannot be negative: {credit_available_minor}")
+
+
+def _full_period_quote(
+    *,
+    kind: ChangeKind,
+    target: Configuration,
+    start: date,
+    currency: str,
+    prices: PriceList,
+    tax: TaxTreatment,
+    credit_available_minor: int,
+    discount_lines: tuple[QuoteLine, ...],
+    as_of: date,
+    period: Period | None = None,
+    anchor: date | None = None,
+) -> PriceQuote:
+    """A new full period at today's list price, minus any discount for unused time."""
+    if period is None:
+        period = Period(start, add_months(start, target.period.months))
+    agent_unit = prices.agent_price(target.plan, target.period, currency)
+    pack_unit = prices.pack_price(target.plan, target.period, currency)
+    lines = [_full_line(LineKind.AGENTS, target, target.agents, agent_unit, period)]
+    if target.packs > 0:
+        lines.append(_full_line(LineKind.PACKS, target, target.packs, pack_unit, period))
+    lines.extend(discount_lines)
+    return _assemble(
+        kind=kind,
+        currency=currency,
+        configuration=target,
+        period=period,
+        anchor=anchor or period.start,
+        tax=tax,
+        lines=tuple(lines),
+        credit_available_minor=credit_available_minor,
+        agent_unit_minor=agent_unit,
+        pack_unit_minor=pack_unit,
+        as_of=as_of,
+    )
+
+
+def _full_line(
+    kind: LineKind, config: Configuration, quantity: int, unit_minor: int, period: Period
+) -> QuoteLine:
+    """A line for a whole period."""
+    return QuoteLine(
+        kind=kind,
+        plan=config.plan,
+        period=config.period,
+        quantity=quantity,
+        unit_minor=unit_minor,
+        days=None,
+        of_days=None,
+        start=period.start,
+        end=period.end,
+        amount_minor=quantity * unit_minor,
+    )
+
+
+def _prorated_line(
+    kind: LineKind,
+    config: Configuration,
+    quantity: int,
+    unit_minor: int,
+    period: Period,
+    today: date,
+    sign: int,
+) -> QuoteLine:
+    """A line for the days from today to the end of the period (sign -1 for credits)."""
+    remaining = period.remaining_days(today)
+    length = period.length_days
+    return QuoteLine(
+        kind=kind,
+        plan=config.plan,
+        period=config.period,
+        quantity=quantity,
+        unit_minor=unit_minor,
+        days=remaining,
+        of_days=length,
+        start=today,
+        end=period.end,
+        # Rounded as a positive amount and then negated, so a credit mirrors its charge.
+        amount_minor=sign * prorate(quantity, unit_minor, remaining, length),
+    )
+
+
+def _unused_lines(
+    current: CurrentSubscription, before: Configuration, today: date
+) -> tuple[QuoteLine, ...]:
+    """Discounts for the unused rest of the current period, at the units actually charged."""
+    lines = [
+        _prorated_line(
+            LineKind.UNUSED_AGENTS,
+            before,
+            before.agents,
+            current.agent_unit_minor,
+            current.period,
+            today,
+            -1,
+        )
+    ]
+    if before.packs > 0:
+        lines.append(
+            _prorated_line(
+                LineKind.UNUSED_PACKS,
+                before,
+                before.packs,
+                current.pack_unit_minor,
+                current.period,
+                today,
+                -1,
+            )
+        )
+    return tuple(lines)
+
+
+def _component_lines(
+    before: Configuration,
+    old: int,
+    new: int,
+    unit_minor: int,
+    period: Period,
+    today: date,
+    kinds: tuple[LineKind, LineKind, LineKind],
+) -> list[QuoteLine]:
+    """Lines for one component (agents or packs) whose quantity goes from old to new."""
+    prorated, unused, removed = kinds
+    if new > old:
+        # Shown like the help center's summary: the new quantity for the remaining days,
+        # minus the old quantity over the same days, each rounded on its own.
+        lines = [_prorated_line(prorated, before, new, unit_minor, period, today, 1)]
+        if old > 0:
+            lines.append(_prorated_line(unused, before, old, unit_minor, period, today, -1))
+        return lines
+    if new < old:
+        return [_prorated_line(removed, before, old - new, unit_minor, period, today, -1)]
+    return []
+
+
+def _quantity_change_quote(
+    current: CurrentSubscription,
+    before: Configuration,
+    target: Configuration,
+    today: date,
+    tax: TaxTreatment,
+    credit_available_minor: int,
+) -> PriceQuote:
+    """Agents or packs change inside the current period; the renewal date stays."""
+    lines = _component_lines(
+        before,
+        before.agents,
+        target.agents,
+        current.agent_unit_minor,
+        current.period,
+        today,
+        (LineKind.AGENTS_PRORATED, LineKind.UNUSED_AGENTS, LineKind.REMOVED_AGENTS),
+    )
+    lines += _component_lines(
+        before,
+        before.packs,
+        target.packs,
+        current.pack_unit_minor,
+        current.period,
+        today,
+        (LineKind.PACKS_PRORATED, LineKind.UNUSED_PACKS, LineKind.REMOVED_PACKS),
+    )
+    return _assemble(
+        kind=ChangeKind.QUANTITY_CHANGE,
+        currency=current.currency,
+        configuration=target,
+        period=current.period,
+        anchor=current.anchor,
+        tax=tax,
+        lines=tuple(lines),
+        credit_available_minor=credit_available_minor,
+        agent_unit_minor=current.agent_unit_minor,
+        pack_unit_minor=current.pack_unit_minor,
+        as_of=today,
+    )
+
+
+def _no_change_quote(
+    current: CurrentSubscription,
+    before: Configuration,
+    tax: TaxTreatment,
+    credit_available_minor: int,
+    today: date,
+) -> PriceQuote:
+    """Nothing changes: no lines and nothing to pay."""
+    return _assemble(
+        kind=ChangeKind.NO_CHANGE,
+        currency=current.currency,
+        configuration=before,
+        period=current.period,
+        anchor=current.anchor,
+        tax=tax,
+        lines=(),
+        credit_available_minor=credit_available_minor,
+        agent_unit_minor=current.agent_unit_minor,
+        pack_unit_minor=current.pack_unit_minor,
+        as_of=today,
+    )
+
+
+def _assemble(
+    *,
+    kind: ChangeKind,
+    currency: str,
+    configuration: Configuration,
+    period: Period,
+    anchor: date,
+    tax: TaxTreatment,
+    lines: tuple[QuoteLine, ...],
+    credit_available_minor: int,
+    agent_unit_minor: int,
+    pack_unit_minor: int,
+    as_of: date,
+) -> PriceQuote:
+    """Add up net, VAT, total and credit from the lines."""
+    net = sum(line.amount_minor for line in lines)
+    vat_lines: tuple[VatLine, ...] = ()
+    if lines:
+        # One rate per customer here; VAT is on the sum of the net lines, not per line.
+        vat_lines = (VatLine(tax.rate, net, compute_vat(net, tax.rate)),)
+    vat = sum(vat_line.vat_minor for vat_line in vat_lines)
+    total = net + vat
+    if total > 0:
+        credit_used = min(credit_available_minor, total)
+        amount_due = total - credit_used
+        credit_added = 0
+    else:
+        # A credit note pays nothing out: its total becomes account credit.
+        credit_used = 0
+        amount_due = 0
+        credit_added = -total
+    return PriceQuote(
+        kind=kind,
+        currency=currency,
+        configuration=configuration,
+        period=period,
+        anchor=anchor,
+        tax=tax,
+        lines=lines,
+        net_minor=net,
+        vat_lines=vat_lines,
+        vat_minor=vat,
+        total_minor=total,
+        credit_available_minor=credit_available_minor,
+        credit_used_minor=credit_used,
+        amount_due_minor=amount_due,
+        credit_added_minor=credit_added,
+        agent_unit_minor=agent_unit_minor,
+        pack_unit_minor=pack_unit_minor,
+        as_of=as_of,
+    )

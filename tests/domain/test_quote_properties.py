@@ -1,0 +1,272 @@
+"""Properties of quotes that must hold for every price, quantity, date and VAT rate."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from portal.domain.catalog import BillingPeriod, Plan, load_price_list
+from portal.domain.money import CURRENCIES, round_half_up
+from portal.domain.periods import period_at
+from portal.domain.pricing import (
+    ChangeKind,
+    Configuration,
+    CurrentSubscription,
+    PriceQuote,
+    QuoteLine,
+    quote_change,
+    quote_renewal,
+)
+from portal.domain.tax import TaxKind, TaxTreatment
+
+PRICES = load_price_list(Path(__file__).resolve().parents[2] / "portal" / "data" / "prices.toml")
+HALF_MINOR = Decimal("0.5")
+
+# No example database: nothing is written outside the test tree, failures still shrink.
+PROPERTY = settings(database=None, deadline=None, max_examples=200)
+
+dates = st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31))
+taxes = st.sampled_from(["0", "17", "19", "20", "21", "22", "25.5", "27"]).map(
+    lambda rate: TaxTreatment(TaxKind.DOMESTIC, Decimal(rate), "IT", "IT")
+)
+
+
+def exact_value(line: QuoteLine) -> Decimal:
+    """The unrounded value of a line, in minor units, as a positive number."""
+    full = Decimal(line.quantity * line.unit_minor)
+    if line.days is None or line.of_days is None:
+        return full
+    return full * line.days / line.of_days
+
+
+def subscription_after(quote: PriceQuote) -> CurrentSubscription:
+    """The subscription a paid quote leaves behind, as the app stores it."""
+    return CurrentSubscription(
+        configuration=quote.configuration,
+        period=quote.period,
+        anchor=quote.anchor,
+        currency=quote.currency,
+        agent_unit_minor=quote.agent_unit_minor,
+        pack_unit_minor=quote.pack_unit_minor,
+    )
+
+
+@st.composite
+def configurations(draw: st.DrawFn, periods: list[BillingPeriod] | None = None) -> Configuration:
+    """A self-serve configuration."""
+    plan = draw(st.sampled_from(list(Plan)))
+    period = draw(st.sampled_from(periods or list(BillingPeriod)))
+    agents = draw(st.integers(PRICES.min_agents, PRICES.max_self_serve_agents))
+    packs = draw(st.integers(0, PRICES.rules(plan).max_packs))
+    return Configuration(plan, period, agents, packs)
+
+
+@st.composite
+def running(draw: st.DrawFn) -> tuple[CurrentSubscription, date]:
+    """A subscription somewhere in a later period of its term, with arbitrary locked units."""
+    configuration = draw(configurations())
+    anchor = draw(dates)
+    period = period_at(anchor, configuration.period, draw(st.integers(0, 3)))
+    current = CurrentSubscription(
+        configuration=configuration,
+        period=period,
+        anchor=anchor,
+        currency=draw(st.sampled_from(CURRENCIES)),
+        # Any unit price, not only today's list: credits follow what was charged.
+        agent_unit_minor=draw(st.integers(1, 2_000_000)),
+        pack_unit_minor=draw(st.integers(1, 2_000_000)),
+    )
+    today = period.start + timedelta(days=draw(st.integers(0, period.length_days - 1)))
+    return current, today
+
+
+@st.composite
+def allowed_targets(draw: st.DrawFn, current: CurrentSubscription) -> Configuration:
+    """A target the customer may choose (annual never goes back to monthly self-serve)."""
+    annual_only = current.configuration.period is BillingPeriod.ANNUAL
+    return draw(configurations([BillingPeriod.ANNUAL] if annual_only else None))
+
+
+@st.composite
+def changes(draw: st.DrawFn) -> PriceQuote:
+    """Any quote: a first purchase, a change of a running subscription, or a renewal."""
+    credit = draw(st.integers(0, 10**8))
+    tax = draw(taxes)
+    if draw(st.booleans()):
+        return quote_change(
+            current=None,
+            target=draw(configurations()),
+            today=draw(dates),
+            currency=draw(st.sampled_from(CURRENCIES)),
+            prices=PRICES,
+            tax=tax,
+            credit_available_minor=credit,
+        )
+    current, today = draw(running())
+    if draw(st.integers(0, 4)) == 0:
+        return quote_renewal(current=current, prices=PRICES, tax=tax, credit_available_minor=credit)
+    return quote_change(
+        current=current,
+        target=draw(allowed_targets(current)),
+        today=today,
+        currency=current.currency,
+        prices=PRICES,
+        tax=tax,
+        credit_available_minor=credit,
+    )
+
+
+@PROPERTY
+@given(quote=changes())
+def test_discount_never_exceeds_what_was_charged_for_those_days(quote: PriceQuote) -> None:
+    """(a) A discount or credit is q x u x r / L of what was paid, give or take half a unit.
+
+    Rounding half up can add at most half a minor unit to the exact value, and never makes a
+    credit larger than the full amount charged for the whole period (q x u).
+    """
+    for line in quote.lines:
+        exact = exact_value(line)
+        assert abs(abs(line.amount_minor) - exact) <= HALF_MINOR
+        assert abs(line.amount_minor) == round_half_up(exact)
+        if line.amount_minor < 0:
+            assert line.days is not None
+            assert -line.amount_minor <= exact + HALF_MINOR
+            assert -line.amount_minor <= line.quantity * line.unit_minor
+
+
+@PROPERTY
+@given(quote=changes())
+def test_totals_are_the_sum_of_their_parts(quote: PriceQuote) -> None:
+    """(b) net = sum of the lines, VAT is on the net sum, total = net + VAT."""
+    assert quote.net_minor == sum(line.amount_minor for line in quote.lines)
+    assert quote.vat_minor == sum(vat_line.vat_minor for vat_line in quote.vat_lines)
+    assert quote.total_minor == quote.net_minor + quote.vat_minor
+    assert quote.discount_minor == sum(
+        line.amount_minor for line in quote.lines if line.amount_minor < 0
+    )
+    for vat_line in quote.vat_lines:
+        assert vat_line.base_minor == quote.net_minor
+        assert vat_line.vat_minor == round_half_up(
+            Decimal(vat_line.base_minor) * vat_line.rate / 100
+        )
+
+
+@PROPERTY
+@given(quote=changes())
+def test_credit_never_goes_negative(quote: PriceQuote) -> None:
+    """(c) Credit used is at most what is available and what is due; nothing goes negative."""
+    assert quote.credit_used_minor >= 0
+    assert quote.credit_added_minor >= 0
+    assert quote.amount_due_minor >= 0
+    assert quote.credit_remaining_minor >= 0
+    assert quote.credit_used_minor <= min(quote.credit_available_minor, max(quote.total_minor, 0))
+    assert quote.amount_due_minor + quote.credit_used_minor == max(quote.total_minor, 0)
+    assert quote.credit_added_minor == max(-quote.total_minor, 0)
+
+
+@PROPERTY
+@given(data=st.data(), start=dates, plan=st.sampled_from(list(Plan)))
+def test_down_then_up_never_costs_more_than_the_agent_days_used(
+    data: st.DataObject, start: date, plan: Plan
+) -> None:
+    """(d) Buy q0 agents, go down to q1 on day t1, up to q2 on day t2 > t1, in one period.
+
+    Bound, in minor units and before VAT: the sum of the three nets is at most the exact
+    value of the agent-days used, sum over the segments of q x u x days / L (q0 over
+    [start, t1), q1 over [t1, t2), q2 over [t2, end)), plus half a minor unit for each
+    prorated line (each one is rounded half up on its own, so it can be off by at most 0.5).
+    The same allowance bounds it from below: nobody gets days for free either.
+    """
+    period_kind = data.draw(st.sampled_from(list(BillingPeriod)))
+    currency = data.draw(st.sampled_from(CURRENCIES))
+    q0 = data.draw(st.integers(2, 50))
+    q1 = data.draw(st.integers(1, q0 - 1))
+    q2 = data.draw(st.integers(q1 + 1, 50))
+    tax = TaxTreatment(TaxKind.DOMESTIC, Decimal("22"), "IT", "IT")
+
+    def quote(current: CurrentSubscription | None, agents: int, today: date) -> PriceQuote:
+        """Price a change to `agents` on `today`."""
+        return quote_change(
+            current=current,
+            target=Configuration(plan, period_kind, agents, 0),
+            today=today,
+            currency=currency,
+            prices=PRICES,
+            tax=tax,
+        )
+
+    purchase = quote(None, q0, start)
+    period = purchase.period
+    length = period.length_days
+    t1 = start + timedelta(days=data.draw(st.integers(0, length - 2)))
+    t2 = t1 + timedelta(days=data.draw(st.integers(1, (period.end - t1).days - 1)))
+    down = quote(subscription_after(purchase), q1, t1)
+    up = quote(subscription_after(down), q2, t2)
+
+    unit = purchase.agent_unit_minor
+    used = (
+        Decimal(q0 * unit) * (t1 - start).days
+        + Decimal(q1 * unit) * (t2 - t1).days
+        + Decimal(q2 * unit) * (period.end - t2).days
+    ) / length
+    quotes = (purchase, down, up)
+    rounded_lines = sum(1 for q in quotes for line in q.lines if line.days is not None)
+    allowance = HALF_MINOR * rounded_lines
+    charged = sum(q.net_minor for q in quotes)
+    assert charged <= used + allowance
+    assert charged >= used - allowance
+    assert down.kind is up.kind is ChangeKind.QUANTITY_CHANGE
+
+
+@PROPERTY
+@given(data=st.data(), pair=running(), tax=taxes)
+def test_quantity_changes_never_move_the_period(
+    data: st.DataObject, pair: tuple[CurrentSubscription, date], tax: TaxTreatment
+) -> None:
+    """A quantity change keeps the period, the anchor and the locked units."""
+    current, today = pair
+    before = current.configuration
+    target = Configuration(
+        before.plan,
+        before.period,
+        data.draw(st.integers(PRICES.min_agents, PRICES.max_self_serve_agents)),
+        data.draw(st.integers(0, PRICES.rules(before.plan).max_packs)),
+    )
+    quote = quote_change(
+        current=current,
+        target=target,
+        today=today,
+        currency=current.currency,
+        prices=PRICES,
+        tax=tax,
+    )
+    assert quote.kind in (ChangeKind.QUANTITY_CHANGE, ChangeKind.NO_CHANGE)
+    assert quote.period == current.period
+    assert quote.anchor == current.anchor
+    assert (quote.agent_unit_minor, quote.pack_unit_minor) == (
+        current.agent_unit_minor,
+        current.pack_unit_minor,
+    )
+    for line in quote.lines:
+        assert (line.start, line.end) == (today, current.period.end)
+        assert (line.days, line.of_days) == (
+            current.period.remaining_days(today),
+            current.period.length_days,
+        )
+
+
+@PROPERTY
+@given(pair=running(), tax=taxes)
+def test_renewal_follows_the_period_without_gap(
+    pair: tuple[CurrentSubscription, date], tax: TaxTreatment
+) -> None:
+    """A renewal starts where the current period ends and keeps the anchor."""
+    current, _ = pair
+    quote = quote_renewal(current=current, prices=PRICES, tax=tax)
+    assert quote.period.start == current.period.end
+    assert quote.anchor == current.anchor
+    assert quote.total_minor > 0
