@@ -1,0 +1,52 @@
+"""The customer billing portal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from portal.config import PROJECT_ROOT, load_settings
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: settings, extensions, catalogs of prices and rates, blueprints."""
+    app = Flask(
+        __name__,
+        instance_path=str(Path(PROJECT_ROOT / "instance").resolve()),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(load_settings(Path(app.instance_path)))
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    from portal import cli, i18n, labels, security, web
+    from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from portal.services import reference_data
+
+    # A broken price list or VAT table stops start-up here, naming the bad entry.
+    reference_data.init_app(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    security.init_app(app, login_manager)
+    i18n.init_app(app)
+    labels.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+
+    from portal import auth, backoffice, catalogs, dashboard, team
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(team.bp)
+    app.register_blueprint(backoffice.bp)
+    app.register_blueprint(catalogs.bp)
+    return app

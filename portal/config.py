@@ -1,0 +1,84 @@
+"""Settings read from the environment, with embedded defaults for development."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+
+LANGUAGES = ("it", "fr", "en")
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or wrong; start-up stops with this message."""
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    """Read a yes/no environment variable."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalize_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain postgres URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _development_secret(instance_path: Path) -> str:
+    """A random key kept in the instance folder, so sessions survive restarts in development."""
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_settings(instance_path: Path) -> dict[str, Any]:
+    """Build the Flask config mapping from the environment."""
+    environment = os.environ.get("PORTAL_ENV", "production")
+    development = environment in {"development", "testing"}
+
+    secret_key = os.environ.get("SECRET_KEY")
+    if not secret_key:
+        if not development:
+            raise ConfigurationError(
+                "SECRET_KEY is not set. Set SECRET_KEY to a long random value "
+                "(or PORTAL_ENV=development on a developer machine)."
+            )
+        secret_key = _development_secret(instance_path)
+
+    database_url = os.environ.get("DATABASE_URL") or (
+        f"sqlite:///{instance_path / 'portal.sqlite3'}"
+    )
+
+    return {
+        "PORTAL_ENV": environment,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
+        "REMEMBER_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "LANGUAGES": LANGUAGES,
+        "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "en"),
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        "PRICE_LIST_FILE": os.environ.get("PRICE_LIST_FILE", str(PACKAGE_DATA / "prices.toml")),
+        "VAT_RATES_FILE": os.environ.get("VAT_RATES_FILE", str(PACKAGE_DATA / "vat_rates.toml")),
+        "SELLER_COUNTRY": os.environ.get("SELLER_COUNTRY", "IT"),
+        "VENDOR_DIR": os.environ.get("VENDOR_DIR", str(PROJECT_ROOT / "node_modules")),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per 15 minutes"),
+    }

@@ -1,0 +1,129 @@
+"""Locale negotiation, the language switch, and formatting of money and dates for templates."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+from babel import Locale
+from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
+from flask_babel import format_currency, format_date, get_locale
+from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+
+from portal.domain.money import minor_to_decimal
+from portal.extensions import babel, db
+from portal.safe_gettext import format_or_fallback
+
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    """The switch's choice (saved preference or session), else Accept-Language, else default."""
+    languages: tuple[str, ...] = current_app.config["LANGUAGES"]
+    if current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def is_safe_redirect(target: str | None) -> bool:
+    """Only same-site paths: the switch must not become an open redirect."""
+    if not target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target
+
+
+@bp.post("/language")
+def switch_language() -> Response:
+    """Remember the chosen language, for the user or the session, and go back."""
+    chosen = request.form.get("locale", "")
+    if chosen in current_app.config["LANGUAGES"]:
+        session["locale"] = chosen
+        if current_user.is_authenticated:
+            current_user.locale = chosen
+            db.session.commit()
+    target = request.form.get("next")
+    return redirect(target if is_safe_redirect(target) else url_for("dashboard.home"))
+
+
+def format_money(minor: int, currency: str) -> str:
+    """An amount in minor units as the active locale writes it; it is already rounded."""
+    return format_currency(minor_to_decimal(minor, currency), currency)
+
+
+def format_day(value: date | None, style: str = "long") -> str:
+    """A calendar date as the active locale writes it."""
+    return "" if value is None else format_date(value, style)
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Each supported language named in its own language, for the switch."""
+    return [
+        (code, Locale.parse(code).get_display_name(code).capitalize())
+        for code in current_app.config["LANGUAGES"]
+    ]
+
+
+def language_name(code: str) -> str:
+    """A language's name in the viewer's language."""
+    return Locale.parse(code).get_display_name(get_locale()).capitalize()
+
+
+def _install_safe_jinja_gettext(app: Flask) -> None:
+    """Template gettext with the same source-text fallback as Python code."""
+
+    def translate(context: Context, source: str, translated: str, variables: dict) -> str:
+        if context.eval_ctx.autoescape:
+            # As Jinja's own gettext: catalog texts are trusted, the variables get escaped.
+            translated = Markup(translated)  # noqa: S704
+            source = Markup(source)  # noqa: S704
+        return format_or_fallback(translated, source, variables, always=True)
+
+    @pass_context
+    def gettext(context: Context, string: str, **variables: Any) -> str:
+        translated = babel.domain_instance.get_translations().ugettext(string)
+        return translate(context, string, translated, variables)
+
+    @pass_context
+    def ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        translated = babel.domain_instance.get_translations().ungettext(singular, plural, num)
+        return translate(context, singular if num == 1 else plural, translated, variables)
+
+    @pass_context
+    def pgettext(context: Context, ctx: str, string: str, **variables: Any) -> str:
+        translated = babel.domain_instance.get_translations().upgettext(ctx, string)
+        return translate(context, string, translated, variables)
+
+    @pass_context
+    def npgettext(
+        context: Context, ctx: str, singular: str, plural: str, num: int, **variables: Any
+    ) -> str:
+        variables.setdefault("num", num)
+        translations = babel.domain_instance.get_translations()
+        translated = translations.unpgettext(ctx, singular, plural, num)
+        return translate(context, singular if num == 1 else plural, translated, variables)
+
+    app.jinja_env.globals.update(
+        gettext=gettext, _=gettext, ngettext=ngettext, pgettext=pgettext, npgettext=npgettext
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel with our locale selector and register the template helpers."""
+    babel.init_app(app, locale_selector=select_locale)
+    _install_safe_jinja_gettext(app)
+    app.jinja_env.filters.update(money=format_money, day=format_day)
+    app.jinja_env.globals.update(
+        language_choices=language_choices, language_name=language_name, current_locale=get_locale
+    )
+    app.register_blueprint(bp)

@@ -1,0 +1,55 @@
+"""Translated names of the enumerations that templates show."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import gettext as _
+
+from portal.domain.catalog import BillingPeriod, Plan
+from portal.models import Role, SubscriptionStatus
+
+
+def plan_label(plan: Plan | str | None) -> str:
+    """The package name; None is the Free package."""
+    if plan is None:
+        return _("Free")
+    return {Plan.STANDARD: _("Standard"), Plan.PRO: _("Pro")}[Plan(plan)]
+
+
+def period_label(period: BillingPeriod | str) -> str:
+    """Monthly or annual."""
+    return {BillingPeriod.MONTHLY: _("Monthly"), BillingPeriod.ANNUAL: _("Annual")}[
+        BillingPeriod(period)
+    ]
+
+
+def status_label(status: SubscriptionStatus | str | None) -> str:
+    """Where the subscription stands."""
+    if status is None:
+        return _("Free")
+    return {
+        SubscriptionStatus.ACTIVE: _("Active"),
+        SubscriptionStatus.PAST_DUE: _("Past due"),
+        SubscriptionStatus.BLOCKED: _("Blocked"),
+    }[SubscriptionStatus(status)]
+
+
+def role_label(role: Role | str) -> str:
+    """A user's role."""
+    return {
+        Role.OWNER: _("Owner"),
+        Role.BILLING_ADMIN: _("Billing admin"),
+        Role.MEMBER: _("Agent"),
+        Role.STAFF: _("Staff"),
+        Role.TRANSLATOR: _("Translator"),
+    }[Role(role)]
+
+
+def init_app(app: Flask) -> None:
+    """Make the labels available to every template."""
+    app.jinja_env.globals.update(
+        plan_label=plan_label,
+        period_label=period_label,
+        status_label=status_label,
+        role_label=role_label,
+    )

@@ -1,0 +1,84 @@
+"""People who sign in: customer users belong to one account, vendor users to none."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.extensions import db
+
+if TYPE_CHECKING:
+    from portal.models.account import Account
+
+
+class Role(StrEnum):
+    """What a user may do; see SPEC.md "Who uses it"."""
+
+    OWNER = "owner"
+    BILLING_ADMIN = "billing_admin"
+    MEMBER = "member"
+    STAFF = "staff"
+    TRANSLATOR = "translator"
+
+    @property
+    def is_customer(self) -> bool:
+        """Customer roles belong to an account."""
+        return self in CUSTOMER_ROLES
+
+    @property
+    def manages_billing(self) -> bool:
+        """Owners and billing admins see and change billing."""
+        return self in BILLING_ROLES
+
+
+CUSTOMER_ROLES = frozenset({Role.OWNER, Role.BILLING_ADMIN, Role.MEMBER})
+BILLING_ROLES = frozenset({Role.OWNER, Role.BILLING_ADMIN})
+VENDOR_ROLES = frozenset({Role.STAFF, Role.TRANSLATOR})
+
+
+def _now() -> datetime:
+    """Current time in UTC."""
+    return datetime.now(UTC)
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in to the portal."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "(role IN ('owner', 'billing_admin', 'member') AND account_id IS NOT NULL)"
+            " OR (role IN ('staff', 'translator') AND account_id IS NULL)",
+            name="role_matches_account",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    account: Mapped[Account | None] = relationship(back_populates="users")
+
+    @property
+    def user_role(self) -> Role:
+        """The role as an enum."""
+        return Role(self.role)
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash, never the password."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """Compare a candidate password with the stored hash."""
+        return check_password_hash(self.password_hash, password)

@@ -1,0 +1,67 @@
+"""Translations that never break a page: a translation that fails to format falls back."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask_babel import Babel, Domain
+from werkzeug.utils import cached_property
+
+log = logging.getLogger(__name__)
+
+FORMAT_ERRORS = (KeyError, ValueError, TypeError, IndexError)
+
+
+def format_or_fallback(
+    translated: str, source: str, variables: dict[str, Any], *, always: bool = False
+) -> str:
+    """Apply %-formatting to the translation, or to the English source if that fails.
+
+    Python callers format only when given variables; Jinja's new-style gettext always
+    formats (its trans blocks escape a literal % as %%).
+    """
+    if not variables and not always:
+        return translated
+    try:
+        return translated % variables
+    except FORMAT_ERRORS:
+        log.warning("translation of %r does not format; using the source text", source)
+        return source % variables
+
+
+class SafeDomain(Domain):
+    """A gettext domain whose translations fall back to the source text when broken."""
+
+    def gettext(self, string: str, **variables: Any) -> str:
+        """Translate and format, falling back to the source."""
+        translated = self.get_translations().ugettext(string)
+        return format_or_fallback(translated, string, variables)
+
+    def ngettext(self, singular: str, plural: str, num: int, **variables: Any) -> str:
+        """Translate a plural form and format, falling back to the source."""
+        variables.setdefault("num", num)
+        translated = self.get_translations().ungettext(singular, plural, num)
+        return format_or_fallback(translated, singular if num == 1 else plural, variables)
+
+    def pgettext(self, context: str, string: str, **variables: Any) -> str:
+        """Translate with a context and format, falling back to the source."""
+        translated = self.get_translations().upgettext(context, string)
+        return format_or_fallback(translated, string, variables)
+
+    def npgettext(
+        self, context: str, singular: str, plural: str, num: int, **variables: Any
+    ) -> str:
+        """Translate a plural form with a context, falling back to the source."""
+        variables.setdefault("num", num)
+        translated = self.get_translations().unpgettext(context, singular, plural, num)
+        return format_or_fallback(translated, singular if num == 1 else plural, variables)
+
+
+class PortalBabel(Babel):
+    """Flask-Babel using the falling-back domain."""
+
+    @cached_property
+    def domain_instance(self) -> SafeDomain:
+        """The message domain, built once per application."""
+        return SafeDomain(domain=self.domain)

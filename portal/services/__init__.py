@@ -1,0 +1,1 @@
+"""Services: load models, call the domain, persist. The only layer that commits."""

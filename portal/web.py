@@ -1,0 +1,72 @@
+"""Rendering helpers shared by every blueprint: page or fragment, errors, front-end assets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, abort, current_app, render_template, request, send_file
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+bp = Blueprint("web", __name__)
+
+# The only third-party files we serve, each from its npm package (package.json pins them).
+VENDOR_FILES = {
+    "htmx.min.js": "htmx.org/dist/htmx.min.js",
+    "pico.min.css": "@picocss/pico/css/pico.min.css",
+}
+
+
+def wants_fragment() -> bool:
+    """True for an htmx swap; a boosted link or a history restore needs the whole page."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render_page(page: str, fragment: str, **context: Any) -> str:
+    """Render the full page, or only its fragment for an htmx request (one decision, here)."""
+    return render_template(fragment if wants_fragment() else page, **context)
+
+
+@bp.get("/vendor/<name>")
+def vendor_asset(name: str) -> Response:
+    """Serve a pinned front-end asset from the installed npm packages."""
+    relative = VENDOR_FILES.get(name)
+    if relative is None:
+        abort(404)
+    path = Path(current_app.config["VENDOR_DIR"]) / relative
+    if not path.is_file():
+        current_app.logger.error("front-end asset %s is missing: run `npm ci`", path)
+        abort(404)
+    return send_file(path, max_age=86400)
+
+
+def _error_page(error: HTTPException) -> tuple[str, int]:
+    """A translated error page (or fragment) with the right status."""
+    messages = {
+        400: _("The request could not be understood. Please try again."),
+        403: _("You do not have access to this page."),
+        404: _("This page does not exist, or it is not yours to see."),
+        405: _("This action is not available here."),
+        429: _("Too many attempts. Please wait a moment and try again."),
+    }
+    code = error.code or 500
+    message = messages.get(code, _("Something went wrong on our side. Please try again later."))
+    return render_page("error.html", "_error.html", code=code, message=message), code
+
+
+def _csrf_error(error: CSRFError) -> tuple[str, int]:
+    """A forged or expired form: say so, lose nothing else."""
+    message = _("This form has expired or was not sent by this site. Reload the page and retry.")
+    return render_page("error.html", "_error.html", code=400, message=message), 400
+
+
+def init_app(app: Flask) -> None:
+    """Register error pages and the asset route."""
+    app.register_blueprint(bp)
+    app.register_error_handler(CSRFError, _csrf_error)
+    for code in (400, 403, 404, 405, 429, 500):
+        app.register_error_handler(code, _error_page)
