@@ -1,0 +1,115 @@
+"""Start-up checks, settings, the schema from migrations, headers and front-end assets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from portal import create_app
+from portal.config import ConfigurationError, normalize_database_url
+from portal.domain.catalog import PriceListError
+from portal.extensions import db
+
+
+def test_missing_secret_key_stops_production_start_up(monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigurationError, match="SECRET_KEY is not set"):
+        create_app()
+
+
+def test_production_uses_the_given_secret_key(monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-value-from-the-operator")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "a-long-random-value-from-the-operator"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_development_keeps_a_generated_key(monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "development")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = create_app().config["SECRET_KEY"]
+    assert len(first) >= 32
+    assert create_app().config["SECRET_KEY"] == first
+
+
+def test_database_url_selects_postgresql(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+
+
+def test_default_database_is_sqlite_in_the_instance_folder(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == (
+        f"sqlite:///{Path(app.instance_path) / 'portal.sqlite3'}"
+    )
+
+
+def test_postgres_scheme_is_normalized():
+    assert normalize_database_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert normalize_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_broken_price_list_stops_start_up_naming_the_entry(tmp_path, monkeypatch, project_root):
+    good = (project_root / "portal/data/prices.toml").read_text()
+    broken = tmp_path / "prices.toml"
+    broken.write_text(good.replace('CZK = "6000.00"', "CZK = 6000.0"))
+    assert broken.read_text() != good
+    monkeypatch.setenv("PRICE_LIST_FILE", str(broken))
+    with pytest.raises(PriceListError, match=r"plans\.pro\.agent\.annual\.CZK"):
+        create_app()
+
+
+def test_seller_outside_the_eu_is_refused(monkeypatch):
+    monkeypatch.setenv("SELLER_COUNTRY", "US")
+    with pytest.raises(ValueError, match="SELLER_COUNTRY"):
+        create_app()
+
+
+def test_schema_from_migrations_matches_the_models(app):
+    with app.app_context(), db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert differences == []
+
+
+def test_security_headers_and_vary(client):
+    response = client.get("/login")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_htmx_request_gets_a_fragment_and_a_full_load_gets_the_page(client):
+    full = client.get("/no-such-page")
+    assert full.status_code == 404
+    assert "<html" in full.text
+    fragment = client.get("/no-such-page", headers={"HX-Request": "true"})
+    assert fragment.status_code == 404
+    assert "<html" not in fragment.text
+    assert "This page does not exist" in fragment.text
+    boosted = client.get("/no-such-page", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert "<html" in boosted.text
+
+
+def test_front_end_assets_come_from_npm_packages(client, app):
+    if not (Path(app.config["VENDOR_DIR"]) / "htmx.org").is_dir():
+        pytest.skip("npm packages are not installed (run npm ci)")
+    with client.get("/vendor/htmx.min.js") as script:
+        assert script.status_code == 200
+        assert b"htmx" in script.data
+    with client.get("/vendor/pico.min.css") as stylesheet:
+        assert stylesheet.status_code == 200
+    assert client.get("/vendor/../package.json").status_code == 404
+    assert client.get("/vendor/other.js").status_code == 404
+
+
+def test_pages_load_htmx_and_send_csrf_with_htmx_requests(client):
+    page = client.get("/login").text
+    assert "/vendor/htmx.min.js" in page
+    assert 'hx-headers=\'{"X-CSRFToken": "' in page
