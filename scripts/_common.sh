@@ -15,7 +15,6 @@ ensure_python_packages() {
   . .venv/bin/activate
   echo "==> installing Python packages (pinned in requirements.lock)"
   python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-  python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 }
 
 ensure_npm_packages() {
