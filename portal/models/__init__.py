@@ -1,15 +1,35 @@
 """SQLAlchemy models, one module per aggregate; imported here so migrations see them all."""
 
 from portal.models.account import Account, BillingInfo
+from portal.models.invoice import (
+    BillingActivity,
+    DocumentKind,
+    DocumentSequence,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+)
+from portal.models.payment import IN_FLIGHT, MethodKind, Payment, PaymentMethod, PaymentStatus
 from portal.models.subscription import Subscription, SubscriptionStatus
 from portal.models.user import BILLING_ROLES, CUSTOMER_ROLES, VENDOR_ROLES, Role, User
 
 __all__ = [
     "BILLING_ROLES",
     "CUSTOMER_ROLES",
+    "IN_FLIGHT",
     "VENDOR_ROLES",
     "Account",
+    "BillingActivity",
     "BillingInfo",
+    "DocumentKind",
+    "DocumentSequence",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceStatus",
+    "MethodKind",
+    "Payment",
+    "PaymentMethod",
+    "PaymentStatus",
     "Role",
     "Subscription",
     "SubscriptionStatus",

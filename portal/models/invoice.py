@@ -1,0 +1,123 @@
+"""Invoices and credit notes, their lines, and the gapless numbering."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+
+
+def _now() -> datetime:
+    """Current time in UTC."""
+    return datetime.now(UTC)
+
+
+class DocumentKind(StrEnum):
+    """An invoice, or a credit note that corrects one."""
+
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+
+
+class InvoiceStatus(StrEnum):
+    """Paid, or still open."""
+
+    PAID = "paid"
+    OPEN = "open"
+
+
+class DocumentSequence(db.Model):
+    """The last number used per kind and year; locked while a number is taken."""
+
+    __tablename__ = "document_sequences"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Invoice(db.Model):
+    """An issued document; its amounts never change after issue."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("kind", "year", "sequence", name="uq_invoices_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default=DocumentKind.INVOICE)
+    year: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    issued_on: Mapped[date] = mapped_column(Date)
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    net_minor: Mapped[int] = mapped_column(Integer)
+    vat_minor: Mapped[int] = mapped_column(Integer)
+    total_minor: Mapped[int] = mapped_column(Integer)
+    credit_used_minor: Mapped[int] = mapped_column(Integer, default=0)
+    amount_due_minor: Mapped[int] = mapped_column(Integer)
+    vat_rate: Mapped[Any] = mapped_column(Numeric(5, 2))
+    tax_kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default=InvoiceStatus.OPEN)
+    paid_with: Mapped[str] = mapped_column(String(120), default="")
+    change_kind: Mapped[str] = mapped_column(String(20))
+    # Seller and customer as they were when the invoice was issued (or last refreshed).
+    seller: Mapped[dict[str, Any]] = mapped_column(JSON)
+    customer: Mapped[dict[str, Any]] = mapped_column(JSON)
+    language: Mapped[str] = mapped_column(String(5))
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        order_by="InvoiceLine.position", cascade="all, delete-orphan"
+    )
+
+
+class InvoiceLine(db.Model):
+    """One line as the quote computed it."""
+
+    __tablename__ = "invoice_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    plan: Mapped[str] = mapped_column(String(20))
+    billing_period: Mapped[str] = mapped_column(String(10))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_minor: Mapped[int] = mapped_column(Integer)
+    days: Mapped[int | None] = mapped_column(Integer)
+    of_days: Mapped[int | None] = mapped_column(Integer)
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    amount_minor: Mapped[int] = mapped_column(Integer)
+
+
+class BillingActivity(db.Model):
+    """Who changed what in billing, and when."""
+
+    __tablename__ = "billing_activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
