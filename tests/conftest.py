@@ -30,7 +30,8 @@ from portal.services.reference_data import reference
 POSTGRESQL_ADMIN_URL = os.environ.get(
     "TEST_POSTGRESQL_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
-POSTGRESQL_TEST_DATABASE = "portal_test"
+# One database per test process, so two runs on one machine never drop each other's.
+POSTGRESQL_TEST_DATABASE = f"portal_test_{os.getpid()}"
 PASSWORD = "correct horse battery staple"
 _postgresql_state: dict[str, str | None] = {"error": None}
 
@@ -78,6 +79,12 @@ def _create_postgresql_database() -> str:
     return f"{base}/{POSTGRESQL_TEST_DATABASE}"
 
 
+def _drop_postgresql_database() -> None:
+    """Remove this run's test database."""
+    with psycopg.connect(POSTGRESQL_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {POSTGRESQL_TEST_DATABASE} WITH (FORCE)")
+
+
 def _migrate(url: str) -> None:
     """Build the schema the way production does: `flask db upgrade`."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
@@ -87,7 +94,7 @@ def _migrate(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """Migrated databases, built once per run; PostgreSQL only when reachable."""
     urls: dict[str, str] = {}
     sqlite_file = tmp_path_factory.mktemp("sqlite") / "portal.sqlite3"
@@ -96,7 +103,9 @@ def database_urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         urls["postgresql"] = _create_postgresql_database()
     for url in urls.values():
         _migrate(url)
-    return urls
+    yield urls
+    if "postgresql" in urls:
+        _drop_postgresql_database()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])

@@ -1,8 +1,8 @@
 """payments invoices billing activity
 
-Revision ID: 0e2b4f24e76c
+Revision ID: 1c4334f73259
 Revises: d4765f74c78a
-Create Date: 2026-11-22 17:36:44.918518
+Create Date: 2026-11-22 17:37:39.957018
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0e2b4f24e76c'
+revision = '1c4334f73259'
 down_revision = 'd4765f74c78a'
 branch_labels = None
 depends_on = None
@@ -54,7 +54,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_invoices_account_id_accounts')),
     sa.ForeignKeyConstraint(['corrects_id'], ['invoices.id'], name=op.f('fk_invoices_corrects_id_invoices')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invoices')),
-    sa.UniqueConstraint('kind', 'year', 'sequence', name='uq_invoices_number'),
+    sa.UniqueConstraint('kind', 'year', 'sequence', name='uq_invoices_kind_year_sequence'),
     sa.UniqueConstraint('number', name=op.f('uq_invoices_number'))
     )
     with op.batch_alter_table('invoices', schema=None) as batch_op:
