@@ -24,7 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
 
-    from portal import cli, i18n, labels, security, web
+    from portal import billing_text, cli, i18n, labels, payments, security, web
     from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
     from portal.services import reference_data
 
@@ -39,14 +39,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app, login_manager)
     i18n.init_app(app)
     labels.init_app(app)
+    billing_text.init_app(app)
     web.init_app(app)
     cli.init_app(app)
+    payments.init_app(app)
 
-    from portal import auth, backoffice, catalogs, dashboard, team
+    from portal import auth, backoffice, catalogs, dashboard, methods, team, wizard
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(team.bp)
     app.register_blueprint(backoffice.bp)
     app.register_blueprint(catalogs.bp)
+    app.register_blueprint(methods.bp)
+    app.register_blueprint(wizard.bp)
     return app

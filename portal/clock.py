@@ -1,4 +1,4 @@
-"""Today's date in UTC, which tests and demos can pin through the app config."""
+"""The current time in UTC, which tests and demos can pin through the app config."""
 
 from __future__ import annotations
 
@@ -7,10 +7,26 @@ from datetime import UTC, date, datetime
 from flask import current_app, has_app_context
 
 
+def _pinned(key: str) -> object | None:
+    """A pinned value (or a callable giving one) from the app config."""
+    if not has_app_context():
+        return None
+    value = current_app.config.get(key)
+    return value() if callable(value) else value
+
+
+def now() -> datetime:
+    """The current instant in UTC, or the `NOW` the app was configured with."""
+    pinned = _pinned("NOW")
+    return pinned if isinstance(pinned, datetime) else datetime.now(UTC)
+
+
 def today() -> date:
     """The calendar day in UTC, or the `TODAY` the app was configured with."""
-    if has_app_context():
-        pinned = current_app.config.get("TODAY")
-        if pinned is not None:
-            return pinned() if callable(pinned) else pinned
-    return datetime.now(UTC).date()
+    pinned = _pinned("TODAY")
+    return pinned if isinstance(pinned, date) else now().date()
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored instant as an aware UTC datetime (SQLite gives them back naive)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

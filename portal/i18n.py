@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from babel import Locale
 from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
-from flask_babel import format_currency, format_date, get_locale
+from flask_babel import format_currency, format_date, format_datetime, get_locale
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -63,6 +63,11 @@ def format_money(minor: int, currency: str) -> str:
 def format_day(value: date | None, style: str = "long") -> str:
     """A calendar date as the active locale writes it."""
     return "" if value is None else format_date(value, style)
+
+
+def format_moment(value: datetime) -> str:
+    """An instant as the active locale writes it (UTC, the portal's time zone)."""
+    return format_datetime(value, "medium")
 
 
 def language_choices() -> list[tuple[str, str]]:

@@ -31,6 +31,12 @@ def render_page(page: str, fragment: str, **context: Any) -> str:
     return render_template(fragment if wants_fragment() else page, **context)
 
 
+@bp.get("/health")
+def health() -> Response:
+    """A trivial answer for load balancers (and the benchmark's baseline)."""
+    return Response("ok", mimetype="text/plain")
+
+
 @bp.get("/vendor/<name>")
 def vendor_asset(name: str) -> Response:
     """Serve a pinned front-end asset from the installed npm packages."""

@@ -55,7 +55,9 @@ class Invoice(db.Model):
     """An issued document; its amounts never change after issue."""
 
     __tablename__ = "invoices"
-    __table_args__ = (UniqueConstraint("kind", "year", "sequence", name="uq_invoices_kind_year_sequence"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "year", "sequence", name="uq_invoices_kind_year_sequence"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)

@@ -83,6 +83,8 @@ class Payment(db.Model):
     quote: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
     gateway_reference: Mapped[str | None] = mapped_column(String(120))
+    # Where the customer confirms a pending payment (3-D Secure or PayPal page).
+    action_url: Mapped[str | None] = mapped_column(String(500))
     decline_code: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,103 @@
+"""Translated wording of quote and invoice lines and of the tax treatment, in one place."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from portal.domain.pricing import LineKind, QuoteLine
+from portal.domain.tax import TaxKind
+from portal.i18n import format_money
+from portal.labels import period_label, plan_label
+
+
+def line_description(line: QuoteLine, currency: str) -> str:
+    """What a line charges or credits, e.g. "5 agents × €15.00 × 18/30 days"."""
+    unit = format_money(line.unit_minor, currency)
+    days = {"days": line.days or 0, "of_days": line.of_days or 0}
+    kind = LineKind(line.kind)
+    if kind is LineKind.AGENTS:
+        return ngettext(
+            "%(num)d agent × %(unit)s", "%(num)d agents × %(unit)s", line.quantity, unit=unit
+        )
+    if kind is LineKind.PACKS:
+        return ngettext(
+            "%(num)d conversation pack × %(unit)s",
+            "%(num)d conversation packs × %(unit)s",
+            line.quantity,
+            unit=unit,
+        )
+    if kind is LineKind.AGENTS_PRORATED:
+        return ngettext(
+            "%(num)d agent × %(unit)s × %(days)d/%(of_days)d days",
+            "%(num)d agents × %(unit)s × %(days)d/%(of_days)d days",
+            line.quantity,
+            unit=unit,
+            **days,
+        )
+    if kind is LineKind.PACKS_PRORATED:
+        return ngettext(
+            "%(num)d conversation pack × %(unit)s × %(days)d/%(of_days)d days",
+            "%(num)d conversation packs × %(unit)s × %(days)d/%(of_days)d days",
+            line.quantity,
+            unit=unit,
+            **days,
+        )
+    if kind is LineKind.UNUSED_AGENTS:
+        return ngettext(
+            "Discount for unused subscription: %(num)d agent × %(unit)s"
+            " × %(days)d/%(of_days)d days",
+            "Discount for unused subscription: %(num)d agents × %(unit)s"
+            " × %(days)d/%(of_days)d days",
+            line.quantity,
+            unit=unit,
+            **days,
+        )
+    if kind is LineKind.UNUSED_PACKS:
+        return ngettext(
+            "Discount for unused subscription: %(num)d conversation pack × %(unit)s"
+            " × %(days)d/%(of_days)d days",
+            "Discount for unused subscription: %(num)d conversation packs × %(unit)s"
+            " × %(days)d/%(of_days)d days",
+            line.quantity,
+            unit=unit,
+            **days,
+        )
+    if kind is LineKind.REMOVED_AGENTS:
+        return ngettext(
+            "Unused value of %(num)d removed agent × %(unit)s × %(days)d/%(of_days)d days",
+            "Unused value of %(num)d removed agents × %(unit)s × %(days)d/%(of_days)d days",
+            line.quantity,
+            unit=unit,
+            **days,
+        )
+    return ngettext(
+        "Unused value of %(num)d removed conversation pack × %(unit)s × %(days)d/%(of_days)d days",
+        "Unused value of %(num)d removed conversation packs × %(unit)s × %(days)d/%(of_days)d days",
+        line.quantity,
+        unit=unit,
+        **days,
+    )
+
+
+def line_heading(line: QuoteLine) -> str:
+    """The package a line belongs to, e.g. "Standard · Monthly"."""
+    return f"{plan_label(line.plan)} · {period_label(line.period)}"
+
+
+def tax_mention(kind: TaxKind | str) -> str | None:
+    """The mention a document must carry for this treatment, if any."""
+    kind = TaxKind(kind)
+    if kind is TaxKind.REVERSE_CHARGE:
+        return _("Reverse charge")
+    if kind is TaxKind.OUT_OF_SCOPE:
+        return _("VAT not applicable: customer outside the EU")
+    return None
+
+
+def init_app(app: Flask) -> None:
+    """Make the wording available to templates."""
+    app.jinja_env.globals.update(
+        line_description=line_description, line_heading=line_heading, tax_mention=tax_mention
+    )

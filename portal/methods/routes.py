@@ -1,0 +1,158 @@
+"""The payment methods page: list, add a card, link PayPal, choose the default, remove."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal import clock
+from portal.i18n import is_safe_redirect
+from portal.methods import bp
+from portal.methods.forms import CardForm, MethodActionForm, PayPalForm
+from portal.models import BILLING_ROLES
+from portal.payments.cards import CardError, parse_card
+from portal.payments.gateway import GatewayError, gateway
+from portal.payments.messages import card_error_message
+from portal.payments.sandbox import SandboxGateway
+from portal.payments.sandbox_routes import sandbox_card_help
+from portal.security import current_account_id, roles_required
+from portal.services import payment_methods as service
+
+UNPROCESSABLE = 422
+UNAVAILABLE = 503
+
+
+def _next_url() -> str | None:
+    """Where to go after a change (the wizard's payment step); same-site paths only."""
+    target = request.values.get("next")
+    return target if is_safe_redirect(target) else None
+
+
+def _gateway_unavailable() -> str:
+    """Nothing was saved because the gateway did not answer."""
+    return _("The payment service cannot be reached right now. Nothing was saved: try again soon.")
+
+
+def _render(card_form: CardForm, paypal_form: PayPalForm, status: int = 200) -> tuple[str, int]:
+    """The page with the account's methods and both add forms."""
+    account_id = current_account_id()
+    sandbox = isinstance(gateway(), SandboxGateway)
+    page = render_template(
+        "methods/index.html",
+        methods=service.list_methods(account_id),
+        describe=service.describe,
+        card_form=card_form,
+        paypal_form=paypal_form,
+        action_form=MethodActionForm(formdata=None),
+        next_url=_next_url(),
+        today=clock.today(),
+        test_cards=sandbox_card_help() if sandbox else None,
+    )
+    return page, status
+
+
+def _back() -> Response:
+    """After a change: the wizard's step if it sent us here, else this page."""
+    return redirect(_next_url() or url_for("methods.index"))
+
+
+@bp.get("/")
+@roles_required(*BILLING_ROLES)
+def index() -> tuple[str, int]:
+    """The saved methods, the default marked, and the forms to add more."""
+    return _render(CardForm(formdata=None), PayPalForm(formdata=None))
+
+
+@bp.post("/cards")
+@roles_required(*BILLING_ROLES)
+def add_card() -> Response | tuple[str, int]:
+    """Validate, tokenize and save a card; on error the number and CVC must be typed again."""
+    form = CardForm()
+    status = UNPROCESSABLE
+    if form.validate_on_submit():
+        try:
+            card = parse_card(
+                number=form.number.data or "",
+                expiry=form.expiry.data or "",
+                cvc=form.cvc.data or "",
+                holder=form.holder.data or "",
+                today=clock.today(),
+            )
+            method = service.add_card(
+                current_account_id(), current_user.id, card, make_default=form.make_default.data
+            )
+        except CardError as error:
+            form[error.field].errors.append(card_error_message(error))
+        except GatewayError:
+            form.form_errors.append(_gateway_unavailable())
+            status = UNAVAILABLE
+        else:
+            flash(_("%(method)s was added.", method=service.describe(method)), "success")
+            return _back()
+    # Only the customer's own typing is kept; the number and CVC render empty regardless.
+    form.number.data = form.cvc.data = ""
+    return _render(form, PayPalForm(formdata=None), status)
+
+
+@bp.post("/paypal")
+@roles_required(*BILLING_ROLES)
+def add_paypal() -> Response | tuple[str, int]:
+    """Link a PayPal account by e-mail."""
+    form = PayPalForm()
+    status = UNPROCESSABLE
+    if form.validate_on_submit():
+        try:
+            method = service.add_paypal(
+                current_account_id(),
+                current_user.id,
+                form.email.data or "",
+                make_default=form.make_default.data,
+            )
+        except GatewayError:
+            form.form_errors.append(_gateway_unavailable())
+            status = UNAVAILABLE
+        else:
+            flash(_("%(method)s was added.", method=service.describe(method)), "success")
+            return _back()
+    return _render(CardForm(formdata=None), form, status)
+
+
+@bp.post("/<int:method_id>/default")
+@roles_required(*BILLING_ROLES)
+def set_default(method_id: int) -> Response:
+    """Make a method the default; another account's id is 404."""
+    if not MethodActionForm().validate_on_submit():
+        abort(400)
+    method = service.set_default(current_account_id(), current_user.id, method_id)
+    if method is None:
+        abort(404)
+    flash(
+        _("%(method)s is now the default payment method.", method=service.describe(method)),
+        "success",
+    )
+    return redirect(url_for("methods.index", next=_next_url()))
+
+
+@bp.post("/<int:method_id>/remove")
+@roles_required(*BILLING_ROLES)
+def remove(method_id: int) -> Response:
+    """Remove a method, unless it is the last one of an auto-renewing subscription."""
+    if not MethodActionForm().validate_on_submit():
+        abort(400)
+    try:
+        label = service.remove(current_account_id(), current_user.id, method_id)
+    except service.RemovalRefused:
+        flash(
+            _(
+                "This is the only payment method and the subscription renews automatically, "
+                "so it was kept. Add another method first, or turn auto-renewal off."
+            ),
+            "error",
+        )
+        return redirect(url_for("methods.index", next=_next_url()))
+    if label is None:
+        abort(404)
+    flash(_("%(method)s was removed.", method=label), "success")
+    return redirect(url_for("methods.index", next=_next_url()))

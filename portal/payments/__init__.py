@@ -1,0 +1,29 @@
+"""Payments: the gateway interface, the built-in sandbox gateway and its customer pages."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from portal.config import ConfigurationError
+
+# Imported whatever the configured gateway, so the sandbox's tables are always in the
+# metadata and migrations never depend on a setting.
+from portal.payments import sandbox
+from portal.payments.gateway import EXTENSION_KEY
+from portal.payments.sandbox_routes import bp as sandbox_bp
+
+GATEWAYS = ("sandbox",)
+
+
+def init_app(app: Flask) -> None:
+    """Install the gateway named by PAYMENT_GATEWAY (default: the sandbox) and its pages."""
+    name = app.config.setdefault("PAYMENT_GATEWAY", os.environ.get("PAYMENT_GATEWAY", "sandbox"))
+    if name not in GATEWAYS:
+        raise ConfigurationError(
+            f"PAYMENT_GATEWAY={name!r} is not a known payment gateway. "
+            f"Known gateways: {', '.join(GATEWAYS)}."
+        )
+    app.extensions[EXTENSION_KEY] = sandbox.SandboxGateway()
+    app.register_blueprint(sandbox_bp)

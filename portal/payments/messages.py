@@ -1,0 +1,42 @@
+"""What the customer reads about a refused card or a declined charge, translated."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from portal.payments.cards import CardBrand, CardError
+
+
+def card_error_message(error: CardError) -> str:
+    """A specific, translated message for a card the customer must correct."""
+    if error.code == "brand_refused":
+        if error.brand is None or error.brand is CardBrand.UNKNOWN:
+            return _("This card brand is not accepted. We accept Visa and Mastercard.")
+        return _(
+            "%(brand)s cards are not accepted. We accept Visa and Mastercard.",
+            brand=error.brand.label,
+        )
+    messages = {
+        "number_invalid": _("This card number is not valid."),
+        "expiry_invalid": _("Enter the expiry date as MM/YY."),
+        "expired": _("This card has expired."),
+        "cvc_invalid": _("Enter the 3-digit security code (CVC) from the back of the card."),
+        "holder_missing": _("Enter the name on the card."),
+    }
+    return messages.get(error.code, _("Check the card details and try again."))
+
+
+def decline_message(decline_code: str | None) -> str:
+    """Why a charge did not go through, in words the customer can act on."""
+    messages = {
+        "card_declined": _("Your card was declined. Try another payment method."),
+        "insufficient_funds": _("The card has insufficient funds. Try another payment method."),
+        "expired_card": _("The bank refused this card as expired. Try another payment method."),
+        "authentication_failed": _(
+            "The payment was not authenticated with your bank. Try again or use another method."
+        ),
+        "paypal_cancelled": _("The PayPal payment was cancelled. Nothing was charged."),
+    }
+    return messages.get(
+        decline_code or "", _("The payment did not go through. Try another payment method.")
+    )

@@ -1,0 +1,338 @@
+"""Pay for a confirmed summary: one charge and one invoice per confirmation, whatever is resent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from portal import clock
+from portal.domain.pricing import PriceQuote
+from portal.domain.quote_codec import quote_fingerprint, quote_from_data, quote_to_data
+from portal.extensions import db
+from portal.models import (
+    IN_FLIGHT,
+    Account,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentStatus,
+    Subscription,
+    SubscriptionStatus,
+)
+from portal.payments.gateway import ChargeResult, ChargeStatus, gateway
+from portal.services import activity
+from portal.services.invoicing import issue_document, latest_invoice
+from portal.services.payment_methods import describe, method_of
+from portal.services.quotes import QuoteRequest, load_account, quote_for
+
+RETRY_AFTER = timedelta(hours=1)
+ATTEMPT_WINDOW = timedelta(hours=24)
+MAX_DECLINES_PER_WINDOW = 5
+# An SCA or PayPal step left unanswered this long no longer blocks a new payment.
+ABANDONED_AFTER = timedelta(minutes=30)
+
+
+class Outcome(StrEnum):
+    """What happened when the customer pressed Pay."""
+
+    PAID = "paid"
+    ACTION_REQUIRED = "action_required"
+    DECLINED = "declined"
+    QUOTE_CHANGED = "quote_changed"
+    RETRY_LATER = "retry_later"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+    IN_PROGRESS = "in_progress"
+    NO_METHOD = "no_method"
+
+
+@dataclass(frozen=True)
+class PayResult:
+    """The outcome with what the page needs to say about it."""
+
+    outcome: Outcome
+    payment_id: int | None = None
+    quote: PriceQuote | None = None
+    retry_at: datetime | None = None
+    action_url: str | None = None
+    decline_code: str | None = None
+
+
+def _result_of(payment: Payment) -> PayResult:
+    """The outcome a stored payment stands for (a resent confirmation gets this)."""
+    status = PaymentStatus(payment.status)
+    if status is PaymentStatus.SUCCEEDED:
+        return PayResult(Outcome.PAID, payment.id)
+    if status is PaymentStatus.DECLINED:
+        return PayResult(Outcome.DECLINED, payment.id, decline_code=payment.decline_code)
+    if status in (PaymentStatus.REQUIRES_ACTION, PaymentStatus.REQUIRES_APPROVAL):
+        return PayResult(Outcome.ACTION_REQUIRED, payment.id, action_url=payment.action_url)
+    return PayResult(Outcome.IN_PROGRESS, payment.id)
+
+
+def _payment_by_key(key: str) -> Payment | None:
+    """The payment a confirmation key already made, if any."""
+    return db.session.scalar(
+        select(Payment)
+        .where(Payment.idempotency_key == key)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _in_flight(account_id: int, now: datetime) -> Payment | None:
+    """A payment of the account still waiting for the gateway or the customer."""
+    pending = db.session.scalars(
+        select(Payment).where(
+            Payment.account_id == account_id, Payment.status.in_([str(s) for s in IN_FLIGHT])
+        )
+    ).all()
+    for payment in pending:
+        if clock.as_utc(payment.created_at) + ABANDONED_AFTER > now:
+            return payment
+        payment.status = PaymentStatus.DECLINED
+        payment.decline_code = "abandoned"
+    return None
+
+
+def retry_block(account_id: int, method_id: int | None, now: datetime) -> PayResult | None:
+    """Refuse a retry within an hour of a decline of the method, or after too many declines."""
+    since = now - ATTEMPT_WINDOW
+    declines = db.session.scalars(
+        select(Payment.created_at)
+        .where(
+            Payment.account_id == account_id,
+            Payment.status == PaymentStatus.DECLINED,
+            Payment.decline_code != "abandoned",
+            Payment.created_at >= since,
+        )
+        .order_by(Payment.created_at)
+    ).all()
+    if len(declines) >= MAX_DECLINES_PER_WINDOW:
+        retry_at = clock.as_utc(declines[-MAX_DECLINES_PER_WINDOW]) + ATTEMPT_WINDOW
+        return PayResult(Outcome.TOO_MANY_ATTEMPTS, retry_at=retry_at)
+    if method_id is not None:
+        last = db.session.scalar(
+            select(func.max(Payment.created_at)).where(
+                Payment.account_id == account_id,
+                Payment.method_id == method_id,
+                Payment.status == PaymentStatus.DECLINED,
+                Payment.decline_code != "abandoned",
+            )
+        )
+        if last is not None and clock.as_utc(last) + RETRY_AFTER > now:
+            return PayResult(Outcome.RETRY_LATER, retry_at=clock.as_utc(last) + RETRY_AFTER)
+    return None
+
+
+def confirm_checkout(
+    *,
+    account_id: int,
+    user_id: int,
+    request: QuoteRequest,
+    method_id: int | None,
+    confirmation_key: str,
+    seen_fingerprint: str,
+    return_url: Callable[[int], str],
+) -> PayResult:
+    """Charge what the customer saw and apply it; any resend of the same key returns the first."""
+    existing = _payment_by_key(confirmation_key)
+    if existing is not None:
+        return _result_of(existing)
+
+    now = clock.now()
+    account = load_account(account_id, for_update=True)
+    existing = _payment_by_key(confirmation_key)
+    if existing is not None:
+        db.session.rollback()
+        return _result_of(existing)
+    busy = _in_flight(account_id, now)
+    if busy is not None:
+        result = _result_of(busy)
+        db.session.rollback()
+        return PayResult(Outcome.IN_PROGRESS, busy.id, action_url=result.action_url)
+
+    quote = quote_for(account, request, clock.today())
+    if quote_fingerprint(quote) != seen_fingerprint:
+        db.session.rollback()
+        return PayResult(Outcome.QUOTE_CHANGED, quote=quote)
+
+    method = method_of(account_id, method_id) if method_id is not None else None
+    if quote.amount_due_minor > 0 and method is None:
+        db.session.rollback()
+        return PayResult(Outcome.NO_METHOD, quote=quote)
+    if quote.amount_due_minor > 0:
+        blocked = retry_block(account_id, method.id if method else None, now)
+        if blocked is not None:
+            db.session.commit()  # keeps abandoned payments marked
+            return blocked
+
+    payment = Payment(
+        account_id=account_id,
+        user_id=user_id,
+        idempotency_key=confirmation_key,
+        method_id=method.id if method and quote.amount_due_minor > 0 else None,
+        method_label=describe(method) if method and quote.amount_due_minor > 0 else "",
+        status=PaymentStatus.PROCESSING,
+        purpose="checkout",
+        amount_minor=quote.amount_due_minor,
+        currency=quote.currency,
+        quote=quote_to_data(quote),
+        created_at=now,
+    )
+    db.session.add(payment)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same confirmation arrived twice at once: the other request owns it.
+        db.session.rollback()
+        existing = _payment_by_key(confirmation_key)
+        assert existing is not None
+        return _result_of(existing)
+
+    if quote.amount_due_minor == 0:
+        _apply(account, payment, quote, reference=None)
+        db.session.commit()
+        return PayResult(Outcome.PAID, payment.id)
+
+    db.session.commit()  # the payment row exists before the gateway is asked
+    assert method is not None
+    charge = gateway().charge(
+        token=method.token,
+        amount_minor=quote.amount_due_minor,
+        currency=quote.currency,
+        idempotency_key=confirmation_key,
+        description=_("Subscription"),
+        return_url=return_url(payment.id),
+    )
+    return _settle(account_id, payment.id, charge)
+
+
+def _settle(account_id: int, payment_id: int, charge: ChargeResult) -> PayResult:
+    """Record the gateway's answer; a success applies the stored quote."""
+    account = load_account(account_id, for_update=True)
+    payment = db.session.get(Payment, payment_id, populate_existing=True)
+    assert payment is not None
+    if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.DECLINED):
+        db.session.rollback()
+        return _result_of(payment)
+    payment.gateway_reference = charge.reference
+    if charge.status is ChargeStatus.SUCCEEDED:
+        _apply(account, payment, quote_from_data(payment.quote or {}), charge.reference)
+    elif charge.status is ChargeStatus.REQUIRES_ACTION:
+        payment.status = (
+            PaymentStatus.REQUIRES_APPROVAL
+            if payment.method_label.startswith("PayPal")
+            else PaymentStatus.REQUIRES_ACTION
+        )
+        payment.action_url = charge.action_url
+    else:
+        payment.status = PaymentStatus.DECLINED
+        payment.decline_code = charge.decline_code or "card_declined"
+        payment.completed_at = clock.now()
+        activity.record(
+            account_id,
+            payment.user_id,
+            "payment_declined",
+            amount_minor=payment.amount_minor,
+            currency=payment.currency,
+            method=payment.method_label,
+            reason=payment.decline_code,
+        )
+    db.session.commit()
+    return _result_of(payment)
+
+
+def complete_action(account_id: int, payment_id: int) -> PayResult | None:
+    """After the SCA or PayPal page: ask the gateway how it ended; None if not this account's."""
+    payment = db.session.scalar(
+        select(Payment).where(Payment.id == payment_id, Payment.account_id == account_id)
+    )
+    if payment is None:
+        return None
+    if payment.status not in (PaymentStatus.REQUIRES_ACTION, PaymentStatus.REQUIRES_APPROVAL):
+        return _result_of(payment)
+    assert payment.gateway_reference is not None
+    return _settle(account_id, payment.id, gateway().retrieve(payment.gateway_reference))
+
+
+def _apply(account: Account, payment: Payment, quote: PriceQuote, reference: str | None) -> None:
+    """Make the paid quote real: subscription, credit, invoice, payment, activity."""
+    today = clock.today()
+    config = quote.configuration
+    subscription = account.subscription
+    if subscription is None:
+        subscription = Subscription(account_id=account.id)
+        account.subscription = subscription
+    subscription.plan = str(config.plan)
+    subscription.billing_period = str(config.period)
+    subscription.agents = config.agents
+    subscription.packs = config.packs
+    subscription.anchor_date = quote.anchor
+    subscription.period_start = quote.period.start
+    subscription.period_end = quote.period.end
+    subscription.agent_unit_minor = quote.agent_unit_minor
+    subscription.pack_unit_minor = quote.pack_unit_minor
+    subscription.status = SubscriptionStatus.ACTIVE
+    subscription.auto_renew = True
+    account.currency = quote.currency
+    if account.credit_minor < quote.credit_used_minor:
+        raise RuntimeError("account credit changed while a payment was in flight")
+    account.credit_minor += quote.credit_added_minor - quote.credit_used_minor
+
+    paid_with = payment.method_label or _("Account credit")
+    invoice = issue_document(
+        account,
+        quote,
+        issued_on=today,
+        paid_with=paid_with,
+        status=InvoiceStatus.PAID,
+        corrects=latest_invoice(account.id) if quote.is_credit_note else None,
+    )
+    payment.status = PaymentStatus.SUCCEEDED
+    payment.invoice_id = invoice.id
+    payment.gateway_reference = reference
+    payment.completed_at = clock.now()
+    activity.record(
+        account.id,
+        payment.user_id,
+        "purchase",
+        change=str(quote.kind),
+        plan=str(config.plan),
+        period=str(config.period),
+        agents=config.agents,
+        packs=config.packs,
+        document=invoice.number,
+        total_minor=quote.total_minor,
+        amount_paid_minor=quote.amount_due_minor,
+        currency=quote.currency,
+    )
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the confirmation page shows about a paid change."""
+
+    payment: Payment
+    invoice: Invoice
+    quote: PriceQuote
+
+
+def paid_change(account_id: int, payment_id: int) -> Receipt | None:
+    """A succeeded payment of the account with its document; None otherwise."""
+    payment = db.session.scalar(
+        select(Payment).where(
+            Payment.id == payment_id,
+            Payment.account_id == account_id,
+            Payment.status == PaymentStatus.SUCCEEDED,
+        )
+    )
+    if payment is None or payment.invoice_id is None or payment.quote is None:
+        return None
+    invoice = db.session.get(Invoice, payment.invoice_id)
+    assert invoice is not None
+    return Receipt(payment, invoice, quote_from_data(payment.quote))

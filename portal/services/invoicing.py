@@ -1,0 +1,146 @@
+"""Issue invoices and credit notes from a quote, numbered in a gapless sequence per year."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from portal.domain.pricing import PriceQuote
+from portal.extensions import db
+from portal.models import (
+    Account,
+    DocumentKind,
+    DocumentSequence,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+)
+
+NUMBER_PREFIX = {DocumentKind.INVOICE: "INV", DocumentKind.CREDIT_NOTE: "CN"}
+
+
+def next_number(kind: DocumentKind, year: int) -> int:
+    """Take the next number of the year, holding the sequence row until the caller commits.
+
+    The row lock makes concurrent issuers wait, so numbers have no gaps and no duplicates:
+    a transaction that rolls back gives its number back with it.
+    """
+    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(DocumentSequence)
+        .values(kind=str(kind), year=year, last_number=0)
+        .on_conflict_do_nothing(index_elements=["kind", "year"])
+    )
+    sequence = db.session.scalar(
+        select(DocumentSequence)
+        .where(DocumentSequence.kind == str(kind), DocumentSequence.year == year)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert sequence is not None
+    sequence.last_number += 1
+    return sequence.last_number
+
+
+def seller_details() -> dict[str, Any]:
+    """The vendor as it appears on documents, from the settings."""
+    config = current_app.config
+    return {
+        "name": config["SELLER_NAME"],
+        "address": config["SELLER_ADDRESS"],
+        "country": config["SELLER_COUNTRY"],
+        "vat_id": config["SELLER_VAT_ID"],
+        "email": config["SELLER_EMAIL"],
+    }
+
+
+def customer_details(account: Account) -> dict[str, Any]:
+    """The customer as its billing info says now."""
+    info = account.billing_info
+    if info is None:
+        return {"company": account.name}
+    return {
+        "company": info.company,
+        "contact_name": info.contact_name,
+        "address": info.address,
+        "postal_code": info.postal_code,
+        "city": info.city,
+        "country": info.country,
+        "vat_id": info.vat_id,
+        "billing_email": info.billing_email,
+    }
+
+
+def issue_document(
+    account: Account,
+    quote: PriceQuote,
+    *,
+    issued_on: date,
+    paid_with: str,
+    status: InvoiceStatus,
+    corrects: Invoice | None = None,
+) -> Invoice:
+    """Write the quote as an invoice (or a credit note when its total is negative)."""
+    kind = DocumentKind.CREDIT_NOTE if quote.is_credit_note else DocumentKind.INVOICE
+    sequence = next_number(kind, issued_on.year)
+    info = account.billing_info
+    invoice = Invoice(
+        account_id=account.id,
+        kind=kind,
+        year=issued_on.year,
+        sequence=sequence,
+        number=f"{NUMBER_PREFIX[kind]}-{issued_on.year}-{sequence:06d}",
+        issued_on=issued_on,
+        period_start=quote.period.start,
+        period_end=quote.period.end,
+        currency=quote.currency,
+        net_minor=quote.net_minor,
+        vat_minor=quote.vat_minor,
+        total_minor=quote.total_minor,
+        credit_used_minor=quote.credit_used_minor,
+        amount_due_minor=quote.amount_due_minor,
+        vat_rate=quote.tax.rate,
+        tax_kind=str(quote.tax.kind),
+        status=status,
+        paid_with=paid_with,
+        change_kind=str(quote.kind),
+        seller=seller_details(),
+        customer=customer_details(account),
+        language=info.invoice_language if info else "en",
+        corrects_id=corrects.id if corrects else None,
+        note="",
+        lines=[
+            InvoiceLine(
+                position=position,
+                kind=str(line.kind),
+                plan=str(line.plan),
+                billing_period=str(line.period),
+                quantity=line.quantity,
+                unit_minor=line.unit_minor,
+                days=line.days,
+                of_days=line.of_days,
+                start=line.start,
+                end=line.end,
+                amount_minor=line.amount_minor,
+            )
+            for position, line in enumerate(quote.lines, start=1)
+        ],
+    )
+    db.session.add(invoice)
+    db.session.flush()
+    return invoice
+
+
+def latest_invoice(account_id: int) -> Invoice | None:
+    """The account's most recent invoice (not credit note), which a credit note corrects."""
+    return db.session.scalar(
+        select(Invoice)
+        .where(Invoice.account_id == account_id, Invoice.kind == DocumentKind.INVOICE)
+        .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
+        .limit(1)
+    )

@@ -1,0 +1,109 @@
+"""Load what a quote needs for one account and ask the pricing core; nothing is written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from portal.domain.catalog import BillingPeriod, Plan
+from portal.domain.periods import Period
+from portal.domain.pricing import Configuration, CurrentSubscription, PriceQuote, quote_change
+from portal.domain.tax import InvalidVatId, TaxTreatment, determine_tax, normalize_vat_id
+from portal.extensions import db
+from portal.models import Account, Subscription, SubscriptionStatus
+from portal.services.reference_data import reference
+
+# A first purchase suggests the currency of the customer's country; the customer may pick another.
+COUNTRY_CURRENCIES = {"CZ": "CZK", "PL": "PLN", "US": "USD"}
+
+
+def load_account(account_id: int, *, for_update: bool = False) -> Account:
+    """The account with its subscription and billing info, in one query (locked if asked)."""
+    statement = (
+        select(Account)
+        .options(joinedload(Account.subscription), joinedload(Account.billing_info))
+        .where(Account.id == account_id)
+        .execution_options(populate_existing=True)
+    )
+    if for_update:
+        statement = statement.with_for_update(of=Account)
+    account = db.session.scalar(statement)
+    if account is None:
+        raise LookupError(account_id)
+    return account
+
+
+def suggested_currency(account: Account) -> str:
+    """The account's currency, or the one its country usually pays in."""
+    if account.currency:
+        return account.currency
+    country = account.billing_info.country if account.billing_info else ""
+    return COUNTRY_CURRENCIES.get(country, "EUR")
+
+
+def customer_tax(account: Account) -> TaxTreatment:
+    """VAT treatment from the account's billing info and the seller's country."""
+    data = reference()
+    info = account.billing_info
+    country = info.country if info else data.seller_country
+    vat_id = info.vat_id if info else None
+    if vat_id and data.vat_rates.is_eu(country):
+        try:
+            vat_id = normalize_vat_id(country, vat_id)
+        except InvalidVatId:
+            vat_id = None
+    return determine_tax(
+        seller_country=data.seller_country,
+        customer_country=country,
+        customer_vat_id=vat_id,
+        rates=data.vat_rates,
+    )
+
+
+def running_subscription(subscription: Subscription | None) -> CurrentSubscription | None:
+    """The subscription as the pricing core sees it; a blocked one is bought anew."""
+    if subscription is None or subscription.status == SubscriptionStatus.BLOCKED:
+        return None
+    return CurrentSubscription(
+        configuration=Configuration(
+            Plan(subscription.plan),
+            BillingPeriod(subscription.billing_period),
+            subscription.agents,
+            subscription.packs,
+        ),
+        period=Period(subscription.period_start, subscription.period_end),
+        anchor=subscription.anchor_date,
+        currency=subscription.account.currency or "",
+        agent_unit_minor=subscription.agent_unit_minor,
+        pack_unit_minor=subscription.pack_unit_minor,
+    )
+
+
+def current_configuration(account: Account) -> Configuration | None:
+    """What the account runs now, or None on Free."""
+    running = running_subscription(account.subscription)
+    return running.configuration if running else None
+
+
+@dataclass(frozen=True)
+class QuoteRequest:
+    """A change the customer is looking at."""
+
+    configuration: Configuration
+    currency: str
+
+
+def quote_for(account: Account, request: QuoteRequest, today: date) -> PriceQuote:
+    """What moving the account to the requested configuration costs today."""
+    return quote_change(
+        current=running_subscription(account.subscription),
+        target=request.configuration,
+        today=today,
+        currency=request.currency,
+        prices=reference().prices,
+        tax=customer_tax(account),
+        credit_available_minor=account.credit_minor,
+    )

@@ -1,0 +1,290 @@
+"""Wizard steps: each is a full page or, for htmx, just the summary beside it."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from portal import clock
+from portal.domain.catalog import BillingPeriod, Plan
+from portal.domain.pricing import ChangeNotAllowed, ConfigurationError, PriceQuote
+from portal.domain.quote_codec import quote_fingerprint
+from portal.extensions import db
+from portal.i18n import format_moment
+from portal.models import BILLING_ROLES, Account, Payment, PaymentStatus
+from portal.payments.messages import decline_message
+from portal.security import current_account_id, roles_required
+from portal.services import activity
+from portal.services.checkout import (
+    Outcome,
+    PayResult,
+    complete_action,
+    confirm_checkout,
+    paid_change,
+)
+from portal.services.payment_methods import default_method, describe, list_methods
+from portal.services.quotes import current_configuration, load_account, quote_for
+from portal.services.reference_data import reference
+from portal.web import render_page, wants_fragment
+from portal.wizard import bp
+from portal.wizard.selection import Selection, read_selection
+
+
+def _priced(selection: Selection, account: Account) -> tuple[PriceQuote | None, str | None]:
+    """The quote for a valid selection, or the message that stands in for it."""
+    if not selection.valid:
+        return None, _("Correct the highlighted fields to see the price.")
+    try:
+        return quote_for(account, selection.request(), clock.today()), None
+    except ChangeNotAllowed as refusal:
+        return None, change_refusal_message(refusal)
+    except ConfigurationError:
+        return None, _("Correct the highlighted fields to see the price.")
+
+
+def change_refusal_message(refusal: ChangeNotAllowed) -> str:
+    """Why a change cannot be made here."""
+    if refusal.code == "annual_to_monthly":
+        return _(
+            "Switching from annual to monthly billing is not available here. "
+            "Please contact our support team and we will arrange it."
+        )
+    if refusal.code == "outside_period":
+        return _("Your current period has ended and is being renewed. Please try again shortly.")
+    return _("The currency of this account cannot be changed.")
+
+
+def _context(
+    step: int, selection: Selection, account: Account, **extra: object
+) -> dict[str, object]:
+    """What every step's page needs: the selection, its quote and the current package."""
+    quote, summary_message = _priced(selection, account)
+    return {
+        "step": step,
+        "selection": selection,
+        "quote": quote,
+        "summary_message": summary_message,
+        "current": current_configuration(account),
+        "account": account,
+        "prices": reference().prices,
+        **extra,
+    }
+
+
+@bp.get("")
+@roles_required(*BILLING_ROLES)
+def choose_plan() -> str:
+    """Step 1: monthly or annual, and the Standard and Pro cards with their prices."""
+    account = load_account(current_account_id())
+    selection = read_selection(request.args, account)
+    return render_page(
+        "wizard/plan.html", "wizard/_summary.html", **_context(1, selection, account)
+    )
+
+
+@bp.get("/quantities")
+@roles_required(*BILLING_ROLES)
+def quantities() -> str:
+    """Step 2: agents and conversation packs."""
+    account = load_account(current_account_id())
+    selection = read_selection(request.args, account)
+    return render_page(
+        "wizard/quantities.html", "wizard/_summary.html", **_context(2, selection, account)
+    )
+
+
+@bp.get("/summary")
+@roles_required(*BILLING_ROLES)
+def summary() -> Response | str:
+    """The payment summary alone, for htmx; a plain visit goes to the quantities step."""
+    account = load_account(current_account_id())
+    selection = read_selection(request.args, account)
+    if not wants_fragment():
+        return redirect(url_for("wizard.quantities", **selection.query()))
+    quote, message = _priced(selection, account)
+    return render_template(
+        "wizard/_summary.html", selection=selection, quote=quote, summary_message=message
+    )
+
+
+@bp.get("/payment")
+@roles_required(*BILLING_ROLES)
+def payment() -> Response | str:
+    """Step 3: the payment method (the default preselected) and Pay."""
+    account = load_account(current_account_id())
+    selection = read_selection(request.args, account)
+    if not selection.valid:
+        return redirect(url_for("wizard.quantities", **selection.query()))
+    return _payment_page(selection, account)
+
+
+def _payment_page(
+    selection: Selection, account: Account | None = None, status: int = 200, **extra: object
+) -> tuple[str, int]:
+    """Render step 3 with a fresh confirmation key bound to the summary shown."""
+    if account is None:
+        account = load_account(current_account_id())
+    context = _context(3, selection, account, **extra)
+    quote = context["quote"]
+    methods = list_methods(current_account_id())
+    chosen = request.values.get("method", type=int)
+    if chosen not in {m.id for m in methods}:
+        default = default_method(current_account_id())
+        chosen = default.id if default else None
+    context.update(
+        methods=methods,
+        describe_method=describe,
+        chosen_method=chosen,
+        confirmation_key=secrets.token_hex(16),
+        fingerprint=quote_fingerprint(quote) if isinstance(quote, PriceQuote) else "",
+        return_to=url_for("wizard.payment", **selection.query()),
+    )
+    return render_page("wizard/payment.html", "wizard/_summary.html", **context), status
+
+
+@bp.post("/pay")
+@roles_required(*BILLING_ROLES)
+def pay() -> Response | tuple[str, int]:
+    """Charge exactly the summary the customer saw, once per confirmation key."""
+    account = load_account(current_account_id())
+    selection = read_selection(request.form, account)
+    key = request.form.get("confirmation_key", "")
+    if not selection.valid or not (8 <= len(key) <= 64) or not key.isalnum():
+        abort(400)
+    result = confirm_checkout(
+        account_id=account.id,
+        user_id=current_user.id,
+        request=selection.request(),
+        method_id=request.form.get("method", type=int),
+        confirmation_key=key,
+        seen_fingerprint=request.form.get("fingerprint", ""),
+        return_url=lambda payment_id: url_for(
+            "wizard.payment_return", payment_id=payment_id, _external=True
+        ),
+    )
+    return _after_pay(result, selection)
+
+
+def _after_pay(result: PayResult, selection: Selection) -> Response | tuple[str, int]:
+    """Go where the outcome leads: confirmation, 3-D Secure or PayPal, or back to step 3."""
+    if result.outcome is Outcome.PAID:
+        return redirect(url_for("wizard.confirmation", payment_id=result.payment_id))
+    if result.outcome in (Outcome.ACTION_REQUIRED, Outcome.IN_PROGRESS) and result.action_url:
+        return redirect(result.action_url)
+    if result.outcome is Outcome.IN_PROGRESS and result.payment_id is not None:
+        return redirect(url_for("wizard.payment_status", payment_id=result.payment_id))
+    messages = {
+        Outcome.QUOTE_CHANGED: _(
+            "The price changed since you opened this page. Check the new summary before paying."
+        ),
+        Outcome.NO_METHOD: _("Choose a payment method."),
+        Outcome.IN_PROGRESS: _("A payment for this account is already in progress."),
+    }
+    if result.outcome is Outcome.DECLINED:
+        return _payment_page(selection, status=402, pay_error=decline_message(result.decline_code))
+    if result.outcome in (Outcome.RETRY_LATER, Outcome.TOO_MANY_ATTEMPTS):
+        return _payment_page(selection, status=429, pay_error=retry_message(result))
+    return _payment_page(selection, status=409, pay_error=messages[result.outcome])
+
+
+def retry_message(result: PayResult) -> str:
+    """When the customer may try again."""
+    assert result.retry_at is not None
+    when = format_moment(result.retry_at)
+    if result.outcome is Outcome.TOO_MANY_ATTEMPTS:
+        return _(
+            "Too many declined payments in the last 24 hours. You can try again after %(when)s.",
+            when=when,
+        )
+    return _(
+        "This method was declined less than an hour ago. Try it again after %(when)s, "
+        "or choose another payment method.",
+        when=when,
+    )
+
+
+@bp.get("/payments/<int:payment_id>/return")
+@roles_required(*BILLING_ROLES)
+def payment_return(payment_id: int) -> Response | tuple[str, int]:
+    """Back from the 3-D Secure or PayPal page: settle the payment as the gateway says."""
+    result = complete_action(current_account_id(), payment_id)
+    if result is None:
+        abort(404)
+    if result.outcome is Outcome.PAID:
+        return redirect(url_for("wizard.confirmation", payment_id=payment_id))
+    if result.outcome is Outcome.ACTION_REQUIRED and result.action_url:
+        return redirect(result.action_url)
+    payment = db.session.get(Payment, payment_id)
+    assert payment is not None and payment.quote is not None
+    selection = _selection_of(payment)
+    return _payment_page(selection, status=402, pay_error=decline_message(result.decline_code))
+
+
+def _selection_of(payment: Payment) -> Selection:
+    """The selection a payment was made for, to show step 3 again after a decline."""
+    config = payment.quote["configuration"] if payment.quote else {}
+    return Selection(
+        Plan(config["plan"]),
+        BillingPeriod(config["period"]),
+        payment.currency,
+        str(config["agents"]),
+        str(config["packs"]),
+    )
+
+
+@bp.get("/payments/<int:payment_id>/status")
+@roles_required(*BILLING_ROLES)
+def payment_status(payment_id: int) -> Response | tuple[str, int]:
+    """Where a resent or concurrent Pay lands: wait for the first one, then show its outcome."""
+    payment = db.session.scalar(
+        select(Payment).where(Payment.id == payment_id, Payment.account_id == current_account_id())
+    )
+    if payment is None:
+        abort(404)
+    status = PaymentStatus(payment.status)
+    if status is PaymentStatus.SUCCEEDED:
+        return redirect(url_for("wizard.confirmation", payment_id=payment_id))
+    if status in (PaymentStatus.REQUIRES_ACTION, PaymentStatus.REQUIRES_APPROVAL):
+        return redirect(payment.action_url or url_for("wizard.choose_plan"))
+    if status is PaymentStatus.DECLINED:
+        return _payment_page(
+            _selection_of(payment), status=402, pay_error=decline_message(payment.decline_code)
+        )
+    return render_template("wizard/processing.html", payment=payment), 202
+
+
+@bp.get("/payments/<int:payment_id>")
+@roles_required(*BILLING_ROLES)
+def confirmation(payment_id: int) -> str:
+    """The confirmation page of a paid change."""
+    receipt = paid_change(current_account_id(), payment_id)
+    if receipt is None:
+        abort(404)
+    return render_template("wizard/confirmation.html", receipt=receipt)
+
+
+@bp.route("/request-quote", methods=["GET", "POST"])
+@roles_required(*BILLING_ROLES)
+def request_quote() -> Response | str:
+    """More than 50 agents: ask the vendor for an offer."""
+    account = load_account(current_account_id())
+    selection = read_selection(request.values, account)
+    if request.method == "POST":
+        activity.record(
+            account.id,
+            current_user.id,
+            "quote_requested",
+            plan=selection.plan.value,
+            period=selection.period.value,
+            agents=selection.agents_text,
+            message=request.form.get("message", "")[:1000],
+        )
+        db.session.commit()
+        flash(_("Thank you. Our team will prepare a quote and contact you."), "success")
+        return redirect(url_for("dashboard.my_package"))
+    return render_template("wizard/request_quote.html", selection=selection)

@@ -1,0 +1,140 @@
+"""The wizard's choices, read from a step's query string or the Pay form, with field errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import abort
+from flask_babel import format_number
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from portal.domain.catalog import BillingPeriod, Plan
+from portal.domain.money import CURRENCIES
+from portal.domain.pricing import Configuration, ConfigurationError, validate_configuration
+from portal.models import Account
+from portal.services.quotes import QuoteRequest, current_configuration, suggested_currency
+from portal.services.reference_data import reference
+
+MAX_DIGITS = 6  # nobody types a million agents; longer input is refused as not a number
+
+
+@dataclass
+class Selection:
+    """Plan, period, currency and quantities as the customer chose them (raw text kept)."""
+
+    plan: Plan
+    period: BillingPeriod
+    currency: str
+    agents_text: str
+    packs_text: str
+    errors: dict[str, str] = field(default_factory=dict)
+    quote_required: bool = False
+
+    @property
+    def agents(self) -> int | None:
+        """The number of agents, if it parses."""
+        return _to_int(self.agents_text)
+
+    @property
+    def packs(self) -> int | None:
+        """The number of packs, if it parses."""
+        return _to_int(self.packs_text)
+
+    @property
+    def valid(self) -> bool:
+        """No field has an error."""
+        return not self.errors
+
+    def request(self) -> QuoteRequest:
+        """What to price (only when valid)."""
+        assert self.agents is not None and self.packs is not None
+        return QuoteRequest(
+            Configuration(self.plan, self.period, self.agents, self.packs), self.currency
+        )
+
+    def query(self, **overrides: Any) -> dict[str, Any]:
+        """The choices as query arguments, so every step and the back button keep them."""
+        values = {
+            "plan": self.plan.value,
+            "period": self.period.value,
+            "currency": self.currency,
+            "agents": self.agents_text,
+            "packs": self.packs_text,
+        }
+        values.update(overrides)
+        return values
+
+
+def _to_int(text: str) -> int | None:
+    """A whole number typed by a person, or None."""
+    text = text.strip()
+    if not text.isdigit() or len(text) > MAX_DIGITS:
+        return None
+    return int(text)
+
+
+def _enum_or_400(enum: type, value: str | None, default: Any) -> Any:
+    """Choices the page offers; anything else was not sent by our forms."""
+    if value in (None, ""):
+        return default
+    try:
+        return enum(value)
+    except ValueError:
+        abort(400)
+
+
+def read_selection(args: MultiDict[str, str], account: Account) -> Selection:
+    """Parse and check the choices against the account and the price list."""
+    current = current_configuration(account)
+    plan = _enum_or_400(Plan, args.get("plan"), current.plan if current else Plan.STANDARD)
+    period = _enum_or_400(
+        BillingPeriod, args.get("period"), current.period if current else BillingPeriod.MONTHLY
+    )
+    currency = args.get("currency") or suggested_currency(account)
+    if currency not in CURRENCIES:
+        abort(400)
+    if account.currency and currency != account.currency:
+        # The currency is chosen at the first purchase and fixed afterwards.
+        abort(400)
+    same_plan = current is not None and current.plan == plan
+    agents_text = args.get("agents") or str(current.agents if current else 1)
+    packs_text = args.get("packs") or str(current.packs if same_plan and current else 0)
+    selection = Selection(plan, period, currency, agents_text.strip(), packs_text.strip())
+    _check_quantities(selection)
+    return selection
+
+
+def _check_quantities(selection: Selection) -> None:
+    """Fill in translated field errors for quantities outside the self-serve limits."""
+    prices = reference().prices
+    if selection.agents is None:
+        selection.errors["agents"] = _("Enter a whole number of agents.")
+    if selection.packs is None:
+        selection.errors["packs"] = _("Enter a whole number of packs.")
+    if selection.errors:
+        return
+    try:
+        validate_configuration(selection.request().configuration, prices)
+    except ConfigurationError as error:
+        selection.errors[error.field] = configuration_message(error, selection.plan)
+        selection.quote_required = error.code == "quote_required"
+
+
+def configuration_message(error: ConfigurationError, plan: Plan) -> str:
+    """A customer-facing message for a configuration the price list refuses."""
+    prices = reference().prices
+    if error.field == "agents" and error.code == "quote_required":
+        return _(
+            "More than %(max)d agents? Request a quote and we will prepare an offer.",
+            max=prices.max_self_serve_agents,
+        )
+    if error.field == "agents":
+        return _("Choose at least %(min)d agent.", min=prices.min_agents)
+    rules = prices.rules(plan)
+    return _(
+        "Choose between 0 and %(max)d extra packs (up to %(conversations)s conversations).",
+        max=rules.max_packs,
+        conversations=format_number(rules.max_conversations),
+    )

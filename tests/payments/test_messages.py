@@ -1,0 +1,45 @@
+"""What the customer reads about refused cards and declined charges."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.payments.cards import CardBrand, CardError
+from portal.payments.gateway import DECLINE_CODES
+from portal.payments.messages import card_error_message, decline_message
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (
+            CardError("number", "brand_refused", CardBrand.DINERS),
+            "Diners Club cards are not accepted. We accept Visa and Mastercard.",
+        ),
+        (
+            CardError("number", "brand_refused", CardBrand.UNKNOWN),
+            "This card brand is not accepted. We accept Visa and Mastercard.",
+        ),
+        (CardError("number", "number_invalid"), "This card number is not valid."),
+        (CardError("expiry", "expired"), "This card has expired."),
+    ],
+)
+def test_card_errors_are_specific(app, error, message):
+    with app.test_request_context():
+        assert card_error_message(error) == message
+
+
+def test_card_errors_are_translated(app):
+    error = CardError("number", "brand_refused", CardBrand.AMEX)
+    with app.test_request_context(headers={"Accept-Language": "it"}):
+        message = card_error_message(error)
+    # Whatever the catalog says, the brand is named and the message is a sentence.
+    assert "American Express" in message
+
+
+def test_every_decline_code_has_its_own_message(app):
+    with app.test_request_context():
+        messages = {decline_message(code) for code in DECLINE_CODES}
+        assert len(messages) == len(DECLINE_CODES)
+        assert decline_message(None) not in messages
+        assert decline_message("something_new") == decline_message(None)
