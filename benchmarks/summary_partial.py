@@ -76,7 +76,9 @@ def prepare_database(url: str) -> None:
         user.set_password(PASSWORD)
         db.session.add_all([account, user])
         db.session.commit()
-        count_queries(app)
+    # Outside the set-up's app context, so each request gets its own session as in production.
+    count_queries(app)
+    with app.app_context():
         db.engine.dispose()
 
 
@@ -86,6 +88,8 @@ def count_queries(app) -> None:
 
     from portal.extensions import db
 
+    with app.app_context():
+        engine = db.engine
     client = app.test_client()
     page = client.get("/login")
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
@@ -94,11 +98,13 @@ def count_queries(app) -> None:
     client.get(SUMMARY, headers=headers)
     statements: list[str] = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
+    event.listen(engine, "before_cursor_execute", listener)
     response = client.get(SUMMARY, headers=headers)
-    event.remove(db.engine, "before_cursor_execute", listener)
+    event.remove(engine, "before_cursor_execute", listener)
     assert response.status_code == 200 and "<html" not in response.text, response.status_code
     print(f"SQL queries per summary request: {len(statements)} (goal: at most 3)")
+    for statement in statements:
+        print("   ", " ".join(statement.split())[:110])
 
 
 def free_port() -> int:
@@ -126,7 +132,8 @@ def sign_in(port: int) -> str:
     response = connection.getresponse()
     response.read()
     assert response.status == 302, response.status
-    return response.getheader("Set-Cookie").split(";", 1)[0]
+    cookies = [value for name, value in response.getheaders() if name.lower() == "set-cookie"]
+    return next(c.split(";", 1)[0] for c in cookies if c.startswith("session="))
 
 
 def measure(port: int, path: str, cookie: str, seconds: float, concurrency: int):
@@ -167,6 +174,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="sync", help="gunicorn -k (sync, gthread)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
@@ -187,6 +195,8 @@ def main() -> None:
             "gunicorn",
             "-w",
             str(args.workers),
+            "-k",
+            args.worker_class,
             "-b",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -211,7 +221,8 @@ def main() -> None:
             baseline = measure(port, BASELINE, cookie, args.seconds, args.concurrency)
             rows.append((summary, baseline))
         print(
-            f"gunicorn workers={args.workers}, client threads={args.concurrency}, "
+            f"gunicorn -k {args.worker_class} -w {args.workers}, "
+            f"client threads={args.concurrency}, "
             f"{args.rounds} rounds of {args.seconds:.0f} s per route"
         )
         print(

@@ -61,11 +61,16 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         f"sqlite:///{instance_path / 'portal.sqlite3'}"
     )
 
+    database_url = normalize_database_url(database_url)
+    # A ping before each checkout guards against dropped server connections; a SQLite file
+    # has none to drop, and the ping would cost every request a round trip.
+    engine_options = {} if database_url.startswith("sqlite") else {"pool_pre_ping": True}
+
     return {
         "PORTAL_ENV": environment,
         "SECRET_KEY": secret_key,
-        "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),

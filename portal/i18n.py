@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 from babel import Locale
+from babel.numbers import format_currency as babel_format_currency
 from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
-from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -57,7 +59,13 @@ def switch_language() -> Response:
 
 def format_money(minor: int, currency: str) -> str:
     """An amount in minor units as the active locale writes it; it is already rounded."""
-    return format_currency(minor_to_decimal(minor, currency), currency)
+    return _formatted_money(minor, currency, str(get_locale()))
+
+
+@lru_cache(maxsize=8192)
+def _formatted_money(minor: int, currency: str, locale: str) -> str:
+    """Babel's formatting is pure and costly per call, and summaries repeat the same amounts."""
+    return babel_format_currency(minor_to_decimal(minor, currency), currency, locale=locale)
 
 
 def format_day(value: date | None, style: str = "long") -> str:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import secrets
+import threading
+from collections import OrderedDict
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -102,14 +105,40 @@ def quantities() -> str:
 @roles_required(*BILLING_ROLES)
 def summary() -> Response | str:
     """The payment summary alone, for htmx; a plain visit goes to the quantities step."""
-    account = load_account(current_account_id())
+    # Read-only: the account came with the signed-in user, in the same query.
+    account = current_user.account
     selection = read_selection(request.args, account)
     if not wants_fragment():
         return redirect(url_for("wizard.quantities", **selection.query()))
     quote, message = _priced(selection, account)
-    return render_template(
-        "wizard/_summary.html", selection=selection, quote=quote, summary_message=message
-    )
+    if quote is None:
+        return render_template(
+            "wizard/_summary.html", selection=selection, quote=None, summary_message=message
+        )
+    return _rendered_summary(quote)
+
+
+_SUMMARIES: OrderedDict[tuple[str, str], str] = OrderedDict()
+_SUMMARIES_LOCK = threading.Lock()
+_SUMMARIES_KEPT = 2048
+
+
+def _rendered_summary(quote: PriceQuote) -> str:
+    """The summary fragment, kept per quote fingerprint and language.
+
+    The fragment is a pure function of the quote's figures and the language, and it is asked
+    for on every keystroke with the same figures coming back often (5 agents, then 3 again).
+    """
+    key = (quote_fingerprint(quote), str(get_locale()))
+    with _SUMMARIES_LOCK:
+        html = _SUMMARIES.get(key)
+    if html is None:
+        html = render_template("wizard/_summary.html", quote=quote, summary_message=None)
+        with _SUMMARIES_LOCK:
+            _SUMMARIES[key] = html
+            if len(_SUMMARIES) > _SUMMARIES_KEPT:
+                _SUMMARIES.popitem(last=False)
+    return html
 
 
 @bp.get("/payment")

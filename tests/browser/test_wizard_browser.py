@@ -48,7 +48,9 @@ def _buy_standard_with_sca(page, base: str, javascript: bool) -> None:
     page.fill("#agents", "3")
     if javascript:
         # htmx swaps the summary in place while the customer types.
-        expect(page.locator('#summary [data-figure="due"]')).to_have_text("54,90\xa0€")
+        expect(page.locator('#summary [data-figure="due"]')).to_have_text(
+            "54,90\xa0€", timeout=15_000
+        )
     else:
         page.click("button[name=refresh]")
         page.wait_for_load_state()
@@ -57,7 +59,7 @@ def _buy_standard_with_sca(page, base: str, javascript: bool) -> None:
 
     page.locator("form#quantities button[type=submit]:not([name])").click()
     page.wait_for_url(re.compile(r"/package/edit/payment"))
-    page.click("a[href*='/billing/payment-methods']")
+    page.click("main a[href*='/billing/payment-methods/?next=']")
     page.fill("#holder", "Anna Verdi")
     page.fill("#number", SCA_CARD)
     page.fill("#expiry", "12/34")
