@@ -45,8 +45,25 @@ def _postgresql_error() -> str | None:
         return str(error).strip() or type(error).__name__
 
 
+def _compile_catalogs() -> None:
+    """Build any .mo file older than its .po, so a plain `pytest` sees the translations."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parent.parent / "translations"
+    for po_path in root.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parts[-3])
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """In CI PostgreSQL is required; elsewhere its tests are skipped when it is missing."""
+    _compile_catalogs()
     _postgresql_state["error"] = _postgresql_error()
     if _postgresql_state["error"] and os.environ.get("CI") == "true":
         raise pytest.UsageError(

@@ -50,17 +50,25 @@ def test_forged_choices_are_refused(customer, query):
         assert response.status_code == 400, url
 
 
-def test_step_page_and_its_htmx_fragment(customer):
+@pytest.mark.parametrize("step", ["", "/quantities", "/payment"])
+def test_each_step_as_a_page_and_as_an_htmx_fragment(customer, step):
+    customer.add_card()
     query = "plan=standard&period=monthly&agents=5&packs=0"
-    full = customer.client.get(f"/package/edit/quantities?{query}")
+    full = customer.client.get(f"/package/edit{step}?{query}")
     assert full.status_code == 200
     assert "<html" in full.text
+    assert "Payment summary" in full.text
     assert "HX-Request" in full.headers["Vary"]
-    fragment = customer.client.get(f"/package/edit/quantities?{query}", headers=HX)
+    fragment = customer.client.get(f"/package/edit{step}?{query}", headers=HX)
     assert fragment.status_code == 200
     assert "<html" not in fragment.text
     assert fragment.text.lstrip().startswith('<aside id="summary"')
+    assert "€91.50" in fragment.text
     assert "HX-Request" in fragment.headers["Vary"]
+    boosted = customer.client.get(
+        f"/package/edit{step}?{query}", headers={**HX, "HX-Boosted": "true"}
+    )
+    assert "<html" in boosted.text
 
 
 def test_summary_partial_follows_the_agent_count(customer):
