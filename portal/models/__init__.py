@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate; imported here so migrations see them all."""
 
 from portal.models.account import Account, BillingInfo
+from portal.models.document import EmailStatus, InvoicePdf, OutgoingEmail
 from portal.models.invoice import (
     BillingActivity,
     DocumentKind,
@@ -23,10 +24,13 @@ __all__ = [
     "BillingInfo",
     "DocumentKind",
     "DocumentSequence",
+    "EmailStatus",
     "Invoice",
     "InvoiceLine",
+    "InvoicePdf",
     "InvoiceStatus",
     "MethodKind",
+    "OutgoingEmail",
     "Payment",
     "PaymentMethod",
     "PaymentStatus",
