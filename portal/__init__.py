@@ -44,7 +44,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     payments.init_app(app)
 
-    from portal import auth, backoffice, catalogs, dashboard, invoices, methods, team, wizard
+    from portal import (
+        auth,
+        backoffice,
+        billing,
+        catalogs,
+        dashboard,
+        invoices,
+        methods,
+        team,
+        wizard,
+    )
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)
@@ -54,4 +64,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(methods.bp)
     app.register_blueprint(wizard.bp)
     app.register_blueprint(invoices.bp)
+    app.register_blueprint(billing.bp)
     return app

@@ -1,4 +1,4 @@
-"""Command-line tools: `flask seed-demo`."""
+"""Command-line tools: `flask seed-demo`, `flask mail deliver`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from portal import clock
+from portal.mail.cli import mail_cli
 from portal.services.demo import seed_demo
 
 
@@ -29,3 +30,4 @@ def seed_demo_command() -> None:
 def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(mail_cli)

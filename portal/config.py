@@ -66,7 +66,7 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
     # has none to drop, and the ping would cost every request a round trip.
     engine_options = {} if database_url.startswith("sqlite") else {"pool_pre_ping": True}
 
-    return {
+    settings: dict[str, Any] = {
         "PORTAL_ENV": environment,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -90,4 +90,27 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "VENDOR_DIR": os.environ.get("VENDOR_DIR", str(PROJECT_ROOT / "node_modules")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per 15 minutes"),
+    }
+    settings.update(_mail_settings(instance_path, settings["SELLER_EMAIL"]))
+    return settings
+
+
+def _mail_settings(instance_path: Path, seller_email: str) -> dict[str, Any]:
+    """SMTP when MAIL_SMTP_HOST is set; otherwise messages are written to a local outbox."""
+    try:
+        port = int(os.environ.get("MAIL_SMTP_PORT", "25"))
+        timeout = float(os.environ.get("MAIL_SMTP_TIMEOUT", "10"))
+    except ValueError as error:
+        raise ConfigurationError(
+            f"MAIL_SMTP_PORT and MAIL_SMTP_TIMEOUT must be numbers: {error}"
+        ) from None
+    return {
+        "MAIL_SMTP_HOST": os.environ.get("MAIL_SMTP_HOST", ""),
+        "MAIL_SMTP_PORT": port,
+        "MAIL_SMTP_USERNAME": os.environ.get("MAIL_SMTP_USERNAME", ""),
+        "MAIL_SMTP_PASSWORD": os.environ.get("MAIL_SMTP_PASSWORD", ""),
+        "MAIL_SMTP_STARTTLS": _env_bool("MAIL_SMTP_STARTTLS", False),
+        "MAIL_SMTP_TIMEOUT": timeout,
+        "MAIL_FROM": os.environ.get("MAIL_FROM") or seller_email,
+        "MAIL_OUTBOX_DIR": os.environ.get("MAIL_OUTBOX_DIR", str(instance_path / "outbox")),
     }

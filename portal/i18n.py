@@ -135,7 +135,7 @@ def init_app(app: Flask) -> None:
     """Bind Flask-Babel with our locale selector and register the template helpers."""
     babel.init_app(app, locale_selector=select_locale)
     _install_safe_jinja_gettext(app)
-    app.jinja_env.filters.update(money=format_money, day=format_day)
+    app.jinja_env.filters.update(money=format_money, day=format_day, moment=format_moment)
     app.jinja_env.globals.update(
         language_choices=language_choices, language_name=language_name, current_locale=get_locale
     )

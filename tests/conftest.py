@@ -153,12 +153,15 @@ def app_config() -> dict[str, object]:
 
 
 @pytest.fixture
-def app(backend: str, database_urls: dict[str, str], app_config: dict) -> Iterator[Flask]:
-    """A fresh app on an emptied database."""
+def app(
+    backend: str, database_urls: dict[str, str], app_config: dict, tmp_path: Path
+) -> Iterator[Flask]:
+    """A fresh app on an emptied database, with its own mail outbox."""
     app = create_app(
         {
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_urls[backend],
+            "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
             **app_config,
         }
     )

@@ -3,14 +3,104 @@
 from __future__ import annotations
 
 import io
+import secrets
 
-from flask import abort, send_file
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal import clock
+from portal.extensions import db
 from portal.invoices import bp
-from portal.models import BILLING_ROLES
+from portal.models import BILLING_ROLES, Invoice, InvoiceStatus, Payment
+from portal.payments.messages import decline_message, retry_message
 from portal.security import current_account_id, roles_required
 from portal.services import documents
+from portal.services.checkout import Outcome, PayResult
+from portal.services.invoice_payment import complete_invoice_action, pay_invoice
+from portal.services.invoices import (
+    NOTE_MAX_LENGTH,
+    NoteTooLong,
+    invoice_of,
+    list_invoices,
+    save_note,
+)
+from portal.services.payment_methods import default_method, describe, list_methods
+from portal.web import render_page, wants_fragment
+
+
+@bp.get("/")
+@roles_required(*BILLING_ROLES)
+def index() -> str:
+    """Invoices and credit notes, newest first, paged, optionally only paid or open."""
+    listing = list_invoices(
+        current_account_id(),
+        status=request.args.get("status") or None,
+        page=request.args.get("page", 1, type=int),
+    )
+    return render_template("invoices/index.html", listing=listing, note_max=NOTE_MAX_LENGTH)
+
+
+@bp.get("/<int:invoice_id>/note")
+@roles_required(*BILLING_ROLES)
+def note(invoice_id: int) -> Response | str:
+    """The note cell (htmx Cancel swaps it back); a plain visit goes to the list."""
+    invoice = invoice_of(current_account_id(), invoice_id)
+    if invoice is None:
+        abort(404)
+    if not wants_fragment():
+        return redirect(url_for("invoices.index"))
+    return render_template("invoices/_note_cell.html", invoice=invoice)
+
+
+@bp.get("/<int:invoice_id>/note/edit")
+@roles_required(*BILLING_ROLES)
+def edit_note(invoice_id: int) -> str:
+    """The note form: swapped into the cell by htmx, or a page of its own without JavaScript."""
+    invoice = invoice_of(current_account_id(), invoice_id)
+    if invoice is None:
+        abort(404)
+    return render_page(
+        "invoices/note.html",
+        "invoices/_note_form.html",
+        invoice=invoice,
+        text=invoice.note,
+        error=None,
+        note_max=NOTE_MAX_LENGTH,
+    )
+
+
+@bp.post("/<int:invoice_id>/note")
+@roles_required(*BILLING_ROLES)
+def update_note(invoice_id: int) -> Response | tuple[str, int] | str:
+    """Save the note; the cell (htmx) or the list (plain form) shows it."""
+    text = request.form.get("note", "")
+    try:
+        invoice = save_note(current_account_id(), current_user.id, invoice_id, text)
+    except NoteTooLong:
+        invoice = invoice_of(current_account_id(), invoice_id)
+        if invoice is None:
+            abort(404)
+        error = _(
+            "The note can have at most %(max)d characters; this one has %(count)d.",
+            max=NOTE_MAX_LENGTH,
+            count=len(text.strip()),
+        )
+        page = render_page(
+            "invoices/note.html",
+            "invoices/_note_form.html",
+            invoice=invoice,
+            text=text,
+            error=error,
+            note_max=NOTE_MAX_LENGTH,
+        )
+        return page, 422
+    if invoice is None:
+        abort(404)
+    if wants_fragment():
+        return render_template("invoices/_note_cell.html", invoice=invoice)
+    return redirect(url_for("invoices.index"))
 
 
 @bp.get("/<int:invoice_id>/pdf")
@@ -31,3 +121,92 @@ def pdf(invoice_id: int) -> Response:
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _pay_page(invoice: Invoice, status: int = 200, error: str | None = None) -> tuple[str, int]:
+    """The confirmation page for paying one open invoice, with a fresh confirmation key."""
+    account_id = current_account_id()
+    default = default_method(account_id)
+    page = render_template(
+        "invoices/pay.html",
+        invoice=invoice,
+        methods=list_methods(account_id),
+        chosen_method=request.form.get("method", type=int) or (default.id if default else None),
+        describe_method=describe,
+        confirmation_key=secrets.token_hex(16),
+        pay_error=error,
+        return_to=url_for("invoices.pay", invoice_id=invoice.id),
+    )
+    return page, status
+
+
+@bp.get("/<int:invoice_id>/pay")
+@roles_required(*BILLING_ROLES)
+def pay(invoice_id: int) -> Response | tuple[str, int]:
+    """Choose the method and confirm the payment of an open invoice."""
+    invoice = invoice_of(current_account_id(), invoice_id)
+    if invoice is None:
+        abort(404)
+    if invoice.status != InvoiceStatus.OPEN:
+        return redirect(url_for("invoices.index"))
+    return _pay_page(invoice)
+
+
+@bp.post("/<int:invoice_id>/pay")
+@roles_required(*BILLING_ROLES)
+def confirm_pay(invoice_id: int) -> Response | tuple[str, int]:
+    """Charge the open invoice once per confirmation key."""
+    key = request.form.get("confirmation_key", "")
+    if not (8 <= len(key) <= 64) or not key.isalnum():
+        abort(400)
+    result = pay_invoice(
+        account_id=current_account_id(),
+        user_id=current_user.id,
+        invoice_id=invoice_id,
+        method_id=request.form.get("method", type=int),
+        confirmation_key=key,
+        return_url=lambda payment_id: url_for(
+            "invoices.payment_return", payment_id=payment_id, _external=True
+        ),
+    )
+    if result is None:
+        abort(404)
+    return _after_invoice_payment(invoice_id, result)
+
+
+def _after_invoice_payment(invoice_id: int, result: PayResult) -> Response | tuple[str, int]:
+    """Back to the list when paid; to the bank or PayPal; or the page again with the reason."""
+    if result.outcome is Outcome.PAID:
+        flash(_("Thank you: the invoice is paid."), "success")
+        return redirect(url_for("invoices.index"))
+    if result.outcome is Outcome.ACTION_REQUIRED and result.action_url:
+        return redirect(result.action_url)
+    invoice = invoice_of(current_account_id(), invoice_id)
+    if invoice is None:
+        abort(404)
+    if result.outcome is Outcome.DECLINED:
+        return _pay_page(invoice, 402, decline_message(result.decline_code))
+    if result.outcome in (Outcome.RETRY_LATER, Outcome.TOO_MANY_ATTEMPTS):
+        return _pay_page(
+            invoice,
+            429,
+            retry_message(
+                result.retry_at or clock.now(),
+                too_many=result.outcome is Outcome.TOO_MANY_ATTEMPTS,
+            ),
+        )
+    if result.outcome is Outcome.NO_METHOD:
+        return _pay_page(invoice, 409, _("Choose a payment method."))
+    return _pay_page(invoice, 409, _("A payment for this account is already in progress."))
+
+
+@bp.get("/payments/<int:payment_id>/return")
+@roles_required(*BILLING_ROLES)
+def payment_return(payment_id: int) -> Response | tuple[str, int]:
+    """Back from the 3-D Secure or PayPal page for an invoice payment."""
+    result = complete_invoice_action(current_account_id(), payment_id)
+    if result is None:
+        abort(404)
+    payment = db.session.get(Payment, payment_id)
+    assert payment is not None and payment.invoice_id is not None
+    return _after_invoice_payment(payment.invoice_id, result)

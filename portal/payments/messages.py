@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import gettext as _
 
+from portal.i18n import format_moment
 from portal.payments.cards import CardBrand, CardError
 
 
@@ -39,4 +42,19 @@ def decline_message(decline_code: str | None) -> str:
     }
     return messages.get(
         decline_code or "", _("The payment did not go through. Try another payment method.")
+    )
+
+
+def retry_message(retry_at: datetime, *, too_many: bool) -> str:
+    """When a declined customer may try again."""
+    when = format_moment(retry_at)
+    if too_many:
+        return _(
+            "Too many declined payments in the last 24 hours. You can try again after %(when)s.",
+            when=when,
+        )
+    return _(
+        "This method was declined less than an hour ago. Try it again after %(when)s, "
+        "or choose another payment method.",
+        when=when,
     )

@@ -28,6 +28,7 @@ from portal.models import (
 from portal.payments.gateway import ChargeResult, ChargeStatus, gateway
 from portal.services import activity
 from portal.services.invoicing import issue_document, latest_invoice
+from portal.services.mailer import deliver_document_soon, queue_document_email
 from portal.services.payment_methods import describe, method_of
 from portal.services.quotes import QuoteRequest, load_account, quote_for
 
@@ -63,7 +64,7 @@ class PayResult:
     decline_code: str | None = None
 
 
-def _result_of(payment: Payment) -> PayResult:
+def result_of(payment: Payment) -> PayResult:
     """The outcome a stored payment stands for (a resent confirmation gets this)."""
     status = PaymentStatus(payment.status)
     if status is PaymentStatus.SUCCEEDED:
@@ -75,7 +76,7 @@ def _result_of(payment: Payment) -> PayResult:
     return PayResult(Outcome.IN_PROGRESS, payment.id)
 
 
-def _payment_by_key(key: str) -> Payment | None:
+def payment_by_key(key: str) -> Payment | None:
     """The payment a confirmation key already made, if any."""
     return db.session.scalar(
         select(Payment)
@@ -140,19 +141,19 @@ def confirm_checkout(
     return_url: Callable[[int], str],
 ) -> PayResult:
     """Charge what the customer saw and apply it; any resend of the same key returns the first."""
-    existing = _payment_by_key(confirmation_key)
+    existing = payment_by_key(confirmation_key)
     if existing is not None:
-        return _result_of(existing)
+        return result_of(existing)
 
     now = clock.now()
     account = load_account(account_id, for_update=True)
-    existing = _payment_by_key(confirmation_key)
+    existing = payment_by_key(confirmation_key)
     if existing is not None:
         db.session.rollback()
-        return _result_of(existing)
+        return result_of(existing)
     busy = _in_flight(account_id, now)
     if busy is not None:
-        result = _result_of(busy)
+        result = result_of(busy)
         db.session.rollback()
         return PayResult(Outcome.IN_PROGRESS, busy.id, action_url=result.action_url)
 
@@ -190,13 +191,14 @@ def confirm_checkout(
     except IntegrityError:
         # The same confirmation arrived twice at once: the other request owns it.
         db.session.rollback()
-        existing = _payment_by_key(confirmation_key)
+        existing = payment_by_key(confirmation_key)
         assert existing is not None
-        return _result_of(existing)
+        return result_of(existing)
 
     if quote.amount_due_minor == 0:
         _apply(account, payment, quote, reference=None)
         db.session.commit()
+        deliver_document_soon(payment.invoice_id)
         return PayResult(Outcome.PAID, payment.id)
 
     db.session.commit()  # the payment row exists before the gateway is asked
@@ -209,19 +211,21 @@ def confirm_checkout(
         description=_("Subscription"),
         return_url=return_url(payment.id),
     )
-    return _settle(account_id, payment.id, charge)
+    return settle(account_id, payment.id, charge)
 
 
-def _settle(account_id: int, payment_id: int, charge: ChargeResult) -> PayResult:
-    """Record the gateway's answer; a success applies the stored quote."""
+def settle(account_id: int, payment_id: int, charge: ChargeResult) -> PayResult:
+    """Record the gateway's answer; a success applies the quote or pays the open invoice."""
     account = load_account(account_id, for_update=True)
     payment = db.session.get(Payment, payment_id, populate_existing=True)
     assert payment is not None
     if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.DECLINED):
         db.session.rollback()
-        return _result_of(payment)
+        return result_of(payment)
     payment.gateway_reference = charge.reference
-    if charge.status is ChargeStatus.SUCCEEDED:
+    if charge.status is ChargeStatus.SUCCEEDED and payment.purpose == "invoice":
+        _apply_invoice_payment(account, payment, charge.reference)
+    elif charge.status is ChargeStatus.SUCCEEDED:
         _apply(account, payment, quote_from_data(payment.quote or {}), charge.reference)
     elif charge.status is ChargeStatus.REQUIRES_ACTION:
         payment.status = (
@@ -244,7 +248,8 @@ def _settle(account_id: int, payment_id: int, charge: ChargeResult) -> PayResult
             reason=payment.decline_code,
         )
     db.session.commit()
-    return _result_of(payment)
+    deliver_document_soon(payment.invoice_id)
+    return result_of(payment)
 
 
 def complete_action(account_id: int, payment_id: int) -> PayResult | None:
@@ -255,9 +260,32 @@ def complete_action(account_id: int, payment_id: int) -> PayResult | None:
     if payment is None:
         return None
     if payment.status not in (PaymentStatus.REQUIRES_ACTION, PaymentStatus.REQUIRES_APPROVAL):
-        return _result_of(payment)
+        return result_of(payment)
     assert payment.gateway_reference is not None
-    return _settle(account_id, payment.id, gateway().retrieve(payment.gateway_reference))
+    return settle(account_id, payment.id, gateway().retrieve(payment.gateway_reference))
+
+
+def _apply_invoice_payment(account: Account, payment: Payment, reference: str) -> None:
+    """An open invoice is paid: mark it, and lift a past-due or blocked state at once."""
+    invoice = db.session.get(Invoice, payment.invoice_id)
+    assert invoice is not None
+    invoice.status = InvoiceStatus.PAID
+    invoice.paid_with = payment.method_label
+    payment.status = PaymentStatus.SUCCEEDED
+    payment.gateway_reference = reference
+    payment.completed_at = clock.now()
+    subscription = account.subscription
+    if subscription is not None and subscription.status != SubscriptionStatus.ACTIVE:
+        subscription.status = SubscriptionStatus.ACTIVE
+    activity.record(
+        account.id,
+        payment.user_id,
+        "invoice_paid",
+        document=invoice.number,
+        amount_minor=payment.amount_minor,
+        currency=payment.currency,
+        method=payment.method_label,
+    )
 
 
 def _apply(account: Account, payment: Payment, quote: PriceQuote, reference: str | None) -> None:
@@ -293,6 +321,7 @@ def _apply(account: Account, payment: Payment, quote: PriceQuote, reference: str
         status=InvoiceStatus.PAID,
         corrects=latest_invoice(account.id) if quote.is_credit_note else None,
     )
+    queue_document_email(invoice)
     payment.status = PaymentStatus.SUCCEEDED
     payment.invoice_id = invoice.id
     payment.gateway_reference = reference

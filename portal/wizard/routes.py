@@ -18,9 +18,8 @@ from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.pricing import ChangeNotAllowed, ConfigurationError, PriceQuote
 from portal.domain.quote_codec import quote_fingerprint
 from portal.extensions import db
-from portal.i18n import format_moment
 from portal.models import BILLING_ROLES, Account, Payment, PaymentStatus
-from portal.payments.messages import decline_message
+from portal.payments.messages import decline_message, retry_message
 from portal.security import current_account_id, roles_required
 from portal.services import activity
 from portal.services.checkout import (
@@ -199,6 +198,12 @@ def pay() -> Response | tuple[str, int]:
     return _after_pay(result, selection)
 
 
+def retry_message_for(result: PayResult) -> str:
+    """When the customer may try again."""
+    assert result.retry_at is not None
+    return retry_message(result.retry_at, too_many=result.outcome is Outcome.TOO_MANY_ATTEMPTS)
+
+
 def _after_pay(result: PayResult, selection: Selection) -> Response | tuple[str, int]:
     """Go where the outcome leads: confirmation, 3-D Secure or PayPal, or back to step 3."""
     if result.outcome is Outcome.PAID:
@@ -217,24 +222,8 @@ def _after_pay(result: PayResult, selection: Selection) -> Response | tuple[str,
     if result.outcome is Outcome.DECLINED:
         return _payment_page(selection, status=402, pay_error=decline_message(result.decline_code))
     if result.outcome in (Outcome.RETRY_LATER, Outcome.TOO_MANY_ATTEMPTS):
-        return _payment_page(selection, status=429, pay_error=retry_message(result))
+        return _payment_page(selection, status=429, pay_error=retry_message_for(result))
     return _payment_page(selection, status=409, pay_error=messages[result.outcome])
-
-
-def retry_message(result: PayResult) -> str:
-    """When the customer may try again."""
-    assert result.retry_at is not None
-    when = format_moment(result.retry_at)
-    if result.outcome is Outcome.TOO_MANY_ATTEMPTS:
-        return _(
-            "Too many declined payments in the last 24 hours. You can try again after %(when)s.",
-            when=when,
-        )
-    return _(
-        "This method was declined less than an hour ago. Try it again after %(when)s, "
-        "or choose another payment method.",
-        when=when,
-    )
 
 
 @bp.get("/payments/<int:payment_id>/return")

@@ -1,0 +1,78 @@
+"""What each billing activity entry says, in the viewer's language."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from portal.i18n import format_money
+from portal.labels import period_label, plan_label
+from portal.models import BillingActivity
+
+
+def _field_labels() -> dict[str, str]:
+    """The billing info fields as the form names them."""
+    return {
+        "company": _("Company"),
+        "contact_name": _("Contact name"),
+        "billing_email": _("Billing e-mail"),
+        "cc_emails": _("Copies to (CC)"),
+        "address": _("Address"),
+        "postal_code": _("Postal code"),
+        "city": _("City"),
+        "country": _("Country"),
+        "vat_id": _("VAT ID"),
+        "invoice_language": _("Invoice language"),
+        "invoices_by_email": _("Receive invoices by e-mail"),
+    }
+
+
+def _amount(details: dict, key: str = "amount_minor") -> str:
+    """A stored amount with its currency, formatted for the viewer."""
+    if key not in details or "currency" not in details:
+        return ""
+    return format_money(int(details[key]), details["currency"])
+
+
+def describe_activity(entry: BillingActivity) -> str:
+    """One readable sentence for an entry."""
+    d = entry.details or {}
+    kind = entry.kind
+    if kind == "purchase":
+        package = f"{plan_label(d.get('plan'))} · {period_label(d.get('period', 'monthly'))}"
+        return ngettext(
+            "Package changed to %(package)s with %(num)d agent; %(document)s, paid %(amount)s.",
+            "Package changed to %(package)s with %(num)d agents; %(document)s, paid %(amount)s.",
+            int(d.get("agents", 1)),
+            package=package,
+            document=d.get("document", ""),
+            amount=_amount(d, "amount_paid_minor"),
+        )
+    if kind == "payment_declined":
+        return _(
+            "Payment of %(amount)s with %(method)s was declined.",
+            amount=_amount(d),
+            method=d.get("method", ""),
+        )
+    if kind == "invoice_paid":
+        return _(
+            "Invoice %(document)s paid: %(amount)s with %(method)s.",
+            document=d.get("document", ""),
+            amount=_amount(d),
+            method=d.get("method", ""),
+        )
+    if kind == "invoice_note":
+        return _("Note of %(document)s changed.", document=d.get("document", ""))
+    if kind == "billing_info":
+        labels = _field_labels()
+        fields = ", ".join(labels.get(name, name) for name in d.get("fields", []))
+        return _("Billing info changed: %(fields)s.", fields=fields)
+    if kind == "payment_method_added":
+        return _("Payment method added: %(method)s.", method=d.get("method", d.get("label", "")))
+    if kind == "payment_method_removed":
+        return _("Payment method removed: %(method)s.", method=d.get("method", d.get("label", "")))
+    if kind == "default_payment_method":
+        return _("Default payment method: %(method)s.", method=d.get("method", d.get("label", "")))
+    if kind == "quote_requested":
+        return _("Quote requested for %(agents)s agents.", agents=d.get("agents", ""))
+    return kind

@@ -1,0 +1,107 @@
+"""The billing info form: who invoices are made out to and where they are sent."""
+
+from __future__ import annotations
+
+from babel import Locale
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from portal.domain.tax import InvalidVatId, normalize_vat_id
+from portal.services.reference_data import reference
+
+MAX_CC = 5
+# EU member states plus the countries customers outside the EU most often write from.
+OTHER_COUNTRIES = ("CH", "GB", "NO", "US", "CA", "AU")
+
+
+def country_choices() -> list[SelectChoice]:
+    """ISO codes with their names in the viewer's language, sorted by name."""
+    locale = Locale.parse(str(get_locale()))
+    codes = set(reference().vat_rates.rates) | set(OTHER_COUNTRIES)
+    named = sorted((locale.territories.get(code, code), code) for code in codes)
+    return [SelectChoice(code, name) for name, code in named]
+
+
+def parse_cc(text: str) -> list[str]:
+    """Addresses typed one per line or separated by commas or semicolons."""
+    parts = text.replace(";", "\n").replace(",", "\n").splitlines()
+    return [part.strip() for part in parts if part.strip()]
+
+
+class BillingInfoForm(FlaskForm):
+    """Company, contact, addresses, VAT ID, invoice language, e-mail delivery."""
+
+    company = StringField(
+        _l("Company"),
+        validators=[DataRequired(message=_l("Enter the company name.")), Length(max=200)],
+    )
+    contact_name = StringField(_l("Contact name"), validators=[Optional(), Length(max=120)])
+    billing_email = EmailField(
+        _l("Billing e-mail"),
+        validators=[
+            DataRequired(message=_l("Enter the billing e-mail address.")),
+            Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
+            Length(max=254),
+        ],
+    )
+    cc_emails = TextAreaField(
+        _l("Copies to (CC)"),
+        description=_l("Up to 5 addresses, one per line."),
+        validators=[Optional(), Length(max=5 * 256)],
+    )
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
+    postal_code = StringField(_l("Postal code"), validators=[Optional(), Length(max=20)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
+    country = SelectField(_l("Country"), validators=[DataRequired()])
+    vat_id = StringField(_l("VAT ID"), validators=[Optional(), Length(max=30)])
+    invoice_language = SelectField(
+        _l("Invoice language"),
+        choices=[
+            SelectChoice("it", "Italiano"),
+            SelectChoice("fr", "Français"),
+            SelectChoice("en", "English"),
+        ],
+    )
+    invoices_by_email = BooleanField(_l("Receive invoices by e-mail"))
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        """Countries are named in the viewer's language."""
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices()
+
+    def validate_cc_emails(self, field: TextAreaField) -> None:
+        """At most five, each a real address."""
+        addresses = parse_cc(field.data or "")
+        if len(addresses) > MAX_CC:
+            raise ValidationError(_("Enter at most %(max)d addresses.", max=MAX_CC))
+        for address in addresses:
+            try:
+                validate_email(address, check_deliverability=False)
+            except EmailNotValidError:
+                raise ValidationError(
+                    _("%(address)s is not a valid e-mail address.", address=address)
+                ) from None
+
+    def validate_vat_id(self, field: StringField) -> None:
+        """Checked offline for format and checksum against the chosen country."""
+        if not (field.data or "").strip():
+            return
+        try:
+            field.data = normalize_vat_id(self.country.data or "", field.data)
+        except InvalidVatId as error:
+            messages = {
+                "country": _("This VAT ID belongs to another country than the one chosen."),
+                "checksum": _("This VAT ID is not valid: its check digit does not match."),
+            }
+            raise ValidationError(
+                messages.get(
+                    error.reason, _("This VAT ID is not valid: check its format and digits.")
+                )
+            ) from None

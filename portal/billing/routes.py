@@ -1,0 +1,61 @@
+"""Billing info and billing activity pages (billing roles only)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.billing import bp
+from portal.billing.activity_text import describe_activity
+from portal.billing.forms import BillingInfoForm, parse_cc
+from portal.models import BILLING_ROLES
+from portal.security import current_account_id, roles_required
+from portal.services.activity_log import activity_page
+from portal.services.billing_info import update_billing_info
+from portal.services.quotes import load_account
+
+
+@bp.route("/info", methods=["GET", "POST"])
+@roles_required(*BILLING_ROLES)
+def info() -> Response | tuple[str, int] | str:
+    """Show and change the billing details."""
+    account = load_account(current_account_id())
+    form = BillingInfoForm()
+    if request.method == "GET" and account.billing_info is not None:
+        form.process(obj=account.billing_info)
+        form.cc_emails.data = "\n".join(account.billing_info.cc_emails or [])
+    if form.validate_on_submit():
+        values = {
+            "company": form.company.data.strip(),
+            "contact_name": (form.contact_name.data or "").strip(),
+            "billing_email": form.billing_email.data.strip().lower(),
+            "cc_emails": [a.lower() for a in parse_cc(form.cc_emails.data or "")],
+            "address": (form.address.data or "").strip(),
+            "postal_code": (form.postal_code.data or "").strip(),
+            "city": (form.city.data or "").strip(),
+            "country": form.country.data,
+            "vat_id": form.vat_id.data or None,
+            "invoice_language": form.invoice_language.data,
+            "invoices_by_email": bool(form.invoices_by_email.data),
+        }
+        changed = update_billing_info(account.id, current_user.id, values)
+        if changed:
+            flash(
+                _("Billing info saved. It applies to new invoices and to the latest one."),
+                "success",
+            )
+        else:
+            flash(_("Nothing changed."), "info")
+        return redirect(url_for("billing.info"))
+    status = 422 if form.errors else 200
+    return render_template("billing/info.html", form=form), status
+
+
+@bp.get("/activity")
+@roles_required(*BILLING_ROLES)
+def activity_log() -> str:
+    """Who changed what in billing, newest first, paged."""
+    page = activity_page(current_account_id(), request.args.get("page", 1, type=int))
+    return render_template("billing/activity.html", listing=page, describe=describe_activity)

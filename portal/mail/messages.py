@@ -1,0 +1,113 @@
+"""The words of a document e-mail and the MIME message that carries them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from portal.i18n import format_day, format_money
+from portal.models import DocumentKind, Invoice, InvoiceStatus, OutgoingEmail
+
+HTML_TEMPLATE = "mail/document.html"
+
+
+def document_texts(invoice: Invoice, corrected_number: str | None) -> tuple[str, str]:
+    """Subject and plain-text body for an issued document, in the active locale."""
+    seller = (invoice.seller or {}).get("name", "")
+    customer = invoice.customer or {}
+    number = invoice.number
+    issued = format_day(invoice.issued_on)
+    if invoice.kind == DocumentKind.CREDIT_NOTE:
+        # Translators: e-mail subject; number is e.g. CN-2026-000001, seller the vendor's name.
+        subject = _("Credit note %(number)s from %(seller)s", number=number, seller=seller)
+        # Translators: date is the issue date, e.g. "13 November 2026".
+        intro = _(
+            "Please find attached credit note %(number)s of %(date)s.", number=number, date=issued
+        )
+        if corrected_number:
+            intro += " " + _("It corrects invoice %(number)s.", number=corrected_number)
+    else:
+        # Translators: e-mail subject; number is e.g. INV-2026-000001, seller the vendor's name.
+        subject = _("Invoice %(number)s from %(seller)s", number=number, seller=seller)
+        # Translators: date is the issue date, e.g. "13 November 2026".
+        intro = _(
+            "Please find attached invoice %(number)s of %(date)s.", number=number, date=issued
+        )
+
+    facts = []
+    if invoice.period_start and invoice.period_end:
+        facts.append(
+            _(
+                "Period: %(start)s – %(end)s",  # noqa: RUF001 - a date range takes an en dash
+                start=format_day(invoice.period_start),
+                end=format_day(invoice.period_end),
+            )
+        )
+    facts.append(_("Total: %(total)s", total=format_money(invoice.total_minor, invoice.currency)))
+    if invoice.credit_used_minor:
+        facts.append(
+            _(
+                "Account credit used: %(amount)s",
+                amount=format_money(invoice.credit_used_minor, invoice.currency),
+            )
+        )
+    if invoice.kind == DocumentKind.INVOICE:
+        if invoice.status == InvoiceStatus.PAID:
+            facts.append(_("Paid in full."))
+        else:
+            facts.append(
+                _(
+                    "Amount due: %(amount)s",
+                    amount=format_money(invoice.amount_due_minor, invoice.currency),
+                )
+            )
+
+    name = customer.get("contact_name") or customer.get("company") or ""
+    paragraphs = [
+        _("Hello %(name)s,", name=name) if name else _("Hello,"),
+        intro,
+        "\n".join(facts),
+        _("You can also download it at any time from Invoices in the billing portal."),
+        # Translators: the e-mail's closing, followed by the vendor's name on the next line.
+        _("Kind regards,") + "\n" + seller,
+    ]
+    return subject, "\n\n".join(paragraphs) + "\n"
+
+
+def _html_alternative(email: OutgoingEmail) -> str:
+    """The same text as simple HTML; every value is escaped by the template."""
+    paragraphs = [block.splitlines() for block in email.body.strip().split("\n\n")]
+    template = current_app.jinja_env.get_template(HTML_TEMPLATE)
+    return template.render(language=email.language, subject=email.subject, paragraphs=paragraphs)
+
+
+def build_message(
+    email: OutgoingEmail,
+    *,
+    sender: str,
+    sent_at: datetime,
+    attachment: tuple[str, bytes] | None,
+) -> EmailMessage:
+    """The queued e-mail as a MIME message, with the PDF attached when there is one."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = ", ".join(email.recipients)
+    if email.cc:
+        message["Cc"] = ", ".join(email.cc)
+    message["Subject"] = email.subject
+    message["Date"] = format_datetime(sent_at)
+    message["Message-ID"] = email.details["message_id"]
+    # Out-of-office replies and vacation responders stay quiet for automatic mail.
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(email.body)
+    message.add_alternative(_html_alternative(email), subtype="html")
+    if attachment is not None:
+        filename, content = attachment
+        message.add_attachment(content, maintype="application", subtype="pdf", filename=filename)
+    # Last: turning the message multipart moves Content-* headers into its first part.
+    message["Content-Language"] = email.language
+    return message

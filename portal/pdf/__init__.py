@@ -1,0 +1,108 @@
+"""HTML to PDF with xhtml2pdf: the embedded DejaVu Sans font and reproducible bytes."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reportlab import rl_config
+from xhtml2pdf import pisa
+from xhtml2pdf.config.resources import ResourceAccessPolicy
+
+# No creation date and no random document ID: the same HTML gives the same bytes, so a
+# stored PDF and a fresh rendering of unchanged inputs are byte for byte the same file.
+rl_config.invariant = 1
+
+FONT_PACKAGE = "dejavu-fonts-ttf"
+# The names the template's @font-face rules ask for; nothing else is ever resolved.
+FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
+FONT_FAMILY = "DejaVuSans"
+MISSING_GLYPH = "No font this document has can draw"
+FONT_NOT_LOADED = "could not read"
+
+
+class PdfRenderError(RuntimeError):
+    """xhtml2pdf could not turn the HTML into a complete PDF."""
+
+
+class FontFilesMissing(PdfRenderError):
+    """The font package is not installed where VENDOR_DIR points."""
+
+
+def font_directory(vendor_dir: str | Path) -> Path:
+    """The folder with the DejaVu Sans files; a clear error naming `npm ci` when missing."""
+    directory = Path(vendor_dir) / FONT_PACKAGE / "ttf"
+    missing = [name for name in FONT_FILES if not (directory / name).is_file()]
+    if missing:
+        raise FontFilesMissing(
+            f"The invoice font is missing: {', '.join(missing)} not found in {directory}. "
+            f"Run `npm ci` in the project folder to install the {FONT_PACKAGE} package "
+            "(or point VENDOR_DIR at the folder that holds node_modules packages)."
+        )
+    return directory
+
+
+def font_link_callback(fonts: Path) -> Callable[[str, str | None], str | None]:
+    """A link_callback that resolves the two font files and nothing else."""
+    allowed = {name: str(fonts / name) for name in FONT_FILES}
+
+    def resolve(uri: str, relative: str | None) -> str | None:
+        # Any other URI is left as written, and the resource policy refuses it.
+        return allowed.get(uri)
+
+    return resolve
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    """The PDF and what xhtml2pdf warned about while making it."""
+
+    content: bytes
+    warnings: tuple[str, ...]
+
+    @property
+    def missing_glyphs(self) -> tuple[str, ...]:
+        """Warnings about characters no embedded font can draw."""
+        return tuple(message for message in self.warnings if MISSING_GLYPH in message)
+
+
+def render_options(fonts: Path) -> dict[str, Any]:
+    """pisa.CreatePDF's arguments for our documents: fonts only, nothing else is read."""
+    return {
+        "encoding": "utf-8",
+        "link_callback": font_link_callback(fonts),
+        # Local reads confined to the font folder, no network: the HTML is ours, but the
+        # note and the names in it are the customer's.
+        "resource_policy": ResourceAccessPolicy.server(
+            base_dir=None, extra_roots=(fonts,), allow_remote=False, max_resources=len(FONT_FILES)
+        ),
+    }
+
+
+def html_to_pdf(html: str, fonts: Path) -> RenderedPdf:
+    """Convert our own HTML to PDF, raising PdfRenderError when xhtml2pdf reports errors."""
+    output = io.BytesIO()
+    status = pisa.CreatePDF(html, dest=output, **render_options(fonts))
+    # The context's log, not the logging module: it is complete whatever the log levels.
+    errors = [_describe(entry) for entry in status.log if entry[0] == "error"]
+    warnings = tuple(_describe(entry) for entry in status.log if entry[0] == "warning")
+    if status.err:
+        raise PdfRenderError(
+            f"xhtml2pdf reported {status.err} error(s): " + "; ".join(errors or ["(no detail)"])
+        )
+    not_embedded = [message for message in warnings if FONT_NOT_LOADED in message]
+    if not_embedded:
+        raise PdfRenderError("the invoice font was not embedded: " + "; ".join(not_embedded))
+    return RenderedPdf(output.getvalue(), warnings)
+
+
+def _describe(entry: tuple) -> str:
+    """One xhtml2pdf log entry as text: the message and where in the document it arose."""
+    _mode, line, message, fragment = entry
+    if MISSING_GLYPH in message:
+        # The log keeps the message's format string; the fragment says which text it was.
+        return f"{MISSING_GLYPH} a character in {fragment!r}"
+    return f"{message} (line {line}, near {fragment!r})"

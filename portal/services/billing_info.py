@@ -1,0 +1,49 @@
+"""Change who invoices are made out to: future invoices and the most recent one follow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portal.extensions import db
+from portal.models import BillingInfo
+from portal.services import activity
+from portal.services.invoices import latest_invoice_of
+from portal.services.invoicing import customer_details
+from portal.services.quotes import load_account
+
+FIELDS = (
+    "company",
+    "contact_name",
+    "billing_email",
+    "cc_emails",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "vat_id",
+    "invoice_language",
+    "invoices_by_email",
+)
+
+
+def update_billing_info(account_id: int, user_id: int, values: dict[str, Any]) -> list[str]:
+    """Save the new details, refresh the latest invoice's customer block; return what changed."""
+    account = load_account(account_id, for_update=True)
+    info = account.billing_info
+    if info is None:
+        info = BillingInfo(account_id=account_id, cc_emails=[])
+        account.billing_info = info
+    changed = [name for name in FIELDS if getattr(info, name, None) != values[name]]
+    if not changed:
+        db.session.rollback()
+        return []
+    for name in changed:
+        setattr(info, name, values[name])
+    latest = latest_invoice_of(account_id)
+    if latest is not None:
+        # Only the most recent invoice follows; its amounts never change, its PDF is redrawn.
+        latest.customer = customer_details(account)
+        latest.language = info.invoice_language
+    activity.record(account_id, user_id, "billing_info", fields=changed)
+    db.session.commit()
+    return changed

@@ -1,0 +1,106 @@
+"""Pay an open invoice from the list: one charge per confirmation, like the wizard's Pay."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal import clock
+from portal.extensions import db
+from portal.models import Invoice, InvoiceStatus, Payment, PaymentStatus
+from portal.payments.gateway import gateway
+from portal.services.checkout import (
+    Outcome,
+    PayResult,
+    payment_by_key,
+    result_of,
+    retry_block,
+    settle,
+)
+from portal.services.payment_methods import describe, method_of
+from portal.services.quotes import load_account
+
+
+def pay_invoice(
+    *,
+    account_id: int,
+    user_id: int,
+    invoice_id: int,
+    method_id: int | None,
+    confirmation_key: str,
+    return_url: Callable[[int], str],
+) -> PayResult | None:
+    """Charge an open invoice's amount due; None when the invoice is not the account's."""
+    existing = payment_by_key(confirmation_key)
+    if existing is not None:
+        return result_of(existing) if existing.account_id == account_id else None
+    load_account(account_id, for_update=True)
+    invoice = db.session.scalar(
+        select(Invoice)
+        .where(Invoice.id == invoice_id, Invoice.account_id == account_id)
+        .execution_options(populate_existing=True)
+    )
+    if invoice is None:
+        db.session.rollback()
+        return None
+    if invoice.status != InvoiceStatus.OPEN:
+        db.session.rollback()
+        return PayResult(Outcome.PAID)
+    method = method_of(account_id, method_id) if method_id is not None else None
+    if method is None:
+        db.session.rollback()
+        return PayResult(Outcome.NO_METHOD)
+    blocked = retry_block(account_id, method.id, clock.now())
+    if blocked is not None:
+        db.session.rollback()
+        return blocked
+    payment = Payment(
+        account_id=account_id,
+        user_id=user_id,
+        idempotency_key=confirmation_key,
+        method_id=method.id,
+        method_label=describe(method),
+        status=PaymentStatus.PROCESSING,
+        purpose="invoice",
+        amount_minor=invoice.amount_due_minor,
+        currency=invoice.currency,
+        invoice_id=invoice.id,
+        created_at=clock.now(),
+    )
+    db.session.add(payment)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same confirmation arrived twice at once: the other request owns it.
+        db.session.rollback()
+        existing = payment_by_key(confirmation_key)
+        assert existing is not None
+        return result_of(existing)
+    charge = gateway().charge(
+        token=method.token,
+        amount_minor=payment.amount_minor,
+        currency=payment.currency,
+        idempotency_key=confirmation_key,
+        description=invoice.number,
+        return_url=return_url(payment.id),
+    )
+    return settle(account_id, payment.id, charge)
+
+
+def complete_invoice_action(account_id: int, payment_id: int) -> PayResult | None:
+    """Back from 3-D Secure or PayPal for an invoice payment; None if not the account's."""
+    payment = db.session.scalar(
+        select(Payment).where(
+            Payment.id == payment_id,
+            Payment.account_id == account_id,
+            Payment.purpose == "invoice",
+        )
+    )
+    if payment is None:
+        return None
+    if payment.status not in (PaymentStatus.REQUIRES_ACTION, PaymentStatus.REQUIRES_APPROVAL):
+        return result_of(payment)
+    assert payment.gateway_reference is not None
+    return settle(account_id, payment.id, gateway().retrieve(payment.gateway_reference))

@@ -1,0 +1,275 @@
+"""Document e-mails through an outbox: queued with the document, delivered after the commit.
+
+The row is written in the transaction that issues the invoice, so a payment is never blocked
+or undone by mail; `flask mail deliver` (cron) sends what is due, retrying with a backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy import select, update
+
+from portal import clock
+from portal.extensions import db
+from portal.mail.messages import build_message, document_texts
+from portal.mail.transports import Transport, TransportError, transport_for
+from portal.models import Account, DocumentKind, EmailStatus, Invoice, OutgoingEmail
+from portal.services import documents
+
+log = logging.getLogger(__name__)
+
+MAX_CC = 5
+# Wait after the 1st, 2nd, ... failed attempt; the attempt after the last wait is the final one.
+BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=6),
+)
+MAX_ATTEMPTS = len(BACKOFF) + 1
+# A claimed message is not due for others this long; far beyond one SMTP conversation, and a
+# worker that died mid-send has its message picked up again afterwards.
+CLAIM_LEASE = timedelta(minutes=15)
+MAX_ERROR_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What one delivery run did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0  # gave up for good in this run
+
+
+def _copies(cc_emails: Iterable[str] | None, to: str) -> list[str]:
+    """The CC addresses once each, without the main recipient, at most MAX_CC."""
+    seen = {to.casefold()}
+    copies: list[str] = []
+    for address in cc_emails or ():
+        address = address.strip()
+        if address and address.casefold() not in seen:
+            seen.add(address.casefold())
+            copies.append(address)
+    return copies[:MAX_CC]
+
+
+def _document_language(invoice: Invoice) -> str:
+    """The invoice's language, or the default one if it is not offered (any more)."""
+    config = current_app.config
+    return (
+        invoice.language
+        if invoice.language in config["LANGUAGES"]
+        else config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def _sender_domain() -> str:
+    """The domain of the From address, used in Message-IDs."""
+    return current_app.config["MAIL_FROM"].rpartition("@")[2] or "localhost"
+
+
+def queue_document_email(invoice: Invoice) -> OutgoingEmail | None:
+    """Queue the e-mail that carries an issued invoice or credit note; the caller commits.
+
+    None when the customer does not receive invoices by e-mail (or has no billing e-mail).
+    """
+    account = db.session.get(Account, invoice.account_id)
+    info = account.billing_info if account is not None else None
+    if info is None or not info.invoices_by_email or not (info.billing_email or "").strip():
+        return None
+    dedupe_key = f"document:{invoice.id}"
+    existing = db.session.scalar(
+        select(OutgoingEmail).where(OutgoingEmail.dedupe_key == dedupe_key)
+    )
+    if existing is not None:
+        return existing
+    language = _document_language(invoice)
+    corrected = (
+        db.session.scalar(select(Invoice.number).where(Invoice.id == invoice.corrects_id))
+        if invoice.corrects_id is not None
+        else None
+    )
+    try:
+        with force_locale(language):
+            subject, body = document_texts(invoice, corrected)
+    except Exception:
+        # The document is issued and paid; a wording bug must not take that back.
+        log.exception("could not write the e-mail for %s; none queued", invoice.number)
+        return None
+    to = info.billing_email.strip()
+    now = clock.now()
+    email = OutgoingEmail(
+        account_id=invoice.account_id,
+        kind=str(DocumentKind(invoice.kind)),
+        dedupe_key=dedupe_key,
+        recipients=[to],
+        cc=_copies(info.cc_emails, to),
+        language=language,
+        subject=subject[:200],
+        body=body,
+        invoice_id=invoice.id,
+        details={"number": invoice.number, "message_id": make_msgid(domain=_sender_domain())},
+        status=EmailStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+        created_at=now,
+    )
+    db.session.add(email)
+    return email
+
+
+def _claim_next(only_ids: list[int] | None) -> OutgoingEmail | None:
+    """Take the next due message for this run, committed, so no other run sends it."""
+    while True:
+        now = clock.now()
+        query = (
+            select(OutgoingEmail.id)
+            .where(
+                OutgoingEmail.status == EmailStatus.PENDING, OutgoingEmail.next_attempt_at <= now
+            )
+            .order_by(OutgoingEmail.next_attempt_at, OutgoingEmail.id)
+            .limit(1)
+        )
+        if only_ids is not None:
+            query = query.where(OutgoingEmail.id.in_(only_ids))
+        if db.engine.dialect.name == "postgresql":
+            # Rows another run is claiming are skipped, not waited for.
+            query = query.with_for_update(skip_locked=True)
+        email_id = db.session.scalar(query)
+        if email_id is None:
+            db.session.rollback()
+            return None
+        # The due-check again in the UPDATE: on SQLite (no row locks) only one run wins.
+        claimed = db.session.execute(
+            update(OutgoingEmail)
+            .where(
+                OutgoingEmail.id == email_id,
+                OutgoingEmail.status == EmailStatus.PENDING,
+                OutgoingEmail.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=now + CLAIM_LEASE)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        if claimed.rowcount == 1:
+            return db.session.get(OutgoingEmail, email_id, populate_existing=True)
+
+
+def _message_for(email: OutgoingEmail) -> EmailMessage:
+    """The MIME message of a queued e-mail, with the document's current PDF attached."""
+    config = current_app.config
+    attachment = None
+    if email.invoice_id is not None:
+        invoice = db.session.get(Invoice, email.invoice_id)
+        if invoice is not None:
+            attachment = (f"{invoice.number}.pdf", documents.invoice_pdf_bytes(invoice))
+    if not email.details.get("message_id"):
+        email.details = {**email.details, "message_id": make_msgid(domain=_sender_domain())}
+    return build_message(
+        email,
+        sender=formataddr((config["SELLER_NAME"], config["MAIL_FROM"])),
+        sent_at=clock.now(),
+        attachment=attachment,
+    )
+
+
+def _record_failure(email: OutgoingEmail, error: str) -> str:
+    """Count the failed attempt: try again after the backoff, or give up after the last."""
+    email.attempts += 1
+    email.last_error = error[:MAX_ERROR_LENGTH]
+    if email.attempts >= MAX_ATTEMPTS:
+        email.status = EmailStatus.FAILED
+        log.error("gave up on e-mail %s after %d attempts: %s", email.id, email.attempts, error)
+        outcome = "failed"
+    else:
+        email.next_attempt_at = clock.now() + BACKOFF[email.attempts - 1]
+        log.warning("e-mail %s not delivered (attempt %d): %s", email.id, email.attempts, error)
+        outcome = "retried"
+    db.session.commit()
+    return outcome
+
+
+def _attempt(email: OutgoingEmail, transport: Transport) -> str:
+    """Send one claimed message and record how it went: "sent", "retried" or "failed"."""
+    email_id = email.id
+    try:
+        transport.send(_message_for(email))
+    except TransportError as error:
+        return _record_failure(email, str(error))
+    except Exception as error:
+        # A broken PDF or message must not stop the run; it counts as a failed attempt.
+        log.exception("could not build e-mail %s", email_id)
+        db.session.rollback()
+        reloaded = db.session.get(OutgoingEmail, email_id, populate_existing=True)
+        assert reloaded is not None
+        return _record_failure(reloaded, f"{type(error).__name__}: {error}")
+    email.attempts += 1
+    email.status = EmailStatus.SENT
+    email.sent_at = clock.now()
+    email.last_error = ""
+    db.session.commit()
+    return "sent"
+
+
+def _deliver(limit: int, only_ids: list[int] | None) -> DeliveryReport:
+    """Claim and send due messages one at a time, up to `limit`."""
+    transport = transport_for(current_app)
+    outcomes = {"sent": 0, "retried": 0, "failed": 0}
+    for _ in range(limit):
+        email = _claim_next(only_ids)
+        if email is None:
+            break
+        outcomes[_attempt(email, transport)] += 1
+    return DeliveryReport(**outcomes)
+
+
+def deliver_pending(limit: int = 50) -> DeliveryReport:
+    """Send the due messages (oldest first); problems are recorded on the rows, never raised."""
+    return _deliver(limit, None)
+
+
+def deliver_soon(ids: Iterable[int | None]) -> DeliveryReport:
+    """Best effort, right after the caller committed them: send these messages now.
+
+    Never raises: whatever is not sent here is left to `flask mail deliver`.
+    """
+    wanted = [email_id for email_id in ids if email_id is not None]
+    if not wanted:
+        return DeliveryReport()
+    try:
+        return _deliver(len(wanted), wanted)
+    except Exception:
+        log.exception("immediate delivery of e-mails %s failed; cron will retry", wanted)
+        db.session.rollback()
+        return DeliveryReport()
+
+
+def deliver_document_soon(invoice_id: int | None) -> DeliveryReport:
+    """Best effort: send the e-mail of a just-committed document now (see deliver_soon)."""
+    if invoice_id is None:
+        return DeliveryReport()
+    try:
+        ids = list(
+            db.session.scalars(
+                select(OutgoingEmail.id).where(
+                    OutgoingEmail.invoice_id == invoice_id,
+                    OutgoingEmail.status == EmailStatus.PENDING,
+                )
+            )
+        )
+    except Exception:
+        log.exception("could not look up the e-mail of invoice %s; cron will send it", invoice_id)
+        db.session.rollback()
+        return DeliveryReport()
+    return deliver_soon(ids)

@@ -1,0 +1,162 @@
+"""Billing info: validation, CC addresses, VAT IDs, and the latest invoice following changes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Account, BillingActivity, Invoice
+from tests.conftest import csrf_token_from
+
+VALID = {
+    "company": "Dvořák & Šťastný s.r.o.",
+    "contact_name": "Jiří Dvořák",
+    "billing_email": "fakturace@dvorak.example.com",
+    "cc_emails": "one@dvorak.example.com\ntwo@dvorak.example.com",
+    "address": "Vinohradská 1511/230",
+    "postal_code": "100 00",
+    "city": "Praha 10",
+    "country": "CZ",
+    "vat_id": "CZ 25123891",
+    "invoice_language": "en",
+    "invoices_by_email": "y",
+}
+
+
+def _save(customer, **changes):
+    """Submit the billing info form."""
+    page = customer.client.get("/billing/info")
+    data = {**VALID, **changes, "csrf_token": csrf_token_from(page.text)}
+    return customer.client.post("/billing/info", data=data)
+
+
+def _info(app, account_id):
+    """The stored billing info."""
+    with app.app_context():
+        info = db.session.get(Account, account_id).billing_info
+        db.session.expunge_all()
+        return info
+
+
+def test_form_shows_the_current_details(customer):
+    page = customer.client.get("/billing/info")
+    assert page.status_code == 200
+    assert 'value="Bottega S.r.l."' in page.text
+    assert "Czechia" in page.text or "Czech Republic" in page.text
+
+
+def test_save_valid_details(customer, app):
+    response = _save(customer)
+    assert response.status_code == 302
+    info = _info(app, customer.account_id)
+    assert info.company == "Dvořák & Šťastný s.r.o."
+    assert info.vat_id == "CZ25123891"
+    assert info.cc_emails == ["one@dvorak.example.com", "two@dvorak.example.com"]
+    assert info.invoices_by_email is True
+    with app.app_context():
+        entry = db.session.scalar(
+            select(BillingActivity).where(BillingActivity.kind == "billing_info")
+        )
+        assert "company" in entry.details["fields"]
+
+
+def test_wrong_vat_id_is_refused_and_nothing_is_lost(customer, app):
+    response = _save(customer, vat_id="CZ25123890")
+    assert response.status_code == 422
+    assert "check digit does not match" in response.text
+    assert 'value="Dvořák &amp; Šťastný s.r.o."' in response.text  # the typed values stay
+    assert _info(app, customer.account_id).company == "Bottega S.r.l."
+
+
+def test_vat_id_of_another_country_is_refused(customer):
+    response = _save(customer, vat_id="PL5260250009")
+    assert response.status_code == 422
+    assert "belongs to another country" in response.text
+
+
+def test_vat_id_garbage_is_refused(customer):
+    response = _save(customer, vat_id="hello")
+    assert response.status_code == 422
+    assert "not valid" in response.text
+
+
+def test_more_than_five_cc_addresses_are_refused(customer):
+    response = _save(customer, cc_emails="\n".join(f"a{i}@example.com" for i in range(6)))
+    assert response.status_code == 422
+    assert "at most 5 addresses" in response.text
+
+
+def test_each_cc_address_is_validated(customer):
+    response = _save(customer, cc_emails="ok@example.com, not-an-address")
+    assert response.status_code == 422
+    assert "not-an-address is not a valid e-mail address." in response.text
+
+
+def test_opting_out_of_invoice_emails(customer, app):
+    data = dict(VALID)
+    data.pop("invoices_by_email")
+    page = customer.client.get("/billing/info")
+    customer.client.post("/billing/info", data={**data, "csrf_token": csrf_token_from(page.text)})
+    assert _info(app, customer.account_id).invoices_by_email is False
+
+
+def test_forged_country_or_language_is_refused(customer):
+    assert _save(customer, country="XX").status_code == 422
+    assert _save(customer, invoice_language="de").status_code == 422
+
+
+def test_change_applies_to_the_latest_invoice_only(customer, issue, app):
+    older = issue(customer.account_id, agents=1, on=date(2026, 10, 13))
+    latest = issue(customer.account_id, agents=2, on=date(2026, 11, 13))
+    with app.app_context():
+        before_older = dict(db.session.get(Invoice, older).customer)
+        amounts = db.session.get(Invoice, latest).total_minor
+    _save(customer, invoice_language="fr")
+    with app.app_context():
+        assert db.session.get(Invoice, older).customer == before_older
+        assert db.session.get(Invoice, older).language == "en"
+        refreshed = db.session.get(Invoice, latest)
+        assert refreshed.customer["company"] == "Dvořák & Šťastný s.r.o."
+        assert refreshed.customer["vat_id"] == "CZ25123891"
+        assert refreshed.language == "fr"
+        assert refreshed.total_minor == amounts
+
+
+def test_members_cannot_change_billing_info(client, auth, factory):
+    from portal.models import Role
+
+    account = factory.account("Members S.r.l.")
+    factory.user("agent@members.example.com", Role.MEMBER, account)
+    auth.login("agent@members.example.com")
+    assert client.get("/billing/info").status_code == 403
+    assert client.get("/billing/activity").status_code == 403
+
+
+def test_billing_info_change_redraws_the_latest_pdf_and_keeps_older_ones(customer, issue):
+    import io
+
+    from pypdf import PdfReader
+
+    older = issue(customer.account_id, agents=1, on=date(2026, 10, 13))
+    latest = issue(customer.account_id, agents=2, on=date(2026, 11, 13))
+    older_before = customer.client.get(f"/billing/invoices/{older}/pdf").data
+    latest_before = customer.client.get(f"/billing/invoices/{latest}/pdf").data
+    assert older_before.startswith(b"%PDF")
+    assert customer.client.get(f"/billing/invoices/{latest}/pdf").data == latest_before
+
+    assert _save(customer).status_code == 302
+
+    older_after = customer.client.get(f"/billing/invoices/{older}/pdf").data
+    latest_after = customer.client.get(f"/billing/invoices/{latest}/pdf").data
+    assert older_after == older_before
+    assert latest_after != latest_before
+
+    def text(content: bytes) -> str:
+        return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+    assert "Dvořák & Šťastný s.r.o." in text(latest_after)
+    assert "CZ25123891" in text(latest_after)
+    assert "Dvořák" not in text(older_after)
+    assert "Bottega S.r.l." in text(older_after)
