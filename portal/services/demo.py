@@ -12,8 +12,19 @@ from sqlalchemy import select
 
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.periods import period_at
+from portal.domain.pricing import Configuration, quote_change
 from portal.extensions import db
-from portal.models import Account, BillingInfo, Role, Subscription, SubscriptionStatus, User
+from portal.models import (
+    Account,
+    BillingInfo,
+    InvoiceStatus,
+    Role,
+    Subscription,
+    SubscriptionStatus,
+    User,
+)
+from portal.services.invoicing import issue_document
+from portal.services.quotes import customer_tax
 from portal.services.reference_data import reference
 
 
@@ -148,6 +159,18 @@ def _subscribe(
         auto_renew=True,
         status=SubscriptionStatus.ACTIVE,
     )
+    # The purchase that started it, so the invoices page and its PDF have something to show.
+    quote = quote_change(
+        current=None,
+        target=Configuration(plan, period, agents, packs),
+        today=anchor,
+        currency=currency,
+        prices=prices,
+        tax=customer_tax(account),
+    )
+    issue_document(
+        account, quote, issued_on=anchor, paid_with="Visa •••• 4242", status=InvoiceStatus.PAID
+    )
 
 
 def _load_passwords(path: Path) -> dict[str, str]:
@@ -160,6 +183,16 @@ def _load_passwords(path: Path) -> dict[str, str]:
 def seed_demo(today: date, credentials_file: Path) -> list[tuple[DemoUser, str]]:
     """Create the demo companies and users (idempotent); return each sign-in and password."""
     accounts = {spec.name: _company(spec) for spec in (FREE, STANDARD, PRO, POLISH)}
+    # The older purchase first, so invoice numbers follow their dates.
+    _subscribe(
+        accounts[PRO.name],
+        "CZK",
+        Plan.PRO,
+        BillingPeriod.ANNUAL,
+        8,
+        2,
+        today - timedelta(days=100),
+    )
     # Mid-period, so a seat change shows a prorated summary at once.
     _subscribe(
         accounts[STANDARD.name],
@@ -169,15 +202,6 @@ def seed_demo(today: date, credentials_file: Path) -> list[tuple[DemoUser, str]]
         3,
         0,
         today - timedelta(days=12),
-    )
-    _subscribe(
-        accounts[PRO.name],
-        "CZK",
-        Plan.PRO,
-        BillingPeriod.ANNUAL,
-        8,
-        2,
-        today - timedelta(days=100),
     )
 
     passwords = _load_passwords(credentials_file)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Account, Role, Subscription, User
+from portal.models import Account, Invoice, Role, Subscription, User
 from tests.conftest import csrf_token_from
 
 
@@ -41,6 +41,11 @@ def test_seed_creates_each_situation_once(app, runner, tmp_path):
         pro = db.session.scalar(select(Account).where(Account.currency == "CZK"))
         assert pro.subscription.billing_period == "annual"
         assert pro.billing_info.vat_id == "CZ25123891"
+        invoices = db.session.scalars(select(Invoice).order_by(Invoice.id)).all()
+        assert len(invoices) == 2  # one per paying company, not one per run
+        assert {invoice.currency for invoice in invoices} == {"EUR", "CZK"}
+        czech = next(invoice for invoice in invoices if invoice.currency == "CZK")
+        assert czech.tax_kind == "reverse_charge"
         polish = db.session.scalar(select(Account).where(Account.name.like("Zak%")))
         assert polish.subscription is None
         assert polish.billing_info.country == "PL"
