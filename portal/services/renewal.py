@@ -1,0 +1,62 @@
+"""Auto-renewal: the switch, and the warning before a subscription that will not renew ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from portal.extensions import db
+from portal.models import Account, SubscriptionStatus
+from portal.services import activity
+from portal.services.payment_methods import default_method
+from portal.services.quotes import load_account
+
+WARNING_DAYS = 7
+
+
+class NoPaymentMethod(Exception):
+    """Auto-renewal charges the default method; there is none."""
+
+
+def set_auto_renew(account_id: int, user_id: int, on: bool) -> bool | None:
+    """Switch auto-renewal; None when the account has no running subscription."""
+    account = load_account(account_id, for_update=True)
+    subscription = account.subscription
+    if subscription is None or subscription.status == SubscriptionStatus.BLOCKED:
+        db.session.rollback()
+        return None
+    if on and default_method(account_id) is None and account.credit_minor == 0:
+        db.session.rollback()
+        raise NoPaymentMethod
+    if subscription.auto_renew != on:
+        subscription.auto_renew = on
+        activity.record(
+            account_id, user_id, "auto_renew", on=on, period_end=subscription.period_end.isoformat()
+        )
+    db.session.commit()
+    return subscription.auto_renew
+
+
+@dataclass(frozen=True)
+class ExpiryWarning:
+    """A subscription that ends soon without renewing."""
+
+    ends_on: date
+    days_left: int
+
+
+def expiry_warning(account: Account | None, today: date) -> ExpiryWarning | None:
+    """From WARNING_DAYS before the end of a period with auto-renewal off, what to warn about."""
+    if account is None:
+        return None
+    subscription = account.subscription
+    if (
+        subscription is None
+        or subscription.auto_renew
+        or subscription.status == SubscriptionStatus.BLOCKED
+    ):
+        return None
+    days_left = (subscription.period_end - today).days
+    if 0 <= days_left <= WARNING_DAYS:
+        return ExpiryWarning(subscription.period_end, days_left)
+    return None

@@ -1,0 +1,147 @@
+"""The auto-renewal switch on My package, and the warning before a non-renewing period ends."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import BillingActivity, Role, Subscription
+from tests.conftest import csrf_token_from
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def app_config() -> dict[str, object]:
+    """Pin today: 13 November 2026, 18 days before the period ends on 1 December."""
+    return {"TODAY": date(2026, 11, 13)}
+
+
+@pytest.fixture
+def subscribed(factory, auth, client, app):
+    """A billing admin of a Standard monthly account with a default card."""
+    account_id = factory.account("Rinnovo S.r.l.")
+    factory.subscription(account_id, anchor=date(2026, 11, 1))
+    factory.user("billing@rinnovo.example.com", Role.BILLING_ADMIN, account_id)
+    auth.login("billing@rinnovo.example.com")
+    page = client.get("/billing/payment-methods/")
+    client.post(
+        "/billing/payment-methods/cards",
+        data={
+            "csrf_token": csrf_token_from(page.text),
+            "holder": "Anna Rossi",
+            "number": "4242424242424242",
+            "expiry": "12/30",
+            "cvc": "123",
+        },
+    )
+    return account_id
+
+
+def _switch(client, value: str, **headers: str):
+    """Press the switch."""
+    token = csrf_token_from(client.get("/package").text)
+    return client.post(
+        "/package/auto-renewal", data={"csrf_token": token, "auto_renew": value}, headers=headers
+    )
+
+
+def _auto_renew(app, account_id: int) -> bool:
+    """The stored state."""
+    with app.app_context():
+        return db.session.scalar(
+            select(Subscription.auto_renew).where(Subscription.account_id == account_id)
+        )
+
+
+def test_switch_in_place_spells_out_the_consequence(client, app, subscribed):
+    page = client.get("/package").text
+    assert 'hx-post="/package/auto-renewal"' in page
+    assert "Auto-renewal is on" in page
+    off = _switch(client, "off", **HX)
+    assert off.status_code == 200
+    assert off.text.lstrip().startswith('<form id="auto-renewal"')
+    assert "your account will be blocked on December 1, 2026" in off.text
+    assert _auto_renew(app, subscribed) is False
+    on = _switch(client, "on", **HX)
+    assert "Auto-renewal is on" in on.text
+    assert _auto_renew(app, subscribed) is True
+    with app.app_context():
+        kinds = [
+            e.details["on"]
+            for e in db.session.scalars(
+                select(BillingActivity)
+                .where(BillingActivity.kind == "auto_renew")
+                .order_by(BillingActivity.id)
+            )
+        ]
+    assert kinds == [False, True]
+
+
+def test_switch_without_javascript_reloads_the_page(client, app, subscribed):
+    response = _switch(client, "off")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/package"
+    assert _auto_renew(app, subscribed) is False
+
+
+def test_consequence_in_italian(client, subscribed):
+    _switch(client, "off")
+    page = client.get("/package", headers={"Accept-Language": "it"}).text
+    assert "1 dicembre 2026" in page
+
+
+def test_forged_value_and_missing_csrf_are_refused(client, app, subscribed):
+    assert _switch(client, "maybe").status_code == 400
+    assert client.post("/package/auto-renewal", data={"auto_renew": "off"}).status_code == 400
+    assert _auto_renew(app, subscribed) is True
+
+
+def test_members_cannot_switch(client, auth, factory, app, subscribed):
+    factory.user("agent@rinnovo.example.com", Role.MEMBER, subscribed)
+    auth.logout()
+    auth.login("agent@rinnovo.example.com")
+    assert "/package/auto-renewal" not in client.get("/package").text
+    token = csrf_token_from(client.get("/package").text)
+    response = client.post("/package/auto-renewal", data={"csrf_token": token, "auto_renew": "off"})
+    assert response.status_code == 403
+    assert _auto_renew(app, subscribed) is True
+
+
+def test_turning_on_needs_a_payment_method(client, auth, factory, app):
+    account_id = factory.account("Senza Carta S.r.l.")
+    factory.subscription(account_id, anchor=date(2026, 11, 1), auto_renew=False)
+    factory.user("owner@senzacarta.example.com", Role.OWNER, account_id)
+    auth.login("owner@senzacarta.example.com")
+    response = _switch(client, "on", **HX)
+    assert response.status_code == 422
+    assert "Add a payment method first" in response.text
+    assert _auto_renew(app, account_id) is False
+
+
+def test_free_account_has_no_switch(client, auth, factory):
+    account_id = factory.account("Gratis S.r.l.")
+    factory.user("owner@gratis.example.com", Role.OWNER, account_id)
+    auth.login("owner@gratis.example.com")
+    assert "auto-renewal" not in client.get("/package").text
+    assert _switch(client, "off").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("today", "shown"),
+    [(date(2026, 11, 23), False), (date(2026, 11, 24), True), (date(2026, 11, 30), True)],
+)
+def test_warning_banner_from_seven_days_before_the_end(app, client, subscribed, today, shown):
+    _switch(client, "off")
+    app.config["TODAY"] = today
+    for url in ("/package", "/billing/invoices/", "/billing/payment-methods/"):
+        page = client.get(url).text
+        assert ("your account will be blocked in" in page) is shown, url
+
+
+def test_no_warning_while_auto_renewal_is_on(app, client, subscribed):
+    app.config["TODAY"] = date(2026, 11, 30)
+    assert "will be blocked in" not in client.get("/package").text
