@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from portal import clock
@@ -306,3 +307,47 @@ def request_quote() -> Response | str:
         flash(_("Thank you. Our team will prepare a quote and contact you."), "success")
         return redirect(url_for("dashboard.my_package"))
     return render_template("wizard/request_quote.html", selection=selection)
+
+
+def _adjusted(args: MultiDict[str, str]) -> MultiDict[str, str]:
+    """Apply a + or − button ("agents:1", "packs:-1") to the typed quantities."""
+    values = MultiDict(args)
+    field, _sep, step = args.get("adjust", "").partition(":")
+    if field in {"agents", "packs"} and step in {"1", "-1"}:
+        current = values.get(field, "")
+        if current.strip().isdigit():
+            values[field] = str(max(int(current) + int(step), 0))
+    return values
+
+
+@bp.get("/seats")
+@roles_required(*BILLING_ROLES)
+def seats() -> Response | str | tuple[str, int]:
+    """Seat adjustment: agents and packs of the running package, the delta and the summary."""
+    account = load_account(current_account_id())
+    current = current_configuration(account)
+    if current is None:
+        return redirect(url_for("wizard.choose_plan"))
+    args = _adjusted(request.args)
+    args["plan"], args["period"] = current.plan.value, current.period.value
+    args["currency"] = account.currency or ""
+    args.setdefault("agents", str(current.agents))
+    args.setdefault("packs", str(current.packs))
+    selection = read_selection(args, account)
+    quote, message = _priced(selection, account)
+    methods = list_methods(account.id)
+    default = default_method(account.id)
+    context = {
+        "selection": selection,
+        "current": current,
+        "quote": quote,
+        "summary_message": message,
+        "prices": reference().prices,
+        "methods": methods,
+        "chosen_method": default.id if default else None,
+        "describe_method": describe,
+        "confirmation_key": secrets.token_hex(16),
+        "fingerprint": quote_fingerprint(quote) if quote else "",
+        "return_to": url_for("wizard.seats"),
+    }
+    return render_page("wizard/seats.html", "wizard/_seats.html", **context)
