@@ -9,7 +9,8 @@ from portal.backoffice import bp
 from portal.models import Role
 from portal.security import roles_required
 from portal.services.accounts import account_users
-from portal.services.package import account_with_details, all_overviews, overview_of
+from portal.services.package import all_overviews, overview_of
+from portal.services.quotes import load_account
 
 
 @bp.get("/accounts")
@@ -23,8 +24,9 @@ def accounts() -> str:
 @roles_required(Role.STAFF)
 def account(account_id: int) -> str:
     """One account: billing info, package and users."""
-    found = account_with_details(account_id)
-    if found is None:
+    try:
+        found = load_account(account_id)
+    except LookupError:
         abort(404)
     return render_template(
         "backoffice/account.html",

@@ -7,8 +7,7 @@ from typing import Any
 from portal.extensions import db
 from portal.models import BillingInfo
 from portal.services import activity
-from portal.services.invoices import latest_invoice_of
-from portal.services.invoicing import customer_details
+from portal.services.invoicing import customer_details, latest_invoice
 from portal.services.quotes import load_account
 
 FIELDS = (
@@ -39,7 +38,7 @@ def update_billing_info(account_id: int, user_id: int, values: dict[str, Any]) -
         return []
     for name in changed:
         setattr(info, name, values[name])
-    latest = latest_invoice_of(account_id)
+    latest = latest_invoice(account_id)
     if latest is not None:
         # Only the most recent invoice follows; its amounts never change, its PDF is redrawn.
         latest.customer = customer_details(account)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
-from portal.models import DocumentKind, Invoice, InvoiceStatus
+from portal.models import Invoice, InvoiceStatus
 from portal.services import activity
 
 NOTE_MAX_LENGTH = 500
@@ -77,13 +77,3 @@ def save_note(account_id: int, user_id: int, invoice_id: int, text: str) -> Invo
         activity.record(account_id, user_id, "invoice_note", document=invoice.number, note=note)
         db.session.commit()
     return invoice
-
-
-def latest_invoice_of(account_id: int) -> Invoice | None:
-    """The most recent invoice, the one a billing info change also applies to."""
-    return db.session.scalar(
-        select(Invoice)
-        .where(Invoice.account_id == account_id, Invoice.kind == DocumentKind.INVOICE)
-        .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
-        .limit(1)
-    )

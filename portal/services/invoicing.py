@@ -137,7 +137,7 @@ def issue_document(
 
 
 def latest_invoice(account_id: int) -> Invoice | None:
-    """The account's most recent invoice (not credit note), which a credit note corrects."""
+    """The latest invoice (not credit note): credit notes correct it, billing info follows."""
     return db.session.scalar(
         select(Invoice)
         .where(Invoice.account_id == account_id, Invoice.kind == DocumentKind.INVOICE)

@@ -10,7 +10,8 @@ from sqlalchemy.orm import joinedload
 
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.extensions import db
-from portal.models import Account, Subscription, SubscriptionStatus
+from portal.models import Account, SubscriptionStatus
+from portal.services.quotes import load_account
 from portal.services.reference_data import reference
 
 FREE_AGENTS = 1
@@ -87,12 +88,7 @@ def overview_of(account: Account, today: date) -> PackageOverview:
 
 def package_overview(account_id: int, today: date) -> PackageOverview:
     """My package for one account (the caller has checked the user belongs to it)."""
-    account = db.session.scalar(
-        select(Account).options(joinedload(Account.subscription)).where(Account.id == account_id)
-    )
-    if account is None:
-        raise LookupError(account_id)
-    return overview_of(account, today)
+    return overview_of(load_account(account_id), today)
 
 
 def all_overviews(today: date) -> list[PackageOverview]:
@@ -101,17 +97,3 @@ def all_overviews(today: date) -> list[PackageOverview]:
         select(Account).options(joinedload(Account.subscription)).order_by(Account.name)
     ).all()
     return [overview_of(account, today) for account in accounts]
-
-
-def account_with_details(account_id: int) -> Account | None:
-    """One account with its billing info and users, for the back office."""
-    return db.session.scalar(
-        select(Account)
-        .options(joinedload(Account.billing_info), joinedload(Account.subscription))
-        .where(Account.id == account_id)
-    )
-
-
-def subscription_of(account_id: int) -> Subscription | None:
-    """The account's subscription row, if any."""
-    return db.session.scalar(select(Subscription).where(Subscription.account_id == account_id))
