@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import secrets
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -13,6 +12,7 @@ from werkzeug.wrappers import Response
 from portal import clock
 from portal.extensions import db
 from portal.invoices import bp
+from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Invoice, InvoiceStatus, Payment
 from portal.payments.messages import decline_message, retry_message
 from portal.security import current_account_id, roles_required
@@ -26,7 +26,6 @@ from portal.services.invoices import (
     list_invoices,
     save_note,
 )
-from portal.services.payment_methods import default_method, describe, list_methods
 from portal.web import render_page, wants_fragment
 
 
@@ -125,17 +124,11 @@ def pdf(invoice_id: int) -> Response:
 
 def _pay_page(invoice: Invoice, status: int = 200, error: str | None = None) -> tuple[str, int]:
     """The confirmation page for paying one open invoice, with a fresh confirmation key."""
-    account_id = current_account_id()
-    default = default_method(account_id)
     page = render_template(
         "invoices/pay.html",
         invoice=invoice,
-        methods=list_methods(account_id),
-        chosen_method=request.form.get("method", type=int) or (default.id if default else None),
-        describe_method=describe,
-        confirmation_key=secrets.token_hex(16),
         pay_error=error,
-        return_to=url_for("invoices.pay", invoice_id=invoice.id),
+        **method_choice(current_account_id(), url_for("invoices.pay", invoice_id=invoice.id)),
     )
     return page, status
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import threading
 from collections import OrderedDict
 
@@ -19,6 +18,7 @@ from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.pricing import ChangeNotAllowed, ConfigurationError, PriceQuote
 from portal.domain.quote_codec import quote_fingerprint
 from portal.extensions import db
+from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Account, Payment, PaymentStatus
 from portal.payments.messages import decline_message, retry_message
 from portal.security import current_account_id, roles_required
@@ -30,7 +30,6 @@ from portal.services.checkout import (
     confirm_checkout,
     paid_change,
 )
-from portal.services.payment_methods import default_method, describe, list_methods
 from portal.services.quotes import current_configuration, load_account, quote_for
 from portal.services.reference_data import reference
 from portal.web import render_page, wants_fragment
@@ -160,18 +159,9 @@ def _payment_page(
         account = load_account(current_account_id())
     context = _context(3, selection, account, **extra)
     quote = context["quote"]
-    methods = list_methods(current_account_id())
-    chosen = request.values.get("method", type=int)
-    if chosen not in {m.id for m in methods}:
-        default = default_method(current_account_id())
-        chosen = default.id if default else None
     context.update(
-        methods=methods,
-        describe_method=describe,
-        chosen_method=chosen,
-        confirmation_key=secrets.token_hex(16),
+        method_choice(account.id, url_for("wizard.payment", **selection.query())),
         fingerprint=quote_fingerprint(quote) if isinstance(quote, PriceQuote) else "",
-        return_to=url_for("wizard.payment", **selection.query()),
     )
     return render_page("wizard/payment.html", "wizard/_summary.html", **context), status
 
@@ -335,19 +325,13 @@ def seats() -> Response | str | tuple[str, int]:
     args.setdefault("packs", str(current.packs))
     selection = read_selection(args, account)
     quote, message = _priced(selection, account)
-    methods = list_methods(account.id)
-    default = default_method(account.id)
     context = {
         "selection": selection,
         "current": current,
         "quote": quote,
         "summary_message": message,
         "prices": reference().prices,
-        "methods": methods,
-        "chosen_method": default.id if default else None,
-        "describe_method": describe,
-        "confirmation_key": secrets.token_hex(16),
         "fingerprint": quote_fingerprint(quote) if quote else "",
-        "return_to": url_for("wizard.seats"),
+        **method_choice(account.id, url_for("wizard.seats")),
     }
     return render_page("wizard/seats.html", "wizard/_seats.html", **context)
