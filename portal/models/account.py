@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.models.columns import utc_now
 
 if TYPE_CHECKING:
     from portal.models.subscription import Subscription
     from portal.models.user import User
-
-
-def _now() -> datetime:
-    """Current time in UTC."""
-    return datetime.now(UTC)
 
 
 class Account(db.Model):
@@ -37,7 +33,7 @@ class Account(db.Model):
     currency: Mapped[str | None] = mapped_column(String(3))
     # Account credit in the account currency's minor units, used before charging a method.
     credit_minor: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
     users: Mapped[list[User]] = relationship(back_populates="account", order_by="User.id")
     billing_info: Mapped[BillingInfo | None] = relationship(

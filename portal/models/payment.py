@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -10,11 +10,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Int
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
-
-
-def _now() -> datetime:
-    """Current time in UTC."""
-    return datetime.now(UTC)
+from portal.models.columns import utc_now
 
 
 class MethodKind(StrEnum):
@@ -41,7 +37,7 @@ class PaymentMethod(db.Model):
     paypal_email: Mapped[str | None] = mapped_column(String(254))
     token: Mapped[str] = mapped_column(String(120))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class PaymentStatus(StrEnum):
@@ -86,5 +82,7 @@ class Payment(db.Model):
     # Where the customer confirms a pending payment (3-D Secure or PayPal page).
     action_url: Mapped[str | None] = mapped_column(String(500))
     decline_code: Mapped[str | None] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utc_now, index=True
+    )
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

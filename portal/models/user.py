@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.extensions import db
+from portal.models.columns import utc_now
 
 if TYPE_CHECKING:
     from portal.models.account import Account
@@ -42,11 +43,6 @@ BILLING_ROLES = frozenset({Role.OWNER, Role.BILLING_ADMIN})
 VENDOR_ROLES = frozenset({Role.STAFF, Role.TRANSLATOR})
 
 
-def _now() -> datetime:
-    """Current time in UTC."""
-    return datetime.now(UTC)
-
-
 class User(UserMixin, db.Model):
     """A person who signs in to the portal."""
 
@@ -66,7 +62,7 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     locale: Mapped[str | None] = mapped_column(String(5))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
     account: Mapped[Account | None] = relationship(back_populates="users")
 

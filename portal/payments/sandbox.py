@@ -37,7 +37,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from flask import current_app, has_request_context, url_for
@@ -47,6 +47,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.domain.money import check_currency
 from portal.extensions import db
+from portal.models.columns import utc_now
 from portal.payments.cards import ACCEPTED_BRANDS, CardDetails, CardError
 from portal.payments.gateway import (
     ChargeResult,
@@ -105,11 +106,6 @@ _CARD_TOKEN = re.compile(r"tok_(?P<behaviour>[a-z_]+)_[0-9a-f]{24}")
 _PAYPAL_TOKEN = re.compile(r"pp_[0-9a-f]{24}")
 
 
-def _now() -> datetime:
-    """Current time in UTC."""
-    return datetime.now(UTC)
-
-
 def _new_id(prefix: str) -> str:
     """An unguessable identifier: references are the only key to the sandbox pages."""
     return f"{prefix}_{secrets.token_hex(16)}"
@@ -131,7 +127,7 @@ class SandboxCharge(db.Model):
     decline_code: Mapped[str | None] = mapped_column(String(40))
     action: Mapped[str | None] = mapped_column(String(10))
     return_url: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -147,7 +143,7 @@ class SandboxRefund(db.Model):
     )
     amount_minor: Mapped[int] = mapped_column(Integer)
     succeeded: Mapped[bool] = mapped_column(Boolean)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 def action_url(charge: SandboxCharge) -> str | None:
@@ -368,7 +364,7 @@ def decide(charge: SandboxCharge, approved: bool) -> bool:
             SandboxCharge.reference == charge.reference,
             SandboxCharge.status == ChargeStatus.REQUIRES_ACTION.value,
         )
-        .values(decided_at=_now(), **values)
+        .values(decided_at=utc_now(), **values)
     ).rowcount
     db.session.commit()
     log.info("sandbox charge %s decided: %s", charge.reference, values["status"])
