@@ -130,6 +130,23 @@ def retry_block(account_id: int, method_id: int | None, now: datetime) -> PayRes
     return None
 
 
+def claim_key(payment: Payment) -> PayResult | None:
+    """Insert the payment; if its key was taken meanwhile, the first payment's outcome.
+
+    Two requests carrying the same confirmation at once both get here: the unique key lets
+    one row in, and the other request answers with that row's outcome.
+    """
+    db.session.add(payment)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        existing = payment_by_key(payment.idempotency_key)
+        assert existing is not None
+        return result_of(existing)
+    return None
+
+
 def confirm_checkout(
     *,
     account_id: int,
@@ -185,15 +202,9 @@ def confirm_checkout(
         quote=quote_to_data(quote),
         created_at=now,
     )
-    db.session.add(payment)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        # The same confirmation arrived twice at once: the other request owns it.
-        db.session.rollback()
-        existing = payment_by_key(confirmation_key)
-        assert existing is not None
-        return result_of(existing)
+    duplicate = claim_key(payment)
+    if duplicate is not None:
+        return duplicate
 
     if quote.amount_due_minor == 0:
         _apply(account, payment, quote, reference=None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from portal import clock
 from portal.extensions import db
@@ -14,6 +13,7 @@ from portal.payments.gateway import gateway
 from portal.services.checkout import (
     Outcome,
     PayResult,
+    claim_key,
     payment_by_key,
     result_of,
     retry_block,
@@ -69,15 +69,10 @@ def pay_invoice(
         invoice_id=invoice.id,
         created_at=clock.now(),
     )
-    db.session.add(payment)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # The same confirmation arrived twice at once: the other request owns it.
-        db.session.rollback()
-        existing = payment_by_key(confirmation_key)
-        assert existing is not None
-        return result_of(existing)
+    duplicate = claim_key(payment)
+    if duplicate is not None:
+        return duplicate
+    db.session.commit()  # the payment row exists before the gateway is asked
     charge = gateway().charge(
         token=method.token,
         amount_minor=payment.amount_minor,
