@@ -1,4 +1,4 @@
-"""Command-line tools: `flask seed-demo`, `flask mail deliver`."""
+"""Command-line tools: `flask seed-demo`, `flask billing renew`, `flask mail deliver`."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
 from portal import clock
 from portal.mail.cli import mail_cli
 from portal.services.demo import seed_demo
+from portal.services.renewal_run import run_renewals
+
+billing_cli = AppGroup("billing", help="Renewals and other billing runs.")
 
 
 @click.command("seed-demo")
@@ -27,7 +30,27 @@ def seed_demo_command() -> None:
         click.echo(f"  {user.role.value:<14} {user.email:<40} {password}   ({company})")
 
 
+@billing_cli.command("renew")
+def renew_command() -> None:
+    """Renew, retry, block and warn: run it from cron, hourly, on one or more machines.
+
+    Exit status 1 when a renewal charge was declined or an account failed with an error.
+    """
+    today = clock.today()
+
+    def progress(account_ids: list[int]):  # type: ignore[no-untyped-def]
+        # click draws the bar on a terminal only; under cron it stays silent.
+        with click.progressbar(account_ids, label=f"Renewals due {today}") as bar:
+            yield from bar
+
+    report = run_renewals(today, progress=progress)
+    click.echo(report.summary())
+    if report.failed:
+        raise SystemExit(1)
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(billing_cli)
     app.cli.add_command(mail_cli)

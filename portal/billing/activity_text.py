@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from portal.i18n import format_money
+from portal.i18n import format_day, format_money
 from portal.labels import period_label, plan_label
 from portal.models import BillingActivity
 
@@ -32,6 +34,12 @@ def _amount(details: dict, key: str = "amount_minor") -> str:
     if key not in details or "currency" not in details:
         return ""
     return format_money(int(details[key]), details["currency"])
+
+
+def _day(details: dict, key: str) -> str:
+    """A stored ISO date, formatted for the viewer."""
+    value = details.get(key)
+    return format_day(date.fromisoformat(value)) if value else ""
 
 
 def describe_activity(entry: BillingActivity) -> str:
@@ -73,6 +81,41 @@ def describe_activity(entry: BillingActivity) -> str:
         return _("Payment method removed: %(method)s.", method=d.get("method", d.get("label", "")))
     if kind == "default_payment_method":
         return _("Default payment method: %(method)s.", method=d.get("method", d.get("label", "")))
+    if kind == "auto_renew":
+        if d.get("on"):
+            return _("Auto-renewal turned on.")
+        return _(
+            "Auto-renewal turned off: the package ends on %(date)s.", date=_day(d, "period_end")
+        )
+    if kind == "renewal":
+        return _(
+            "Package renewed until %(date)s: %(document)s, total %(amount)s.",
+            date=_day(d, "period_end"),
+            document=d.get("document", ""),
+            amount=_amount(d, "total_minor"),
+        )
+    if kind == "renewal_failed":
+        return _(
+            "The renewal payment for %(document)s did not go through. "
+            "Unless it is paid, the account is blocked on %(date)s.",
+            document=d.get("document", ""),
+            date=_day(d, "block_on"),
+        )
+    if kind == "blocked":
+        if d.get("reason") == "unpaid":
+            return _("The renewal was not paid: the account was blocked.")
+        return _("Auto-renewal was off: the account was blocked at the end of the period.")
+    if kind == "expiry_warning":
+        return _(
+            "E-mail sent: the package ends on %(date)s without auto-renewal.",
+            date=_day(d, "period_end"),
+        )
+    if kind == "refund":
+        return _(
+            "Full refund of %(amount)s; credit notes %(documents)s. Back to the Free package.",
+            amount=_amount(d),
+            documents=", ".join(d.get("documents", [])),
+        )
     if kind == "quote_requested":
         return _("Quote requested for %(agents)s agents.", agents=d.get("agents", ""))
     return kind

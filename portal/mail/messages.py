@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -55,6 +55,14 @@ def document_texts(invoice: Invoice, corrected_number: str | None) -> tuple[str,
                 amount=format_money(invoice.credit_used_minor, invoice.currency),
             )
         )
+    if invoice.kind == DocumentKind.CREDIT_NOTE and invoice.change_kind == "refund":
+        facts.append(
+            _(
+                "Refunded to %(method)s: %(amount)s",
+                method=invoice.paid_with,
+                amount=format_money(-invoice.total_minor, invoice.currency),
+            )
+        )
     if invoice.kind == DocumentKind.INVOICE:
         if invoice.status == InvoiceStatus.PAID:
             facts.append(_("Paid in full."))
@@ -73,6 +81,28 @@ def document_texts(invoice: Invoice, corrected_number: str | None) -> tuple[str,
         "\n".join(facts),
         _("You can also download it at any time from Invoices in the billing portal."),
         # Translators: the e-mail's closing, followed by the vendor's name on the next line.
+        _("Kind regards,") + "\n" + seller,
+    ]
+    return subject, "\n\n".join(paragraphs) + "\n"
+
+
+def expiry_warning_texts(*, name: str, company: str, ends_on: date, seller: str) -> tuple[str, str]:
+    """Subject and body of the one warning before a package that will not renew ends."""
+    day = format_day(ends_on)
+    # Translators: e-mail subject; date is the day the package ends, e.g. "1 December 2026".
+    subject = _("Your package ends on %(date)s", date=day)
+    paragraphs = [
+        _("Hello %(name)s,", name=name) if name else _("Hello,"),
+        _(
+            "Auto-renewal is off for %(company)s, so your package ends on %(date)s. "
+            "From that day the account is blocked and goes back to the Free limits.",
+            company=company,
+            date=day,
+        ),
+        _(
+            "To keep your package, turn auto-renewal on under My package in the billing "
+            "portal before that day."
+        ),
         _("Kind regards,") + "\n" + seller,
     ]
     return subject, "\n\n".join(paragraphs) + "\n"

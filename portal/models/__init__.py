@@ -10,7 +10,14 @@ from portal.models.invoice import (
     InvoiceLine,
     InvoiceStatus,
 )
-from portal.models.payment import IN_FLIGHT, MethodKind, Payment, PaymentMethod, PaymentStatus
+from portal.models.payment import (
+    IN_FLIGHT,
+    MethodKind,
+    Payment,
+    PaymentMethod,
+    PaymentPurpose,
+    PaymentStatus,
+)
 from portal.models.subscription import Subscription, SubscriptionStatus
 from portal.models.user import BILLING_ROLES, CUSTOMER_ROLES, VENDOR_ROLES, Role, User
 
@@ -33,6 +40,7 @@ __all__ = [
     "OutgoingEmail",
     "Payment",
     "PaymentMethod",
+    "PaymentPurpose",
     "PaymentStatus",
     "Role",
     "Subscription",

@@ -33,6 +33,8 @@ class Account(db.Model):
     currency: Mapped[str | None] = mapped_column(String(3))
     # Account credit in the account currency's minor units, used before charging a method.
     credit_minor: Mapped[int] = mapped_column(Integer, default=0)
+    # When the account had its one full refund (within 15 days of its first payment).
+    refunded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
     users: Mapped[list[User]] = relationship(back_populates="account", order_by="User.id")

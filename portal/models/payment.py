@@ -50,6 +50,14 @@ class PaymentStatus(StrEnum):
     DECLINED = "declined"
 
 
+class PaymentPurpose(StrEnum):
+    """What a payment pays for."""
+
+    CHECKOUT = "checkout"  # a change confirmed in the wizard or on the seat page
+    INVOICE = "invoice"  # an open invoice, paid by the customer
+    RENEWAL = "renewal"  # an open renewal invoice, charged by the renewal run
+
+
 IN_FLIGHT = (
     PaymentStatus.PROCESSING,
     PaymentStatus.REQUIRES_ACTION,
@@ -86,3 +94,6 @@ class Payment(db.Model):
         DateTime(timezone=True), default=utc_now, index=True
     )
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The gateway's refund of this charge, when the account asked for its full refund.
+    refund_reference: Mapped[str | None] = mapped_column(String(120))
+    refunded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

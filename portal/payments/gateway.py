@@ -18,6 +18,7 @@ DECLINE_CODES = (
     "insufficient_funds",
     "expired_card",
     "authentication_failed",
+    "authentication_required",
     "paypal_cancelled",
 )
 
@@ -87,8 +88,13 @@ class PaymentGateway(Protocol):
         idempotency_key: str,
         description: str,
         return_url: str,
+        off_session: bool = False,
     ) -> ChargeResult:
-        """Charge a token once per idempotency key; a repeat returns the first result."""
+        """Charge a token once per idempotency key; a repeat returns the first result.
+
+        `off_session` is a charge made with nobody at the screen (a renewal): it cannot ask for
+        3-D Secure or a PayPal approval, so it succeeds or is declined.
+        """
         ...
 
     def retrieve(self, reference: str) -> ChargeResult:

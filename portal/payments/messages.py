@@ -39,6 +39,9 @@ def decline_message(decline_code: str | None) -> str:
             "The payment was not authenticated with your bank. Try again or use another method."
         ),
         "paypal_cancelled": _("The PayPal payment was cancelled. Nothing was charged."),
+        "authentication_required": _(
+            "Your bank asks you to confirm this payment. Pay the open invoice from Invoices."
+        ),
     }
     return messages.get(
         decline_code or "", _("The payment did not go through. Try another payment method.")

@@ -170,15 +170,23 @@ def result_of(charge: SandboxCharge) -> ChargeResult:
     )
 
 
-def _outcome(token: str) -> tuple[ChargeStatus, str | None, Action | None]:
-    """Status, decline code and pending action of a first charge of this token."""
+def _outcome(token: str, off_session: bool) -> tuple[ChargeStatus, str | None, Action | None]:
+    """Status, decline code and pending action of a first charge of this token.
+
+    Off-session (a renewal, nobody at the screen) a linked PayPal account pays like a billing
+    agreement, and a card that needs 3-D Secure is declined: nobody can authenticate.
+    """
     if _PAYPAL_TOKEN.fullmatch(token):
+        if off_session:
+            return ChargeStatus.SUCCEEDED, None, None
         return ChargeStatus.REQUIRES_ACTION, None, Action.PAYPAL
     match = _CARD_TOKEN.fullmatch(token)
     behaviour = match["behaviour"] if match else None
     if behaviour == Behaviour.SUCCEED:
         return ChargeStatus.SUCCEEDED, None, None
     if behaviour == Behaviour.AUTHENTICATE:
+        if off_session:
+            return ChargeStatus.DECLINED, "authentication_required", None
         return ChargeStatus.REQUIRES_ACTION, None, Action.THREE_D_SECURE
     # Unknown tokens are refused the way a processor refuses a detached card.
     return ChargeStatus.DECLINED, _DECLINE_CODES.get(behaviour or "", "card_declined"), None
@@ -227,6 +235,7 @@ class SandboxGateway:
         idempotency_key: str,
         description: str,
         return_url: str,
+        off_session: bool = False,
     ) -> ChargeResult:
         """Charge once per key: a retry (double click, reload, race) gets the first answer."""
         if amount_minor <= 0:
@@ -236,7 +245,7 @@ class SandboxGateway:
             existing = self._charge_by_key(session, idempotency_key)
             if existing is not None:
                 return self._replay(existing, token, amount_minor, currency)
-            status, decline_code, action = _outcome(token)
+            status, decline_code, action = _outcome(token, off_session)
             charge = SandboxCharge(
                 reference=_new_id("ch"),
                 idempotency_key=idempotency_key,

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock
-from portal.domain.pricing import PriceQuote
+from portal.domain.pricing import ChangeNotAllowed, PriceQuote
 from portal.domain.quote_codec import quote_fingerprint, quote_from_data, quote_to_data
 from portal.extensions import db
 from portal.models import (
@@ -21,6 +21,7 @@ from portal.models import (
     Invoice,
     InvoiceStatus,
     Payment,
+    PaymentPurpose,
     PaymentStatus,
     Subscription,
     SubscriptionStatus,
@@ -50,6 +51,7 @@ class Outcome(StrEnum):
     TOO_MANY_ATTEMPTS = "too_many_attempts"
     IN_PROGRESS = "in_progress"
     NO_METHOD = "no_method"
+    NOT_ALLOWED = "not_allowed"
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class PayResult:
     retry_at: datetime | None = None
     action_url: str | None = None
     decline_code: str | None = None
+    refusal: ChangeNotAllowed | None = None
 
 
 def result_of(payment: Payment) -> PayResult:
@@ -85,14 +88,21 @@ def payment_by_key(key: str) -> Payment | None:
     )
 
 
-def _in_flight(account_id: int, now: datetime) -> Payment | None:
-    """A payment of the account still waiting for the gateway or the customer."""
+def in_flight(account_id: int, now: datetime) -> Payment | None:
+    """A payment of the account still waiting for the gateway or the customer.
+
+    Call it under the account lock: whoever starts a payment (checkout, an invoice's Pay, the
+    renewal run) checks it first, so one account never has two charges going at once.
+    """
     pending = db.session.scalars(
         select(Payment).where(
             Payment.account_id == account_id, Payment.status.in_([str(s) for s in IN_FLIGHT])
         )
     ).all()
     for payment in pending:
+        if payment.purpose == PaymentPurpose.RENEWAL:
+            # Never given up here: the renewal run resends it with its key and settles it.
+            return payment
         if clock.as_utc(payment.created_at) + ABANDONED_AFTER > now:
             return payment
         payment.status = PaymentStatus.DECLINED
@@ -101,7 +111,11 @@ def _in_flight(account_id: int, now: datetime) -> Payment | None:
 
 
 def retry_block(account_id: int, method_id: int | None, now: datetime) -> PayResult | None:
-    """Refuse a retry within an hour of a decline of the method, or after too many declines."""
+    """Refuse a retry within an hour of a decline of the method, or after too many declines.
+
+    Only the customer's own attempts count: the renewal run keeps its own pace, and a
+    customer whose renewal was declined can pay the open invoice at once.
+    """
     since = now - ATTEMPT_WINDOW
     declines = db.session.scalars(
         select(Payment.created_at)
@@ -109,6 +123,7 @@ def retry_block(account_id: int, method_id: int | None, now: datetime) -> PayRes
             Payment.account_id == account_id,
             Payment.status == PaymentStatus.DECLINED,
             Payment.decline_code != "abandoned",
+            Payment.purpose != PaymentPurpose.RENEWAL,
             Payment.created_at >= since,
         )
         .order_by(Payment.created_at)
@@ -123,6 +138,7 @@ def retry_block(account_id: int, method_id: int | None, now: datetime) -> PayRes
                 Payment.method_id == method_id,
                 Payment.status == PaymentStatus.DECLINED,
                 Payment.decline_code != "abandoned",
+                Payment.purpose != PaymentPurpose.RENEWAL,
             )
         )
         if last is not None and clock.as_utc(last) + RETRY_AFTER > now:
@@ -168,13 +184,18 @@ def confirm_checkout(
     if existing is not None:
         db.session.rollback()
         return result_of(existing)
-    busy = _in_flight(account_id, now)
+    busy = in_flight(account_id, now)
     if busy is not None:
         result = result_of(busy)
         db.session.rollback()
         return PayResult(Outcome.IN_PROGRESS, busy.id, action_url=result.action_url)
 
-    quote = quote_for(account, request, clock.today())
+    try:
+        quote = quote_for(account, request, clock.today())
+    except ChangeNotAllowed as refusal:
+        # A forged or stale form: the page said so already; nothing is charged.
+        db.session.rollback()
+        return PayResult(Outcome.NOT_ALLOWED, refusal=refusal)
     if quote_fingerprint(quote) != seen_fingerprint:
         db.session.rollback()
         return PayResult(Outcome.QUOTE_CHANGED, quote=quote)
@@ -196,7 +217,7 @@ def confirm_checkout(
         method_id=method.id if method and quote.amount_due_minor > 0 else None,
         method_label=describe(method) if method and quote.amount_due_minor > 0 else "",
         status=PaymentStatus.PROCESSING,
-        purpose="checkout",
+        purpose=PaymentPurpose.CHECKOUT,
         amount_minor=quote.amount_due_minor,
         currency=quote.currency,
         quote=quote_to_data(quote),
@@ -234,11 +255,14 @@ def settle(account_id: int, payment_id: int, charge: ChargeResult) -> PayResult:
         db.session.rollback()
         return result_of(payment)
     payment.gateway_reference = charge.reference
-    if charge.status is ChargeStatus.SUCCEEDED and payment.purpose == "invoice":
+    pays_invoice = payment.purpose in (PaymentPurpose.INVOICE, PaymentPurpose.RENEWAL)
+    if charge.status is ChargeStatus.SUCCEEDED and pays_invoice:
         _apply_invoice_payment(account, payment, charge.reference)
     elif charge.status is ChargeStatus.SUCCEEDED:
         _apply(account, payment, quote_from_data(payment.quote or {}), charge.reference)
-    elif charge.status is ChargeStatus.REQUIRES_ACTION:
+    elif (
+        charge.status is ChargeStatus.REQUIRES_ACTION and payment.purpose != PaymentPurpose.RENEWAL
+    ):
         payment.status = (
             PaymentStatus.REQUIRES_APPROVAL
             if payment.method_label.startswith("PayPal")
@@ -247,7 +271,11 @@ def settle(account_id: int, payment_id: int, charge: ChargeResult) -> PayResult:
         payment.action_url = charge.action_url
     else:
         payment.status = PaymentStatus.DECLINED
-        payment.decline_code = charge.decline_code or "card_declined"
+        payment.decline_code = charge.decline_code or (
+            "authentication_required"
+            if charge.status is ChargeStatus.REQUIRES_ACTION
+            else "card_declined"
+        )
         payment.completed_at = clock.now()
         activity.record(
             account_id,
@@ -288,6 +316,8 @@ def _apply_invoice_payment(account: Account, payment: Payment, reference: str) -
     subscription = account.subscription
     if subscription is not None and subscription.status != SubscriptionStatus.ACTIVE:
         subscription.status = SubscriptionStatus.ACTIVE
+    if payment.purpose == PaymentPurpose.RENEWAL:
+        queue_document_email(invoice)  # at most one e-mail per document
     activity.record(
         account.id,
         payment.user_id,

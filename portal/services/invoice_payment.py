@@ -8,12 +8,13 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import Invoice, InvoiceStatus, Payment, PaymentStatus
+from portal.models import Invoice, InvoiceStatus, Payment, PaymentPurpose, PaymentStatus
 from portal.payments.gateway import gateway
 from portal.services.checkout import (
     Outcome,
     PayResult,
     claim_key,
+    in_flight,
     payment_by_key,
     result_of,
     retry_block,
@@ -36,6 +37,7 @@ def pay_invoice(
     existing = payment_by_key(confirmation_key)
     if existing is not None:
         return result_of(existing) if existing.account_id == account_id else None
+    now = clock.now()
     load_account(account_id, for_update=True)
     invoice = db.session.scalar(
         select(Invoice)
@@ -48,11 +50,17 @@ def pay_invoice(
     if invoice.status != InvoiceStatus.OPEN:
         db.session.rollback()
         return PayResult(Outcome.PAID)
+    busy = in_flight(account_id, now)
+    if busy is not None:
+        # The renewal run (or another tab) is charging this account right now.
+        action_url = result_of(busy).action_url
+        db.session.commit()  # keeps abandoned payments marked
+        return PayResult(Outcome.IN_PROGRESS, busy.id, action_url=action_url)
     method = method_of(account_id, method_id) if method_id is not None else None
     if method is None:
         db.session.rollback()
         return PayResult(Outcome.NO_METHOD)
-    blocked = retry_block(account_id, method.id, clock.now())
+    blocked = retry_block(account_id, method.id, now)
     if blocked is not None:
         db.session.rollback()
         return blocked
@@ -63,11 +71,11 @@ def pay_invoice(
         method_id=method.id,
         method_label=describe(method),
         status=PaymentStatus.PROCESSING,
-        purpose="invoice",
+        purpose=PaymentPurpose.INVOICE,
         amount_minor=invoice.amount_due_minor,
         currency=invoice.currency,
         invoice_id=invoice.id,
-        created_at=clock.now(),
+        created_at=now,
     )
     duplicate = claim_key(payment)
     if duplicate is not None:
@@ -90,7 +98,7 @@ def complete_invoice_action(account_id: int, payment_id: int) -> PayResult | Non
         select(Payment).where(
             Payment.id == payment_id,
             Payment.account_id == account_id,
-            Payment.purpose == "invoice",
+            Payment.purpose == PaymentPurpose.INVOICE,
         )
     )
     if payment is None:

@@ -136,6 +136,64 @@ def issue_document(
     return invoice
 
 
+def issue_reversal(
+    invoice: Invoice, *, issued_on: date, change_kind: str, paid_with: str
+) -> Invoice:
+    """A credit note taking back a whole invoice: its lines and amounts with the sign turned.
+
+    Numbered in the credit notes' own sequence and referring to the invoice; the amounts
+    stay those of the invoice (the same VAT rate and treatment), whatever prices say today.
+    """
+    sequence = next_number(DocumentKind.CREDIT_NOTE, issued_on.year)
+    account = db.session.get(Account, invoice.account_id)
+    assert account is not None
+    note = Invoice(
+        account_id=invoice.account_id,
+        kind=DocumentKind.CREDIT_NOTE,
+        year=issued_on.year,
+        sequence=sequence,
+        number=f"{NUMBER_PREFIX[DocumentKind.CREDIT_NOTE]}-{issued_on.year}-{sequence:06d}",
+        issued_on=issued_on,
+        period_start=invoice.period_start,
+        period_end=invoice.period_end,
+        currency=invoice.currency,
+        net_minor=-invoice.net_minor,
+        vat_minor=-invoice.vat_minor,
+        total_minor=-invoice.total_minor,
+        credit_used_minor=0,
+        amount_due_minor=0,
+        vat_rate=invoice.vat_rate,
+        tax_kind=invoice.tax_kind,
+        status=InvoiceStatus.PAID,
+        paid_with=paid_with,
+        change_kind=change_kind,
+        seller=seller_details(),
+        customer=customer_details(account),
+        language=invoice.language,
+        corrects_id=invoice.id,
+        note="",
+        lines=[
+            InvoiceLine(
+                position=line.position,
+                kind=line.kind,
+                plan=line.plan,
+                billing_period=line.billing_period,
+                quantity=line.quantity,
+                unit_minor=line.unit_minor,
+                days=line.days,
+                of_days=line.of_days,
+                start=line.start,
+                end=line.end,
+                amount_minor=-line.amount_minor,
+            )
+            for line in invoice.lines
+        ],
+    )
+    db.session.add(note)
+    db.session.flush()
+    return note
+
+
 def latest_invoice(account_id: int) -> Invoice | None:
     """The latest invoice (not credit note): credit notes correct it, billing info follows."""
     return db.session.scalar(

@@ -19,9 +19,18 @@ from sqlalchemy import select, update
 
 from portal import clock
 from portal.extensions import db
-from portal.mail.messages import build_message, document_texts
+from portal.mail.messages import build_message, document_texts, expiry_warning_texts
 from portal.mail.transports import Transport, TransportError, transport_for
-from portal.models import Account, DocumentKind, EmailStatus, Invoice, OutgoingEmail
+from portal.models import (
+    BILLING_ROLES,
+    Account,
+    DocumentKind,
+    EmailStatus,
+    Invoice,
+    OutgoingEmail,
+    Subscription,
+    User,
+)
 from portal.services import documents
 
 log = logging.getLogger(__name__)
@@ -119,6 +128,67 @@ def queue_document_email(invoice: Invoice) -> OutgoingEmail | None:
         body=body,
         invoice_id=invoice.id,
         details={"number": invoice.number, "message_id": make_msgid(domain=_sender_domain())},
+        status=EmailStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+        created_at=now,
+    )
+    db.session.add(email)
+    return email
+
+
+def queue_expiry_warning(account: Account, subscription: Subscription) -> OutgoingEmail | None:
+    """Queue the warning that a package without auto-renewal ends; once per period.
+
+    It goes to the billing e-mail, or to the account's owner and billing admins when there is
+    none. None if it was queued before (the caller then has nothing to commit) or nobody can
+    receive it.
+    """
+    dedupe_key = f"expiry:{subscription.id}:{subscription.period_end.isoformat()}"
+    if db.session.scalar(select(OutgoingEmail.id).where(OutgoingEmail.dedupe_key == dedupe_key)):
+        return None
+    info = account.billing_info
+    billing_email = (info.billing_email or "").strip() if info else ""
+    if billing_email:
+        recipients = [billing_email]
+        copies = _copies(info.cc_emails if info else None, billing_email)
+    else:
+        recipients = list(
+            db.session.scalars(
+                select(User.email)
+                .where(
+                    User.account_id == account.id,
+                    User.role.in_([str(role) for role in BILLING_ROLES]),
+                )
+                .order_by(User.id)
+            )
+        )
+        copies = []
+    if not recipients:
+        return None
+    config = current_app.config
+    language = info.invoice_language if info else config["BABEL_DEFAULT_LOCALE"]
+    if language not in config["LANGUAGES"]:
+        language = config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(language):
+        subject, body = expiry_warning_texts(
+            name=(info.contact_name if info else "") or "",
+            company=(info.company if info else "") or account.name,
+            ends_on=subscription.period_end,
+            seller=config["SELLER_NAME"],
+        )
+    now = clock.now()
+    email = OutgoingEmail(
+        account_id=account.id,
+        kind="expiry_warning",
+        dedupe_key=dedupe_key,
+        recipients=recipients,
+        cc=copies,
+        language=language,
+        subject=subject[:200],
+        body=body,
+        details={"message_id": make_msgid(domain=_sender_domain())},
         status=EmailStatus.PENDING,
         attempts=0,
         next_attempt_at=now,

@@ -10,7 +10,13 @@ from sqlalchemy.orm import joinedload
 
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.periods import Period
-from portal.domain.pricing import Configuration, CurrentSubscription, PriceQuote, quote_change
+from portal.domain.pricing import (
+    ChangeNotAllowed,
+    Configuration,
+    CurrentSubscription,
+    PriceQuote,
+    quote_change,
+)
 from portal.domain.tax import InvalidVatId, TaxTreatment, determine_tax, normalize_vat_id
 from portal.extensions import db
 from portal.models import Account, Subscription, SubscriptionStatus
@@ -97,7 +103,14 @@ class QuoteRequest:
 
 
 def quote_for(account: Account, request: QuoteRequest, today: date) -> PriceQuote:
-    """What moving the account to the requested configuration costs today."""
+    """What moving the account to the requested configuration costs today.
+
+    A past-due account pays its open renewal invoice first: until then the current period
+    is not paid for, and its unused part must not turn into a discount.
+    """
+    subscription = account.subscription
+    if subscription is not None and subscription.status == SubscriptionStatus.PAST_DUE:
+        raise ChangeNotAllowed("past_due", "the renewal invoice is not paid yet")
     return quote_change(
         current=running_subscription(account.subscription),
         target=request.configuration,

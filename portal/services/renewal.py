@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from portal.extensions import db
 from portal.models import Account, SubscriptionStatus
@@ -12,6 +12,8 @@ from portal.services.payment_methods import default_method
 from portal.services.quotes import load_account
 
 WARNING_DAYS = 7
+# A renewal left unpaid blocks the account this many days after the new period started.
+GRACE_DAYS = 3
 
 
 class NoPaymentMethod(Exception):
@@ -43,18 +45,21 @@ class ExpiryWarning:
 
     ends_on: date
     days_left: int
+    past_due: bool = False  # the renewal is unpaid: blocked on `ends_on` unless paid
 
 
 def expiry_warning(account: Account | None, today: date) -> ExpiryWarning | None:
-    """From WARNING_DAYS before the end of a period with auto-renewal off, what to warn about."""
+    """What to warn about on every page: an unpaid renewal, or (from WARNING_DAYS before the
+    end of a period with auto-renewal off) the coming block."""
     if account is None:
         return None
     subscription = account.subscription
-    if (
-        subscription is None
-        or subscription.auto_renew
-        or subscription.status == SubscriptionStatus.BLOCKED
-    ):
+    if subscription is None or subscription.status == SubscriptionStatus.BLOCKED:
+        return None
+    if subscription.status == SubscriptionStatus.PAST_DUE:
+        blocks_on = subscription.period_start + timedelta(days=GRACE_DAYS)
+        return ExpiryWarning(blocks_on, max((blocks_on - today).days, 0), past_due=True)
+    if subscription.auto_renew:
         return None
     days_left = (subscription.period_end - today).days
     if 0 <= days_left <= WARNING_DAYS:

@@ -56,6 +56,11 @@ def change_refusal_message(refusal: ChangeNotAllowed) -> str:
             "Switching from annual to monthly billing is not available here. "
             "Please contact our support team and we will arrange it."
         )
+    if refusal.code == "past_due":
+        return _(
+            "The renewal of your package is not paid yet. Pay the open invoice from Invoices, "
+            "then you can change your package."
+        )
     if refusal.code == "outside_period":
         return _("Your current period has ended and is being renewed. Please try again shortly.")
     return _("The currency of this account cannot be changed.")
@@ -214,6 +219,10 @@ def _after_pay(result: PayResult, selection: Selection) -> Response | tuple[str,
         return _payment_page(selection, status=402, pay_error=decline_message(result.decline_code))
     if result.outcome in (Outcome.RETRY_LATER, Outcome.TOO_MANY_ATTEMPTS):
         return _payment_page(selection, status=429, pay_error=retry_message_for(result))
+    if result.outcome is Outcome.NOT_ALLOWED and result.refusal is not None:
+        return _payment_page(
+            selection, status=409, pay_error=change_refusal_message(result.refusal)
+        )
     return _payment_page(selection, status=409, pay_error=messages[result.outcome])
 
 

@@ -1,0 +1,445 @@
+"""The renewal run (`flask billing renew`, for cron): renew, retry, block and warn.
+
+Safe on several machines at once. Every step for an account happens under its row lock and
+checks the state again inside it, and a charge is made only for an open renewal invoice,
+through a payment row committed before the gateway is asked, with an idempotency key of its
+own. A second run finds either the invoice paid or the payment in flight, and charges nothing.
+
+One account's steps, from its state:
+
+- period ended, auto-renewal off: blocked (back to the Free limits);
+- period ended, auto-renewal on: the next period is invoiced at today's list price, account
+  credit first. Covered by credit: paid, done. Otherwise the invoice stays open and is charged;
+- open renewal invoice: charged with the default method, no sooner than an hour after the
+  last attempt and at most RENEWAL_ATTEMPTS_PER_DAY times in 24 hours; a decline makes the
+  account past due; GRACE_DAYS after the period started unpaid, the account is blocked.
+  Paying the invoice (by the run or the customer) makes it active at once;
+- auto-renewal off and the end WARNING_DAYS away or less: one warning e-mail.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from portal import clock
+from portal.domain.pricing import quote_renewal
+from portal.extensions import db
+from portal.models import (
+    Account,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentPurpose,
+    PaymentStatus,
+    Subscription,
+    SubscriptionStatus,
+)
+from portal.payments.gateway import GatewayError, gateway
+from portal.services import activity
+from portal.services.checkout import Outcome, claim_key, in_flight, retry_block, settle
+from portal.services.invoicing import issue_document
+from portal.services.mailer import (
+    deliver_document_soon,
+    deliver_soon,
+    queue_document_email,
+    queue_expiry_warning,
+)
+from portal.services.payment_methods import default_method, describe, method_of
+from portal.services.quotes import customer_tax, load_account, running_subscription
+from portal.services.reference_data import reference
+from portal.services.renewal import GRACE_DAYS, WARNING_DAYS
+
+log = logging.getLogger(__name__)
+
+RENEWAL_RETRY_AFTER = timedelta(hours=1)
+RENEWAL_ATTEMPTS_PER_DAY = 3
+# A renewal payment still "processing" this long after it was recorded lost its run (a
+# crash between recording it and hearing the gateway): it is sent again with the same key,
+# so the gateway answers with the first charge instead of making a second.
+STALE_PROCESSING = timedelta(minutes=10)
+
+LIVE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
+
+
+class Step(StrEnum):
+    """What the run did for one account."""
+
+    RENEWED = "renewed"  # paid: charged, or covered by account credit
+    DECLINED = "declined"  # the charge failed; the account is past due
+    BLOCKED = "blocked"  # grace period over, or auto-renewal off at period end
+    WAITING = "waiting"  # not yet: retry later, or a payment is in flight elsewhere
+    WARNED = "warned"  # the expiry warning e-mail was queued
+    NOTHING = "nothing"  # another run or the customer got there first
+    ERROR = "error"  # something broke; logged, and tried again by the next run
+
+
+@dataclass
+class RunReport:
+    """How many accounts ended in each step."""
+
+    counts: dict[Step, int] = field(default_factory=lambda: dict.fromkeys(Step, 0))
+
+    def add(self, step: Step) -> None:
+        """Count one account's step."""
+        self.counts[step] += 1
+
+    @property
+    def failed(self) -> bool:
+        """Anything cron should hear about: a declined charge or an error."""
+        return bool(self.counts[Step.DECLINED] or self.counts[Step.ERROR])
+
+    def summary(self) -> str:
+        """One line for the end of the run."""
+        return ", ".join(f"{step.value} {self.counts[step]}" for step in Step)
+
+
+def accounts_to_visit(today: date) -> list[int]:
+    """Accounts that may need a step today (the steps check again under the lock)."""
+    open_renewal = (
+        select(Invoice.id)
+        .where(
+            Invoice.account_id == Subscription.account_id,
+            Invoice.status == InvoiceStatus.OPEN,
+            Invoice.change_kind == "renewal",
+            Invoice.period_start == Subscription.period_start,
+        )
+        .exists()
+    )
+    warn_from = today + timedelta(days=WARNING_DAYS)
+    return list(
+        db.session.scalars(
+            select(Subscription.account_id)
+            .where(
+                Subscription.status.in_([str(status) for status in LIVE]),
+                or_(
+                    Subscription.period_end <= today,
+                    open_renewal,
+                    and_(~Subscription.auto_renew, Subscription.period_end <= warn_from),
+                ),
+            )
+            .order_by(Subscription.account_id)
+        )
+    )
+
+
+def run_renewals(
+    today: date | None = None, *, progress: Callable[[Iterable[int]], Iterable[int]] | None = None
+) -> RunReport:
+    """Visit every account that needs a step; one account's error never stops the others."""
+    today = today or clock.today()
+    account_ids = accounts_to_visit(today)
+    db.session.rollback()
+    report = RunReport()
+    for account_id in progress(account_ids) if progress else account_ids:
+        try:
+            steps = visit(account_id, today)
+        except Exception:
+            log.exception("renewal run: account %s failed", account_id)
+            db.session.rollback()
+            steps = [Step.ERROR]
+        for step in steps:
+            report.add(step)
+    return report
+
+
+def visit(account_id: int, today: date) -> list[Step]:
+    """Every step one account needs now, in order."""
+    steps: list[Step] = []
+    warned = _warn_if_due(account_id, today)
+    if warned:
+        steps.append(Step.WARNED)
+    outcome = _renew_or_block(account_id, today)
+    if outcome is None:
+        outcome = _collect(account_id, today)
+    if outcome is not Step.NOTHING or not warned:
+        steps.append(outcome)
+    return steps
+
+
+def _lock(account_id: int) -> Account | None:
+    """The account under its row lock, or None when another run holds it (PostgreSQL)."""
+    if db.engine.dialect.name != "postgresql":
+        return load_account(account_id, for_update=True)
+    # Another run works on this account right now: skip it rather than queue behind it.
+    statement = (
+        select(Account)
+        .options(joinedload(Account.subscription), joinedload(Account.billing_info))
+        .where(Account.id == account_id)
+        .with_for_update(of=Account, skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    return db.session.scalar(statement)
+
+
+def open_renewal_invoice(subscription: Subscription) -> Invoice | None:
+    """The unpaid invoice of the subscription's current period, if the renewal left one."""
+    return db.session.scalar(
+        select(Invoice)
+        .where(
+            Invoice.account_id == subscription.account_id,
+            Invoice.status == InvoiceStatus.OPEN,
+            Invoice.change_kind == "renewal",
+            Invoice.period_start == subscription.period_start,
+        )
+        .order_by(Invoice.id.desc())
+        .limit(1)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _warn_if_due(account_id: int, today: date) -> bool:
+    """Queue the one expiry warning of this period; True if it was queued now."""
+    account = _lock(account_id)
+    subscription = account.subscription if account is not None else None
+    if (
+        account is None
+        or subscription is None
+        or subscription.auto_renew
+        or subscription.status not in LIVE
+        or not 0 < (subscription.period_end - today).days <= WARNING_DAYS
+    ):
+        db.session.rollback()
+        return False
+    email = queue_expiry_warning(account, subscription)
+    if email is None:
+        db.session.rollback()
+        return False
+    activity.record(
+        account_id, None, "expiry_warning", period_end=subscription.period_end.isoformat()
+    )
+    db.session.commit()
+    deliver_soon([email.id])
+    return True
+
+
+def _renew_or_block(account_id: int, today: date) -> Step | None:
+    """At period end: block without auto-renewal, or invoice the next period.
+
+    None means an open renewal invoice is there to be charged.
+    """
+    account = _lock(account_id)
+    if account is None:
+        db.session.rollback()
+        return Step.WAITING
+    subscription = account.subscription
+    if subscription is None or subscription.status not in LIVE:
+        db.session.rollback()
+        return Step.NOTHING
+    if open_renewal_invoice(subscription) is not None:
+        db.session.rollback()
+        return None
+    if subscription.period_end > today:
+        db.session.rollback()
+        return Step.NOTHING
+    if not subscription.auto_renew:
+        _block(account, subscription, "not_renewed")
+        db.session.commit()
+        return Step.BLOCKED
+
+    running = running_subscription(subscription)
+    assert running is not None
+    quote = quote_renewal(
+        current=running,
+        prices=reference().prices,
+        tax=customer_tax(account),
+        credit_available_minor=account.credit_minor,
+    )
+    covered = quote.amount_due_minor == 0
+    with force_locale(account.billing_info.invoice_language if account.billing_info else "en"):
+        paid_with = _("Account credit") if covered else ""
+    invoice = issue_document(
+        account,
+        quote,
+        issued_on=today,
+        paid_with=paid_with,
+        status=InvoiceStatus.PAID if covered else InvoiceStatus.OPEN,
+    )
+    subscription.period_start = quote.period.start
+    subscription.period_end = quote.period.end
+    subscription.agent_unit_minor = quote.agent_unit_minor
+    subscription.pack_unit_minor = quote.pack_unit_minor
+    account.credit_minor -= quote.credit_used_minor
+    activity.record(
+        account_id,
+        None,
+        "renewal",
+        document=invoice.number,
+        period_end=quote.period.end.isoformat(),
+        total_minor=quote.total_minor,
+        credit_used_minor=quote.credit_used_minor,
+        amount_due_minor=quote.amount_due_minor,
+        currency=quote.currency,
+    )
+    if covered:
+        queue_document_email(invoice)
+        db.session.commit()
+        deliver_document_soon(invoice.id)
+        return Step.RENEWED
+    # The open invoice is committed before any charge: a crash from here on leaves a state
+    # the next run picks up (charge the open invoice), never a second invoice.
+    db.session.commit()
+    return None
+
+
+def _block(account: Account, subscription: Subscription, reason: str) -> None:
+    """Back to the Free limits; the caller commits."""
+    subscription.status = SubscriptionStatus.BLOCKED
+    activity.record(
+        account.id, None, "blocked", reason=reason, period_end=subscription.period_end.isoformat()
+    )
+
+
+def _collect(account_id: int, today: date) -> Step:
+    """Charge the open renewal invoice, or wait, or block after the grace period."""
+    now = clock.now()
+    account = _lock(account_id)
+    if account is None:
+        db.session.rollback()
+        return Step.WAITING
+    subscription = account.subscription
+    invoice = open_renewal_invoice(subscription) if subscription is not None else None
+    if subscription is None or subscription.status not in LIVE or invoice is None:
+        db.session.rollback()
+        return Step.NOTHING
+
+    busy = in_flight(account_id, now)
+    if busy is not None:
+        if (
+            busy.purpose == PaymentPurpose.RENEWAL
+            and clock.as_utc(busy.created_at) + (STALE_PROCESSING) <= now
+        ):
+            return _resend(account_id, busy.id)
+        db.session.rollback()
+        return Step.WAITING
+
+    if today >= invoice.period_start + timedelta(days=GRACE_DAYS):
+        _block(account, subscription, "unpaid")
+        db.session.commit()
+        return Step.BLOCKED
+
+    method = default_method(account_id)
+    if method is None:
+        return _mark_past_due(account, subscription, invoice, "no_method")
+    if _renewal_wait(invoice, now) or retry_block(account_id, method.id, now) is not None:
+        db.session.commit()  # keeps abandoned payments marked
+        return Step.WAITING
+
+    attempt = 1 + (
+        db.session.scalar(
+            select(func.count(Payment.id)).where(
+                Payment.invoice_id == invoice.id, Payment.purpose == PaymentPurpose.RENEWAL
+            )
+        )
+        or 0
+    )
+    payment = Payment(
+        account_id=account_id,
+        user_id=None,
+        idempotency_key=f"renewal-{invoice.id}-{attempt}",
+        method_id=method.id,
+        method_label=describe(method),
+        status=PaymentStatus.PROCESSING,
+        purpose=PaymentPurpose.RENEWAL,
+        amount_minor=invoice.amount_due_minor,
+        currency=invoice.currency,
+        invoice_id=invoice.id,
+        created_at=now,
+    )
+    if claim_key(payment) is not None:
+        return Step.NOTHING  # another run recorded this very attempt first
+    db.session.commit()  # the payment row exists before the gateway is asked
+    return _charge(account_id, payment.id, method.token, invoice.number)
+
+
+def _renewal_wait(invoice: Invoice, now: datetime) -> bool:
+    """True while the last attempt is less than an hour old, or the day's attempts are used."""
+    attempts = db.session.scalars(
+        select(Payment.created_at).where(
+            Payment.invoice_id == invoice.id,
+            Payment.purpose == PaymentPurpose.RENEWAL,
+            Payment.created_at > now - timedelta(hours=24),
+        )
+    ).all()
+    if len(attempts) >= RENEWAL_ATTEMPTS_PER_DAY:
+        return True
+    return any(clock.as_utc(at) + RENEWAL_RETRY_AFTER > now for at in attempts)
+
+
+def _charge(account_id: int, payment_id: int, token: str, description: str) -> Step:
+    """Ask the gateway (off-session: nobody is there for 3-D Secure) and settle."""
+    payment = db.session.get(Payment, payment_id)
+    assert payment is not None
+    try:
+        charge = gateway().charge(
+            token=token,
+            amount_minor=payment.amount_minor,
+            currency=payment.currency,
+            idempotency_key=payment.idempotency_key,
+            description=description,
+            return_url="",
+            off_session=True,
+        )
+    except GatewayError:
+        # Nothing is known to be charged: the payment stays "processing" and the next run
+        # sends it again with the same key.
+        log.exception("renewal run: gateway unavailable for payment %s", payment_id)
+        db.session.rollback()
+        return Step.ERROR
+    result = settle(account_id, payment_id, charge)
+    if result.outcome is Outcome.PAID:
+        return Step.RENEWED
+    account = load_account(account_id, for_update=True)
+    subscription = account.subscription
+    invoice = db.session.get(Invoice, payment.invoice_id)
+    assert subscription is not None and invoice is not None
+    return _mark_past_due(account, subscription, invoice, result.decline_code or "declined")
+
+
+def _resend(account_id: int, payment_id: int) -> Step:
+    """A renewal payment whose run died: the same key again, then settle as usual."""
+    payment = db.session.get(Payment, payment_id)
+    assert payment is not None
+    method = method_of(account_id, payment.method_id) if payment.method_id else None
+    if method is None:
+        # The method was removed meanwhile; with it went any way to have charged it.
+        payment.status = PaymentStatus.DECLINED
+        payment.decline_code = "abandoned"
+        payment.completed_at = clock.now()
+        db.session.commit()
+        return Step.WAITING
+    invoice = db.session.get(Invoice, payment.invoice_id)
+    assert invoice is not None
+    number = invoice.number
+    db.session.rollback()
+    return _charge(account_id, payment_id, method.token, number)
+
+
+def _mark_past_due(
+    account: Account, subscription: Subscription, invoice: Invoice, reason: str
+) -> Step:
+    """The renewal was not paid: past due, the open invoice e-mailed (once); commits."""
+    first_failure = subscription.status == SubscriptionStatus.ACTIVE
+    subscription.status = SubscriptionStatus.PAST_DUE
+    if first_failure:
+        activity.record(
+            account.id,
+            None,
+            "renewal_failed",
+            document=invoice.number,
+            reason=reason,
+            block_on=(invoice.period_start + timedelta(days=GRACE_DAYS)).isoformat(),
+        )
+    queue_document_email(invoice)
+    db.session.commit()
+    deliver_document_soon(invoice.id)
+    # Cron hears about a refused charge; a missing method counts on the first run only.
+    return Step.DECLINED if reason != "no_method" or first_failure else Step.WAITING

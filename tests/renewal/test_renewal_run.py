@@ -1,0 +1,408 @@
+"""The renewal run on a test clock: renewals, credit, declines, retries, blocking, warnings."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import (
+    Account,
+    BillingActivity,
+    Invoice,
+    OutgoingEmail,
+    Payment,
+    PaymentMethod,
+    Subscription,
+)
+from portal.payments.gateway import gateway
+from portal.payments.sandbox import SandboxCharge
+from portal.services.renewal_run import Step, run_renewals
+from tests.conftest import csrf_token_from
+from tests.wizard.conftest import (  # noqa: F401
+    VISA_DECLINED,
+    VISA_OK,
+    VISA_SCA,
+    app_config,
+    read_form,
+)
+
+# Standard monthly EUR, 3 agents × €15.00 = €45.00 + 22 % VAT €9.90 = €54.90 a month.
+RENEWAL_TOTAL = 5490
+
+
+def at(clock, day: date, hour: int = 0, minute: int = 30) -> None:
+    """Move the test clock to a moment."""
+    clock.moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+
+
+def run(app) -> dict[Step, int]:
+    """One renewal run, as cron would start it."""
+    with app.app_context():
+        return run_renewals().counts
+
+
+def state(app, account_id: int):
+    """Subscription status, period, credit, and (charges, invoices) of the account."""
+    with app.app_context():
+        account = db.session.get(Account, account_id)
+        subscription = account.subscription
+        charges = db.session.scalar(select(func.count()).select_from(SandboxCharge))
+        invoices = db.session.scalars(
+            select(Invoice).where(Invoice.account_id == account_id).order_by(Invoice.id)
+        ).all()
+        return {
+            "status": subscription.status,
+            "period": (subscription.period_start, subscription.period_end),
+            "credit": account.credit_minor,
+            "charges": charges,
+            "invoices": [(i.number, i.status, i.total_minor, i.amount_due_minor) for i in invoices],
+        }
+
+
+def set_credit(app, account_id: int, credit_minor: int) -> None:
+    """Give the account credit (as an earlier credit note would)."""
+    with app.app_context():
+        db.session.get(Account, account_id).credit_minor = credit_minor
+        db.session.commit()
+
+
+def pay_open_invoice(customer, invoice_number: str):
+    """The customer pays the open invoice from the Invoices page with the default method."""
+    with customer.app.app_context():
+        invoice_id = db.session.scalar(select(Invoice.id).where(Invoice.number == invoice_number))
+    page = customer.client.get(f"/billing/invoices/{invoice_id}/pay")
+    assert page.status_code == 200, page.text
+    return customer.client.post(
+        f"/billing/invoices/{invoice_id}/pay", data=read_form(page.text, "pay-form")
+    )
+
+
+def test_nothing_happens_before_the_period_ends(app, clock, standard_customer):
+    standard_customer.add_card()
+    at(clock, date(2026, 11, 30), 23, 59)
+    counts = run(app)
+    assert counts[Step.RENEWED] == 0
+    assert state(app, standard_customer.account_id)["charges"] == 0
+
+
+def test_renewal_charges_the_default_method_and_advances_the_period(app, clock, standard_customer):
+    standard_customer.add_card()
+    at(clock, date(2026, 12, 1))
+    counts = run(app)
+    assert counts[Step.RENEWED] == 1
+    after = state(app, standard_customer.account_id)
+    assert after["status"] == "active"
+    assert after["period"] == (date(2026, 12, 1), date(2027, 1, 1))
+    assert after["charges"] == 1
+    assert after["invoices"] == [("INV-2026-000001", "paid", RENEWAL_TOTAL, RENEWAL_TOTAL)]
+    with app.app_context():
+        invoice = db.session.scalar(select(Invoice))
+        assert invoice.change_kind == "renewal"
+        assert invoice.paid_with.startswith("Visa")
+        assert (invoice.period_start, invoice.period_end) == (date(2026, 12, 1), date(2027, 1, 1))
+        assert db.session.scalar(select(SandboxCharge.amount_minor)) == RENEWAL_TOTAL
+        email = db.session.scalar(
+            select(OutgoingEmail).where(OutgoingEmail.invoice_id.is_not(None))
+        )
+        assert email is not None and email.status == "sent"
+        assert "Paid in full." in email.body
+
+    # Run twice, charge once: the same day, and an hour later.
+    run(app)
+    clock.advance(hours=1)
+    assert run(app)[Step.RENEWED] == 0
+    assert state(app, standard_customer.account_id)["charges"] == 1
+    assert len(state(app, standard_customer.account_id)["invoices"]) == 1
+
+
+def test_a_run_that_starts_late_renews_from_the_anchor(app, clock, standard_customer):
+    standard_customer.add_card()
+    at(clock, date(2026, 12, 3), 8)
+    run(app)
+    assert state(app, standard_customer.account_id)["period"] == (
+        date(2026, 12, 1),
+        date(2027, 1, 1),
+    )
+
+
+def test_credit_covers_part_of_the_renewal(app, clock, standard_customer):
+    standard_customer.add_card()
+    set_credit(app, standard_customer.account_id, 2196)
+    at(clock, date(2026, 12, 1))
+    run(app)
+    after = state(app, standard_customer.account_id)
+    assert after["credit"] == 0
+    assert after["invoices"] == [("INV-2026-000001", "paid", RENEWAL_TOTAL, RENEWAL_TOTAL - 2196)]
+    with app.app_context():
+        assert db.session.scalar(select(SandboxCharge.amount_minor)) == RENEWAL_TOTAL - 2196
+        assert db.session.scalar(select(Invoice.credit_used_minor)) == 2196
+
+
+def test_credit_covers_all_of_the_renewal(app, clock, standard_customer):
+    set_credit(app, standard_customer.account_id, 10000)  # no payment method at all
+    at(clock, date(2026, 12, 1))
+    counts = run(app)
+    assert counts[Step.RENEWED] == 1
+    after = state(app, standard_customer.account_id)
+    assert after["charges"] == 0
+    assert after["credit"] == 10000 - RENEWAL_TOTAL
+    assert after["status"] == "active"
+    assert after["invoices"] == [("INV-2026-000001", "paid", RENEWAL_TOTAL, 0)]
+    with app.app_context():
+        assert db.session.scalar(select(Invoice.paid_with)) == "Account credit"
+
+
+def test_declined_renewal_retries_then_blocks_and_paying_reactivates(
+    app, clock, standard_customer, runner
+):
+    standard_customer.add_card(VISA_DECLINED)
+    account_id = standard_customer.account_id
+    at(clock, date(2026, 12, 1), 0, 30)
+    counts = run(app)
+    assert counts[Step.DECLINED] == 1
+    after = state(app, account_id)
+    assert after["status"] == "past_due"
+    assert after["charges"] == 1
+    assert after["invoices"] == [("INV-2026-000001", "open", RENEWAL_TOTAL, RENEWAL_TOTAL)]
+    with app.app_context():
+        email = db.session.scalar(select(OutgoingEmail))
+        assert "Amount due: €54.90" in email.body
+
+    # Within the hour: no second attempt.
+    clock.advance(minutes=45)
+    assert run(app)[Step.WAITING] == 1
+    assert state(app, account_id)["charges"] == 1
+
+    # Two more attempts an hour apart, then the day's attempts are used up.
+    clock.advance(minutes=20)
+    assert run(app)[Step.DECLINED] == 1
+    clock.advance(hours=1, minutes=1)
+    assert run(app)[Step.DECLINED] == 1
+    clock.advance(hours=1, minutes=1)
+    assert run(app)[Step.WAITING] == 1
+    assert state(app, account_id)["charges"] == 3
+
+    # The next day it tries again; still in the grace period, still one invoice.
+    at(clock, date(2026, 12, 2), 1)
+    assert run(app)[Step.DECLINED] == 1
+    assert state(app, account_id)["status"] == "past_due"
+    assert len(state(app, account_id)["invoices"]) == 1
+
+    # Three days after the renewal date: blocked, and no more charges.
+    at(clock, date(2026, 12, 4), 0, 5)
+    result = runner.invoke(args=["billing", "renew"])
+    assert result.exit_code == 0, result.output
+    assert "blocked 1" in result.output
+    blocked = state(app, account_id)
+    assert blocked["status"] == "blocked"
+    charges = blocked["charges"]
+    clock.advance(hours=5)
+    run(app)
+    assert state(app, account_id)["charges"] == charges
+    assert "Free" in standard_customer.client.get("/package").text
+
+    # The customer adds a working card and pays the open invoice: active at once.
+    standard_customer.add_card(VISA_OK)
+    response = pay_open_invoice(standard_customer, "INV-2026-000001")
+    assert response.status_code == 302, response.text
+    paid = state(app, account_id)
+    assert paid["status"] == "active"
+    assert paid["period"] == (date(2026, 12, 1), date(2027, 1, 1))
+    assert paid["invoices"] == [("INV-2026-000001", "paid", RENEWAL_TOTAL, RENEWAL_TOTAL)]
+    assert "Renews on" in standard_customer.client.get("/package").text
+    with app.app_context():
+        kinds = db.session.scalars(select(BillingActivity.kind).order_by(BillingActivity.id))
+        assert [
+            kind
+            for kind in kinds
+            if kind in {"renewal", "renewal_failed", "blocked", "invoice_paid"}
+        ] == ["renewal", "renewal_failed", "blocked", "invoice_paid"]
+
+
+def test_cli_reports_a_declined_renewal_with_exit_status_1(app, clock, standard_customer, runner):
+    standard_customer.add_card(VISA_DECLINED)
+    at(clock, date(2026, 12, 1))
+    result = runner.invoke(args=["billing", "renew"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        "renewed 0, declined 1, blocked 0, waiting 0, warned 0, nothing 0, error 0"
+    )
+    clock.advance(minutes=10)
+    assert runner.invoke(args=["billing", "renew"]).exit_code == 0  # waiting is not a failure
+
+
+def test_paying_the_open_invoice_during_the_grace_period(app, clock, standard_customer):
+    standard_customer.add_card(VISA_DECLINED)
+    at(clock, date(2026, 12, 1))
+    run(app)
+    standard_customer.add_card(VISA_OK)
+    assert pay_open_invoice(standard_customer, "INV-2026-000001").status_code == 302
+    assert state(app, standard_customer.account_id)["status"] == "active"
+    clock.advance(hours=2)
+    counts = run(app)
+    assert counts[Step.DECLINED] == counts[Step.RENEWED] == 0
+    assert state(app, standard_customer.account_id)["charges"] == 2
+
+
+def test_a_card_that_needs_3d_secure_is_declined_off_session(app, clock, standard_customer):
+    standard_customer.add_card(VISA_SCA)
+    at(clock, date(2026, 12, 1))
+    assert run(app)[Step.DECLINED] == 1
+    assert state(app, standard_customer.account_id)["status"] == "past_due"
+    with app.app_context():
+        assert db.session.scalar(select(Payment.decline_code)) == "authentication_required"
+    # On the site the customer can authenticate and pay.
+    response = pay_open_invoice(standard_customer, "INV-2026-000001")
+    assert response.status_code == 302 and "/sandbox/3ds/" in response.headers["Location"]
+
+
+def test_paypal_renews_without_an_approval_page(app, clock, standard_customer):
+    standard_customer.add_paypal()
+    at(clock, date(2026, 12, 1))
+    assert run(app)[Step.RENEWED] == 1
+    assert state(app, standard_customer.account_id)["invoices"][0][1] == "paid"
+
+
+def test_without_a_payment_method_the_account_is_past_due(app, clock, standard_customer):
+    at(clock, date(2026, 12, 1))
+    assert run(app)[Step.DECLINED] == 1
+    assert state(app, standard_customer.account_id)["status"] == "past_due"
+    clock.advance(hours=2)
+    counts = run(app)
+    assert counts[Step.DECLINED] == 0 and counts[Step.WAITING] == 1
+
+
+def test_past_due_account_cannot_change_its_package_until_it_pays(app, clock, standard_customer):
+    standard_customer.add_card(VISA_DECLINED)
+    at(clock, date(2026, 12, 1))
+    run(app)
+    page = standard_customer.client.get("/package/edit/seats?agents=5&packs=0")
+    assert "Pay the open invoice from Invoices" in page.text
+    assert 'class="pay-form"' not in page.text
+    # A forged Pay is refused without a charge.
+    token = csrf_token_from(page.text)
+    response = standard_customer.client.post(
+        "/package/edit/pay",
+        data={
+            "csrf_token": token,
+            "plan": "standard",
+            "period": "monthly",
+            "currency": "EUR",
+            "agents": "5",
+            "packs": "0",
+            "confirmation_key": "forgedkey123",
+            "fingerprint": "x",
+        },
+    )
+    assert response.status_code == 409
+    assert state(app, standard_customer.account_id)["charges"] == 1
+
+
+def test_a_renewal_whose_run_died_is_settled_with_the_first_charge(app, clock, standard_customer):
+    standard_customer.add_card()
+    at(clock, date(2026, 12, 1))
+    account_id = standard_customer.account_id
+    # Simulate a run that recorded the invoice and the payment, charged, and died.
+    with app.app_context():
+        from portal.services import renewal_run
+
+        renewal_run._renew_or_block(account_id, date(2026, 12, 1))
+        invoice = db.session.scalar(select(Invoice))
+        method = db.session.scalar(select(PaymentMethod))
+        payment = Payment(
+            account_id=account_id,
+            idempotency_key=f"renewal-{invoice.id}-1",
+            method_id=method.id,
+            method_label="Visa",
+            status="processing",
+            purpose="renewal",
+            amount_minor=invoice.amount_due_minor,
+            currency="EUR",
+            invoice_id=invoice.id,
+            created_at=clock(),
+        )
+        db.session.add(payment)
+        db.session.commit()
+        gateway().charge(
+            token=method.token,
+            amount_minor=invoice.amount_due_minor,
+            currency="EUR",
+            idempotency_key=payment.idempotency_key,
+            description=invoice.number,
+            return_url="",
+            off_session=True,
+        )
+    # Meanwhile the customer cannot pay it a second time.
+    page = standard_customer.client.get(f"/billing/invoices/{invoice.id}/pay")
+    response = standard_customer.client.post(
+        f"/billing/invoices/{invoice.id}/pay", data=read_form(page.text, "pay-form")
+    )
+    assert response.status_code == 409
+    assert "already in progress" in response.text
+    # A run soon after leaves it alone; one after the stale limit settles it with that charge.
+    clock.advance(minutes=5)
+    assert run(app)[Step.WAITING] == 1
+    clock.advance(minutes=10)
+    assert run(app)[Step.RENEWED] == 1
+    after = state(app, account_id)
+    assert after["charges"] == 1
+    assert after["invoices"][0][1] == "paid"
+    assert after["status"] == "active"
+
+
+def test_auto_renewal_off_blocks_at_period_end_after_one_warning(app, clock, standard_customer):
+    standard_customer.add_card()
+    with app.app_context():
+        db.session.scalar(select(Subscription)).auto_renew = False
+        db.session.commit()
+    at(clock, date(2026, 11, 23), 9)  # 8 days left: no warning yet
+    assert run(app)[Step.WARNED] == 0
+    at(clock, date(2026, 11, 24), 9)
+    assert run(app)[Step.WARNED] == 1
+    clock.advance(hours=1)
+    assert run(app)[Step.WARNED] == 0
+    at(clock, date(2026, 11, 30), 9)
+    assert run(app)[Step.WARNED] == 0
+    with app.app_context():
+        warnings = db.session.scalars(
+            select(OutgoingEmail).where(OutgoingEmail.kind == "expiry_warning")
+        ).all()
+        assert len(warnings) == 1
+        assert warnings[0].subject == "Your package ends on December 1, 2026"
+        assert warnings[0].status == "sent"
+    assert state(app, standard_customer.account_id)["status"] == "active"
+
+    at(clock, date(2026, 12, 1), 0, 10)
+    counts = run(app)
+    assert counts[Step.BLOCKED] == 1
+    after = state(app, standard_customer.account_id)
+    assert after["status"] == "blocked"
+    assert after["charges"] == 0 and after["invoices"] == []
+    package = standard_customer.client.get("/package").text
+    assert "Free" in package and "Expired on" in package
+
+
+def test_the_warning_is_written_in_the_invoice_language(app, clock, standard_customer):
+    with app.app_context():
+        account = db.session.get(Account, standard_customer.account_id)
+        account.billing_info.invoice_language = "it"
+        account.subscription.auto_renew = False
+        db.session.commit()
+    at(clock, date(2026, 11, 26), 9)
+    run(app)
+    with app.app_context():
+        email = db.session.scalar(select(OutgoingEmail))
+        assert email.language == "it"
+        assert email.subject == "Il tuo pacchetto termina il 1 dicembre 2026"
+
+
+@pytest.mark.parametrize("status", ["blocked"])
+def test_blocked_accounts_are_left_alone(app, clock, factory, status):
+    account_id = factory.account("Ferma S.r.l.")
+    factory.subscription(account_id, anchor=date(2026, 10, 1), status=status)
+    at(clock, date(2026, 12, 1))
+    counts = run(app)
+    assert sum(counts.values()) == 0
