@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Account, Invoice
+from portal.payments.sandbox import SandboxCharge
 from tests.wizard.conftest import app_config, read_form  # noqa: F401
 
 HX = {"HX-Request": "true"}
@@ -86,3 +87,73 @@ def test_free_account_goes_to_the_wizard(customer):
     response = customer.client.get("/package/edit/seats")
     assert response.status_code == 302
     assert response.headers["Location"] == "/package/edit"
+
+
+def _set_quantities(app, account_id: int, *, agents: int, packs: int = 0) -> None:
+    """Start from another package than the fixture's (as if bought on the 1st)."""
+    with app.app_context():
+        subscription = db.session.get(Account, account_id).subscription
+        subscription.agents, subscription.packs = agents, packs
+        db.session.commit()
+
+
+def _confirm(customer, agents: int, packs: int):
+    """Open the seat page for a new total and press Pay or Confirm."""
+    page = customer.client.get(f"/package/edit/seats?agents={agents}&packs={packs}")
+    response = customer.client.post("/package/edit/pay", data=read_form(page.text, "pay-form"))
+    assert response.status_code == 302, response.text
+    return page
+
+
+def _documents(app) -> list[tuple[str, int, int, int]]:
+    """Number, total, credit used and amount due of every document, in order."""
+    with app.app_context():
+        return [
+            (i.number, i.total_minor, i.credit_used_minor, i.amount_due_minor)
+            for i in db.session.scalars(select(Invoice).order_by(Invoice.id))
+        ]
+
+
+def test_packs_up_with_18_of_30_days_left(standard_customer, app):
+    standard_customer.add_card()
+    page = _confirm(standard_customer, 3, 2)
+    assert "+2 packs" in page.text
+    assert "€12.00" in page.text and "Pay €14.64" in page.text  # 2 × 10.00 × 18/30 + 22 %
+    assert _documents(app) == [("INV-2026-000001", 1464, 0, 1464)]
+    account = standard_customer.account()
+    assert (account.subscription.agents, account.subscription.packs) == (3, 2)
+    assert account.subscription.period_end == date(2026, 12, 1)
+
+
+def test_packs_down_with_18_of_30_days_left(standard_customer, app):
+    _set_quantities(app, standard_customer.account_id, agents=3, packs=2)
+    page = _confirm(standard_customer, 3, 0)
+    assert "−2 packs" in page.text
+    assert _documents(app) == [("CN-2026-000001", -1464, 0, 0)]
+    account = standard_customer.account()
+    assert account.subscription.packs == 0
+    assert account.credit_minor == 1464
+    assert account.subscription.period_end == date(2026, 12, 1)
+
+
+def test_down_then_up_in_one_period_never_costs_more_than_the_agent_days(
+    standard_customer, app, clock
+):
+    _set_quantities(app, standard_customer.account_id, agents=5)  # €75.00 net paid on the 1st
+    _confirm(standard_customer, 3, 0)  # 13 Nov, 18 of 30 days left: −2 × 15 × 18/30
+    clock.advance(days=7)  # 20 Nov, 11 of 30 days left
+    page = _confirm(standard_customer, 5, 0)
+    assert "Confirm" in page.text  # the credit covers the increase: nothing to pay
+    assert _documents(app) == [
+        ("CN-2026-000001", -2196, 0, 0),
+        # 5 × 15 × 11/30 = 27.50 − 3 × 15 × 11/30 = 16.50 → 11.00 + 22 % = 13.42, from credit
+        ("INV-2026-000001", 1342, 1342, 0),
+    ]
+    account = standard_customer.account()
+    assert account.subscription.agents == 5
+    assert account.subscription.period_end == date(2026, 12, 1)
+    # Net paid for the month: 75.00 − 18.00 + 11.00 = 68.00, exactly the agent-days used
+    # ((5 × 12 + 3 × 7 + 5 × 11) / 30 × 15.00); what is left over stays as credit.
+    assert account.credit_minor == 2196 - 1342 == round((7500 - 6800) * 1.22)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SandboxCharge)) == 0
