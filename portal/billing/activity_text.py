@@ -105,6 +105,17 @@ def describe_activity(entry: BillingActivity) -> str:
         if d.get("reason") == "unpaid":
             return _("The renewal was not paid: the account was blocked.")
         return _("Auto-renewal was off: the account was blocked at the end of the period.")
+    if kind == "charge_refunded":
+        return _(
+            "Payment of %(amount)s with %(method)s refunded: it came too late to be used.",
+            amount=_amount(d),
+            method=d.get("method", ""),
+        )
+    if kind == "renewal_cancelled":
+        return _(
+            "The unpaid renewal was cancelled by credit note %(documents)s.",
+            documents=", ".join(d.get("documents", [])),
+        )
     if kind == "expiry_warning":
         return _(
             "E-mail sent: the package ends on %(date)s without auto-renewal.",

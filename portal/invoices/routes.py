@@ -174,6 +174,9 @@ def _after_invoice_payment(invoice_id: int, result: PayResult) -> Response | tup
         return redirect(url_for("invoices.index"))
     if result.outcome is Outcome.ACTION_REQUIRED and result.action_url:
         return redirect(result.action_url)
+    if result.outcome is Outcome.NOT_ALLOWED:
+        flash(_("This invoice was cancelled: there is nothing to pay."), "error")
+        return redirect(url_for("invoices.index"))
     invoice = invoice_of(current_account_id(), invoice_id)
     if invoice is None:
         abort(404)

@@ -48,7 +48,7 @@ def document_texts(invoice: Invoice, corrected_number: str | None) -> tuple[str,
             )
         )
     facts.append(_("Total: %(total)s", total=format_money(invoice.total_minor, invoice.currency)))
-    if invoice.credit_used_minor:
+    if invoice.credit_used_minor > 0:
         facts.append(
             _(
                 "Account credit used: %(amount)s",
@@ -63,6 +63,15 @@ def document_texts(invoice: Invoice, corrected_number: str | None) -> tuple[str,
                 amount=format_money(-invoice.total_minor, invoice.currency),
             )
         )
+    if invoice.kind == DocumentKind.CREDIT_NOTE and invoice.change_kind == "cancellation":
+        facts.append(_("The invoice it corrects was not paid: nothing is due any more."))
+        if invoice.credit_used_minor < 0:
+            facts.append(
+                _(
+                    "The account credit it had used is given back: %(amount)s",
+                    amount=format_money(-invoice.credit_used_minor, invoice.currency),
+                )
+            )
     if invoice.kind == DocumentKind.INVOICE:
         if invoice.status == InvoiceStatus.PAID:
             facts.append(_("Paid in full."))

@@ -143,6 +143,9 @@ def remove(method_id: int) -> Response:
         abort(400)
     try:
         label = service.remove(current_account_id(), current_user.id, method_id)
+    except service.MethodInUse:
+        flash(_("A payment with this method is in progress. Try again in a few minutes."), "error")
+        return redirect(url_for("methods.index", next=_next_url()))
     except service.RemovalRefused:
         flash(
             _(

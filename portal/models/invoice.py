@@ -31,10 +31,11 @@ class DocumentKind(StrEnum):
 
 
 class InvoiceStatus(StrEnum):
-    """Paid, or still open."""
+    """Paid, still open, or cancelled unpaid."""
 
     PAID = "paid"
     OPEN = "open"
+    CANCELLED = "cancelled"  # never paid, taken back by a credit note
 
 
 class DocumentSequence(db.Model):

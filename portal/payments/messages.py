@@ -39,6 +39,13 @@ def decline_message(decline_code: str | None) -> str:
             "The payment was not authenticated with your bank. Try again or use another method."
         ),
         "paypal_cancelled": _("The PayPal payment was cancelled. Nothing was charged."),
+        "confirmed_too_late": _(
+            "The payment was confirmed after it had expired. The amount has been refunded; "
+            "nothing changed. Please pay again."
+        ),
+        "invoice_closed": _(
+            "This invoice was settled or cancelled meanwhile. The amount has been refunded."
+        ),
         "authentication_required": _(
             "Your bank asks you to confirm this payment. Pay the open invoice from Invoices."
         ),

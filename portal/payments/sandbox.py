@@ -221,7 +221,7 @@ class SandboxGateway:
         )
 
     def link_paypal(self, email: str) -> str:
-        """A token for a PayPal account; every charge of it asks for approval."""
+        """A token for a PayPal account; a charge with the customer present asks for approval."""
         if "@" not in email:
             raise ValueError("a PayPal account is an e-mail address")
         return f"pp_{secrets.token_hex(12)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,12 +27,14 @@ from portal.models import (
     Subscription,
     SubscriptionStatus,
 )
-from portal.payments.gateway import ChargeResult, ChargeStatus, gateway
+from portal.payments.gateway import ChargeResult, ChargeStatus, GatewayError, gateway
 from portal.services import activity
-from portal.services.invoicing import issue_document, latest_invoice
+from portal.services.invoicing import cancel_unpaid, issue_document, latest_invoice
 from portal.services.mailer import deliver_document_soon, queue_document_email
 from portal.services.payment_methods import describe, method_of
 from portal.services.quotes import QuoteRequest, load_account, quote_for
+
+log = logging.getLogger(__name__)
 
 RETRY_AFTER = timedelta(hours=1)
 ATTEMPT_WINDOW = timedelta(hours=24)
@@ -105,9 +108,25 @@ def in_flight(account_id: int, now: datetime) -> Payment | None:
             return payment
         if clock.as_utc(payment.created_at) + ABANDONED_AFTER > now:
             return payment
-        payment.status = PaymentStatus.DECLINED
-        payment.decline_code = "abandoned"
+        _give_up(payment)
     return None
+
+
+def _give_up(payment: Payment) -> None:
+    """An SCA or PayPal step left unanswered: abandoned, unless the customer confirmed it
+    after all and the redirect back was lost; then the money goes straight back."""
+    payment.status = PaymentStatus.DECLINED
+    payment.decline_code = "abandoned"
+    payment.completed_at = clock.now()
+    if payment.gateway_reference is None:
+        return
+    try:
+        charge = gateway().retrieve(payment.gateway_reference)
+    except (GatewayError, LookupError):
+        log.exception("could not ask the gateway about abandoned payment %s", payment.id)
+        return
+    if charge.status is ChargeStatus.SUCCEEDED:
+        _refund_charge(payment, "confirmed_too_late")
 
 
 def retry_block(account_id: int, method_id: int | None, now: datetime) -> PayResult | None:
@@ -252,11 +271,26 @@ def settle(account_id: int, payment_id: int, charge: ChargeResult) -> PayResult:
     payment = db.session.get(Payment, payment_id, populate_existing=True)
     assert payment is not None
     if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.DECLINED):
-        db.session.rollback()
+        if charge.status is ChargeStatus.SUCCEEDED and payment.decline_code == "abandoned":
+            # Given up a moment ago, confirmed after all: nothing was made of it.
+            _refund_charge(payment, "confirmed_too_late")
+            db.session.commit()
+        else:
+            db.session.rollback()
         return result_of(payment)
     payment.gateway_reference = charge.reference
     pays_invoice = payment.purpose in (PaymentPurpose.INVOICE, PaymentPurpose.RENEWAL)
-    if charge.status is ChargeStatus.SUCCEEDED and pays_invoice:
+    invoice = db.session.get(Invoice, payment.invoice_id) if pays_invoice else None
+    if (
+        charge.status is ChargeStatus.SUCCEEDED
+        and invoice is not None
+        and invoice.status != InvoiceStatus.OPEN
+    ):
+        # Cancelled or paid otherwise while the customer was at the bank: give it back.
+        payment.status = PaymentStatus.DECLINED
+        payment.completed_at = clock.now()
+        _refund_charge(payment, "invoice_closed")
+    elif charge.status is ChargeStatus.SUCCEEDED and pays_invoice:
         _apply_invoice_payment(account, payment, charge.reference)
     elif charge.status is ChargeStatus.SUCCEEDED:
         _apply(account, payment, quote_from_data(payment.quote or {}), charge.reference)
@@ -299,9 +333,50 @@ def complete_action(account_id: int, payment_id: int) -> PayResult | None:
     if payment is None:
         return None
     if payment.status not in (PaymentStatus.REQUIRES_ACTION, PaymentStatus.REQUIRES_APPROVAL):
+        refund_late_approval(payment)
         return result_of(payment)
     assert payment.gateway_reference is not None
     return settle(account_id, payment.id, gateway().retrieve(payment.gateway_reference))
+
+
+def refund_late_approval(payment: Payment) -> None:
+    """A 3-D Secure or PayPal step confirmed after the payment was given up as abandoned:
+    the money went through for a change that was never made, so it goes straight back."""
+    if (
+        payment.status != PaymentStatus.DECLINED
+        or payment.decline_code != "abandoned"
+        or payment.gateway_reference is None
+    ):
+        return
+    if gateway().retrieve(payment.gateway_reference).status is not ChargeStatus.SUCCEEDED:
+        return
+    _refund_charge(payment, "confirmed_too_late")
+    db.session.commit()
+
+
+def _refund_charge(payment: Payment, reason: str) -> None:
+    """Give back a charge that paid for nothing; the caller commits what is recorded."""
+    assert payment.gateway_reference is not None
+    answer = gateway().refund(
+        reference=payment.gateway_reference,
+        amount_minor=payment.amount_minor,
+        idempotency_key=f"give-back-{payment.id}",
+    )
+    if not answer.succeeded:
+        log.error("could not give back charge %s of payment %s", answer.reference, payment.id)
+        return
+    payment.decline_code = reason
+    payment.refund_reference = answer.reference
+    payment.refunded_at = clock.now()
+    activity.record(
+        payment.account_id,
+        payment.user_id,
+        "charge_refunded",
+        amount_minor=payment.amount_minor,
+        currency=payment.currency,
+        method=payment.method_label,
+        reason=reason,
+    )
 
 
 def _apply_invoice_payment(account: Account, payment: Payment, reference: str) -> None:
@@ -337,6 +412,10 @@ def _apply(account: Account, payment: Payment, quote: PriceQuote, reference: str
     if subscription is None:
         subscription = Subscription(account_id=account.id)
         account.subscription = subscription
+    elif subscription.status == SubscriptionStatus.BLOCKED:
+        # A new package replaces the blocked one: its unpaid renewal is not owed any more.
+        for note in cancel_unpaid(account, issued_on=today):
+            queue_document_email(note)
     subscription.plan = str(config.plan)
     subscription.billing_period = str(config.period)
     subscription.agents = config.agents

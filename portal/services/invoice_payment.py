@@ -8,7 +8,14 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import Invoice, InvoiceStatus, Payment, PaymentPurpose, PaymentStatus
+from portal.models import (
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentPurpose,
+    PaymentStatus,
+    SubscriptionStatus,
+)
 from portal.payments.gateway import gateway
 from portal.services.checkout import (
     Outcome,
@@ -16,10 +23,13 @@ from portal.services.checkout import (
     claim_key,
     in_flight,
     payment_by_key,
+    refund_late_approval,
     result_of,
     retry_block,
     settle,
 )
+from portal.services.invoicing import cancel_unpaid
+from portal.services.mailer import queue_document_email
 from portal.services.payment_methods import describe, method_of
 from portal.services.quotes import load_account
 
@@ -38,7 +48,7 @@ def pay_invoice(
     if existing is not None:
         return result_of(existing) if existing.account_id == account_id else None
     now = clock.now()
-    load_account(account_id, for_update=True)
+    account = load_account(account_id, for_update=True)
     invoice = db.session.scalar(
         select(Invoice)
         .where(Invoice.id == invoice_id, Invoice.account_id == account_id)
@@ -49,7 +59,18 @@ def pay_invoice(
         return None
     if invoice.status != InvoiceStatus.OPEN:
         db.session.rollback()
-        return PayResult(Outcome.PAID)
+        cancelled = invoice.status == InvoiceStatus.CANCELLED
+        return PayResult(Outcome.NOT_ALLOWED if cancelled else Outcome.PAID)
+    subscription = account.subscription
+    blocked = subscription is None or subscription.status == SubscriptionStatus.BLOCKED
+    stale = invoice.period_end is not None and invoice.period_end <= clock.today()
+    if invoice.change_kind == "renewal" and blocked and stale:
+        # The renewal of a period the account spent blocked: nothing to pay for any more.
+        notes = cancel_unpaid(account, issued_on=clock.today())
+        for note in notes:
+            queue_document_email(note)
+        db.session.commit()
+        return PayResult(Outcome.NOT_ALLOWED)
     busy = in_flight(account_id, now)
     if busy is not None:
         # The renewal run (or another tab) is charging this account right now.
@@ -104,6 +125,7 @@ def complete_invoice_action(account_id: int, payment_id: int) -> PayResult | Non
     if payment is None:
         return None
     if payment.status not in (PaymentStatus.REQUIRES_ACTION, PaymentStatus.REQUIRES_APPROVAL):
+        refund_late_approval(payment)
         return result_of(payment)
     assert payment.gateway_reference is not None
     return settle(account_id, payment.id, gateway().retrieve(payment.gateway_reference))

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -192,6 +192,38 @@ def issue_reversal(
     db.session.add(note)
     db.session.flush()
     return note
+
+
+def cancel_unpaid(account: Account, *, issued_on: date) -> list[Invoice]:
+    """Take back the account's open invoices with credit notes; the caller commits.
+
+    For a renewal that was never paid: once its period is over, or when the account buys a
+    new package instead. Nothing was paid, so nothing becomes credit, except the account
+    credit the invoice had used: that goes back (the note shows it as negative credit used).
+    """
+    notes = []
+    for invoice in db.session.scalars(
+        select(Invoice)
+        .where(Invoice.account_id == account.id, Invoice.status == InvoiceStatus.OPEN)
+        .order_by(Invoice.id)
+    ).all():
+        # Conditional, so two runs at once (SQLite has no row locks) cancel it once.
+        taken = db.session.execute(
+            update(Invoice)
+            .where(Invoice.id == invoice.id, Invoice.status == InvoiceStatus.OPEN)
+            .values(status=InvoiceStatus.CANCELLED)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount != 1:
+            continue
+        invoice.status = InvoiceStatus.CANCELLED
+        note = issue_reversal(
+            invoice, issued_on=issued_on, change_kind="cancellation", paid_with=""
+        )
+        note.credit_used_minor = -invoice.credit_used_minor
+        account.credit_minor += invoice.credit_used_minor
+        notes.append(note)
+    return notes
 
 
 def latest_invoice(account_id: int) -> Invoice | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
@@ -116,23 +117,32 @@ def queue_document_email(invoice: Invoice) -> OutgoingEmail | None:
         log.exception("could not write the e-mail for %s; none queued", invoice.number)
         return None
     to = info.billing_email.strip()
-    now = clock.now()
-    email = OutgoingEmail(
+    return _queue(
         account_id=invoice.account_id,
         kind=str(DocumentKind(invoice.kind)),
         dedupe_key=dedupe_key,
         recipients=[to],
         cc=_copies(info.cc_emails, to),
         language=language,
-        subject=subject[:200],
+        subject=subject,
         body=body,
         invoice_id=invoice.id,
-        details={"number": invoice.number, "message_id": make_msgid(domain=_sender_domain())},
+        details={"number": invoice.number},
+    )
+
+
+def _queue(*, subject: str, details: dict[str, str], **fields: Any) -> OutgoingEmail:
+    """Add a pending message, due now, to the caller's transaction."""
+    now = clock.now()
+    email = OutgoingEmail(
+        subject=subject[:200],
+        details={**details, "message_id": make_msgid(domain=_sender_domain())},
         status=EmailStatus.PENDING,
         attempts=0,
         next_attempt_at=now,
         last_error="",
         created_at=now,
+        **fields,
     )
     db.session.add(email)
     return email
@@ -178,25 +188,17 @@ def queue_expiry_warning(account: Account, subscription: Subscription) -> Outgoi
             ends_on=subscription.period_end,
             seller=config["SELLER_NAME"],
         )
-    now = clock.now()
-    email = OutgoingEmail(
+    return _queue(
         account_id=account.id,
         kind="expiry_warning",
         dedupe_key=dedupe_key,
         recipients=recipients,
         cc=copies,
         language=language,
-        subject=subject[:200],
+        subject=subject,
         body=body,
-        details={"message_id": make_msgid(domain=_sender_domain())},
-        status=EmailStatus.PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        last_error="",
-        created_at=now,
+        details={},
     )
-    db.session.add(email)
-    return email
 
 
 def _claim_next(only_ids: list[int] | None) -> OutgoingEmail | None:

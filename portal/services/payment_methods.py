@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 
 from portal.extensions import db
 from portal.models import (
+    IN_FLIGHT,
     Account,
     MethodKind,
     Payment,
@@ -23,6 +24,11 @@ _CHARGED_STATES = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
 
 class RemovalRefused(Exception):
     """The account's only method cannot go while its subscription renews automatically."""
+
+
+class MethodInUse(Exception):
+    """A payment with this method is still waiting for the gateway: removing the method would
+    lose the way to learn how it ended."""
 
 
 def describe(method: PaymentMethod) -> str:
@@ -172,6 +178,14 @@ def remove(account_id: int, user_id: int | None, method_id: int) -> str | None:
     if method is None:
         db.session.rollback()
         return None
+    pending = db.session.scalar(
+        select(Payment.id)
+        .where(Payment.method_id == method.id, Payment.status.in_([str(s) for s in IN_FLIGHT]))
+        .limit(1)
+    )
+    if pending is not None:
+        db.session.rollback()
+        raise MethodInUse
     others = [other for other in list_methods(account_id) if other.id != method.id]
     if not others and _renews_automatically(account_id):
         db.session.rollback()

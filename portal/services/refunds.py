@@ -90,7 +90,9 @@ def _offer(account: Account, now: datetime) -> RefundOffer | None:
         return None
     first = charges[0]
     deadline = clock.as_utc(first.completed_at or first.created_at) + REFUND_WINDOW
-    if now >= deadline:
+    started = any(charge.refunded_at is not None for charge in charges)
+    if now >= deadline and not started:
+        # A refund begun in time (some charges given back, then a refusal) may be finished.
         return None
     changed = account.credit_minor != 0 or db.session.scalar(
         select(Invoice.id)
@@ -101,7 +103,7 @@ def _offer(account: Account, now: datetime) -> RefundOffer | None:
         .limit(1)
     )
     return RefundOffer(
-        amount_minor=sum(charge.amount_minor for charge in charges if not charge.refunded_at),
+        amount_minor=sum(charge.amount_minor for charge in charges),
         currency=account.currency or first.currency,
         deadline=deadline,
         needs_support=bool(changed),
@@ -130,25 +132,15 @@ def request_refund(account_id: int, user_id: int, now: datetime) -> RefundOutcom
         db.session.rollback()
         return RefundOutcome.IN_PROGRESS
 
-    # The claim, committed before the gateway is asked: a second request (a double click, on
-    # SQLite too, where nothing is row-locked) finds the refund taken and does nothing.
-    claimed = db.session.execute(
-        update(Account)
-        .where(Account.id == account_id, Account.refunded_at.is_(None))
-        .values(refunded_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
-        db.session.rollback()
-        return RefundOutcome.NOT_OFFERED
-    charges = [charge for charge in _charges(account_id) if charge.refunded_at is None]
-    db.session.commit()
-
-    # Every refund first, and only then the documents: a refused refund leaves the documents
-    # and the package as they are (the refunds already made are recorded).
+    # The refunds first, under the account lock (on PostgreSQL no payment can start
+    # meanwhile), each with its own idempotency key: a retry after a refusal or a crash
+    # repeats none of them. Nothing is written before the gateway has answered.
+    charges = _charges(account_id)
     refunded: list[tuple[Payment, str]] = []
     failed = False
     for charge in charges:
+        if charge.refunded_at is not None:
+            continue
         try:
             answer = gateway().refund(
                 reference=charge.gateway_reference or "",
@@ -164,14 +156,24 @@ def request_refund(account_id: int, user_id: int, now: datetime) -> RefundOutcom
             failed = True
             break
         refunded.append((charge, answer.reference))
-    account = load_account(account_id, for_update=True)
     for charge, reference in refunded:
         charge.refund_reference = reference
         charge.refunded_at = now
     if failed:
-        account.refunded_at = None  # the customer may try again
-        db.session.commit()
+        db.session.commit()  # the refunds made are kept; the customer may try again
         return RefundOutcome.FAILED
+
+    # The claim, conditional: of two requests at once (SQLite locks no rows) one writes the
+    # documents; the other's gateway calls were replays of the same refunds.
+    claimed = db.session.execute(
+        update(Account)
+        .where(Account.id == account_id, Account.refunded_at.is_(None))
+        .values(refunded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        return RefundOutcome.NOT_OFFERED
 
     method_of_invoice = {charge.invoice_id: charge.method_label for charge in charges}
     invoices = db.session.scalars(
@@ -195,7 +197,6 @@ def request_refund(account_id: int, user_id: int, now: datetime) -> RefundOutcom
     assert subscription is not None
     db.session.delete(subscription)
     account.subscription = None
-    account.refunded_at = now
     activity.record(
         account_id,
         user_id,

@@ -10,11 +10,12 @@ One account's steps, from its state:
 - period ended, auto-renewal off: blocked (back to the Free limits);
 - period ended, auto-renewal on: the next period is invoiced at today's list price, account
   credit first. Covered by credit: paid, done. Otherwise the invoice stays open and is charged;
-- open renewal invoice: charged with the default method, no sooner than an hour after the
-  last attempt and at most RENEWAL_ATTEMPTS_PER_DAY times in 24 hours; a decline makes the
-  account past due; GRACE_DAYS after the period started unpaid, the account is blocked.
-  Paying the invoice (by the run or the customer) makes it active at once;
-- auto-renewal off and the end WARNING_DAYS away or less: one warning e-mail.
+- open renewal invoice (the account is past due while it is open): charged with the default
+  method, no sooner than an hour after the last attempt and at most RENEWAL_ATTEMPTS_PER_DAY
+  times in 24 hours; GRACE_DAYS after the period started, still unpaid after an attempt, the
+  account is blocked. Paying the invoice (by the run or the customer) makes it active at once;
+- auto-renewal off and the end WARNING_DAYS away or less: one warning e-mail;
+- blocked, and the period of its unpaid renewal over: a credit note cancels that invoice.
 """
 
 from __future__ import annotations
@@ -29,12 +30,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
 from portal.domain.pricing import quote_renewal
 from portal.extensions import db
 from portal.models import (
     Account,
+    BillingActivity,
     Invoice,
     InvoiceStatus,
     Payment,
@@ -45,8 +48,8 @@ from portal.models import (
 )
 from portal.payments.gateway import GatewayError, gateway
 from portal.services import activity
-from portal.services.checkout import Outcome, claim_key, in_flight, retry_block, settle
-from portal.services.invoicing import issue_document
+from portal.services.checkout import Outcome, claim_key, in_flight, settle
+from portal.services.invoicing import cancel_unpaid, issue_document
 from portal.services.mailer import (
     deliver_document_soon,
     deliver_soon,
@@ -78,6 +81,7 @@ class Step(StrEnum):
     BLOCKED = "blocked"  # grace period over, or auto-renewal off at period end
     WAITING = "waiting"  # not yet: retry later, or a payment is in flight elsewhere
     WARNED = "warned"  # the expiry warning e-mail was queued
+    CANCELLED = "cancelled"  # a blocked account's unpaid renewal, its period over
     NOTHING = "nothing"  # another run or the customer got there first
     ERROR = "error"  # something broke; logged, and tried again by the next run
 
@@ -114,17 +118,31 @@ def accounts_to_visit(today: date) -> list[int]:
         )
         .exists()
     )
+    stale_unpaid = (
+        select(Invoice.id)
+        .where(
+            Invoice.account_id == Subscription.account_id,
+            Invoice.status == InvoiceStatus.OPEN,
+            Invoice.period_end <= today,
+        )
+        .exists()
+    )
     warn_from = today + timedelta(days=WARNING_DAYS)
     return list(
         db.session.scalars(
             select(Subscription.account_id)
             .where(
-                Subscription.status.in_([str(status) for status in LIVE]),
                 or_(
-                    Subscription.period_end <= today,
-                    open_renewal,
-                    and_(~Subscription.auto_renew, Subscription.period_end <= warn_from),
-                ),
+                    and_(
+                        Subscription.status.in_([str(status) for status in LIVE]),
+                        or_(
+                            Subscription.period_end <= today,
+                            open_renewal,
+                            and_(~Subscription.auto_renew, Subscription.period_end <= warn_from),
+                        ),
+                    ),
+                    and_(Subscription.status == SubscriptionStatus.BLOCKED, stale_unpaid),
+                )
             )
             .order_by(Subscription.account_id)
         )
@@ -142,6 +160,10 @@ def run_renewals(
     for account_id in progress(account_ids) if progress else account_ids:
         try:
             steps = visit(account_id, today)
+        except StaleDataError:
+            # Another run changed the subscription first (SQLite, no row locks): its turn.
+            db.session.rollback()
+            steps = [Step.NOTHING]
         except Exception:
             log.exception("renewal run: account %s failed", account_id)
             db.session.rollback()
@@ -154,6 +176,8 @@ def run_renewals(
 def visit(account_id: int, today: date) -> list[Step]:
     """Every step one account needs now, in order."""
     steps: list[Step] = []
+    if _cancel_stale_renewal(account_id, today):
+        return [Step.CANCELLED]
     warned = _warn_if_due(account_id, today)
     if warned:
         steps.append(Step.WARNED)
@@ -194,6 +218,40 @@ def open_renewal_invoice(subscription: Subscription) -> Invoice | None:
         .limit(1)
         .execution_options(populate_existing=True)
     )
+
+
+def _cancel_stale_renewal(account_id: int, today: date) -> bool:
+    """A blocked account's renewal still unpaid when its period is over: a credit note takes
+    it back, so nobody pays for a period the account spent blocked."""
+    account = _lock(account_id)
+    subscription = account.subscription if account is not None else None
+    if account is None or subscription is None or subscription.status != SubscriptionStatus.BLOCKED:
+        db.session.rollback()
+        return False
+    stale = db.session.scalar(
+        select(Invoice.id)
+        .where(
+            Invoice.account_id == account_id,
+            Invoice.status == InvoiceStatus.OPEN,
+            Invoice.period_end <= today,
+        )
+        .limit(1)
+    )
+    if stale is None:
+        db.session.rollback()
+        return False
+    if in_flight(account_id, clock.now()) is not None:
+        # The customer is paying it right now; if that succeeds it is not stale any more.
+        db.session.commit()  # keeps abandoned payments marked
+        return False
+    notes = cancel_unpaid(account, issued_on=today)
+    emails = [queue_document_email(note) for note in notes]
+    activity.record(
+        account_id, None, "renewal_cancelled", documents=[note.number for note in notes]
+    )
+    db.session.commit()
+    deliver_soon([email.id for email in emails if email is not None])
+    return True
 
 
 def _warn_if_due(account_id: int, today: date) -> bool:
@@ -240,6 +298,11 @@ def _renew_or_block(account_id: int, today: date) -> Step | None:
     if subscription.period_end > today:
         db.session.rollback()
         return Step.NOTHING
+    if in_flight(account_id, clock.now()) is not None:
+        # A change the customer is paying for (3-D Secure, PayPal) was priced on the period
+        # that just ended: it settles first, and the renewal then renews what it made.
+        db.session.commit()  # keeps abandoned payments marked
+        return Step.WAITING
     if not subscription.auto_renew:
         _block(account, subscription, "not_renewed")
         db.session.commit()
@@ -284,8 +347,10 @@ def _renew_or_block(account_id: int, today: date) -> Step | None:
         db.session.commit()
         deliver_document_soon(invoice.id)
         return Step.RENEWED
-    # The open invoice is committed before any charge: a crash from here on leaves a state
-    # the next run picks up (charge the open invoice), never a second invoice.
+    # Owed from now on: past due until paid, so no change of package can discount a period
+    # that is not paid for. The open invoice is committed before any charge: a crash from
+    # here on leaves a state the next run picks up (charge it), never a second invoice.
+    subscription.status = SubscriptionStatus.PAST_DUE
     db.session.commit()
     return None
 
@@ -321,26 +386,21 @@ def _collect(account_id: int, today: date) -> Step:
         db.session.rollback()
         return Step.WAITING
 
-    if today >= invoice.period_start + timedelta(days=GRACE_DAYS):
+    method = default_method(account_id)
+    grace_over = today >= invoice.period_start + timedelta(days=GRACE_DAYS)
+    if grace_over and (method is None or _attempts(invoice.id)):
+        # Blocked only after the renewal was really tried (a run that starts days late
+        # charges first), or when there is nothing to try it with.
         _block(account, subscription, "unpaid")
         db.session.commit()
         return Step.BLOCKED
-
-    method = default_method(account_id)
     if method is None:
         return _mark_past_due(account, subscription, invoice, "no_method")
-    if _renewal_wait(invoice, now) or retry_block(account_id, method.id, now) is not None:
+    if _renewal_wait(invoice, now):
         db.session.commit()  # keeps abandoned payments marked
         return Step.WAITING
 
-    attempt = 1 + (
-        db.session.scalar(
-            select(func.count(Payment.id)).where(
-                Payment.invoice_id == invoice.id, Payment.purpose == PaymentPurpose.RENEWAL
-            )
-        )
-        or 0
-    )
+    attempt = 1 + _attempts(invoice.id)
     payment = Payment(
         account_id=account_id,
         user_id=None,
@@ -358,6 +418,18 @@ def _collect(account_id: int, today: date) -> Step:
         return Step.NOTHING  # another run recorded this very attempt first
     db.session.commit()  # the payment row exists before the gateway is asked
     return _charge(account_id, payment.id, method.token, invoice.number)
+
+
+def _attempts(invoice_id: int) -> int:
+    """How many times the run has tried to charge this renewal invoice."""
+    return (
+        db.session.scalar(
+            select(func.count(Payment.id)).where(
+                Payment.invoice_id == invoice_id, Payment.purpose == PaymentPurpose.RENEWAL
+            )
+        )
+        or 0
+    )
 
 
 def _renewal_wait(invoice: Invoice, now: datetime) -> bool:
@@ -399,8 +471,16 @@ def _charge(account_id: int, payment_id: int, token: str, description: str) -> S
         return Step.RENEWED
     account = load_account(account_id, for_update=True)
     subscription = account.subscription
-    invoice = db.session.get(Invoice, payment.invoice_id)
-    assert subscription is not None and invoice is not None
+    invoice = db.session.get(Invoice, payment.invoice_id, populate_existing=True)
+    if (
+        subscription is None
+        or subscription.status not in LIVE
+        or invoice is None
+        or invoice.status != InvoiceStatus.OPEN
+    ):
+        # Paid by the customer, or blocked by another run, in the meantime.
+        db.session.rollback()
+        return Step.DECLINED
     return _mark_past_due(account, subscription, invoice, result.decline_code or "declined")
 
 
@@ -427,7 +507,18 @@ def _mark_past_due(
     account: Account, subscription: Subscription, invoice: Invoice, reason: str
 ) -> Step:
     """The renewal was not paid: past due, the open invoice e-mailed (once); commits."""
-    first_failure = subscription.status == SubscriptionStatus.ACTIVE
+    first_failure = (
+        db.session.scalar(
+            select(BillingActivity.id)
+            .where(
+                BillingActivity.account_id == account.id,
+                BillingActivity.kind == "renewal_failed",
+                BillingActivity.at >= invoice.created_at,
+            )
+            .limit(1)
+        )
+        is None
+    )
     subscription.status = SubscriptionStatus.PAST_DUE
     if first_failure:
         activity.record(

@@ -6,7 +6,6 @@ import os
 import secrets
 import subprocess
 import sys
-import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -17,27 +16,10 @@ from portal.domain.periods import add_months
 from portal.extensions import db
 from portal.models import Account, Invoice, Payment, PaymentMethod, Role
 from portal.payments.sandbox import SandboxCharge
-from tests.conftest import Auth
+from tests.conftest import Auth, at_once
 from tests.wizard.conftest import Customer, read_form
 
 pytestmark = pytest.mark.postgresql_only
-
-
-def _at_once(*calls):
-    """Run the calls in threads released together; return their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        barrier.wait()
-        results[index] = calls[index]()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def _second_admin(app: Flask, factory, account_id: int):
@@ -63,7 +45,7 @@ def test_two_simultaneous_seat_changes_lose_no_update(
         "pay-form",
     )
     form_two = read_form(other.get(f"/package/edit/seats?agents={second}&packs=0").text, "pay-form")
-    one, two = _at_once(
+    one, two = at_once(
         lambda: standard_customer.client.post("/package/edit/pay", data=form_one),
         lambda: other.post("/package/edit/pay", data=form_two),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -18,7 +19,7 @@ from portal.models import (
     Subscription,
 )
 from portal.payments.gateway import gateway
-from portal.payments.sandbox import SandboxCharge
+from portal.payments.sandbox import SandboxCharge, SandboxRefund
 from portal.services.renewal_run import Step, run_renewals
 from tests.conftest import csrf_token_from
 from tests.wizard.conftest import (  # noqa: F401
@@ -228,7 +229,7 @@ def test_cli_reports_a_declined_renewal_with_exit_status_1(app, clock, standard_
     result = runner.invoke(args=["billing", "renew"])
     assert result.exit_code == 1
     assert result.output.strip().splitlines()[-1] == (
-        "renewed 0, declined 1, blocked 0, waiting 0, warned 0, nothing 0, error 0"
+        "renewed 0, declined 1, blocked 0, waiting 0, warned 0, cancelled 0, nothing 0, error 0"
     )
     clock.advance(minutes=10)
     assert runner.invoke(args=["billing", "renew"]).exit_code == 0  # waiting is not a failure
@@ -406,3 +407,186 @@ def test_blocked_accounts_are_left_alone(app, clock, factory, status):
     at(clock, date(2026, 12, 1))
     counts = run(app)
     assert sum(counts.values()) == 0
+
+
+def _blocked_with_an_unpaid_renewal(app, clock, customer) -> None:
+    """Declined on 1 December, blocked on the 4th, the renewal invoice still open."""
+    customer.add_card(VISA_DECLINED)
+    at(clock, date(2026, 12, 1))
+    run(app)
+    at(clock, date(2026, 12, 4))
+    run(app)
+    assert state(app, customer.account_id)["status"] == "blocked"
+
+
+def test_an_unpaid_renewal_is_cancelled_when_its_period_is_over(app, clock, standard_customer):
+    _blocked_with_an_unpaid_renewal(app, clock, standard_customer)
+    at(clock, date(2026, 12, 31), 23)
+    assert run(app)[Step.CANCELLED] == 0
+    at(clock, date(2027, 1, 1), 1)
+    assert run(app)[Step.CANCELLED] == 1
+    assert run(app)[Step.CANCELLED] == 0
+    after = state(app, standard_customer.account_id)
+    assert after["invoices"] == [
+        ("INV-2026-000001", "cancelled", RENEWAL_TOTAL, RENEWAL_TOTAL),
+        ("CN-2027-000001", "paid", -RENEWAL_TOTAL, 0),
+    ]
+    assert after["credit"] == 0  # nothing was paid, so nothing is owed back
+    with app.app_context():
+        invoice_id = db.session.scalar(select(Invoice.id).where(Invoice.kind == "invoice"))
+        note = db.session.scalar(select(Invoice).where(Invoice.kind == "credit_note"))
+        assert note.corrects_id == invoice_id and note.change_kind == "cancellation"
+    listing = standard_customer.client.get("/billing/invoices/").text
+    assert "Cancelled" in listing
+    # A forced Pay of the cancelled invoice charges nothing.
+    charges = after["charges"]
+    standard_customer.add_card(VISA_OK)
+    token = csrf_token_from(listing)
+    response = standard_customer.client.post(
+        f"/billing/invoices/{invoice_id}/pay",
+        data={"csrf_token": token, "confirmation_key": "cancelled123", "method": "2"},
+    )
+    assert response.status_code == 302
+    assert "nothing to pay" in standard_customer.client.get(response.headers["Location"]).text
+    assert state(app, standard_customer.account_id)["charges"] == charges
+
+
+def test_buying_anew_cancels_the_unpaid_renewal(app, clock, standard_customer):
+    _blocked_with_an_unpaid_renewal(app, clock, standard_customer)
+    at(clock, date(2026, 12, 10), 9)
+    standard_customer.add_card(VISA_OK)
+    form = standard_customer.payment_form(
+        plan="standard", period="monthly", currency="EUR", agents="2"
+    )
+    assert standard_customer.pay(form).status_code == 302
+    after = state(app, standard_customer.account_id)
+    assert after["status"] == "active"
+    assert after["period"] == (date(2026, 12, 10), date(2027, 1, 10))
+    assert [(number, status) for number, status, *_ in after["invoices"]] == [
+        ("INV-2026-000001", "cancelled"),
+        ("CN-2026-000001", "paid"),
+        ("INV-2026-000002", "paid"),
+    ]
+    assert after["credit"] == 0
+
+
+def test_a_change_being_paid_at_period_end_settles_before_the_renewal(
+    app, clock, standard_customer
+):
+    standard_customer.add_card(VISA_SCA)
+    at(clock, date(2026, 11, 30), 23, 50)  # one day left: 5 agents for the last day
+    page = standard_customer.client.get("/package/edit/seats?agents=5&packs=0")
+    pending = standard_customer.client.post(
+        "/package/edit/pay", data=read_form(page.text, "pay-form")
+    )
+    assert "/sandbox/3ds/" in pending.headers["Location"]
+    at(clock, date(2026, 12, 1), 0, 5)
+    assert run(app)[Step.WAITING] == 1
+    assert state(app, standard_customer.account_id)["invoices"] == []
+    # The customer confirms with the bank; the change lands on the old period.
+    challenge = standard_customer.client.get(pending.headers["Location"])
+    action = re.search(r'action="(/sandbox/[^"]+)"', challenge.text).group(1)
+    decided = standard_customer.client.post(
+        action, data={"csrf_token": csrf_token_from(challenge.text), "approve": "1"}
+    )
+    assert standard_customer.client.get(decided.headers["Location"]).status_code == 302
+    assert standard_customer.account().subscription.agents == 5
+    # Then the renewal renews the 5 agents (declined off-session: the SCA card cannot pay it).
+    clock.advance(minutes=10)
+    run(app)
+    after = state(app, standard_customer.account_id)
+    assert after["period"] == (date(2026, 12, 1), date(2027, 1, 1))
+    assert [total for _n, _s, total, _d in after["invoices"]][-1] == 9150  # 5 × 15 + 22 %
+    with app.app_context():
+        renewal = db.session.scalar(select(Invoice).where(Invoice.change_kind == "renewal"))
+        assert [line.quantity for line in renewal.lines] == [5]
+
+
+def test_cancelling_an_unpaid_renewal_gives_back_the_credit_it_used(app, clock, standard_customer):
+    set_credit(app, standard_customer.account_id, 1000)
+    _blocked_with_an_unpaid_renewal(app, clock, standard_customer)
+    assert state(app, standard_customer.account_id)["credit"] == 0
+    at(clock, date(2027, 1, 1), 1)
+    run(app)
+    after = state(app, standard_customer.account_id)
+    assert after["credit"] == 1000
+    with app.app_context():
+        note = db.session.scalar(select(Invoice).where(Invoice.kind == "credit_note"))
+        assert note.credit_used_minor == -1000
+        email = db.session.scalar(select(OutgoingEmail).where(OutgoingEmail.invoice_id == note.id))
+        assert "given back: €10.00" in email.body
+
+
+def test_a_run_that_starts_days_late_charges_before_it_blocks(app, clock, standard_customer):
+    standard_customer.add_card(VISA_DECLINED)
+    at(clock, date(2026, 12, 5), 9)  # cron was down since the renewal date
+    counts = run(app)
+    assert counts[Step.DECLINED] == 1 and counts[Step.BLOCKED] == 0
+    assert state(app, standard_customer.account_id)["status"] == "past_due"
+    clock.advance(minutes=5)
+    assert run(app)[Step.BLOCKED] == 1
+
+
+def test_a_method_cannot_be_removed_while_a_renewal_charge_is_in_flight(
+    app, clock, standard_customer
+):
+    standard_customer.add_card()
+    at(clock, date(2026, 12, 1))
+    with app.app_context():
+        from portal.services import renewal_run
+
+        renewal_run._renew_or_block(standard_customer.account_id, date(2026, 12, 1))
+        invoice = db.session.scalar(select(Invoice))
+        method = db.session.scalar(select(PaymentMethod))
+        db.session.add(
+            Payment(
+                account_id=standard_customer.account_id,
+                idempotency_key=f"renewal-{invoice.id}-1",
+                method_id=method.id,
+                method_label="Visa",
+                status="processing",
+                purpose="renewal",
+                amount_minor=invoice.amount_due_minor,
+                currency="EUR",
+                invoice_id=invoice.id,
+                created_at=clock(),
+            )
+        )
+        db.session.commit()
+        method_id = method.id
+    page = standard_customer.client.get("/billing/payment-methods/")
+    response = standard_customer.client.post(
+        f"/billing/payment-methods/{method_id}/remove",
+        data={"csrf_token": csrf_token_from(page.text)},
+        follow_redirects=True,
+    )
+    assert "A payment with this method is in progress" in response.text
+    with app.app_context():
+        assert db.session.get(PaymentMethod, method_id) is not None
+
+
+def test_a_confirmation_whose_redirect_was_lost_is_given_back_before_a_new_charge(
+    app, clock, standard_customer
+):
+    standard_customer.add_card(VISA_SCA)
+    at(clock, date(2026, 12, 1))
+    run(app)  # declined off-session: past due
+    pending = pay_open_invoice(standard_customer, "INV-2026-000001")
+    challenge = standard_customer.client.get(pending.headers["Location"])
+    action = re.search(r'action="(/sandbox/[^"]+)"', challenge.text).group(1)
+    # Approved at the bank, but the browser never comes back to the portal.
+    standard_customer.client.post(
+        action, data={"csrf_token": csrf_token_from(challenge.text), "approve": "1"}
+    )
+    clock.advance(minutes=31)
+    run(app)
+    with app.app_context():
+        approved = db.session.scalar(
+            select(SandboxCharge).where(SandboxCharge.status == "succeeded")
+        )
+        refund = db.session.scalar(select(SandboxRefund))
+        assert refund.charge_reference == approved.reference
+        assert refund.amount_minor == approved.amount_minor
+        kinds = db.session.scalars(select(BillingActivity.kind)).all()
+        assert "charge_refunded" in kinds
+    assert state(app, standard_customer.account_id)["invoices"][0][1] == "open"

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Invoice, Role
-from tests.conftest import Auth
+from tests.conftest import Auth, at_once
 from tests.wizard.conftest import Customer
 
 pytestmark = pytest.mark.postgresql_only
@@ -25,28 +23,11 @@ def _twin(app, customer: Customer):
     return twin
 
 
-def _at_once(*calls):
-    """Run the calls in threads released together; return their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        barrier.wait()
-        results[index] = calls[index]()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 def test_two_simultaneous_pays_with_the_same_key_charge_once(app, customer):
     customer.add_card()
     form = customer.payment_form(**STANDARD_ONE)
     twin = _twin(app, customer)
-    first, second = _at_once(
+    first, second = at_once(
         lambda: customer.client.post("/package/edit/pay", data=form),
         lambda: twin.post("/package/edit/pay", data=form),
     )
@@ -61,7 +42,7 @@ def test_two_tabs_paying_at_once_buy_once(app, customer):
     form_one = customer.payment_form(**{**STANDARD_ONE, "agents": "2"})
     form_two = customer.payment_form(**{**STANDARD_ONE, "agents": "2"})
     twin = _twin(app, customer)
-    _at_once(
+    at_once(
         lambda: customer.client.post("/package/edit/pay", data=form_one),
         lambda: twin.post("/package/edit/pay", data=form_two),
     )
@@ -81,7 +62,7 @@ def test_parallel_confirmations_never_share_an_invoice_number(app, auth, factory
         customer.add_card()
         customers.append(customer)
     forms = [c.payment_form(**STANDARD_ONE) for c in customers]
-    results = _at_once(
+    results = at_once(
         *[
             (lambda c=c, f=f: c.client.post("/package/edit/pay", data=f))
             for c, f in zip(customers, forms, strict=True)
