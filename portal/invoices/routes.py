@@ -13,12 +13,12 @@ from portal import clock
 from portal.extensions import db
 from portal.invoices import bp
 from portal.methods.choice import method_choice
-from portal.models import BILLING_ROLES, Invoice, InvoiceStatus, Payment
+from portal.models import BILLING_ROLES, Invoice, InvoiceStatus, Payment, PaymentPurpose
 from portal.payments.messages import decline_message, retry_message
 from portal.security import current_account_id, roles_required
 from portal.services import documents
-from portal.services.checkout import Outcome, PayResult
-from portal.services.invoice_payment import complete_invoice_action, pay_invoice
+from portal.services.checkout import Outcome, PayResult, complete_action
+from portal.services.invoice_payment import pay_invoice
 from portal.services.invoices import (
     NOTE_MAX_LENGTH,
     NoteTooLong,
@@ -200,7 +200,7 @@ def _after_invoice_payment(invoice_id: int, result: PayResult) -> Response | tup
 @roles_required(*BILLING_ROLES)
 def payment_return(payment_id: int) -> Response | tuple[str, int]:
     """Back from the 3-D Secure or PayPal page for an invoice payment."""
-    result = complete_invoice_action(current_account_id(), payment_id)
+    result = complete_action(current_account_id(), payment_id, purpose=PaymentPurpose.INVOICE)
     if result is None:
         abort(404)
     payment = db.session.get(Payment, payment_id)

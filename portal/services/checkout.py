@@ -325,11 +325,15 @@ def settle(account_id: int, payment_id: int, charge: ChargeResult) -> PayResult:
     return result_of(payment)
 
 
-def complete_action(account_id: int, payment_id: int) -> PayResult | None:
-    """After the SCA or PayPal page: ask the gateway how it ended; None if not this account's."""
-    payment = db.session.scalar(
-        select(Payment).where(Payment.id == payment_id, Payment.account_id == account_id)
-    )
+def complete_action(
+    account_id: int, payment_id: int, *, purpose: PaymentPurpose | None = None
+) -> PayResult | None:
+    """After the SCA or PayPal page: ask the gateway how it ended; None if not this account's
+    (or, when `purpose` is given, not a payment for that)."""
+    query = select(Payment).where(Payment.id == payment_id, Payment.account_id == account_id)
+    if purpose is not None:
+        query = query.where(Payment.purpose == purpose)
+    payment = db.session.scalar(query)
     if payment is None:
         return None
     if payment.status not in (PaymentStatus.REQUIRES_ACTION, PaymentStatus.REQUIRES_APPROVAL):

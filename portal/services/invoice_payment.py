@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -12,6 +13,7 @@ from portal.models import (
     Invoice,
     InvoiceStatus,
     Payment,
+    PaymentMethod,
     PaymentPurpose,
     PaymentStatus,
     SubscriptionStatus,
@@ -23,7 +25,6 @@ from portal.services.checkout import (
     claim_key,
     in_flight,
     payment_by_key,
-    refund_late_approval,
     result_of,
     retry_block,
     settle,
@@ -32,6 +33,31 @@ from portal.services.invoicing import cancel_unpaid
 from portal.services.mailer import queue_document_email
 from portal.services.payment_methods import describe, method_of
 from portal.services.quotes import load_account
+
+
+def invoice_payment_row(
+    invoice: Invoice,
+    method: PaymentMethod,
+    *,
+    key: str,
+    purpose: PaymentPurpose,
+    user_id: int | None,
+    now: datetime,
+) -> Payment:
+    """A payment of an open invoice's amount due, before the gateway is asked."""
+    return Payment(
+        account_id=invoice.account_id,
+        user_id=user_id,
+        idempotency_key=key,
+        method_id=method.id,
+        method_label=describe(method),
+        status=PaymentStatus.PROCESSING,
+        purpose=purpose,
+        amount_minor=invoice.amount_due_minor,
+        currency=invoice.currency,
+        invoice_id=invoice.id,
+        created_at=now,
+    )
 
 
 def pay_invoice(
@@ -85,18 +111,13 @@ def pay_invoice(
     if blocked is not None:
         db.session.rollback()
         return blocked
-    payment = Payment(
-        account_id=account_id,
-        user_id=user_id,
-        idempotency_key=confirmation_key,
-        method_id=method.id,
-        method_label=describe(method),
-        status=PaymentStatus.PROCESSING,
+    payment = invoice_payment_row(
+        invoice,
+        method,
+        key=confirmation_key,
         purpose=PaymentPurpose.INVOICE,
-        amount_minor=invoice.amount_due_minor,
-        currency=invoice.currency,
-        invoice_id=invoice.id,
-        created_at=now,
+        user_id=user_id,
+        now=now,
     )
     duplicate = claim_key(payment)
     if duplicate is not None:
@@ -111,21 +132,3 @@ def pay_invoice(
         return_url=return_url(payment.id),
     )
     return settle(account_id, payment.id, charge)
-
-
-def complete_invoice_action(account_id: int, payment_id: int) -> PayResult | None:
-    """Back from 3-D Secure or PayPal for an invoice payment; None if not the account's."""
-    payment = db.session.scalar(
-        select(Payment).where(
-            Payment.id == payment_id,
-            Payment.account_id == account_id,
-            Payment.purpose == PaymentPurpose.INVOICE,
-        )
-    )
-    if payment is None:
-        return None
-    if payment.status not in (PaymentStatus.REQUIRES_ACTION, PaymentStatus.REQUIRES_APPROVAL):
-        refund_late_approval(payment)
-        return result_of(payment)
-    assert payment.gateway_reference is not None
-    return settle(account_id, payment.id, gateway().retrieve(payment.gateway_reference))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from portal.domain.catalog import BillingPeriod, Plan
@@ -26,14 +26,30 @@ from portal.services.reference_data import reference
 COUNTRY_CURRENCIES = {"CZ": "CZK", "PL": "PLN", "US": "USD"}
 
 
-def load_account(account_id: int, *, for_update: bool = False) -> Account:
-    """The account with its subscription and billing info, in one query (locked if asked)."""
-    statement = (
+def _account_statement(account_id: int) -> Select[tuple[Account]]:
+    """The account with its subscription and billing info, in one query."""
+    return (
         select(Account)
         .options(joinedload(Account.subscription), joinedload(Account.billing_info))
         .where(Account.id == account_id)
         .execution_options(populate_existing=True)
     )
+
+
+def try_lock_account(account_id: int) -> Account | None:
+    """The account under its row lock, or None while another transaction holds it.
+
+    PostgreSQL skips a locked row instead of waiting; SQLite has no row locks and always
+    answers with the account.
+    """
+    return db.session.scalar(
+        _account_statement(account_id).with_for_update(of=Account, skip_locked=True)
+    )
+
+
+def load_account(account_id: int, *, for_update: bool = False) -> Account:
+    """The account with its subscription and billing info, in one query (locked if asked)."""
+    statement = _account_statement(account_id)
     if for_update:
         statement = statement.with_for_update(of=Account)
     account = db.session.scalar(statement)

@@ -29,7 +29,6 @@ from enum import StrEnum
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
@@ -49,6 +48,7 @@ from portal.models import (
 from portal.payments.gateway import GatewayError, gateway
 from portal.services import activity
 from portal.services.checkout import Outcome, claim_key, in_flight, settle
+from portal.services.invoice_payment import invoice_payment_row
 from portal.services.invoicing import cancel_unpaid, issue_document
 from portal.services.mailer import (
     deliver_document_soon,
@@ -56,8 +56,13 @@ from portal.services.mailer import (
     queue_document_email,
     queue_expiry_warning,
 )
-from portal.services.payment_methods import default_method, describe, method_of
-from portal.services.quotes import customer_tax, load_account, running_subscription
+from portal.services.payment_methods import default_method, method_of
+from portal.services.quotes import (
+    customer_tax,
+    load_account,
+    running_subscription,
+    try_lock_account,
+)
 from portal.services.reference_data import reference
 from portal.services.renewal import GRACE_DAYS, WARNING_DAYS
 
@@ -189,21 +194,6 @@ def visit(account_id: int, today: date) -> list[Step]:
     return steps
 
 
-def _lock(account_id: int) -> Account | None:
-    """The account under its row lock, or None when another run holds it (PostgreSQL)."""
-    if db.engine.dialect.name != "postgresql":
-        return load_account(account_id, for_update=True)
-    # Another run works on this account right now: skip it rather than queue behind it.
-    statement = (
-        select(Account)
-        .options(joinedload(Account.subscription), joinedload(Account.billing_info))
-        .where(Account.id == account_id)
-        .with_for_update(of=Account, skip_locked=True)
-        .execution_options(populate_existing=True)
-    )
-    return db.session.scalar(statement)
-
-
 def open_renewal_invoice(subscription: Subscription) -> Invoice | None:
     """The unpaid invoice of the subscription's current period, if the renewal left one."""
     return db.session.scalar(
@@ -223,7 +213,7 @@ def open_renewal_invoice(subscription: Subscription) -> Invoice | None:
 def _cancel_stale_renewal(account_id: int, today: date) -> bool:
     """A blocked account's renewal still unpaid when its period is over: a credit note takes
     it back, so nobody pays for a period the account spent blocked."""
-    account = _lock(account_id)
+    account = try_lock_account(account_id)
     subscription = account.subscription if account is not None else None
     if account is None or subscription is None or subscription.status != SubscriptionStatus.BLOCKED:
         db.session.rollback()
@@ -256,7 +246,7 @@ def _cancel_stale_renewal(account_id: int, today: date) -> bool:
 
 def _warn_if_due(account_id: int, today: date) -> bool:
     """Queue the one expiry warning of this period; True if it was queued now."""
-    account = _lock(account_id)
+    account = try_lock_account(account_id)
     subscription = account.subscription if account is not None else None
     if (
         account is None
@@ -284,7 +274,7 @@ def _renew_or_block(account_id: int, today: date) -> Step | None:
 
     None means an open renewal invoice is there to be charged.
     """
-    account = _lock(account_id)
+    account = try_lock_account(account_id)
     if account is None:
         db.session.rollback()
         return Step.WAITING
@@ -366,7 +356,7 @@ def _block(account: Account, subscription: Subscription, reason: str) -> None:
 def _collect(account_id: int, today: date) -> Step:
     """Charge the open renewal invoice, or wait, or block after the grace period."""
     now = clock.now()
-    account = _lock(account_id)
+    account = try_lock_account(account_id)
     if account is None:
         db.session.rollback()
         return Step.WAITING
@@ -401,18 +391,13 @@ def _collect(account_id: int, today: date) -> Step:
         return Step.WAITING
 
     attempt = 1 + _attempts(invoice.id)
-    payment = Payment(
-        account_id=account_id,
-        user_id=None,
-        idempotency_key=f"renewal-{invoice.id}-{attempt}",
-        method_id=method.id,
-        method_label=describe(method),
-        status=PaymentStatus.PROCESSING,
+    payment = invoice_payment_row(
+        invoice,
+        method,
+        key=f"renewal-{invoice.id}-{attempt}",
         purpose=PaymentPurpose.RENEWAL,
-        amount_minor=invoice.amount_due_minor,
-        currency=invoice.currency,
-        invoice_id=invoice.id,
-        created_at=now,
+        user_id=None,
+        now=now,
     )
     if claim_key(payment) is not None:
         return Step.NOTHING  # another run recorded this very attempt first

@@ -20,6 +20,7 @@ from portal.models import (
 )
 from portal.payments.gateway import gateway
 from portal.payments.sandbox import SandboxCharge, SandboxRefund
+from portal.services import renewal_run
 from portal.services.renewal_run import Step, run_renewals
 from tests.conftest import csrf_token_from
 from tests.wizard.conftest import (  # noqa: F401
@@ -78,6 +79,45 @@ def pay_open_invoice(customer, invoice_number: str):
     assert page.status_code == 200, page.text
     return customer.client.post(
         f"/billing/invoices/{invoice_id}/pay", data=read_form(page.text, "pay-form")
+    )
+
+
+def record_renewal_in_flight(app, clock, account_id: int) -> tuple[Invoice, Payment, str]:
+    """What a run leaves when it dies mid-charge: the open invoice and its processing payment.
+
+    Returns the invoice, the payment and the card's token (both detached).
+    """
+    with app.app_context():
+        renewal_run._renew_or_block(account_id, clock().date())
+        invoice = db.session.scalar(select(Invoice))
+        method = db.session.scalar(select(PaymentMethod))
+        payment = Payment(
+            account_id=account_id,
+            idempotency_key=f"renewal-{invoice.id}-1",
+            method_id=method.id,
+            method_label="Visa",
+            status="processing",
+            purpose="renewal",
+            amount_minor=invoice.amount_due_minor,
+            currency="EUR",
+            invoice_id=invoice.id,
+            created_at=clock(),
+        )
+        db.session.add(payment)
+        db.session.commit()
+        db.session.refresh(invoice)
+        db.session.refresh(payment)
+        token = method.token
+        db.session.expunge_all()
+        return invoice, payment, token
+
+
+def approve_at_the_bank(customer, challenge_url: str):
+    """On the sandbox's 3-D Secure page, approve; returns the redirect back to the portal."""
+    challenge = customer.client.get(challenge_url)
+    action = re.search(r'action="(/sandbox/[^"]+)"', challenge.text).group(1)
+    return customer.client.post(
+        action, data={"csrf_token": csrf_token_from(challenge.text), "approve": "1"}
     )
 
 
@@ -307,28 +347,10 @@ def test_a_renewal_whose_run_died_is_settled_with_the_first_charge(app, clock, s
     at(clock, date(2026, 12, 1))
     account_id = standard_customer.account_id
     # Simulate a run that recorded the invoice and the payment, charged, and died.
+    invoice, payment, token = record_renewal_in_flight(app, clock, account_id)
     with app.app_context():
-        from portal.services import renewal_run
-
-        renewal_run._renew_or_block(account_id, date(2026, 12, 1))
-        invoice = db.session.scalar(select(Invoice))
-        method = db.session.scalar(select(PaymentMethod))
-        payment = Payment(
-            account_id=account_id,
-            idempotency_key=f"renewal-{invoice.id}-1",
-            method_id=method.id,
-            method_label="Visa",
-            status="processing",
-            purpose="renewal",
-            amount_minor=invoice.amount_due_minor,
-            currency="EUR",
-            invoice_id=invoice.id,
-            created_at=clock(),
-        )
-        db.session.add(payment)
-        db.session.commit()
         gateway().charge(
-            token=method.token,
+            token=token,
             amount_minor=invoice.amount_due_minor,
             currency="EUR",
             idempotency_key=payment.idempotency_key,
@@ -484,11 +506,7 @@ def test_a_change_being_paid_at_period_end_settles_before_the_renewal(
     assert run(app)[Step.WAITING] == 1
     assert state(app, standard_customer.account_id)["invoices"] == []
     # The customer confirms with the bank; the change lands on the old period.
-    challenge = standard_customer.client.get(pending.headers["Location"])
-    action = re.search(r'action="(/sandbox/[^"]+)"', challenge.text).group(1)
-    decided = standard_customer.client.post(
-        action, data={"csrf_token": csrf_token_from(challenge.text), "approve": "1"}
-    )
+    decided = approve_at_the_bank(standard_customer, pending.headers["Location"])
     assert standard_customer.client.get(decided.headers["Location"]).status_code == 302
     assert standard_customer.account().subscription.agents == 5
     # Then the renewal renews the 5 agents (declined off-session: the SCA card cannot pay it).
@@ -532,28 +550,8 @@ def test_a_method_cannot_be_removed_while_a_renewal_charge_is_in_flight(
 ):
     standard_customer.add_card()
     at(clock, date(2026, 12, 1))
-    with app.app_context():
-        from portal.services import renewal_run
-
-        renewal_run._renew_or_block(standard_customer.account_id, date(2026, 12, 1))
-        invoice = db.session.scalar(select(Invoice))
-        method = db.session.scalar(select(PaymentMethod))
-        db.session.add(
-            Payment(
-                account_id=standard_customer.account_id,
-                idempotency_key=f"renewal-{invoice.id}-1",
-                method_id=method.id,
-                method_label="Visa",
-                status="processing",
-                purpose="renewal",
-                amount_minor=invoice.amount_due_minor,
-                currency="EUR",
-                invoice_id=invoice.id,
-                created_at=clock(),
-            )
-        )
-        db.session.commit()
-        method_id = method.id
+    _invoice, payment, _token = record_renewal_in_flight(app, clock, standard_customer.account_id)
+    method_id = payment.method_id
     page = standard_customer.client.get("/billing/payment-methods/")
     response = standard_customer.client.post(
         f"/billing/payment-methods/{method_id}/remove",
@@ -572,12 +570,8 @@ def test_a_confirmation_whose_redirect_was_lost_is_given_back_before_a_new_charg
     at(clock, date(2026, 12, 1))
     run(app)  # declined off-session: past due
     pending = pay_open_invoice(standard_customer, "INV-2026-000001")
-    challenge = standard_customer.client.get(pending.headers["Location"])
-    action = re.search(r'action="(/sandbox/[^"]+)"', challenge.text).group(1)
     # Approved at the bank, but the browser never comes back to the portal.
-    standard_customer.client.post(
-        action, data={"csrf_token": csrf_token_from(challenge.text), "approve": "1"}
-    )
+    approve_at_the_bank(standard_customer, pending.headers["Location"])
     clock.advance(minutes=31)
     run(app)
     with app.app_context():
