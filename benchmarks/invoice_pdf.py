@@ -49,7 +49,7 @@ def prepare_database(app) -> int:
 
     from portal.domain.catalog import BillingPeriod, Plan
     from portal.domain.periods import Period
-    from portal.domain.pricing import Configuration, CurrentSubscription, quote_change
+    from portal.domain.pricing import Configuration, CurrentSubscription, price_change
     from portal.domain.tax import determine_tax
     from portal.extensions import db
     from portal.models import Account, BillingInfo, InvoiceStatus, Role, User
@@ -77,7 +77,7 @@ def prepare_database(app) -> int:
         db.session.flush()
         data = reference()
         period = Period(date(2026, 11, 1), date(2026, 12, 1))
-        quote = quote_change(
+        breakdown = price_change(
             current=CurrentSubscription(
                 configuration=Configuration(Plan.STANDARD, BillingPeriod.MONTHLY, 3, 1),
                 period=period,
@@ -99,7 +99,7 @@ def prepare_database(app) -> int:
         )
         invoice = issue_document(
             account,
-            quote,
+            breakdown,
             issued_on=date(2026, 11, 13),
             paid_with="Visa •••• 4242",
             status=InvoiceStatus.PAID,

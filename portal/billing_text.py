@@ -1,4 +1,4 @@
-"""Translated wording of quote and invoice lines and of the tax treatment, in one place."""
+"""Translated wording of breakdown and invoice lines and of the tax treatment, in one place."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from flask import Flask
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from portal.domain.pricing import LineKind, QuoteLine
+from portal.domain.pricing import BreakdownLine, LineKind
 from portal.domain.tax import TaxKind
 from portal.i18n import format_money
 from portal.labels import period_label, plan_label
 
 
-def line_description(line: QuoteLine, currency: str) -> str:
+def line_description(line: BreakdownLine, currency: str) -> str:
     """What a line charges or credits, e.g. "5 agents × €15.00 × 18/30 days"."""
     unit = format_money(line.unit_minor, currency)
     days = {"days": line.days or 0, "of_days": line.of_days or 0}
@@ -81,7 +81,7 @@ def line_description(line: QuoteLine, currency: str) -> str:
     )
 
 
-def line_heading(line: QuoteLine) -> str:
+def line_heading(line: BreakdownLine) -> str:
     """The package a line belongs to, e.g. "Standard · Monthly"."""
     return f"{plan_label(line.plan)} · {period_label(line.period)}"
 

@@ -10,7 +10,7 @@ from portal.models import Role
 from portal.security import roles_required
 from portal.services.accounts import account_users
 from portal.services.package import all_overviews, overview_of
-from portal.services.quotes import load_account
+from portal.services.pricing import load_account
 
 
 @bp.get("/accounts")

@@ -14,7 +14,7 @@ from portal.models import BILLING_ROLES
 from portal.security import current_account_id, roles_required
 from portal.services.activity_log import activity_page
 from portal.services.billing_info import update_billing_info
-from portal.services.quotes import load_account
+from portal.services.pricing import load_account
 
 
 @bp.route("/info", methods=["GET", "POST"])

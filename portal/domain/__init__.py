@@ -1,1 +1,1 @@
-"""Pure billing rules: money, price list, periods, VAT and quotes (no Flask, no database)."""
+"""Pure billing rules: money, price list, periods, VAT and breakdowns (no Flask, no database)."""

@@ -1,4 +1,4 @@
-"""What a change costs: the one quote behind the wizard, the charge, the invoice and the PDF."""
+"""What a change costs: the one breakdown behind the wizard, the charge, the invoice and the PDF."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ class CurrentSubscription:
 
 
 class LineKind(StrEnum):
-    """What a quote line stands for."""
+    """What a breakdown line stands for."""
 
     AGENTS = "agents"  # agents for a full period
     PACKS = "packs"  # conversation packs for a full period
@@ -102,7 +102,7 @@ class LineKind(StrEnum):
 
 
 @dataclass(frozen=True)
-class QuoteLine:
+class BreakdownLine:
     """One line of a summary, invoice or credit note; negative for discounts and credits."""
 
     kind: LineKind
@@ -127,7 +127,7 @@ class VatLine:
 
 
 class ChangeKind(StrEnum):
-    """What kind of change a quote prices."""
+    """What kind of change a breakdown prices."""
 
     FIRST_PURCHASE = "first_purchase"
     QUANTITY_CHANGE = "quantity_change"
@@ -147,7 +147,7 @@ class ChangeNotAllowed(Exception):
 
 
 @dataclass(frozen=True)
-class PriceQuote:
+class PriceBreakdown:
     """Everything a summary, a charge, an invoice and its PDF show, computed once."""
 
     kind: ChangeKind
@@ -156,7 +156,7 @@ class PriceQuote:
     period: Period
     anchor: date
     tax: TaxTreatment
-    lines: tuple[QuoteLine, ...]
+    lines: tuple[BreakdownLine, ...]
     net_minor: int
     vat_lines: tuple[VatLine, ...]
     vat_minor: int
@@ -182,7 +182,7 @@ class PriceQuote:
 
     @property
     def credit_remaining_minor(self) -> int:
-        """Account credit left after this quote is paid."""
+        """Account credit left after this breakdown is paid."""
         return self.credit_available_minor - self.credit_used_minor + self.credit_added_minor
 
 
@@ -196,7 +196,7 @@ def compute_vat(net_minor: int, rate: Decimal) -> int:
     return round_half_up(Decimal(net_minor) * rate / Decimal(100))
 
 
-def quote_change(
+def price_change(
     *,
     current: CurrentSubscription | None,
     target: Configuration,
@@ -205,7 +205,7 @@ def quote_change(
     prices: PriceList,
     tax: TaxTreatment,
     credit_available_minor: int = 0,
-) -> PriceQuote:
+) -> PriceBreakdown:
     """Price moving from the current subscription (or none) to the target configuration."""
     validate_configuration(target, prices)
     if currency not in prices.currencies:
@@ -214,7 +214,7 @@ def quote_change(
     target = _normalized(target)
 
     if current is None:
-        return _full_period_quote(
+        return _full_period_breakdown(
             kind=ChangeKind.FIRST_PURCHASE,
             target=target,
             start=today,
@@ -243,12 +243,14 @@ def quote_change(
         )
 
     if target == before:
-        return _no_change_quote(current, before, tax, credit_available_minor, today)
+        return _no_change_breakdown(current, before, tax, credit_available_minor, today)
     if target.plan == before.plan and target.period == before.period:
-        return _quantity_change_quote(current, before, target, today, tax, credit_available_minor)
+        return _quantity_change_breakdown(
+            current, before, target, today, tax, credit_available_minor
+        )
 
     kind = ChangeKind.PLAN_CHANGE if target.plan != before.plan else ChangeKind.PERIOD_CHANGE
-    return _full_period_quote(
+    return _full_period_breakdown(
         kind=kind,
         target=target,
         start=today,
@@ -261,13 +263,13 @@ def quote_change(
     )
 
 
-def quote_renewal(
+def price_renewal(
     *,
     current: CurrentSubscription,
     prices: PriceList,
     tax: TaxTreatment,
     credit_available_minor: int = 0,
-) -> PriceQuote:
+) -> PriceBreakdown:
     """Price the next period of the same configuration at the current list price."""
     _check_credit(credit_available_minor)
     configuration = _normalized(current.configuration)
@@ -275,7 +277,7 @@ def quote_renewal(
     next_period = period_at(current.anchor, configuration.period, index + 1)
     # The renewal itself is not re-validated against self-serve limits: a subscription
     # agreed through a staff quote (say 80 agents) renews as it is.
-    return _full_period_quote(
+    return _full_period_breakdown(
         kind=ChangeKind.RENEWAL,
         target=configuration,
         start=next_period.start,
@@ -303,7 +305,7 @@ def _check_credit(credit_available_minor: int) -> None:
         raise ValueError(f"available credit cannot be negative: {credit_available_minor}")
 
 
-def _full_period_quote(
+def _full_period_breakdown(
     *,
     kind: ChangeKind,
     target: Configuration,
@@ -312,11 +314,11 @@ def _full_period_quote(
     prices: PriceList,
     tax: TaxTreatment,
     credit_available_minor: int,
-    discount_lines: tuple[QuoteLine, ...],
+    discount_lines: tuple[BreakdownLine, ...],
     as_of: date,
     period: Period | None = None,
     anchor: date | None = None,
-) -> PriceQuote:
+) -> PriceBreakdown:
     """A new full period at today's list price, minus any discount for unused time."""
     if period is None:
         period = Period(start, add_months(start, target.period.months))
@@ -343,9 +345,9 @@ def _full_period_quote(
 
 def _full_line(
     kind: LineKind, config: Configuration, quantity: int, unit_minor: int, period: Period
-) -> QuoteLine:
+) -> BreakdownLine:
     """A line for a whole period."""
-    return QuoteLine(
+    return BreakdownLine(
         kind=kind,
         plan=config.plan,
         period=config.period,
@@ -367,11 +369,11 @@ def _prorated_line(
     period: Period,
     today: date,
     sign: int,
-) -> QuoteLine:
+) -> BreakdownLine:
     """A line for the days from today to the end of the period (sign -1 for credits)."""
     remaining = period.remaining_days(today)
     length = period.length_days
-    return QuoteLine(
+    return BreakdownLine(
         kind=kind,
         plan=config.plan,
         period=config.period,
@@ -388,7 +390,7 @@ def _prorated_line(
 
 def _unused_lines(
     current: CurrentSubscription, before: Configuration, today: date
-) -> tuple[QuoteLine, ...]:
+) -> tuple[BreakdownLine, ...]:
     """Discounts for the unused rest of the current period, at the units actually charged."""
     lines = [
         _prorated_line(
@@ -424,7 +426,7 @@ def _component_lines(
     period: Period,
     today: date,
     kinds: tuple[LineKind, LineKind, LineKind],
-) -> list[QuoteLine]:
+) -> list[BreakdownLine]:
     """Lines for one component (agents or packs) whose quantity goes from old to new."""
     prorated, unused, removed = kinds
     if new > old:
@@ -439,14 +441,14 @@ def _component_lines(
     return []
 
 
-def _quantity_change_quote(
+def _quantity_change_breakdown(
     current: CurrentSubscription,
     before: Configuration,
     target: Configuration,
     today: date,
     tax: TaxTreatment,
     credit_available_minor: int,
-) -> PriceQuote:
+) -> PriceBreakdown:
     """Agents or packs change inside the current period; the renewal date stays."""
     lines = _component_lines(
         before,
@@ -481,13 +483,13 @@ def _quantity_change_quote(
     )
 
 
-def _no_change_quote(
+def _no_change_breakdown(
     current: CurrentSubscription,
     before: Configuration,
     tax: TaxTreatment,
     credit_available_minor: int,
     today: date,
-) -> PriceQuote:
+) -> PriceBreakdown:
     """Nothing changes: no lines and nothing to pay."""
     return _assemble(
         kind=ChangeKind.NO_CHANGE,
@@ -512,12 +514,12 @@ def _assemble(
     period: Period,
     anchor: date,
     tax: TaxTreatment,
-    lines: tuple[QuoteLine, ...],
+    lines: tuple[BreakdownLine, ...],
     credit_available_minor: int,
     agent_unit_minor: int,
     pack_unit_minor: int,
     as_of: date,
-) -> PriceQuote:
+) -> PriceBreakdown:
     """Add up net, VAT, total and credit from the lines."""
     net = sum(line.amount_minor for line in lines)
     vat_lines: tuple[VatLine, ...] = ()
@@ -535,7 +537,7 @@ def _assemble(
         credit_used = 0
         amount_due = 0
         credit_added = -total
-    return PriceQuote(
+    return PriceBreakdown(
         kind=kind,
         currency=currency,
         configuration=configuration,

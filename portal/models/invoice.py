@@ -90,7 +90,7 @@ class Invoice(db.Model):
 
 
 class InvoiceLine(db.Model):
-    """One line as the quote computed it."""
+    """One line as the breakdown computed it."""
 
     __tablename__ = "invoice_lines"
 

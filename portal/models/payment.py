@@ -83,8 +83,8 @@ class Payment(db.Model):
     purpose: Mapped[str] = mapped_column(String(20))  # checkout, invoice, renewal
     amount_minor: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
-    # The exact quote the customer confirmed; applied as it is once the charge succeeds.
-    quote: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The exact breakdown the customer confirmed; applied as it is once the charge succeeds.
+    breakdown: Mapped[dict[str, Any] | None] = mapped_column("quote", JSON)
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
     gateway_reference: Mapped[str | None] = mapped_column(String(120))
     # Where the customer confirms a pending payment (3-D Secure or PayPal page).

@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.models import BillingInfo
 from portal.services import activity
 from portal.services.invoicing import customer_details, latest_invoice
-from portal.services.quotes import load_account
+from portal.services.pricing import load_account
 
 FIELDS = (
     "company",

@@ -13,8 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock
-from portal.domain.pricing import ChangeNotAllowed, PriceQuote
-from portal.domain.quote_codec import quote_fingerprint, quote_from_data, quote_to_data
+from portal.domain.breakdown_codec import (
+    breakdown_fingerprint,
+    breakdown_from_data,
+    breakdown_to_data,
+)
+from portal.domain.pricing import ChangeNotAllowed, PriceBreakdown
 from portal.extensions import db
 from portal.models import (
     IN_FLIGHT,
@@ -32,7 +36,7 @@ from portal.services import activity
 from portal.services.invoicing import cancel_unpaid, issue_document, latest_invoice
 from portal.services.mailer import deliver_document_soon, queue_document_email
 from portal.services.payment_methods import describe, method_of
-from portal.services.quotes import QuoteRequest, load_account, quote_for
+from portal.services.pricing import ChangeRequest, load_account, price_for
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +53,7 @@ class Outcome(StrEnum):
     PAID = "paid"
     ACTION_REQUIRED = "action_required"
     DECLINED = "declined"
-    QUOTE_CHANGED = "quote_changed"
+    PRICE_CHANGED = "price_changed"
     RETRY_LATER = "retry_later"
     TOO_MANY_ATTEMPTS = "too_many_attempts"
     IN_PROGRESS = "in_progress"
@@ -63,7 +67,7 @@ class PayResult:
 
     outcome: Outcome
     payment_id: int | None = None
-    quote: PriceQuote | None = None
+    breakdown: PriceBreakdown | None = None
     retry_at: datetime | None = None
     action_url: str | None = None
     decline_code: str | None = None
@@ -186,7 +190,7 @@ def confirm_checkout(
     *,
     account_id: int,
     user_id: int,
-    request: QuoteRequest,
+    request: ChangeRequest,
     method_id: int | None,
     confirmation_key: str,
     seen_fingerprint: str,
@@ -210,20 +214,20 @@ def confirm_checkout(
         return PayResult(Outcome.IN_PROGRESS, busy.id, action_url=result.action_url)
 
     try:
-        quote = quote_for(account, request, clock.today())
+        breakdown = price_for(account, request, clock.today())
     except ChangeNotAllowed as refusal:
         # A forged or stale form: the page said so already; nothing is charged.
         db.session.rollback()
         return PayResult(Outcome.NOT_ALLOWED, refusal=refusal)
-    if quote_fingerprint(quote) != seen_fingerprint:
+    if breakdown_fingerprint(breakdown) != seen_fingerprint:
         db.session.rollback()
-        return PayResult(Outcome.QUOTE_CHANGED, quote=quote)
+        return PayResult(Outcome.PRICE_CHANGED, breakdown=breakdown)
 
     method = method_of(account_id, method_id) if method_id is not None else None
-    if quote.amount_due_minor > 0 and method is None:
+    if breakdown.amount_due_minor > 0 and method is None:
         db.session.rollback()
-        return PayResult(Outcome.NO_METHOD, quote=quote)
-    if quote.amount_due_minor > 0:
+        return PayResult(Outcome.NO_METHOD, breakdown=breakdown)
+    if breakdown.amount_due_minor > 0:
         blocked = retry_block(account_id, method.id if method else None, now)
         if blocked is not None:
             db.session.commit()  # keeps abandoned payments marked
@@ -233,21 +237,21 @@ def confirm_checkout(
         account_id=account_id,
         user_id=user_id,
         idempotency_key=confirmation_key,
-        method_id=method.id if method and quote.amount_due_minor > 0 else None,
-        method_label=describe(method) if method and quote.amount_due_minor > 0 else "",
+        method_id=method.id if method and breakdown.amount_due_minor > 0 else None,
+        method_label=describe(method) if method and breakdown.amount_due_minor > 0 else "",
         status=PaymentStatus.PROCESSING,
         purpose=PaymentPurpose.CHECKOUT,
-        amount_minor=quote.amount_due_minor,
-        currency=quote.currency,
-        quote=quote_to_data(quote),
+        amount_minor=breakdown.amount_due_minor,
+        currency=breakdown.currency,
+        breakdown=breakdown_to_data(breakdown),
         created_at=now,
     )
     duplicate = claim_key(payment)
     if duplicate is not None:
         return duplicate
 
-    if quote.amount_due_minor == 0:
-        _apply(account, payment, quote, reference=None)
+    if breakdown.amount_due_minor == 0:
+        _apply(account, payment, breakdown, reference=None)
         db.session.commit()
         deliver_document_soon(payment.invoice_id)
         return PayResult(Outcome.PAID, payment.id)
@@ -256,8 +260,8 @@ def confirm_checkout(
     assert method is not None
     charge = gateway().charge(
         token=method.token,
-        amount_minor=quote.amount_due_minor,
-        currency=quote.currency,
+        amount_minor=breakdown.amount_due_minor,
+        currency=breakdown.currency,
         idempotency_key=confirmation_key,
         description=_("Subscription"),
         return_url=return_url(payment.id),
@@ -266,7 +270,7 @@ def confirm_checkout(
 
 
 def settle(account_id: int, payment_id: int, charge: ChargeResult) -> PayResult:
-    """Record the gateway's answer; a success applies the quote or pays the open invoice."""
+    """Record the gateway's answer; a success applies the breakdown or pays the open invoice."""
     account = load_account(account_id, for_update=True)
     payment = db.session.get(Payment, payment_id, populate_existing=True)
     assert payment is not None
@@ -293,7 +297,7 @@ def settle(account_id: int, payment_id: int, charge: ChargeResult) -> PayResult:
     elif charge.status is ChargeStatus.SUCCEEDED and pays_invoice:
         _apply_invoice_payment(account, payment, charge.reference)
     elif charge.status is ChargeStatus.SUCCEEDED:
-        _apply(account, payment, quote_from_data(payment.quote or {}), charge.reference)
+        _apply(account, payment, breakdown_from_data(payment.breakdown or {}), charge.reference)
     elif (
         charge.status is ChargeStatus.REQUIRES_ACTION and payment.purpose != PaymentPurpose.RENEWAL
     ):
@@ -408,10 +412,12 @@ def _apply_invoice_payment(account: Account, payment: Payment, reference: str) -
     )
 
 
-def _apply(account: Account, payment: Payment, quote: PriceQuote, reference: str | None) -> None:
-    """Make the paid quote real: subscription, credit, invoice, payment, activity."""
+def _apply(
+    account: Account, payment: Payment, breakdown: PriceBreakdown, reference: str | None
+) -> None:
+    """Make the paid breakdown real: subscription, credit, invoice, payment, activity."""
     today = clock.today()
-    config = quote.configuration
+    config = breakdown.configuration
     subscription = account.subscription
     if subscription is None:
         subscription = Subscription(account_id=account.id)
@@ -424,26 +430,26 @@ def _apply(account: Account, payment: Payment, quote: PriceQuote, reference: str
     subscription.billing_period = str(config.period)
     subscription.agents = config.agents
     subscription.packs = config.packs
-    subscription.anchor_date = quote.anchor
-    subscription.period_start = quote.period.start
-    subscription.period_end = quote.period.end
-    subscription.agent_unit_minor = quote.agent_unit_minor
-    subscription.pack_unit_minor = quote.pack_unit_minor
+    subscription.anchor_date = breakdown.anchor
+    subscription.period_start = breakdown.period.start
+    subscription.period_end = breakdown.period.end
+    subscription.agent_unit_minor = breakdown.agent_unit_minor
+    subscription.pack_unit_minor = breakdown.pack_unit_minor
     subscription.status = SubscriptionStatus.ACTIVE
     subscription.auto_renew = True
-    account.currency = quote.currency
-    if account.credit_minor < quote.credit_used_minor:
+    account.currency = breakdown.currency
+    if account.credit_minor < breakdown.credit_used_minor:
         raise RuntimeError("account credit changed while a payment was in flight")
-    account.credit_minor += quote.credit_added_minor - quote.credit_used_minor
+    account.credit_minor += breakdown.credit_added_minor - breakdown.credit_used_minor
 
     paid_with = payment.method_label or _("Account credit")
     invoice = issue_document(
         account,
-        quote,
+        breakdown,
         issued_on=today,
         paid_with=paid_with,
         status=InvoiceStatus.PAID,
-        corrects=latest_invoice(account.id) if quote.is_credit_note else None,
+        corrects=latest_invoice(account.id) if breakdown.is_credit_note else None,
     )
     queue_document_email(invoice)
     payment.status = PaymentStatus.SUCCEEDED
@@ -454,15 +460,15 @@ def _apply(account: Account, payment: Payment, quote: PriceQuote, reference: str
         account.id,
         payment.user_id,
         "purchase",
-        change=str(quote.kind),
+        change=str(breakdown.kind),
         plan=str(config.plan),
         period=str(config.period),
         agents=config.agents,
         packs=config.packs,
         document=invoice.number,
-        total_minor=quote.total_minor,
-        amount_paid_minor=quote.amount_due_minor,
-        currency=quote.currency,
+        total_minor=breakdown.total_minor,
+        amount_paid_minor=breakdown.amount_due_minor,
+        currency=breakdown.currency,
     )
 
 
@@ -472,7 +478,7 @@ class Receipt:
 
     payment: Payment
     invoice: Invoice
-    quote: PriceQuote
+    breakdown: PriceBreakdown
 
 
 def paid_change(account_id: int, payment_id: int) -> Receipt | None:
@@ -484,8 +490,8 @@ def paid_change(account_id: int, payment_id: int) -> Receipt | None:
             Payment.status == PaymentStatus.SUCCEEDED,
         )
     )
-    if payment is None or payment.invoice_id is None or payment.quote is None:
+    if payment is None or payment.invoice_id is None or payment.breakdown is None:
         return None
     invoice = db.session.get(Invoice, payment.invoice_id)
     assert invoice is not None
-    return Receipt(payment, invoice, quote_from_data(payment.quote))
+    return Receipt(payment, invoice, breakdown_from_data(payment.breakdown))

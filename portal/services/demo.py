@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.periods import period_at
-from portal.domain.pricing import Configuration, quote_change
+from portal.domain.pricing import Configuration, price_change
 from portal.extensions import db
 from portal.models import (
     Account,
@@ -24,7 +24,7 @@ from portal.models import (
     User,
 )
 from portal.services.invoicing import issue_document
-from portal.services.quotes import customer_tax
+from portal.services.pricing import customer_tax
 from portal.services.reference_data import reference
 
 
@@ -160,7 +160,7 @@ def _subscribe(
         status=SubscriptionStatus.ACTIVE,
     )
     # The purchase that started it, so the invoices page and its PDF have something to show.
-    quote = quote_change(
+    breakdown = price_change(
         current=None,
         target=Configuration(plan, period, agents, packs),
         today=anchor,
@@ -169,7 +169,7 @@ def _subscribe(
         tax=customer_tax(account),
     )
     issue_document(
-        account, quote, issued_on=anchor, paid_with="Visa •••• 4242", status=InvoiceStatus.PAID
+        account, breakdown, issued_on=anchor, paid_with="Visa •••• 4242", status=InvoiceStatus.PAID
     )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from portal import clock
 from portal.billing_text import line_description, line_heading, tax_mention
 from portal.domain.catalog import BillingPeriod, Plan
-from portal.domain.pricing import LineKind, QuoteLine
+from portal.domain.pricing import BreakdownLine, LineKind
 from portal.domain.tax import TaxKind
 from portal.extensions import db
 from portal.models import DocumentKind, Invoice, InvoiceLine, InvoicePdf, InvoiceStatus
@@ -34,9 +34,9 @@ class InvoicePdfError(PdfRenderError):
     """An invoice could not be rendered as PDF; the message says which one and why."""
 
 
-def quote_line(line: InvoiceLine) -> QuoteLine:
+def breakdown_line(line: InvoiceLine) -> BreakdownLine:
     """A stored invoice line as the domain's line, so it is worded like the summary was."""
-    return QuoteLine(
+    return BreakdownLine(
         kind=LineKind(line.kind),
         plan=Plan(line.plan),
         period=BillingPeriod(line.billing_period),
@@ -122,7 +122,7 @@ def _country_name(code: str | None, language: str) -> str:
 def render_invoice_html(invoice: Invoice) -> str:
     """The HTML handed to xhtml2pdf, in the invoice's language: labels, dates and money."""
     language = invoice.language or current_app.config["BABEL_DEFAULT_LOCALE"]
-    lines = [quote_line(line) for line in sorted(invoice.lines, key=lambda line: line.position)]
+    lines = [breakdown_line(line) for line in sorted(invoice.lines, key=lambda line: line.position)]
     with force_locale(language):
         # The template is rendered from the environment, not render_template: a document
         # depends on the invoice alone, never on who is signed in or the request's locale.

@@ -32,7 +32,7 @@ from portal.services.checkout import (
 from portal.services.invoicing import cancel_unpaid
 from portal.services.mailer import queue_document_email
 from portal.services.payment_methods import describe, method_of
-from portal.services.quotes import load_account
+from portal.services.pricing import load_account
 
 
 def invoice_payment_row(

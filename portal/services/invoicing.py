@@ -1,4 +1,4 @@
-"""Issue invoices and credit notes from a quote, numbered in a gapless sequence per year."""
+"""Issue invoices and credit notes from a breakdown, numbered in a gapless sequence per year."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from portal.domain.pricing import PriceQuote
+from portal.domain.pricing import PriceBreakdown
 from portal.extensions import db
 from portal.models import (
     Account,
@@ -78,15 +78,15 @@ def customer_details(account: Account) -> dict[str, Any]:
 
 def issue_document(
     account: Account,
-    quote: PriceQuote,
+    breakdown: PriceBreakdown,
     *,
     issued_on: date,
     paid_with: str,
     status: InvoiceStatus,
     corrects: Invoice | None = None,
 ) -> Invoice:
-    """Write the quote as an invoice (or a credit note when its total is negative)."""
-    kind = DocumentKind.CREDIT_NOTE if quote.is_credit_note else DocumentKind.INVOICE
+    """Write the breakdown as an invoice (or a credit note when its total is negative)."""
+    kind = DocumentKind.CREDIT_NOTE if breakdown.is_credit_note else DocumentKind.INVOICE
     sequence = next_number(kind, issued_on.year)
     info = account.billing_info
     invoice = Invoice(
@@ -96,19 +96,19 @@ def issue_document(
         sequence=sequence,
         number=f"{NUMBER_PREFIX[kind]}-{issued_on.year}-{sequence:06d}",
         issued_on=issued_on,
-        period_start=quote.period.start,
-        period_end=quote.period.end,
-        currency=quote.currency,
-        net_minor=quote.net_minor,
-        vat_minor=quote.vat_minor,
-        total_minor=quote.total_minor,
-        credit_used_minor=quote.credit_used_minor,
-        amount_due_minor=quote.amount_due_minor,
-        vat_rate=quote.tax.rate,
-        tax_kind=str(quote.tax.kind),
+        period_start=breakdown.period.start,
+        period_end=breakdown.period.end,
+        currency=breakdown.currency,
+        net_minor=breakdown.net_minor,
+        vat_minor=breakdown.vat_minor,
+        total_minor=breakdown.total_minor,
+        credit_used_minor=breakdown.credit_used_minor,
+        amount_due_minor=breakdown.amount_due_minor,
+        vat_rate=breakdown.tax.rate,
+        tax_kind=str(breakdown.tax.kind),
         status=status,
         paid_with=paid_with,
-        change_kind=str(quote.kind),
+        change_kind=str(breakdown.kind),
         seller=seller_details(),
         customer=customer_details(account),
         language=info.invoice_language if info else "en",
@@ -128,7 +128,7 @@ def issue_document(
                 end=line.end,
                 amount_minor=line.amount_minor,
             )
-            for position, line in enumerate(quote.lines, start=1)
+            for position, line in enumerate(breakdown.lines, start=1)
         ],
     )
     db.session.add(invoice)

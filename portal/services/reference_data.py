@@ -12,7 +12,7 @@ from portal.domain.tax import VatRates, load_vat_rates
 
 @dataclass(frozen=True)
 class ReferenceData:
-    """What every quote needs besides the customer: prices, rates, the seller's country."""
+    """What every breakdown needs besides the customer: prices, rates, the seller's country."""
 
     prices: PriceList
     vat_rates: VatRates

@@ -34,7 +34,7 @@ from portal.services import activity
 from portal.services.checkout import in_flight
 from portal.services.invoicing import issue_reversal
 from portal.services.mailer import deliver_soon, queue_document_email
-from portal.services.quotes import load_account
+from portal.services.pricing import load_account
 
 log = logging.getLogger(__name__)
 

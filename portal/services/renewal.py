@@ -9,7 +9,7 @@ from portal.extensions import db
 from portal.models import Account, SubscriptionStatus
 from portal.services import activity
 from portal.services.payment_methods import default_method
-from portal.services.quotes import load_account
+from portal.services.pricing import load_account
 
 WARNING_DAYS = 7
 # A renewal left unpaid blocks the account this many days after the new period started.

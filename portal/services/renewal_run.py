@@ -32,7 +32,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
-from portal.domain.pricing import quote_renewal
+from portal.domain.pricing import price_renewal
 from portal.extensions import db
 from portal.models import (
     Account,
@@ -57,7 +57,7 @@ from portal.services.mailer import (
     queue_expiry_warning,
 )
 from portal.services.payment_methods import default_method, method_of
-from portal.services.quotes import (
+from portal.services.pricing import (
     customer_tax,
     load_account,
     running_subscription,
@@ -300,37 +300,37 @@ def _renew_or_block(account_id: int, today: date) -> Step | None:
 
     running = running_subscription(subscription)
     assert running is not None
-    quote = quote_renewal(
+    breakdown = price_renewal(
         current=running,
         prices=reference().prices,
         tax=customer_tax(account),
         credit_available_minor=account.credit_minor,
     )
-    covered = quote.amount_due_minor == 0
+    covered = breakdown.amount_due_minor == 0
     with force_locale(account.billing_info.invoice_language if account.billing_info else "en"):
         paid_with = _("Account credit") if covered else ""
     invoice = issue_document(
         account,
-        quote,
+        breakdown,
         issued_on=today,
         paid_with=paid_with,
         status=InvoiceStatus.PAID if covered else InvoiceStatus.OPEN,
     )
-    subscription.period_start = quote.period.start
-    subscription.period_end = quote.period.end
-    subscription.agent_unit_minor = quote.agent_unit_minor
-    subscription.pack_unit_minor = quote.pack_unit_minor
-    account.credit_minor -= quote.credit_used_minor
+    subscription.period_start = breakdown.period.start
+    subscription.period_end = breakdown.period.end
+    subscription.agent_unit_minor = breakdown.agent_unit_minor
+    subscription.pack_unit_minor = breakdown.pack_unit_minor
+    account.credit_minor -= breakdown.credit_used_minor
     activity.record(
         account_id,
         None,
         "renewal",
         document=invoice.number,
-        period_end=quote.period.end.isoformat(),
-        total_minor=quote.total_minor,
-        credit_used_minor=quote.credit_used_minor,
-        amount_due_minor=quote.amount_due_minor,
-        currency=quote.currency,
+        period_end=breakdown.period.end.isoformat(),
+        total_minor=breakdown.total_minor,
+        credit_used_minor=breakdown.credit_used_minor,
+        amount_due_minor=breakdown.amount_due_minor,
+        currency=breakdown.currency,
     )
     if covered:
         queue_document_email(invoice)

@@ -14,9 +14,9 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from portal import clock
+from portal.domain.breakdown_codec import breakdown_fingerprint
 from portal.domain.catalog import BillingPeriod, Plan
-from portal.domain.pricing import ChangeNotAllowed, ConfigurationError, PriceQuote
-from portal.domain.quote_codec import quote_fingerprint
+from portal.domain.pricing import ChangeNotAllowed, ConfigurationError, PriceBreakdown
 from portal.extensions import db
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Account, Payment, PaymentStatus
@@ -30,19 +30,19 @@ from portal.services.checkout import (
     confirm_checkout,
     paid_change,
 )
-from portal.services.quotes import current_configuration, load_account, quote_for
+from portal.services.pricing import current_configuration, load_account, price_for
 from portal.services.reference_data import reference
 from portal.web import render_page, wants_fragment
 from portal.wizard import bp
 from portal.wizard.selection import Selection, read_selection
 
 
-def _priced(selection: Selection, account: Account) -> tuple[PriceQuote | None, str | None]:
-    """The quote for a valid selection, or the message that stands in for it."""
+def _priced(selection: Selection, account: Account) -> tuple[PriceBreakdown | None, str | None]:
+    """The breakdown for a valid selection, or the message that stands in for it."""
     if not selection.valid:
         return None, _("Correct the highlighted fields to see the price.")
     try:
-        return quote_for(account, selection.request(), clock.today()), None
+        return price_for(account, selection.request(), clock.today()), None
     except ChangeNotAllowed as refusal:
         return None, change_refusal_message(refusal)
     except ConfigurationError:
@@ -69,12 +69,12 @@ def change_refusal_message(refusal: ChangeNotAllowed) -> str:
 def _context(
     step: int, selection: Selection, account: Account, **extra: object
 ) -> dict[str, object]:
-    """What every step's page needs: the selection, its quote and the current package."""
-    quote, summary_message = _priced(selection, account)
+    """What every step's page needs: the selection, its breakdown and the current package."""
+    breakdown, summary_message = _priced(selection, account)
     return {
         "step": step,
         "selection": selection,
-        "quote": quote,
+        "breakdown": breakdown,
         "summary_message": summary_message,
         "current": current_configuration(account),
         "account": account,
@@ -114,12 +114,12 @@ def summary() -> Response | str:
     selection = read_selection(request.args, account)
     if not wants_fragment():
         return redirect(url_for("wizard.quantities", **selection.query()))
-    quote, message = _priced(selection, account)
-    if quote is None:
+    breakdown, message = _priced(selection, account)
+    if breakdown is None:
         return render_template(
-            "wizard/_summary.html", selection=selection, quote=None, summary_message=message
+            "wizard/_summary.html", selection=selection, breakdown=None, summary_message=message
         )
-    return _rendered_summary(quote)
+    return _rendered_summary(breakdown)
 
 
 _SUMMARIES: OrderedDict[tuple[str, str], str] = OrderedDict()
@@ -127,17 +127,17 @@ _SUMMARIES_LOCK = threading.Lock()
 _SUMMARIES_KEPT = 2048
 
 
-def _rendered_summary(quote: PriceQuote) -> str:
-    """The summary fragment, kept per quote fingerprint and language.
+def _rendered_summary(breakdown: PriceBreakdown) -> str:
+    """The summary fragment, kept per breakdown fingerprint and language.
 
-    The fragment is a pure function of the quote's figures and the language, and it is asked
+    The fragment is a pure function of the breakdown's figures and the language, and it is asked
     for on every keystroke with the same figures coming back often (5 agents, then 3 again).
     """
-    key = (quote_fingerprint(quote), str(get_locale()))
+    key = (breakdown_fingerprint(breakdown), str(get_locale()))
     with _SUMMARIES_LOCK:
         html = _SUMMARIES.get(key)
     if html is None:
-        html = render_template("wizard/_summary.html", quote=quote, summary_message=None)
+        html = render_template("wizard/_summary.html", breakdown=breakdown, summary_message=None)
         with _SUMMARIES_LOCK:
             _SUMMARIES[key] = html
             if len(_SUMMARIES) > _SUMMARIES_KEPT:
@@ -163,10 +163,12 @@ def _payment_page(
     if account is None:
         account = load_account(current_account_id())
     context = _context(3, selection, account, **extra)
-    quote = context["quote"]
+    breakdown = context["breakdown"]
     context.update(
         method_choice(account.id, url_for("wizard.payment", **selection.query())),
-        fingerprint=quote_fingerprint(quote) if isinstance(quote, PriceQuote) else "",
+        fingerprint=breakdown_fingerprint(breakdown)
+        if isinstance(breakdown, PriceBreakdown)
+        else "",
     )
     return render_page("wizard/payment.html", "wizard/_summary.html", **context), status
 
@@ -209,7 +211,7 @@ def _after_pay(result: PayResult, selection: Selection) -> Response | tuple[str,
     if result.outcome is Outcome.IN_PROGRESS and result.payment_id is not None:
         return redirect(url_for("wizard.payment_status", payment_id=result.payment_id))
     messages = {
-        Outcome.QUOTE_CHANGED: _(
+        Outcome.PRICE_CHANGED: _(
             "The price changed since you opened this page. Check the new summary before paying."
         ),
         Outcome.NO_METHOD: _("Choose a payment method."),
@@ -238,14 +240,14 @@ def payment_return(payment_id: int) -> Response | tuple[str, int]:
     if result.outcome is Outcome.ACTION_REQUIRED and result.action_url:
         return redirect(result.action_url)
     payment = db.session.get(Payment, payment_id)
-    assert payment is not None and payment.quote is not None
+    assert payment is not None and payment.breakdown is not None
     selection = _selection_of(payment)
     return _payment_page(selection, status=402, pay_error=decline_message(result.decline_code))
 
 
 def _selection_of(payment: Payment) -> Selection:
     """The selection a payment was made for, to show step 3 again after a decline."""
-    config = payment.quote["configuration"] if payment.quote else {}
+    config = payment.breakdown["configuration"] if payment.breakdown else {}
     return Selection(
         Plan(config["plan"]),
         BillingPeriod(config["period"]),
@@ -333,14 +335,14 @@ def seats() -> Response | str | tuple[str, int]:
     args.setdefault("agents", str(current.agents))
     args.setdefault("packs", str(current.packs))
     selection = read_selection(args, account)
-    quote, message = _priced(selection, account)
+    breakdown, message = _priced(selection, account)
     context = {
         "selection": selection,
         "current": current,
-        "quote": quote,
+        "breakdown": breakdown,
         "summary_message": message,
         "prices": reference().prices,
-        "fingerprint": quote_fingerprint(quote) if quote else "",
+        "fingerprint": breakdown_fingerprint(breakdown) if breakdown else "",
         **method_choice(account.id, url_for("wizard.seats")),
     }
     return render_page("wizard/seats.html", "wizard/_seats.html", **context)

@@ -14,7 +14,7 @@ from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.money import CURRENCIES
 from portal.domain.pricing import Configuration, ConfigurationError, validate_configuration
 from portal.models import Account
-from portal.services.quotes import QuoteRequest, current_configuration, suggested_currency
+from portal.services.pricing import ChangeRequest, current_configuration, suggested_currency
 from portal.services.reference_data import reference
 
 MAX_DIGITS = 6  # nobody types a million agents; longer input is refused as not a number
@@ -47,10 +47,10 @@ class Selection:
         """No field has an error."""
         return not self.errors
 
-    def request(self) -> QuoteRequest:
+    def request(self) -> ChangeRequest:
         """What to price (only when valid)."""
         assert self.agents is not None and self.packs is not None
-        return QuoteRequest(
+        return ChangeRequest(
             Configuration(self.plan, self.period, self.agents, self.packs), self.currency
         )
 

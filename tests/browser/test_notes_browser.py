@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from portal.domain.catalog import BillingPeriod, Plan
-from portal.domain.pricing import Configuration, quote_change
+from portal.domain.pricing import Configuration, price_change
 from portal.domain.tax import TaxKind, TaxTreatment
 from portal.extensions import db
 from portal.models import Account, InvoiceStatus, Role
@@ -33,7 +33,7 @@ def invoice_id(app, factory) -> int:
     with app.app_context():
         account = db.session.get(Account, account_id)
         account.billing_info.invoice_language = "it"
-        quote = quote_change(
+        breakdown = price_change(
             current=None,
             target=Configuration(Plan.STANDARD, BillingPeriod.MONTHLY, 3, 0),
             today=date(2026, 11, 13),
@@ -43,7 +43,7 @@ def invoice_id(app, factory) -> int:
         )
         invoice = issue_document(
             account,
-            quote,
+            breakdown,
             issued_on=date(2026, 11, 13),
             paid_with="Visa •••• 4242",
             status=InvoiceStatus.PAID,

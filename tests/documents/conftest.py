@@ -12,7 +12,7 @@ from flask import Flask
 
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.periods import Period
-from portal.domain.pricing import Configuration, CurrentSubscription, quote_change
+from portal.domain.pricing import Configuration, CurrentSubscription, price_change
 from portal.domain.tax import determine_tax
 from portal.extensions import db
 from portal.models import Account, Invoice, InvoiceStatus
@@ -26,7 +26,7 @@ CURRENT_PERIOD = Period(date(2026, 11, 1), date(2026, 12, 1))
 
 @dataclass
 class Invoicing:
-    """Issues documents the way checkout does: a quote from the domain, then issue_document."""
+    """Issues documents the way checkout does: a breakdown from the domain, then issue_document."""
 
     app: Flask
 
@@ -108,7 +108,7 @@ class Invoicing:
                 customer_vat_id=account.billing_info.vat_id,
                 rates=data.vat_rates,
             )
-            quote = quote_change(
+            breakdown = price_change(
                 current=current,
                 target=target,
                 today=ISSUED_ON,
@@ -119,7 +119,7 @@ class Invoicing:
             )
             invoice = issue_document(
                 account,
-                quote,
+                breakdown,
                 issued_on=ISSUED_ON,
                 paid_with=paid_with,
                 status=status,

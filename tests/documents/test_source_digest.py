@@ -32,7 +32,7 @@ def test_a_just_issued_invoice_has_the_digest_it_has_when_read_back(app, factory
     invoice_id = invoicing.first_purchase(account)
     with app.app_context():
         invoice = db.session.get(Invoice, invoice_id)
-        invoice.vat_rate = 22  # as the quote hands it over, before the database rounds it
+        invoice.vat_rate = 22  # as the breakdown hands it over, before the database rounds it
         fresh = documents.source_digest(invoice)
         db.session.rollback()
     assert fresh == digest(app, invoice_id)

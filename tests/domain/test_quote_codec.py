@@ -1,4 +1,4 @@
-"""A stored quote comes back identical, and any changed figure changes the fingerprint."""
+"""A stored breakdown comes back identical, and any changed figure changes the fingerprint."""
 
 from __future__ import annotations
 
@@ -7,10 +7,14 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from portal.domain.breakdown_codec import (
+    breakdown_fingerprint,
+    breakdown_from_data,
+    breakdown_to_data,
+)
 from portal.domain.catalog import BillingPeriod, Plan, load_price_list
 from portal.domain.periods import Period
-from portal.domain.pricing import Configuration, CurrentSubscription, quote_change
-from portal.domain.quote_codec import quote_fingerprint, quote_from_data, quote_to_data
+from portal.domain.pricing import Configuration, CurrentSubscription, price_change
 from portal.domain.tax import TaxKind, TaxTreatment
 
 PRICES = load_price_list(Path(__file__).parents[2] / "portal" / "data" / "prices.toml")
@@ -27,7 +31,7 @@ def _increase():
         1500,
         1000,
     )
-    return quote_change(
+    return price_change(
         current=current,
         target=Configuration(Plan.STANDARD, BillingPeriod.MONTHLY, 5, 1),
         today=date(2026, 11, 13),
@@ -39,16 +43,16 @@ def _increase():
 
 
 def test_round_trip_is_identical():
-    quote = _increase()
-    assert quote_from_data(quote_to_data(quote)) == quote
+    breakdown = _increase()
+    assert breakdown_from_data(breakdown_to_data(breakdown)) == breakdown
 
 
 def test_fingerprint_is_stable_and_sensitive():
-    quote = _increase()
-    assert quote_fingerprint(quote) == quote_fingerprint(_increase())
-    assert quote_fingerprint(dataclasses.replace(quote, total_minor=quote.total_minor + 1)) != (
-        quote_fingerprint(quote)
-    )
-    assert quote_fingerprint(dataclasses.replace(quote, credit_available_minor=0)) != (
-        quote_fingerprint(quote)
+    breakdown = _increase()
+    assert breakdown_fingerprint(breakdown) == breakdown_fingerprint(_increase())
+    assert breakdown_fingerprint(
+        dataclasses.replace(breakdown, total_minor=breakdown.total_minor + 1)
+    ) != (breakdown_fingerprint(breakdown))
+    assert breakdown_fingerprint(dataclasses.replace(breakdown, credit_available_minor=0)) != (
+        breakdown_fingerprint(breakdown)
     )

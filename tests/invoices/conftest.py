@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from portal.domain.catalog import BillingPeriod, Plan
-from portal.domain.pricing import Configuration, quote_change
+from portal.domain.pricing import Configuration, price_change
 from portal.domain.tax import TaxKind, TaxTreatment
 from portal.extensions import db
 from portal.models import Account, InvoiceStatus
@@ -38,7 +38,7 @@ def issue(app):
     ) -> int:
         with app.app_context():
             account = db.session.get(Account, account_id)
-            quote = quote_change(
+            breakdown = price_change(
                 current=None,
                 target=Configuration(Plan.STANDARD, BillingPeriod.MONTHLY, agents, 0),
                 today=on,
@@ -47,7 +47,7 @@ def issue(app):
                 tax=ITALY,
             )
             invoice = issue_document(
-                account, quote, issued_on=on, paid_with="Visa •••• 4242", status=status
+                account, breakdown, issued_on=on, paid_with="Visa •••• 4242", status=status
             )
             db.session.commit()
             return invoice.id

@@ -55,7 +55,7 @@ def test_two_simultaneous_seat_changes_lose_no_update(
     with app.app_context():
         paid = db.session.scalars(select(Payment).where(Payment.status == "succeeded")).all()
         assert len(paid) == 1
-        winner = paid[0].quote["configuration"]["agents"]
+        winner = paid[0].breakdown["configuration"]["agents"]
         assert str(winner) in (first, second)
         account = db.session.get(Account, standard_customer.account_id)
         assert account.subscription.agents == winner

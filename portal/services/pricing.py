@@ -1,4 +1,4 @@
-"""Load what a quote needs for one account and ask the pricing core; nothing is written."""
+"""Load what a breakdown needs for one account and ask the pricing core; nothing is written."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from portal.domain.pricing import (
     ChangeNotAllowed,
     Configuration,
     CurrentSubscription,
-    PriceQuote,
-    quote_change,
+    PriceBreakdown,
+    price_change,
 )
 from portal.domain.tax import InvalidVatId, TaxTreatment, determine_tax, normalize_vat_id
 from portal.extensions import db
@@ -111,14 +111,14 @@ def current_configuration(account: Account) -> Configuration | None:
 
 
 @dataclass(frozen=True)
-class QuoteRequest:
+class ChangeRequest:
     """A change the customer is looking at."""
 
     configuration: Configuration
     currency: str
 
 
-def quote_for(account: Account, request: QuoteRequest, today: date) -> PriceQuote:
+def price_for(account: Account, request: ChangeRequest, today: date) -> PriceBreakdown:
     """What moving the account to the requested configuration costs today.
 
     A past-due account pays its open renewal invoice first: until then the current period
@@ -127,7 +127,7 @@ def quote_for(account: Account, request: QuoteRequest, today: date) -> PriceQuot
     subscription = account.subscription
     if subscription is not None and subscription.status == SubscriptionStatus.PAST_DUE:
         raise ChangeNotAllowed("past_due", "the renewal invoice is not paid yet")
-    return quote_change(
+    return price_change(
         current=running_subscription(account.subscription),
         target=request.configuration,
         today=today,

@@ -1,4 +1,4 @@
-"""Properties of quotes that must hold for every price, quantity, date and VAT rate."""
+"""Properties of breakdowns that must hold for every price, quantity, date and VAT rate."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from portal.domain.catalog import BillingPeriod, Plan, load_price_list
 from portal.domain.money import CURRENCIES, round_half_up
 from portal.domain.periods import period_at
 from portal.domain.pricing import (
+    BreakdownLine,
     ChangeKind,
     Configuration,
     CurrentSubscription,
-    PriceQuote,
-    QuoteLine,
-    quote_change,
-    quote_renewal,
+    PriceBreakdown,
+    price_change,
+    price_renewal,
 )
 from portal.domain.tax import TaxKind, TaxTreatment
 
@@ -35,7 +35,7 @@ taxes = st.sampled_from(["0", "17", "19", "20", "21", "22", "25.5", "27"]).map(
 )
 
 
-def exact_value(line: QuoteLine) -> Decimal:
+def exact_value(line: BreakdownLine) -> Decimal:
     """The unrounded value of a line, in minor units, as a positive number."""
     full = Decimal(line.quantity * line.unit_minor)
     if line.days is None or line.of_days is None:
@@ -43,15 +43,15 @@ def exact_value(line: QuoteLine) -> Decimal:
     return full * line.days / line.of_days
 
 
-def subscription_after(quote: PriceQuote) -> CurrentSubscription:
-    """The subscription a paid quote leaves behind, as the app stores it."""
+def subscription_after(breakdown: PriceBreakdown) -> CurrentSubscription:
+    """The subscription a paid breakdown leaves behind, as the app stores it."""
     return CurrentSubscription(
-        configuration=quote.configuration,
-        period=quote.period,
-        anchor=quote.anchor,
-        currency=quote.currency,
-        agent_unit_minor=quote.agent_unit_minor,
-        pack_unit_minor=quote.pack_unit_minor,
+        configuration=breakdown.configuration,
+        period=breakdown.period,
+        anchor=breakdown.anchor,
+        currency=breakdown.currency,
+        agent_unit_minor=breakdown.agent_unit_minor,
+        pack_unit_minor=breakdown.pack_unit_minor,
     )
 
 
@@ -92,12 +92,12 @@ def allowed_targets(draw: st.DrawFn, current: CurrentSubscription) -> Configurat
 
 
 @st.composite
-def changes(draw: st.DrawFn) -> PriceQuote:
-    """Any quote: a first purchase, a change of a running subscription, or a renewal."""
+def changes(draw: st.DrawFn) -> PriceBreakdown:
+    """Any breakdown: a first purchase, a change of a running subscription, or a renewal."""
     credit = draw(st.integers(0, 10**8))
     tax = draw(taxes)
     if draw(st.booleans()):
-        return quote_change(
+        return price_change(
             current=None,
             target=draw(configurations()),
             today=draw(dates),
@@ -108,8 +108,8 @@ def changes(draw: st.DrawFn) -> PriceQuote:
         )
     current, today = draw(running())
     if draw(st.integers(0, 4)) == 0:
-        return quote_renewal(current=current, prices=PRICES, tax=tax, credit_available_minor=credit)
-    return quote_change(
+        return price_renewal(current=current, prices=PRICES, tax=tax, credit_available_minor=credit)
+    return price_change(
         current=current,
         target=draw(allowed_targets(current)),
         today=today,
@@ -121,14 +121,14 @@ def changes(draw: st.DrawFn) -> PriceQuote:
 
 
 @PROPERTY
-@given(quote=changes())
-def test_discount_never_exceeds_what_was_charged_for_those_days(quote: PriceQuote) -> None:
+@given(breakdown=changes())
+def test_discount_never_exceeds_what_was_charged_for_those_days(breakdown: PriceBreakdown) -> None:
     """(a) A discount or credit is q x u x r / L of what was paid, give or take half a unit.
 
     Rounding half up can add at most half a minor unit to the exact value, and never makes a
     credit larger than the full amount charged for the whole period (q x u).
     """
-    for line in quote.lines:
+    for line in breakdown.lines:
         exact = exact_value(line)
         assert abs(abs(line.amount_minor) - exact) <= HALF_MINOR
         assert abs(line.amount_minor) == round_half_up(exact)
@@ -139,33 +139,35 @@ def test_discount_never_exceeds_what_was_charged_for_those_days(quote: PriceQuot
 
 
 @PROPERTY
-@given(quote=changes())
-def test_totals_are_the_sum_of_their_parts(quote: PriceQuote) -> None:
+@given(breakdown=changes())
+def test_totals_are_the_sum_of_their_parts(breakdown: PriceBreakdown) -> None:
     """(b) net = sum of the lines, VAT is on the net sum, total = net + VAT."""
-    assert quote.net_minor == sum(line.amount_minor for line in quote.lines)
-    assert quote.vat_minor == sum(vat_line.vat_minor for vat_line in quote.vat_lines)
-    assert quote.total_minor == quote.net_minor + quote.vat_minor
-    assert quote.discount_minor == sum(
-        line.amount_minor for line in quote.lines if line.amount_minor < 0
+    assert breakdown.net_minor == sum(line.amount_minor for line in breakdown.lines)
+    assert breakdown.vat_minor == sum(vat_line.vat_minor for vat_line in breakdown.vat_lines)
+    assert breakdown.total_minor == breakdown.net_minor + breakdown.vat_minor
+    assert breakdown.discount_minor == sum(
+        line.amount_minor for line in breakdown.lines if line.amount_minor < 0
     )
-    for vat_line in quote.vat_lines:
-        assert vat_line.base_minor == quote.net_minor
+    for vat_line in breakdown.vat_lines:
+        assert vat_line.base_minor == breakdown.net_minor
         assert vat_line.vat_minor == round_half_up(
             Decimal(vat_line.base_minor) * vat_line.rate / 100
         )
 
 
 @PROPERTY
-@given(quote=changes())
-def test_credit_never_goes_negative(quote: PriceQuote) -> None:
+@given(breakdown=changes())
+def test_credit_never_goes_negative(breakdown: PriceBreakdown) -> None:
     """(c) Credit used is at most what is available and what is due; nothing goes negative."""
-    assert quote.credit_used_minor >= 0
-    assert quote.credit_added_minor >= 0
-    assert quote.amount_due_minor >= 0
-    assert quote.credit_remaining_minor >= 0
-    assert quote.credit_used_minor <= min(quote.credit_available_minor, max(quote.total_minor, 0))
-    assert quote.amount_due_minor + quote.credit_used_minor == max(quote.total_minor, 0)
-    assert quote.credit_added_minor == max(-quote.total_minor, 0)
+    assert breakdown.credit_used_minor >= 0
+    assert breakdown.credit_added_minor >= 0
+    assert breakdown.amount_due_minor >= 0
+    assert breakdown.credit_remaining_minor >= 0
+    assert breakdown.credit_used_minor <= min(
+        breakdown.credit_available_minor, max(breakdown.total_minor, 0)
+    )
+    assert breakdown.amount_due_minor + breakdown.credit_used_minor == max(breakdown.total_minor, 0)
+    assert breakdown.credit_added_minor == max(-breakdown.total_minor, 0)
 
 
 @PROPERTY
@@ -188,9 +190,9 @@ def test_down_then_up_never_costs_more_than_the_agent_days_used(
     q2 = data.draw(st.integers(q1 + 1, 50))
     tax = TaxTreatment(TaxKind.DOMESTIC, Decimal("22"), "IT", "IT")
 
-    def quote(current: CurrentSubscription | None, agents: int, today: date) -> PriceQuote:
+    def breakdown(current: CurrentSubscription | None, agents: int, today: date) -> PriceBreakdown:
         """Price a change to `agents` on `today`."""
-        return quote_change(
+        return price_change(
             current=current,
             target=Configuration(plan, period_kind, agents, 0),
             today=today,
@@ -199,13 +201,13 @@ def test_down_then_up_never_costs_more_than_the_agent_days_used(
             tax=tax,
         )
 
-    purchase = quote(None, q0, start)
+    purchase = breakdown(None, q0, start)
     period = purchase.period
     length = period.length_days
     t1 = start + timedelta(days=data.draw(st.integers(0, length - 2)))
     t2 = t1 + timedelta(days=data.draw(st.integers(1, (period.end - t1).days - 1)))
-    down = quote(subscription_after(purchase), q1, t1)
-    up = quote(subscription_after(down), q2, t2)
+    down = breakdown(subscription_after(purchase), q1, t1)
+    up = breakdown(subscription_after(down), q2, t2)
 
     unit = purchase.agent_unit_minor
     used = (
@@ -213,10 +215,10 @@ def test_down_then_up_never_costs_more_than_the_agent_days_used(
         + Decimal(q1 * unit) * (t2 - t1).days
         + Decimal(q2 * unit) * (period.end - t2).days
     ) / length
-    quotes = (purchase, down, up)
-    rounded_lines = sum(1 for q in quotes for line in q.lines if line.days is not None)
+    breakdowns = (purchase, down, up)
+    rounded_lines = sum(1 for q in breakdowns for line in q.lines if line.days is not None)
     allowance = HALF_MINOR * rounded_lines
-    charged = sum(q.net_minor for q in quotes)
+    charged = sum(q.net_minor for q in breakdowns)
     assert charged <= used + allowance
     assert charged >= used - allowance
     assert down.kind is up.kind is ChangeKind.QUANTITY_CHANGE
@@ -236,7 +238,7 @@ def test_quantity_changes_never_move_the_period(
         data.draw(st.integers(PRICES.min_agents, PRICES.max_self_serve_agents)),
         data.draw(st.integers(0, PRICES.rules(before.plan).max_packs)),
     )
-    quote = quote_change(
+    breakdown = price_change(
         current=current,
         target=target,
         today=today,
@@ -244,14 +246,14 @@ def test_quantity_changes_never_move_the_period(
         prices=PRICES,
         tax=tax,
     )
-    assert quote.kind in (ChangeKind.QUANTITY_CHANGE, ChangeKind.NO_CHANGE)
-    assert quote.period == current.period
-    assert quote.anchor == current.anchor
-    assert (quote.agent_unit_minor, quote.pack_unit_minor) == (
+    assert breakdown.kind in (ChangeKind.QUANTITY_CHANGE, ChangeKind.NO_CHANGE)
+    assert breakdown.period == current.period
+    assert breakdown.anchor == current.anchor
+    assert (breakdown.agent_unit_minor, breakdown.pack_unit_minor) == (
         current.agent_unit_minor,
         current.pack_unit_minor,
     )
-    for line in quote.lines:
+    for line in breakdown.lines:
         assert (line.start, line.end) == (today, current.period.end)
         assert (line.days, line.of_days) == (
             current.period.remaining_days(today),
@@ -266,7 +268,7 @@ def test_renewal_follows_the_period_without_gap(
 ) -> None:
     """A renewal starts where the current period ends and keeps the anchor."""
     current, _ = pair
-    quote = quote_renewal(current=current, prices=PRICES, tax=tax)
-    assert quote.period.start == current.period.end
-    assert quote.anchor == current.anchor
-    assert quote.total_minor > 0
+    breakdown = price_renewal(current=current, prices=PRICES, tax=tax)
+    assert breakdown.period.start == current.period.end
+    assert breakdown.anchor == current.anchor
+    assert breakdown.total_minor > 0

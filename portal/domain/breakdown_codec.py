@@ -1,4 +1,4 @@
-"""A PriceQuote as plain JSON data and back, so a confirmed quote is stored and applied as is."""
+"""A PriceBreakdown as JSON data and back, so a confirmed breakdown is stored and applied as is."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from typing import Any
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.periods import Period
 from portal.domain.pricing import (
+    BreakdownLine,
     ChangeKind,
     Configuration,
     LineKind,
-    PriceQuote,
-    QuoteLine,
+    PriceBreakdown,
     VatLine,
 )
 from portal.domain.tax import TaxKind, TaxTreatment
@@ -31,19 +31,19 @@ def _configuration(config: Configuration) -> dict[str, Any]:
     }
 
 
-def quote_to_data(quote: PriceQuote) -> dict[str, Any]:
-    """Every figure of the quote, with dates as ISO strings and rates as decimal strings."""
+def breakdown_to_data(breakdown: PriceBreakdown) -> dict[str, Any]:
+    """Every figure of the breakdown, with dates as ISO strings and rates as decimal strings."""
     return {
-        "kind": str(quote.kind),
-        "currency": quote.currency,
-        "configuration": _configuration(quote.configuration),
-        "period": [quote.period.start.isoformat(), quote.period.end.isoformat()],
-        "anchor": quote.anchor.isoformat(),
+        "kind": str(breakdown.kind),
+        "currency": breakdown.currency,
+        "configuration": _configuration(breakdown.configuration),
+        "period": [breakdown.period.start.isoformat(), breakdown.period.end.isoformat()],
+        "anchor": breakdown.anchor.isoformat(),
         "tax": {
-            "kind": str(quote.tax.kind),
-            "rate": str(quote.tax.rate),
-            "customer_country": quote.tax.customer_country,
-            "seller_country": quote.tax.seller_country,
+            "kind": str(breakdown.tax.kind),
+            "rate": str(breakdown.tax.rate),
+            "customer_country": breakdown.tax.customer_country,
+            "seller_country": breakdown.tax.seller_country,
         },
         "lines": [
             {
@@ -58,30 +58,30 @@ def quote_to_data(quote: PriceQuote) -> dict[str, Any]:
                 "end": line.end.isoformat(),
                 "amount_minor": line.amount_minor,
             }
-            for line in quote.lines
+            for line in breakdown.lines
         ],
-        "net_minor": quote.net_minor,
+        "net_minor": breakdown.net_minor,
         "vat_lines": [
             {"rate": str(v.rate), "base_minor": v.base_minor, "vat_minor": v.vat_minor}
-            for v in quote.vat_lines
+            for v in breakdown.vat_lines
         ],
-        "vat_minor": quote.vat_minor,
-        "total_minor": quote.total_minor,
-        "credit_available_minor": quote.credit_available_minor,
-        "credit_used_minor": quote.credit_used_minor,
-        "amount_due_minor": quote.amount_due_minor,
-        "credit_added_minor": quote.credit_added_minor,
-        "agent_unit_minor": quote.agent_unit_minor,
-        "pack_unit_minor": quote.pack_unit_minor,
-        "as_of": quote.as_of.isoformat(),
+        "vat_minor": breakdown.vat_minor,
+        "total_minor": breakdown.total_minor,
+        "credit_available_minor": breakdown.credit_available_minor,
+        "credit_used_minor": breakdown.credit_used_minor,
+        "amount_due_minor": breakdown.amount_due_minor,
+        "credit_added_minor": breakdown.credit_added_minor,
+        "agent_unit_minor": breakdown.agent_unit_minor,
+        "pack_unit_minor": breakdown.pack_unit_minor,
+        "as_of": breakdown.as_of.isoformat(),
     }
 
 
-def quote_from_data(data: dict[str, Any]) -> PriceQuote:
-    """Rebuild the quote that `quote_to_data` wrote."""
+def breakdown_from_data(data: dict[str, Any]) -> PriceBreakdown:
+    """Rebuild the breakdown that `breakdown_to_data` wrote."""
     config = data["configuration"]
     tax = data["tax"]
-    return PriceQuote(
+    return PriceBreakdown(
         kind=ChangeKind(data["kind"]),
         currency=data["currency"],
         configuration=Configuration(
@@ -96,7 +96,7 @@ def quote_from_data(data: dict[str, Any]) -> PriceQuote:
             tax["seller_country"],
         ),
         lines=tuple(
-            QuoteLine(
+            BreakdownLine(
                 kind=LineKind(line["kind"]),
                 plan=Plan(line["plan"]),
                 period=BillingPeriod(line["period"]),
@@ -126,7 +126,7 @@ def quote_from_data(data: dict[str, Any]) -> PriceQuote:
     )
 
 
-def quote_fingerprint(quote: PriceQuote) -> str:
-    """A short digest of every figure: equal fingerprints mean the customer saw this quote."""
-    canonical = json.dumps(quote_to_data(quote), sort_keys=True, separators=(",", ":"))
+def breakdown_fingerprint(breakdown: PriceBreakdown) -> str:
+    """A short digest of every figure: equal fingerprints mean the customer saw this breakdown."""
+    canonical = json.dumps(breakdown_to_data(breakdown), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]

@@ -1,4 +1,4 @@
-"""Worked examples of quote_change and quote_renewal for every rule of the SPEC."""
+"""Worked examples of price_change and price_renewal for every rule of the SPEC."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from portal.domain.pricing import (
     ConfigurationError,
     CurrentSubscription,
     LineKind,
-    PriceQuote,
+    PriceBreakdown,
     compute_vat,
-    quote_change,
-    quote_renewal,
+    price_change,
+    price_renewal,
     validate_configuration,
 )
 from portal.domain.tax import TaxKind, TaxTreatment
@@ -75,9 +75,9 @@ def change(
     currency: str = "EUR",
     tax: TaxTreatment = ITALIAN,
     credit: int = 0,
-) -> PriceQuote:
-    """quote_change with the default price list."""
-    return quote_change(
+) -> PriceBreakdown:
+    """price_change with the default price list."""
+    return price_change(
         current=current,
         target=target,
         today=today,
@@ -88,9 +88,9 @@ def change(
     )
 
 
-def amounts(quote: PriceQuote) -> list[tuple[LineKind, int]]:
+def amounts(breakdown: PriceBreakdown) -> list[tuple[LineKind, int]]:
     """Kind and amount of each line, in order."""
-    return [(line.kind, line.amount_minor) for line in quote.lines]
+    return [(line.kind, line.amount_minor) for line in breakdown.lines]
 
 
 # --- the SPEC's worked example ------------------------------------------------------------
@@ -98,42 +98,42 @@ def amounts(quote: PriceQuote) -> list[tuple[LineKind, int]]:
 
 def test_spec_example_three_to_five_agents() -> None:
     """Standard monthly EUR, 3 -> 5 agents, 18 of 30 days left: 45.00 - 27.00, VAT 3.96."""
-    quote = change(subscription(config(STANDARD, MONTHLY, 3)), config(STANDARD, MONTHLY, 5))
-    assert quote.kind is ChangeKind.QUANTITY_CHANGE
-    assert amounts(quote) == [(LineKind.AGENTS_PRORATED, 4500), (LineKind.UNUSED_AGENTS, -2700)]
-    first, second = quote.lines
+    breakdown = change(subscription(config(STANDARD, MONTHLY, 3)), config(STANDARD, MONTHLY, 5))
+    assert breakdown.kind is ChangeKind.QUANTITY_CHANGE
+    assert amounts(breakdown) == [(LineKind.AGENTS_PRORATED, 4500), (LineKind.UNUSED_AGENTS, -2700)]
+    first, second = breakdown.lines
     assert (first.quantity, first.unit_minor, first.days, first.of_days) == (5, 1500, 18, 30)
     assert (second.quantity, second.unit_minor, second.days, second.of_days) == (3, 1500, 18, 30)
     assert (first.start, first.end) == (APRIL_13, date(2025, 5, 1))
-    assert quote.net_minor == 1800
-    assert quote.discount_minor == -2700
-    assert [(line.rate, line.base_minor, line.vat_minor) for line in quote.vat_lines] == [
+    assert breakdown.net_minor == 1800
+    assert breakdown.discount_minor == -2700
+    assert [(line.rate, line.base_minor, line.vat_minor) for line in breakdown.vat_lines] == [
         (Decimal("22"), 1800, 396)
     ]
-    assert quote.vat_minor == 396
-    assert quote.total_minor == 2196
-    assert quote.amount_due_minor == 2196
-    assert (quote.credit_used_minor, quote.credit_added_minor) == (0, 0)
-    assert not quote.is_credit_note
-    assert quote.period == APRIL
-    assert quote.anchor == APRIL.start
-    assert quote.configuration == config(STANDARD, MONTHLY, 5)
-    assert quote.as_of == APRIL_13
+    assert breakdown.vat_minor == 396
+    assert breakdown.total_minor == 2196
+    assert breakdown.amount_due_minor == 2196
+    assert (breakdown.credit_used_minor, breakdown.credit_added_minor) == (0, 0)
+    assert not breakdown.is_credit_note
+    assert breakdown.period == APRIL
+    assert breakdown.anchor == APRIL.start
+    assert breakdown.configuration == config(STANDARD, MONTHLY, 5)
+    assert breakdown.as_of == APRIL_13
 
 
 def test_spec_example_five_to_three_agents_is_a_credit_note() -> None:
     """5 -> 3 the same day: nothing to pay, a credit note of -21.96 becomes account credit."""
-    quote = change(subscription(config(STANDARD, MONTHLY, 5)), config(STANDARD, MONTHLY, 3))
-    assert amounts(quote) == [(LineKind.REMOVED_AGENTS, -1800)]
-    assert quote.lines[0].quantity == 2
-    assert quote.net_minor == -1800
-    assert quote.vat_minor == -396
-    assert quote.total_minor == -2196
-    assert quote.is_credit_note
-    assert quote.amount_due_minor == 0
-    assert quote.credit_used_minor == 0
-    assert quote.credit_added_minor == 2196
-    assert quote.credit_remaining_minor == 2196
+    breakdown = change(subscription(config(STANDARD, MONTHLY, 5)), config(STANDARD, MONTHLY, 3))
+    assert amounts(breakdown) == [(LineKind.REMOVED_AGENTS, -1800)]
+    assert breakdown.lines[0].quantity == 2
+    assert breakdown.net_minor == -1800
+    assert breakdown.vat_minor == -396
+    assert breakdown.total_minor == -2196
+    assert breakdown.is_credit_note
+    assert breakdown.amount_due_minor == 0
+    assert breakdown.credit_used_minor == 0
+    assert breakdown.credit_added_minor == 2196
+    assert breakdown.credit_remaining_minor == 2196
 
 
 # --- first purchase in every currency --------------------------------------------------------
@@ -152,38 +152,38 @@ def test_first_purchase_matches_the_price_table(
     plan: Plan, period: BillingPeriod, currency: str
 ) -> None:
     """A first purchase of 2 agents costs twice the table price, for a full period."""
-    quote = change(None, config(plan, period, 2), today=date(2025, 1, 31), currency=currency)
+    breakdown = change(None, config(plan, period, 2), today=date(2025, 1, 31), currency=currency)
     unit = LIST_PRICES[plan, period][currency]
-    assert quote.kind is ChangeKind.FIRST_PURCHASE
-    assert amounts(quote) == [(LineKind.AGENTS, 2 * unit)]
-    line = quote.lines[0]
+    assert breakdown.kind is ChangeKind.FIRST_PURCHASE
+    assert amounts(breakdown) == [(LineKind.AGENTS, 2 * unit)]
+    line = breakdown.lines[0]
     assert (line.quantity, line.unit_minor, line.days, line.of_days) == (2, unit, None, None)
-    assert quote.anchor == date(2025, 1, 31)
+    assert breakdown.anchor == date(2025, 1, 31)
     months_later = date(2025, 2, 28) if period is MONTHLY else date(2026, 1, 31)
-    assert quote.period == Period(date(2025, 1, 31), months_later)
-    assert (line.start, line.end) == (quote.period.start, quote.period.end)
-    assert quote.agent_unit_minor == unit
-    assert quote.currency == currency
+    assert breakdown.period == Period(date(2025, 1, 31), months_later)
+    assert (line.start, line.end) == (breakdown.period.start, breakdown.period.end)
+    assert breakdown.agent_unit_minor == unit
+    assert breakdown.currency == currency
 
 
 @pytest.mark.parametrize("agents", [1, 7, 50])
 def test_czk_annual_pro_is_6000_per_agent(agents: int) -> None:
     """Pro annual in CZK: 6 000.00 x n, plus 21 % Czech VAT for a domestic Czech sale."""
     czech = TaxTreatment(TaxKind.DOMESTIC, Decimal("21"), "CZ", "CZ")
-    quote = change(None, config(PRO, ANNUAL, agents), currency="CZK", tax=czech)
-    assert quote.net_minor == agents * 600000
-    assert quote.vat_minor == agents * 126000
-    assert quote.total_minor == agents * 726000
+    breakdown = change(None, config(PRO, ANNUAL, agents), currency="CZK", tax=czech)
+    assert breakdown.net_minor == agents * 600000
+    assert breakdown.vat_minor == agents * 126000
+    assert breakdown.total_minor == agents * 726000
 
 
 def test_first_purchase_with_packs() -> None:
     """Packs are a second line; annual packs cost ten months."""
-    quote = change(None, config(PRO, ANNUAL, 3, 19), currency="PLN", tax=US_COMPANY)
+    breakdown = change(None, config(PRO, ANNUAL, 3, 19), currency="PLN", tax=US_COMPANY)
     # 3 x 1 040.00 and 19 packs x 86.00 x 10 months
-    assert amounts(quote) == [(LineKind.AGENTS, 312000), (LineKind.PACKS, 1634000)]
-    assert quote.pack_unit_minor == 86000
-    assert quote.vat_minor == 0
-    assert quote.total_minor == 1946000
+    assert amounts(breakdown) == [(LineKind.AGENTS, 312000), (LineKind.PACKS, 1634000)]
+    assert breakdown.pack_unit_minor == 86000
+    assert breakdown.vat_minor == 0
+    assert breakdown.total_minor == 1946000
 
 
 def test_first_purchase_on_a_leap_day_and_the_31st() -> None:
@@ -203,8 +203,8 @@ def test_first_purchase_on_a_leap_day_and_the_31st() -> None:
 def test_packs_within_the_plan_limit_are_accepted(plan: Plan, packs: int) -> None:
     """Standard takes 0..4 packs (100 -> 500), Pro 0..19 (500 -> 10 000)."""
     validate_configuration(config(plan, MONTHLY, 1, packs), PRICES)
-    quote = change(None, config(plan, MONTHLY, 1, packs))
-    assert len(quote.lines) == (2 if packs else 1)
+    breakdown = change(None, config(plan, MONTHLY, 1, packs))
+    assert len(breakdown.lines) == (2 if packs else 1)
 
 
 @pytest.mark.parametrize(
@@ -258,20 +258,20 @@ def test_unknown_currency_is_refused() -> None:
 
 def test_change_on_the_first_day_prorates_the_whole_period() -> None:
     """On the period's first day remaining = length: the lines are full-period amounts."""
-    quote = change(
+    breakdown = change(
         subscription(config(STANDARD, MONTHLY, 3)), config(STANDARD, MONTHLY, 5), APRIL.start
     )
-    assert amounts(quote) == [(LineKind.AGENTS_PRORATED, 7500), (LineKind.UNUSED_AGENTS, -4500)]
-    assert (quote.lines[0].days, quote.lines[0].of_days) == (30, 30)
+    assert amounts(breakdown) == [(LineKind.AGENTS_PRORATED, 7500), (LineKind.UNUSED_AGENTS, -4500)]
+    assert (breakdown.lines[0].days, breakdown.lines[0].of_days) == (30, 30)
 
 
 def test_change_on_the_last_day_prorates_one_day() -> None:
     """On the last day one day remains: 5 x 15.00 / 30 = 2.50 and 3 x 15.00 / 30 = 1.50."""
-    quote = change(
+    breakdown = change(
         subscription(config(STANDARD, MONTHLY, 3)), config(STANDARD, MONTHLY, 5), date(2025, 4, 30)
     )
-    assert amounts(quote) == [(LineKind.AGENTS_PRORATED, 250), (LineKind.UNUSED_AGENTS, -150)]
-    assert (quote.lines[0].days, quote.lines[0].of_days) == (1, 30)
+    assert amounts(breakdown) == [(LineKind.AGENTS_PRORATED, 250), (LineKind.UNUSED_AGENTS, -150)]
+    assert (breakdown.lines[0].days, breakdown.lines[0].of_days) == (1, 30)
 
 
 @pytest.mark.parametrize("today", [date(2025, 5, 1), date(2025, 3, 31), date(2025, 6, 15)])
@@ -285,60 +285,66 @@ def test_change_outside_the_current_period_is_refused(today: date) -> None:
 def test_proration_rounds_line_by_line_not_the_delta() -> None:
     """1 -> 2 agents with 1 of 31 days left: 0.97 - 0.48 = 0.49, not round(0.4839) = 0.48."""
     may = Period(date(2025, 5, 1), date(2025, 6, 1))
-    quote = change(
+    breakdown = change(
         subscription(config(STANDARD, MONTHLY, 1), period=may),
         config(STANDARD, MONTHLY, 2),
         date(2025, 5, 31),
     )
-    assert amounts(quote) == [(LineKind.AGENTS_PRORATED, 97), (LineKind.UNUSED_AGENTS, -48)]
-    assert quote.net_minor == 49
+    assert amounts(breakdown) == [(LineKind.AGENTS_PRORATED, 97), (LineKind.UNUSED_AGENTS, -48)]
+    assert breakdown.net_minor == 49
 
 
 def test_quantity_change_uses_the_locked_unit_price() -> None:
     """Credits and charges inside a period use what was paid, not today's list price."""
     current = subscription(config(STANDARD, MONTHLY, 3), agent_unit=1200)
-    quote = change(current, config(STANDARD, MONTHLY, 5))
-    assert amounts(quote) == [(LineKind.AGENTS_PRORATED, 3600), (LineKind.UNUSED_AGENTS, -2160)]
-    assert quote.agent_unit_minor == 1200
+    breakdown = change(current, config(STANDARD, MONTHLY, 5))
+    assert amounts(breakdown) == [(LineKind.AGENTS_PRORATED, 3600), (LineKind.UNUSED_AGENTS, -2160)]
+    assert breakdown.agent_unit_minor == 1200
 
 
 def test_adding_the_first_packs_has_no_zero_discount_line() -> None:
     """0 -> 2 packs, Pro monthly EUR: one prorated line, no 'unused' line for nothing."""
-    quote = change(subscription(config(PRO, MONTHLY, 2)), config(PRO, MONTHLY, 2, 2))
-    assert amounts(quote) == [(LineKind.PACKS_PRORATED, 2400)]  # 2 x 20.00 x 18 / 30
+    breakdown = change(subscription(config(PRO, MONTHLY, 2)), config(PRO, MONTHLY, 2, 2))
+    assert amounts(breakdown) == [(LineKind.PACKS_PRORATED, 2400)]  # 2 x 20.00 x 18 / 30
 
 
 def test_more_agents_and_fewer_packs_at_once() -> None:
     """Each component gets its own lines; the net can go either way."""
     current = subscription(config(STANDARD, MONTHLY, 2, 4))
-    quote = change(current, config(STANDARD, MONTHLY, 3, 1), tax=CZECH_COMPANY)
-    assert amounts(quote) == [
+    breakdown = change(current, config(STANDARD, MONTHLY, 3, 1), tax=CZECH_COMPANY)
+    assert amounts(breakdown) == [
         (LineKind.AGENTS_PRORATED, 2700),
         (LineKind.UNUSED_AGENTS, -1800),
         (LineKind.REMOVED_PACKS, -1800),  # 3 packs x 10.00 x 18 / 30
     ]
-    assert quote.net_minor == -900
-    assert quote.vat_minor == 0
-    assert quote.credit_added_minor == 900
+    assert breakdown.net_minor == -900
+    assert breakdown.vat_minor == 0
+    assert breakdown.credit_added_minor == 900
 
 
 def test_pack_increase_shows_new_and_old_quantities() -> None:
     """1 -> 3 packs: the new quantity and the discount for the old one."""
-    quote = change(subscription(config(STANDARD, MONTHLY, 1, 1)), config(STANDARD, MONTHLY, 1, 3))
-    assert amounts(quote) == [(LineKind.PACKS_PRORATED, 1800), (LineKind.UNUSED_PACKS, -600)]
+    breakdown = change(
+        subscription(config(STANDARD, MONTHLY, 1, 1)), config(STANDARD, MONTHLY, 1, 3)
+    )
+    assert amounts(breakdown) == [(LineKind.PACKS_PRORATED, 1800), (LineKind.UNUSED_PACKS, -600)]
 
 
 def test_no_change() -> None:
     """The same configuration: no lines, nothing due, nothing credited."""
     current = subscription(config(PRO, MONTHLY, 4, 1))
-    quote = change(current, config(PRO, MONTHLY, 4, 1), credit=500)
-    assert quote.kind is ChangeKind.NO_CHANGE
-    assert quote.lines == ()
-    assert quote.vat_lines == ()
-    assert (quote.net_minor, quote.vat_minor, quote.total_minor) == (0, 0, 0)
-    assert (quote.credit_used_minor, quote.amount_due_minor, quote.credit_added_minor) == (0, 0, 0)
-    assert quote.credit_remaining_minor == 500
-    assert quote.period == APRIL
+    breakdown = change(current, config(PRO, MONTHLY, 4, 1), credit=500)
+    assert breakdown.kind is ChangeKind.NO_CHANGE
+    assert breakdown.lines == ()
+    assert breakdown.vat_lines == ()
+    assert (breakdown.net_minor, breakdown.vat_minor, breakdown.total_minor) == (0, 0, 0)
+    assert (
+        breakdown.credit_used_minor,
+        breakdown.amount_due_minor,
+        breakdown.credit_added_minor,
+    ) == (0, 0, 0)
+    assert breakdown.credit_remaining_minor == 500
+    assert breakdown.period == APRIL
 
 
 def test_currency_must_stay_the_accounts() -> None:
@@ -356,50 +362,50 @@ def test_currency_must_stay_the_accounts() -> None:
 def test_standard_to_pro_starts_a_new_period_with_a_discount() -> None:
     """Standard -> Pro on April 13: a new month from today, minus the unused Standard days."""
     current = subscription(config(STANDARD, MONTHLY, 3, 2))
-    quote = change(current, config(PRO, MONTHLY, 5, 1))
-    assert quote.kind is ChangeKind.PLAN_CHANGE
-    assert amounts(quote) == [
+    breakdown = change(current, config(PRO, MONTHLY, 5, 1))
+    assert breakdown.kind is ChangeKind.PLAN_CHANGE
+    assert amounts(breakdown) == [
         (LineKind.AGENTS, 12000),  # 5 x 24.00
         (LineKind.PACKS, 2000),  # 1 x 20.00
         (LineKind.UNUSED_AGENTS, -2700),  # 3 x 15.00 x 18 / 30
         (LineKind.UNUSED_PACKS, -1200),  # 2 x 10.00 x 18 / 30
     ]
-    unused = quote.lines[2]
+    unused = breakdown.lines[2]
     assert (unused.plan, unused.period, unused.days, unused.of_days) == (STANDARD, MONTHLY, 18, 30)
     assert (unused.start, unused.end) == (APRIL_13, APRIL.end)
-    assert quote.period == Period(APRIL_13, date(2025, 5, 13))
-    assert quote.anchor == APRIL_13
-    assert quote.net_minor == 10100
-    assert quote.vat_minor == 2222
-    assert quote.total_minor == 12322
-    assert quote.discount_minor == -3900
-    assert (quote.agent_unit_minor, quote.pack_unit_minor) == (2400, 2000)
+    assert breakdown.period == Period(APRIL_13, date(2025, 5, 13))
+    assert breakdown.anchor == APRIL_13
+    assert breakdown.net_minor == 10100
+    assert breakdown.vat_minor == 2222
+    assert breakdown.total_minor == 12322
+    assert breakdown.discount_minor == -3900
+    assert (breakdown.agent_unit_minor, breakdown.pack_unit_minor) == (2400, 2000)
 
 
 def test_pro_to_standard_can_be_a_credit_note() -> None:
     """A downgrade on the first day of a period is worth less than the unused days: a credit."""
     current = subscription(config(PRO, MONTHLY, 10))
-    quote = change(current, config(STANDARD, MONTHLY, 1), today=APRIL.start)
-    assert amounts(quote) == [(LineKind.AGENTS, 1500), (LineKind.UNUSED_AGENTS, -24000)]
-    assert quote.is_credit_note
-    assert quote.credit_added_minor == -quote.total_minor
+    breakdown = change(current, config(STANDARD, MONTHLY, 1), today=APRIL.start)
+    assert amounts(breakdown) == [(LineKind.AGENTS, 1500), (LineKind.UNUSED_AGENTS, -24000)]
+    assert breakdown.is_credit_note
+    assert breakdown.credit_added_minor == -breakdown.total_minor
 
 
 def test_monthly_to_annual_is_a_period_change() -> None:
     """Monthly -> annual (same plan): a new year from today, minus the unused month."""
     current = subscription(config(STANDARD, MONTHLY, 3))
-    quote = change(current, config(STANDARD, ANNUAL, 3))
-    assert quote.kind is ChangeKind.PERIOD_CHANGE
-    assert amounts(quote) == [(LineKind.AGENTS, 45000), (LineKind.UNUSED_AGENTS, -2700)]
-    assert quote.period == Period(APRIL_13, date(2026, 4, 13))
-    assert quote.net_minor == 42300
+    breakdown = change(current, config(STANDARD, ANNUAL, 3))
+    assert breakdown.kind is ChangeKind.PERIOD_CHANGE
+    assert amounts(breakdown) == [(LineKind.AGENTS, 45000), (LineKind.UNUSED_AGENTS, -2700)]
+    assert breakdown.period == Period(APRIL_13, date(2026, 4, 13))
+    assert breakdown.net_minor == 42300
 
 
 def test_plan_and_period_together_is_a_plan_change() -> None:
     """Standard monthly -> Pro annual counts as a plan change."""
-    quote = change(subscription(config(STANDARD, MONTHLY, 3)), config(PRO, ANNUAL, 3))
-    assert quote.kind is ChangeKind.PLAN_CHANGE
-    assert amounts(quote) == [(LineKind.AGENTS, 72000), (LineKind.UNUSED_AGENTS, -2700)]
+    breakdown = change(subscription(config(STANDARD, MONTHLY, 3)), config(PRO, ANNUAL, 3))
+    assert breakdown.kind is ChangeKind.PLAN_CHANGE
+    assert amounts(breakdown) == [(LineKind.AGENTS, 72000), (LineKind.UNUSED_AGENTS, -2700)]
 
 
 @pytest.mark.parametrize("target", [config(STANDARD, MONTHLY, 3), config(PRO, MONTHLY, 3)])
@@ -415,11 +421,14 @@ def test_annual_quantity_change_uses_the_year_length() -> None:
     """A year of 365 days: 2 agents added with 100 days left, at 150.00 per agent-year."""
     year = Period(date(2025, 1, 1), date(2026, 1, 1))
     today = date(2025, 9, 23)  # 100 days before Jan 1 2026
-    quote = change(
+    breakdown = change(
         subscription(config(STANDARD, ANNUAL, 1), period=year), config(STANDARD, ANNUAL, 3), today
     )
     # 3 x 15000 x 100 / 365 = 12328.77 -> 12329; 1 x 15000 x 100 / 365 = 4109.59 -> 4110
-    assert amounts(quote) == [(LineKind.AGENTS_PRORATED, 12329), (LineKind.UNUSED_AGENTS, -4110)]
+    assert amounts(breakdown) == [
+        (LineKind.AGENTS_PRORATED, 12329),
+        (LineKind.UNUSED_AGENTS, -4110),
+    ]
 
 
 # --- renewal -------------------------------------------------------------------------------
@@ -434,15 +443,15 @@ def test_renewal_is_the_next_anchored_period_at_the_current_list_price() -> None
         agent_unit=1200,  # an older, lower price was locked for this period
         pack_unit=900,
     )
-    quote = quote_renewal(current=current, prices=PRICES, tax=ITALIAN)
-    assert quote.kind is ChangeKind.RENEWAL
-    assert quote.period == Period(date(2025, 3, 31), date(2025, 4, 30))
-    assert quote.anchor == date(2025, 1, 31)
-    assert quote.as_of == date(2025, 3, 31)
-    assert amounts(quote) == [(LineKind.AGENTS, 6000), (LineKind.PACKS, 2000)]
-    assert (quote.agent_unit_minor, quote.pack_unit_minor) == (1500, 1000)
-    assert quote.configuration == current.configuration
-    assert quote.total_minor == 9760
+    breakdown = price_renewal(current=current, prices=PRICES, tax=ITALIAN)
+    assert breakdown.kind is ChangeKind.RENEWAL
+    assert breakdown.period == Period(date(2025, 3, 31), date(2025, 4, 30))
+    assert breakdown.anchor == date(2025, 1, 31)
+    assert breakdown.as_of == date(2025, 3, 31)
+    assert amounts(breakdown) == [(LineKind.AGENTS, 6000), (LineKind.PACKS, 2000)]
+    assert (breakdown.agent_unit_minor, breakdown.pack_unit_minor) == (1500, 1000)
+    assert breakdown.configuration == current.configuration
+    assert breakdown.total_minor == 9760
 
 
 def test_annual_renewal_from_a_leap_day() -> None:
@@ -453,18 +462,20 @@ def test_annual_renewal_from_a_leap_day() -> None:
         anchor=date(2024, 2, 29),
         currency="CZK",
     )
-    quote = quote_renewal(current=current, prices=PRICES, tax=US_COMPANY)
-    assert quote.period == Period(date(2026, 2, 28), date(2027, 2, 28))
-    assert amounts(quote) == [(LineKind.AGENTS, 1200000)]
+    breakdown = price_renewal(current=current, prices=PRICES, tax=US_COMPANY)
+    assert breakdown.period == Period(date(2026, 2, 28), date(2027, 2, 28))
+    assert amounts(breakdown) == [(LineKind.AGENTS, 1200000)]
 
 
 def test_renewal_uses_account_credit() -> None:
     """Credit pays a renewal before the card is charged."""
     current = subscription(config(STANDARD, MONTHLY, 1))
-    quote = quote_renewal(current=current, prices=PRICES, tax=ITALIAN, credit_available_minor=1000)
-    assert quote.total_minor == 1830
-    assert (quote.credit_used_minor, quote.amount_due_minor) == (1000, 830)
-    assert quote.credit_remaining_minor == 0
+    breakdown = price_renewal(
+        current=current, prices=PRICES, tax=ITALIAN, credit_available_minor=1000
+    )
+    assert breakdown.total_minor == 1830
+    assert (breakdown.credit_used_minor, breakdown.amount_due_minor) == (1000, 830)
+    assert breakdown.credit_remaining_minor == 0
 
 
 # --- credit and VAT ----------------------------------------------------------------------------
@@ -472,34 +483,34 @@ def test_renewal_uses_account_credit() -> None:
 
 def test_credit_covers_part_of_the_total() -> None:
     """10.00 credit against 21.96: 10.00 used, 11.96 to pay, nothing left."""
-    quote = change(
+    breakdown = change(
         subscription(config(STANDARD, MONTHLY, 3)), config(STANDARD, MONTHLY, 5), credit=1000
     )
-    assert (quote.total_minor, quote.credit_used_minor, quote.amount_due_minor) == (
+    assert (breakdown.total_minor, breakdown.credit_used_minor, breakdown.amount_due_minor) == (
         2196,
         1000,
         1196,
     )
-    assert quote.credit_added_minor == 0
-    assert quote.credit_remaining_minor == 0
+    assert breakdown.credit_added_minor == 0
+    assert breakdown.credit_remaining_minor == 0
 
 
 def test_credit_covers_all_of_the_total() -> None:
     """50.00 credit against 21.96: nothing to pay, 28.04 stays as credit."""
-    quote = change(
+    breakdown = change(
         subscription(config(STANDARD, MONTHLY, 3)), config(STANDARD, MONTHLY, 5), credit=5000
     )
-    assert (quote.credit_used_minor, quote.amount_due_minor) == (2196, 0)
-    assert quote.credit_remaining_minor == 2804
+    assert (breakdown.credit_used_minor, breakdown.amount_due_minor) == (2196, 0)
+    assert breakdown.credit_remaining_minor == 2804
 
 
 def test_credit_note_adds_to_existing_credit() -> None:
     """A credit note uses no credit; its total is added to what is there."""
-    quote = change(
+    breakdown = change(
         subscription(config(STANDARD, MONTHLY, 5)), config(STANDARD, MONTHLY, 3), credit=500
     )
-    assert (quote.credit_used_minor, quote.credit_added_minor) == (0, 2196)
-    assert quote.credit_remaining_minor == 2696
+    assert (breakdown.credit_used_minor, breakdown.credit_added_minor) == (0, 2196)
+    assert breakdown.credit_remaining_minor == 2696
 
 
 def test_negative_credit_is_refused() -> None:
@@ -507,7 +518,7 @@ def test_negative_credit_is_refused() -> None:
     with pytest.raises(ValueError, match="credit"):
         change(None, config(STANDARD, MONTHLY, 1), credit=-1)
     with pytest.raises(ValueError, match="credit"):
-        quote_renewal(
+        price_renewal(
             current=subscription(config(STANDARD, MONTHLY, 1)),
             prices=PRICES,
             tax=ITALIAN,
@@ -535,26 +546,26 @@ def test_vat_rounds_half_up_symmetrically(net: int, rate: str, vat: int) -> None
 
 def test_reverse_charge_quote_has_a_zero_vat_line() -> None:
     """Reverse charge keeps a 0 % VAT line so the invoice can show the base."""
-    quote = change(None, config(STANDARD, MONTHLY, 2), tax=CZECH_COMPANY)
-    assert [(line.rate, line.base_minor, line.vat_minor) for line in quote.vat_lines] == [
+    breakdown = change(None, config(STANDARD, MONTHLY, 2), tax=CZECH_COMPANY)
+    assert [(line.rate, line.base_minor, line.vat_minor) for line in breakdown.vat_lines] == [
         (Decimal("0"), 3000, 0)
     ]
-    assert quote.total_minor == 3000
-    assert quote.tax.reverse_charge
+    assert breakdown.total_minor == 3000
+    assert breakdown.tax.reverse_charge
 
 
 def test_french_consumer_pays_french_vat_on_the_quote() -> None:
     """A consumer elsewhere in the EU pays their own country's rate."""
     french = TaxTreatment(TaxKind.EU_CONSUMER, Decimal("20"), "FR", "IT")
-    quote = change(
+    breakdown = change(
         subscription(config(STANDARD, MONTHLY, 3)), config(STANDARD, MONTHLY, 5), tax=french
     )
-    assert (quote.net_minor, quote.vat_minor, quote.total_minor) == (1800, 360, 2160)
+    assert (breakdown.net_minor, breakdown.vat_minor, breakdown.total_minor) == (1800, 360, 2160)
 
 
 def test_string_values_of_the_enums_are_accepted() -> None:
     """Values read back from the database as plain strings price the same."""
     plain = Configuration("standard", "monthly", 5, 0)  # type: ignore[arg-type]
-    quote = change(subscription(Configuration("standard", "monthly", 3, 0)), plain)  # type: ignore[arg-type]
-    assert quote.net_minor == 1800
-    assert quote.configuration.plan is STANDARD
+    breakdown = change(subscription(Configuration("standard", "monthly", 3, 0)), plain)  # type: ignore[arg-type]
+    assert breakdown.net_minor == 1800
+    assert breakdown.configuration.plan is STANDARD
