@@ -1,4 +1,4 @@
-"""Command-line tools: `flask seed-demo`, `flask billing renew`, `flask mail deliver`."""
+"""Command-line tools: `flask seed-demo`, `flask billing renew|reconcile`, `flask mail deliver`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from portal import clock
 from portal.mail.cli import mail_cli
 from portal.services.demo import seed_demo
+from portal.services.payments import reconcile
 from portal.services.renewal_run import run_renewals
 
 billing_cli = AppGroup("billing", help="Renewals and other billing runs.")
@@ -46,6 +47,18 @@ def renew_command() -> None:
     report = run_renewals(today, progress=progress)
     click.echo(report.summary())
     if report.failed:
+        raise SystemExit(1)
+
+
+@billing_cli.command("reconcile")
+def reconcile_command() -> None:
+    """Finish payments left in flight by asking the gateway: run it from cron every few minutes.
+
+    Exit status 1 when a payment could not be finished (the gateway did not answer).
+    """
+    report = reconcile()
+    click.echo(report.summary())
+    if report.still_in_flight:
         raise SystemExit(1)
 
 

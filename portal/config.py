@@ -90,6 +90,8 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "VENDOR_DIR": os.environ.get("VENDOR_DIR", str(PROJECT_ROOT / "node_modules")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per 15 minutes"),
+        # The crash tests' servers die at this payment step (portal.services.payments).
+        "PAYMENT_KILL_AT": os.environ.get("PAYMENT_KILL_AT") if environment == "testing" else None,
     }
     settings.update(_mail_settings(instance_path, settings["SELLER_EMAIL"]))
     return settings

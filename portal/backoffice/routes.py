@@ -8,9 +8,8 @@ from portal import clock
 from portal.backoffice import bp
 from portal.models import Role
 from portal.security import roles_required
-from portal.services.accounts import account_users
+from portal.services.accounts import account_users, load_account
 from portal.services.package import all_overviews, overview_of
-from portal.services.pricing import load_account
 
 
 @bp.get("/accounts")

@@ -12,9 +12,9 @@ from portal.billing.activity_text import describe_activity
 from portal.billing.forms import BillingInfoForm, parse_cc
 from portal.models import BILLING_ROLES
 from portal.security import current_account_id, roles_required
+from portal.services.accounts import load_account
 from portal.services.activity_log import activity_page
 from portal.services.billing_info import update_billing_info
-from portal.services.pricing import load_account
 
 
 @bp.route("/info", methods=["GET", "POST"])

@@ -9,15 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal import clock
-from portal.extensions import db
 from portal.invoices import bp
 from portal.methods.choice import method_choice
-from portal.models import BILLING_ROLES, Invoice, InvoiceStatus, Payment, PaymentPurpose
-from portal.payments.messages import decline_message, retry_message
+from portal.models import BILLING_ROLES, Invoice, InvoiceStatus, PaymentPurpose
+from portal.payments.outcomes import outcome_message, outcome_status
 from portal.security import current_account_id, roles_required
-from portal.services import documents
-from portal.services.checkout import Outcome, PayResult, complete_action
+from portal.services import documents, payments
 from portal.services.invoice_payment import pay_invoice
 from portal.services.invoices import (
     NOTE_MAX_LENGTH,
@@ -26,6 +23,7 @@ from portal.services.invoices import (
     list_invoices,
     save_note,
 )
+from portal.services.payments import Outcome, PayResult
 from portal.web import render_page, wants_fragment
 
 
@@ -172,7 +170,7 @@ def _after_invoice_payment(invoice_id: int, result: PayResult) -> Response | tup
     if result.outcome is Outcome.PAID:
         flash(_("Thank you: the invoice is paid."), "success")
         return redirect(url_for("invoices.index"))
-    if result.outcome is Outcome.ACTION_REQUIRED and result.action_url:
+    if result.outcome in (Outcome.ACTION_REQUIRED, Outcome.IN_PROGRESS) and result.action_url:
         return redirect(result.action_url)
     if result.outcome is Outcome.NOT_ALLOWED:
         flash(_("This invoice was cancelled: there is nothing to pay."), "error")
@@ -180,29 +178,18 @@ def _after_invoice_payment(invoice_id: int, result: PayResult) -> Response | tup
     invoice = invoice_of(current_account_id(), invoice_id)
     if invoice is None:
         abort(404)
-    if result.outcome is Outcome.DECLINED:
-        return _pay_page(invoice, 402, decline_message(result.decline_code))
-    if result.outcome in (Outcome.RETRY_LATER, Outcome.TOO_MANY_ATTEMPTS):
-        return _pay_page(
-            invoice,
-            429,
-            retry_message(
-                result.retry_at or clock.now(),
-                too_many=result.outcome is Outcome.TOO_MANY_ATTEMPTS,
-            ),
-        )
-    if result.outcome is Outcome.NO_METHOD:
-        return _pay_page(invoice, 409, _("Choose a payment method."))
-    return _pay_page(invoice, 409, _("A payment for this account is already in progress."))
+    return _pay_page(invoice, outcome_status(result), outcome_message(result))
 
 
 @bp.get("/payments/<int:payment_id>/return")
 @roles_required(*BILLING_ROLES)
 def payment_return(payment_id: int) -> Response | tuple[str, int]:
     """Back from the 3-D Secure or PayPal page for an invoice payment."""
-    result = complete_action(current_account_id(), payment_id, purpose=PaymentPurpose.INVOICE)
-    if result is None:
+    payment = payments.account_payment(current_account_id(), payment_id)
+    if payment is None or payment.purpose is not PaymentPurpose.INVOICE:
         abort(404)
-    payment = db.session.get(Payment, payment_id)
-    assert payment is not None and payment.invoice_id is not None
-    return _after_invoice_payment(payment.invoice_id, result)
+    invoice_id = payment.invoice_id
+    assert invoice_id is not None
+    result = payments.complete_action(current_account_id(), payment_id)
+    assert result is not None
+    return _after_invoice_payment(invoice_id, result)

@@ -11,12 +11,13 @@ from portal.models.invoice import (
     InvoiceStatus,
 )
 from portal.models.payment import (
-    IN_FLIGHT,
+    DeclineCode,
     MethodKind,
     Payment,
     PaymentMethod,
     PaymentPurpose,
     PaymentStatus,
+    RefundReason,
 )
 from portal.models.subscription import Subscription, SubscriptionStatus
 from portal.models.user import BILLING_ROLES, CUSTOMER_ROLES, VENDOR_ROLES, Role, User
@@ -24,11 +25,11 @@ from portal.models.user import BILLING_ROLES, CUSTOMER_ROLES, VENDOR_ROLES, Role
 __all__ = [
     "BILLING_ROLES",
     "CUSTOMER_ROLES",
-    "IN_FLIGHT",
     "VENDOR_ROLES",
     "Account",
     "BillingActivity",
     "BillingInfo",
+    "DeclineCode",
     "DocumentKind",
     "DocumentSequence",
     "EmailStatus",
@@ -42,6 +43,7 @@ __all__ = [
     "PaymentMethod",
     "PaymentPurpose",
     "PaymentStatus",
+    "RefundReason",
     "Role",
     "Subscription",
     "SubscriptionStatus",

@@ -1,10 +1,25 @@
-"""Column defaults shared by the models."""
+"""Column types and defaults shared by the models."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import Enum
 
 
 def utc_now() -> datetime:
     """Current time in UTC, the default of every created/at column."""
     return datetime.now(UTC)
+
+
+def enum_column(enum: type[StrEnum], length: int) -> Enum:
+    """A column typed with its StrEnum, stored as the members' values in a plain string."""
+    return Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )

@@ -9,8 +9,18 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.domain.payment_lifecycle import (
+    DeclineCode,
+    PaymentEvent,
+    PaymentPurpose,
+    PaymentStatus,
+    RefundReason,
+    transition,
+)
 from portal.extensions import db
-from portal.models.columns import utc_now
+from portal.models.columns import enum_column, utc_now
+
+__all__ = ["DeclineCode", "PaymentPurpose", "PaymentStatus", "RefundReason"]
 
 
 class MethodKind(StrEnum):
@@ -28,7 +38,7 @@ class PaymentMethod(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[MethodKind] = mapped_column(enum_column(MethodKind, 10))
     brand: Mapped[str | None] = mapped_column(String(20))
     last4: Mapped[str | None] = mapped_column(String(4))
     exp_month: Mapped[int | None] = mapped_column(Integer)
@@ -38,31 +48,6 @@ class PaymentMethod(db.Model):
     token: Mapped[str] = mapped_column(String(120))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
-
-
-class PaymentStatus(StrEnum):
-    """Where a payment attempt stands."""
-
-    PROCESSING = "processing"  # recorded, gateway not answered yet
-    REQUIRES_ACTION = "requires_action"  # strong customer authentication pending
-    REQUIRES_APPROVAL = "requires_approval"  # PayPal approval pending
-    SUCCEEDED = "succeeded"
-    DECLINED = "declined"
-
-
-class PaymentPurpose(StrEnum):
-    """What a payment pays for."""
-
-    CHECKOUT = "checkout"  # a change confirmed in the wizard or on the seat page
-    INVOICE = "invoice"  # an open invoice, paid by the customer
-    RENEWAL = "renewal"  # an open renewal invoice, charged by the renewal run
-
-
-IN_FLIGHT = (
-    PaymentStatus.PROCESSING,
-    PaymentStatus.REQUIRES_ACTION,
-    PaymentStatus.REQUIRES_APPROVAL,
-)
 
 
 class Payment(db.Model):
@@ -79,21 +64,34 @@ class Payment(db.Model):
         ForeignKey("payment_methods.id", ondelete="SET NULL")
     )
     method_label: Mapped[str] = mapped_column(String(120), default="")
-    status: Mapped[str] = mapped_column(String(20), default=PaymentStatus.PROCESSING)
-    purpose: Mapped[str] = mapped_column(String(20))  # checkout, invoice, renewal
+    # Kept on the payment, so it can be found again at the gateway after the method is removed.
+    method_kind: Mapped[MethodKind | None] = mapped_column(enum_column(MethodKind, 10))
+    method_token: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[PaymentStatus] = mapped_column(
+        enum_column(PaymentStatus, 20), default=PaymentStatus.CREATED
+    )
+    purpose: Mapped[PaymentPurpose] = mapped_column(enum_column(PaymentPurpose, 20))
     amount_minor: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     # The exact breakdown the customer confirmed; applied as it is once the charge succeeds.
-    breakdown: Mapped[dict[str, Any] | None] = mapped_column("quote", JSON)
-    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    breakdown: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The package the breakdown was priced on; a different one at settlement means the charge
+    # pays for something that no longer exists, and it goes back.
+    basis: Mapped[str | None] = mapped_column(String(200))
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
     gateway_reference: Mapped[str | None] = mapped_column(String(120))
     # Where the customer confirms a pending payment (3-D Secure or PayPal page).
     action_url: Mapped[str | None] = mapped_column(String(500))
-    decline_code: Mapped[str | None] = mapped_column(String(40))
+    decline_code: Mapped[DeclineCode | None] = mapped_column(enum_column(DeclineCode, 40))
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utc_now, index=True
     )
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # The gateway's refund of this charge, when the account asked for its full refund.
+    # Why and how the charge was given back (a full refund, or a charge no longer wanted).
+    refund_reason: Mapped[RefundReason | None] = mapped_column(enum_column(RefundReason, 30))
     refund_reference: Mapped[str | None] = mapped_column(String(120))
     refunded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def apply(self, event: PaymentEvent) -> None:
+        """Move to the state the lifecycle table gives for this event (or raise)."""
+        self.status = transition(self.status, event)

@@ -8,36 +8,29 @@ from typing import Protocol, cast
 
 from flask import current_app
 
+from portal.domain.payment_lifecycle import DeclineCode
 from portal.payments.cards import CardBrand, CardDetails
 
 EXTENSION_KEY = "portal.gateway"
 
-# Why a charge was declined; the portal shows each with its own message.
-DECLINE_CODES = (
-    "card_declined",
-    "insufficient_funds",
-    "expired_card",
-    "authentication_failed",
-    "authentication_required",
-    "paypal_cancelled",
-)
-
 
 class ChargeStatus(StrEnum):
-    """Where a charge stands at the gateway."""
+    """Where a payment stands at the gateway."""
 
+    REQUIRES_CONFIRMATION = "requires_confirmation"  # created; no money can have moved
+    REQUIRES_ACTION = "requires_action"  # the customer must act at `action_url` (SCA, PayPal)
     SUCCEEDED = "succeeded"
     DECLINED = "declined"
-    REQUIRES_ACTION = "requires_action"  # the customer must act at `action_url` (SCA, PayPal)
+    CANCELLED = "cancelled"  # given up before it was confirmed; it can never be charged
 
 
 @dataclass(frozen=True)
 class ChargeResult:
-    """The gateway's answer about one charge."""
+    """The gateway's answer about one payment object."""
 
     status: ChargeStatus
     reference: str
-    decline_code: str | None = None
+    decline_code: DeclineCode | None = None
     action_url: str | None = None
 
 
@@ -79,7 +72,7 @@ class PaymentGateway(Protocol):
         """Link a PayPal account; returns its token."""
         ...
 
-    def charge(
+    def create_payment(
         self,
         *,
         token: str,
@@ -87,18 +80,32 @@ class PaymentGateway(Protocol):
         currency: str,
         idempotency_key: str,
         description: str,
-        return_url: str,
+        customer: str,
         off_session: bool = False,
     ) -> ChargeResult:
-        """Charge a token once per idempotency key; a repeat returns the first result.
+        """Create the payment object, unconfirmed: its reference exists before money can move.
 
-        `off_session` is a charge made with nobody at the screen (a renewal): it cannot ask for
-        3-D Secure or a PayPal approval, so it succeeds or is declined.
+        Once per idempotency key: creating again with the same key answers with the same
+        object, which is how a payment whose reference was lost in a crash is found again.
+        `off_session` is a payment made with nobody at the screen (a renewal): it cannot ask
+        for 3-D Secure or a PayPal approval, so confirming it succeeds or is declined.
+        `customer` names the portal account, so only its users can act on the payment.
+        """
+        ...
+
+    def confirm_payment(self, reference: str, *, return_url: str) -> ChargeResult:
+        """Confirm a created payment (money moves, or the customer is asked to act).
+
+        Confirming one that is already confirmed answers with where it stands.
         """
         ...
 
     def retrieve(self, reference: str) -> ChargeResult:
-        """The current state of a charge (after the customer's SCA or PayPal step)."""
+        """Where a payment stands now (after the customer's SCA or PayPal step, or a crash)."""
+        ...
+
+    def cancel(self, reference: str) -> ChargeResult:
+        """Give up a payment that was not charged; one that succeeded meanwhile stays so."""
         ...
 
     def refund(self, *, reference: str, amount_minor: int, idempotency_key: str) -> RefundResult:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
+from portal.domain.payment_lifecycle import DeclineCode
 from portal.i18n import format_moment
 from portal.payments.cards import CardBrand, CardError
 
@@ -29,7 +30,7 @@ def card_error_message(error: CardError) -> str:
     return messages.get(error.code, _("Check the card details and try again."))
 
 
-def decline_message(decline_code: str | None) -> str:
+def decline_message(decline_code: DeclineCode | None) -> str:
     """Why a charge did not go through, in words the customer can act on."""
     messages = {
         "card_declined": _("Your card was declined. Try another payment method."),
@@ -39,13 +40,6 @@ def decline_message(decline_code: str | None) -> str:
             "The payment was not authenticated with your bank. Try again or use another method."
         ),
         "paypal_cancelled": _("The PayPal payment was cancelled. Nothing was charged."),
-        "confirmed_too_late": _(
-            "The payment was confirmed after it had expired. The amount has been refunded; "
-            "nothing changed. Please pay again."
-        ),
-        "invoice_closed": _(
-            "This invoice was settled or cancelled meanwhile. The amount has been refunded."
-        ),
         "authentication_required": _(
             "Your bank asks you to confirm this payment. Pay the open invoice from Invoices."
         ),

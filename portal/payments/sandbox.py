@@ -23,6 +23,10 @@ PayPal (any e-mail)        PayPal      ``REQUIRES_ACTION`` with the approval pag
 
 Tokens carry the test behaviour and a random part, never the card number.
 
+Payments are two-phase, as at a real processor: ``create_payment`` makes the payment object
+(its reference exists before money can move), ``confirm_payment`` charges it or asks the
+customer to act; ``cancel`` gives up an unconfirmed or pending one for good.
+
 Charges and refunds live in the database, so every worker process sees the same state. The
 sandbox plays a remote service: it writes through its own session and commits its own rows at
 once; it never flushes, commits or rolls back the caller's session. Call it with no write
@@ -46,6 +50,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.domain.money import check_currency
+from portal.domain.payment_lifecycle import DeclineCode
 from portal.extensions import db
 from portal.models.columns import utc_now
 from portal.payments.cards import ACCEPTED_BRANDS, CardDetails, CardError
@@ -98,9 +103,9 @@ TEST_CARDS = (
 _BEHAVIOUR_BY_NUMBER = {card.number.replace(" ", ""): card.behaviour for card in TEST_CARDS}
 
 _DECLINE_CODES = {
-    Behaviour.DECLINE: "card_declined",
-    Behaviour.INSUFFICIENT_FUNDS: "insufficient_funds",
-    Behaviour.EXPIRED_CARD: "expired_card",
+    Behaviour.DECLINE: DeclineCode.CARD_DECLINED,
+    Behaviour.INSUFFICIENT_FUNDS: DeclineCode.INSUFFICIENT_FUNDS,
+    Behaviour.EXPIRED_CARD: DeclineCode.EXPIRED_CARD,
 }
 _CARD_TOKEN = re.compile(r"tok_(?P<behaviour>[a-z_]+)_[0-9a-f]{24}")
 _PAYPAL_TOKEN = re.compile(r"pp_[0-9a-f]{24}")
@@ -123,7 +128,10 @@ class SandboxCharge(db.Model):
     amount_minor: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     description: Mapped[str] = mapped_column(String(255), default="")
-    status: Mapped[str] = mapped_column(String(20))
+    # The portal account the payment belongs to: only its users may decide its pages.
+    customer: Mapped[str] = mapped_column(String(64), default="")
+    off_session: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(24))
     decline_code: Mapped[str | None] = mapped_column(String(40))
     action: Mapped[str | None] = mapped_column(String(10))
     return_url: Mapped[str] = mapped_column(Text, default="")
@@ -165,13 +173,15 @@ def result_of(charge: SandboxCharge) -> ChargeResult:
     return ChargeResult(
         status=ChargeStatus(charge.status),
         reference=charge.reference,
-        decline_code=charge.decline_code,
+        decline_code=DeclineCode(charge.decline_code) if charge.decline_code else None,
         action_url=action_url(charge),
     )
 
 
-def _outcome(token: str, off_session: bool) -> tuple[ChargeStatus, str | None, Action | None]:
-    """Status, decline code and pending action of a first charge of this token.
+def _outcome(
+    token: str, off_session: bool
+) -> tuple[ChargeStatus, DeclineCode | None, Action | None]:
+    """Status, decline code and pending action when a payment of this token is confirmed.
 
     Off-session (a renewal, nobody at the screen) a linked PayPal account pays like a billing
     agreement, and a card that needs 3-D Secure is declined: nobody can authenticate.
@@ -186,10 +196,16 @@ def _outcome(token: str, off_session: bool) -> tuple[ChargeStatus, str | None, A
         return ChargeStatus.SUCCEEDED, None, None
     if behaviour == Behaviour.AUTHENTICATE:
         if off_session:
-            return ChargeStatus.DECLINED, "authentication_required", None
+            return ChargeStatus.DECLINED, DeclineCode.AUTHENTICATION_REQUIRED, None
         return ChargeStatus.REQUIRES_ACTION, None, Action.THREE_D_SECURE
     # Unknown tokens are refused the way a processor refuses a detached card.
-    return ChargeStatus.DECLINED, _DECLINE_CODES.get(behaviour or "", "card_declined"), None
+    return (
+        ChargeStatus.DECLINED,
+        _DECLINE_CODES.get(Behaviour(behaviour), DeclineCode.CARD_DECLINED)
+        if behaviour in set(Behaviour)
+        else DeclineCode.CARD_DECLINED,
+        None,
+    )
 
 
 class SandboxGateway:
@@ -226,7 +242,7 @@ class SandboxGateway:
             raise ValueError("a PayPal account is an e-mail address")
         return f"pp_{secrets.token_hex(12)}"
 
-    def charge(
+    def create_payment(
         self,
         *,
         token: str,
@@ -234,18 +250,17 @@ class SandboxGateway:
         currency: str,
         idempotency_key: str,
         description: str,
-        return_url: str,
+        customer: str,
         off_session: bool = False,
     ) -> ChargeResult:
-        """Charge once per key: a retry (double click, reload, race) gets the first answer."""
+        """The payment object, unconfirmed; the same key answers with the same object."""
         if amount_minor <= 0:
-            raise ValueError("a charge must be for a positive amount")
+            raise ValueError("a payment must be for a positive amount")
         check_currency(currency)
         with self._session() as session:
             existing = self._charge_by_key(session, idempotency_key)
             if existing is not None:
                 return self._replay(existing, token, amount_minor, currency)
-            status, decline_code, action = _outcome(token, off_session)
             charge = SandboxCharge(
                 reference=_new_id("ch"),
                 idempotency_key=idempotency_key,
@@ -253,22 +268,67 @@ class SandboxGateway:
                 amount_minor=amount_minor,
                 currency=currency,
                 description=description[:255],
-                status=status,
-                decline_code=decline_code,
-                action=action,
-                return_url=return_url,
+                customer=customer,
+                off_session=off_session,
+                status=ChargeStatus.REQUIRES_CONFIRMATION,
             )
             session.add(charge)
             try:
                 session.commit()
             except IntegrityError:
-                # Another process inserted this key first: its charge is the one.
+                # Another process created this key first: its object is the one.
                 session.rollback()
                 existing = self._charge_by_key(session, idempotency_key)
                 if existing is None:
                     raise
                 return self._replay(existing, token, amount_minor, currency)
-            log.info("sandbox charge %s: %s", charge.reference, status.value)
+            return result_of(charge)
+
+    def confirm_payment(self, reference: str, *, return_url: str) -> ChargeResult:
+        """Charge it or ask the customer to act; a second confirmation changes nothing."""
+        with self._session() as session:
+            charge = session.get(SandboxCharge, reference)
+            if charge is None:
+                raise LookupError(f"no sandbox charge {reference!r}")
+            status, decline_code, action = _outcome(charge.token, charge.off_session)
+            # Conditional: of two confirmations at once, one finds the payment unconfirmed.
+            session.execute(
+                update(SandboxCharge)
+                .where(
+                    SandboxCharge.reference == reference,
+                    SandboxCharge.status == ChargeStatus.REQUIRES_CONFIRMATION.value,
+                )
+                .values(
+                    status=status.value,
+                    decline_code=decline_code.value if decline_code else None,
+                    action=action.value if action else None,
+                    return_url=return_url,
+                    decided_at=None if action else utc_now(),
+                )
+            )
+            session.commit()
+            session.refresh(charge)
+            log.info("sandbox charge %s: %s", charge.reference, charge.status)
+            return result_of(charge)
+
+    def cancel(self, reference: str) -> ChargeResult:
+        """Cancel it unless it succeeded or was declined already."""
+        with self._session() as session:
+            session.execute(
+                update(SandboxCharge)
+                .where(
+                    SandboxCharge.reference == reference,
+                    SandboxCharge.status.in_(
+                        [ChargeStatus.REQUIRES_CONFIRMATION.value, ChargeStatus.REQUIRES_ACTION]
+                    ),
+                )
+                .values(status=ChargeStatus.CANCELLED.value, decided_at=utc_now())
+            )
+            session.commit()
+            charge = session.get(SandboxCharge, reference)
+            if charge is None:
+                raise LookupError(f"no sandbox charge {reference!r}")
+            session.refresh(charge)
             return result_of(charge)
 
     def retrieve(self, reference: str) -> ChargeResult:
@@ -348,10 +408,16 @@ class SandboxGateway:
         return RefundResult(reference=refund.reference, succeeded=refund.succeeded)
 
 
-def charge_for_page(reference: str, action: Action) -> SandboxCharge | None:
-    """The charge behind a sandbox page, decided or not; None when the page does not apply."""
+def customer_reference(account_id: int | None) -> str:
+    """How the portal names an account to the gateway."""
+    return f"account-{account_id}" if account_id is not None else ""
+
+
+def charge_for_page(reference: str, action: Action, customer: str) -> SandboxCharge | None:
+    """The charge behind a sandbox page, decided or not; None when the page does not apply,
+    or the charge is another customer's (a reference alone opens nothing)."""
     charge = db.session.get(SandboxCharge, reference)
-    if charge is None or charge.action != action:
+    if charge is None or charge.action != action or charge.customer != customer:
         return None
     return charge
 
@@ -361,11 +427,12 @@ def decide(charge: SandboxCharge, approved: bool) -> bool:
     if approved:
         values = {"status": ChargeStatus.SUCCEEDED.value, "decline_code": None}
     else:
-        code = "authentication_failed" if charge.action == Action.THREE_D_SECURE else None
-        values = {
-            "status": ChargeStatus.DECLINED.value,
-            "decline_code": code or "paypal_cancelled",
-        }
+        code = (
+            DeclineCode.AUTHENTICATION_FAILED
+            if charge.action == Action.THREE_D_SECURE
+            else DeclineCode.PAYPAL_CANCELLED
+        )
+        values = {"status": ChargeStatus.DECLINED.value, "decline_code": code.value}
     # A conditional update: of two concurrent decisions, exactly one finds the charge pending.
     changed = db.session.execute(
         update(SandboxCharge)

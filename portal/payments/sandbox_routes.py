@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SubmitField
@@ -17,11 +17,12 @@ from portal.payments.sandbox import (
     Behaviour,
     SandboxCharge,
     charge_for_page,
+    customer_reference,
     decide,
 )
 
-# The sandbox does not know accounts: its pages need a signed-in user and the charge's
-# unguessable reference, as a real processor's hosted page needs its one-time link.
+# Like a processor's hosted page, a sandbox page needs the charge's unguessable reference; and
+# as the processor knows its customer, only a signed-in user of the paying account decides it.
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
 
@@ -41,7 +42,8 @@ class PayPalForm(FlaskForm):
 
 def _charge(reference: str, action: Action) -> SandboxCharge:
     """The charge behind the page, or 404."""
-    charge = charge_for_page(reference, action)
+    account_id = getattr(current_user, "account_id", None)
+    charge = charge_for_page(reference, action, customer_reference(account_id))
     if charge is None:
         abort(404)
     return charge

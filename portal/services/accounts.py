@@ -1,11 +1,68 @@
-"""Users and accounts: authentication, preferences, team roles."""
+"""Users and accounts: loading and locking an account, authentication, preferences, roles."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
-from portal.models import Role, User
+from portal.models import Account, Role, User
+
+
+def _account_statement(account_id: int) -> Select[tuple[Account]]:
+    """The account with its subscription and billing info, in one query."""
+    return (
+        select(Account)
+        .options(joinedload(Account.subscription), joinedload(Account.billing_info))
+        .where(Account.id == account_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def load_account(account_id: int) -> Account:
+    """The account with its subscription and billing info, in one query; not locked."""
+    account = db.session.scalar(_account_statement(account_id))
+    if account is None:
+        raise LookupError(account_id)
+    return account
+
+
+def _begin_writing() -> None:
+    """On SQLite, make the transaction a writer from its start (BEGIN IMMEDIATE).
+
+    SQLite has no row locks: FOR UPDATE is ignored there. Taking its single write lock when
+    the account is loaded serializes every writer of every account, which is coarser than
+    PostgreSQL's row lock but gives the same guarantee: what was read under the lock is
+    still true when the transaction commits. A transaction that already wrote holds that
+    lock already; reads done before are not trusted, the account is read again below.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def lock_account(account_id: int) -> Account:
+    """The account under its lock, for the rest of the transaction; read fresh."""
+    _begin_writing()
+    account = db.session.scalar(_account_statement(account_id).with_for_update(of=Account))
+    if account is None:
+        raise LookupError(account_id)
+    return account
+
+
+def try_lock_account(account_id: int) -> Account | None:
+    """The account under its lock, or None while another transaction holds it.
+
+    PostgreSQL skips a locked row instead of waiting; SQLite waits for its write lock.
+    """
+    _begin_writing()
+    return db.session.scalar(
+        _account_statement(account_id).with_for_update(of=Account, skip_locked=True)
+    )
+
 
 # Verifying against a real hash even for unknown e-mails keeps response times alike,
 # so the sign-in form does not reveal which addresses have accounts.

@@ -7,8 +7,8 @@ from typing import Any
 from portal.extensions import db
 from portal.models import BillingInfo
 from portal.services import activity
+from portal.services.accounts import lock_account
 from portal.services.invoicing import customer_details, latest_invoice
-from portal.services.pricing import load_account
 
 FIELDS = (
     "company",
@@ -27,7 +27,7 @@ FIELDS = (
 
 def update_billing_info(account_id: int, user_id: int, values: dict[str, Any]) -> list[str]:
     """Save the new details, refresh the latest invoice's customer block; return what changed."""
-    account = load_account(account_id, for_update=True)
+    account = lock_account(account_id)
     info = account.billing_info
     if info is None:
         info = BillingInfo(account_id=account_id, cc_emails=[])

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.extensions import db
 from portal.models import Account, SubscriptionStatus
-from portal.services.pricing import load_account
+from portal.services.accounts import load_account
 from portal.services.reference_data import reference
 
 FREE_AGENTS = 1

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
+from portal.domain.payment_lifecycle import IN_FLIGHT
 from portal.extensions import db
 from portal.models import (
-    IN_FLIGHT,
     Account,
     MethodKind,
     Payment,
@@ -180,7 +180,7 @@ def remove(account_id: int, user_id: int | None, method_id: int) -> str | None:
         return None
     pending = db.session.scalar(
         select(Payment.id)
-        .where(Payment.method_id == method.id, Payment.status.in_([str(s) for s in IN_FLIGHT]))
+        .where(Payment.method_id == method.id, Payment.status.in_(IN_FLIGHT))
         .limit(1)
     )
     if pending is not None:

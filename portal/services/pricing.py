@@ -1,12 +1,9 @@
-"""Load what a breakdown needs for one account and ask the pricing core; nothing is written."""
+"""What the pricing core needs of an account, and its price breakdown of a change; no writes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-
-from sqlalchemy import Select, select
-from sqlalchemy.orm import joinedload
 
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.periods import Period
@@ -18,44 +15,11 @@ from portal.domain.pricing import (
     price_change,
 )
 from portal.domain.tax import InvalidVatId, TaxTreatment, determine_tax, normalize_vat_id
-from portal.extensions import db
 from portal.models import Account, Subscription, SubscriptionStatus
 from portal.services.reference_data import reference
 
 # A first purchase suggests the currency of the customer's country; the customer may pick another.
 COUNTRY_CURRENCIES = {"CZ": "CZK", "PL": "PLN", "US": "USD"}
-
-
-def _account_statement(account_id: int) -> Select[tuple[Account]]:
-    """The account with its subscription and billing info, in one query."""
-    return (
-        select(Account)
-        .options(joinedload(Account.subscription), joinedload(Account.billing_info))
-        .where(Account.id == account_id)
-        .execution_options(populate_existing=True)
-    )
-
-
-def try_lock_account(account_id: int) -> Account | None:
-    """The account under its row lock, or None while another transaction holds it.
-
-    PostgreSQL skips a locked row instead of waiting; SQLite has no row locks and always
-    answers with the account.
-    """
-    return db.session.scalar(
-        _account_statement(account_id).with_for_update(of=Account, skip_locked=True)
-    )
-
-
-def load_account(account_id: int, *, for_update: bool = False) -> Account:
-    """The account with its subscription and billing info, in one query (locked if asked)."""
-    statement = _account_statement(account_id)
-    if for_update:
-        statement = statement.with_for_update(of=Account)
-    account = db.session.scalar(statement)
-    if account is None:
-        raise LookupError(account_id)
-    return account
 
 
 def suggested_currency(account: Account) -> str:

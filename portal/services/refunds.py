@@ -9,14 +9,13 @@ there is not a mirror of the invoices any more.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from portal import clock
 from portal.extensions import db
@@ -27,16 +26,14 @@ from portal.models import (
     InvoiceStatus,
     Payment,
     PaymentStatus,
+    RefundReason,
     SubscriptionStatus,
 )
-from portal.payments.gateway import GatewayError, gateway
-from portal.services import activity
-from portal.services.checkout import in_flight
+from portal.services import activity, payments
+from portal.services.accounts import load_account, lock_account
 from portal.services.invoicing import issue_reversal
 from portal.services.mailer import deliver_soon, queue_document_email
-from portal.services.pricing import load_account
-
-log = logging.getLogger(__name__)
+from portal.services.payments import in_flight
 
 REFUND_WINDOW = timedelta(days=15)
 
@@ -62,14 +59,19 @@ class RefundOutcome(StrEnum):
 
 
 def _charges(account_id: int) -> list[Payment]:
-    """The account's succeeded charges that took money, oldest first."""
+    """The account's charges that took money, oldest first, with those the full refund gave
+    back already (a refund begun and interrupted is finished, never started over)."""
     return list(
         db.session.scalars(
             select(Payment)
             .where(
                 Payment.account_id == account_id,
-                Payment.status == PaymentStatus.SUCCEEDED,
                 Payment.amount_minor > 0,
+                (Payment.status == PaymentStatus.SUCCEEDED)
+                | (
+                    (Payment.status == PaymentStatus.REFUNDED)
+                    & (Payment.refund_reason == RefundReason.FULL_REFUND)
+                ),
             )
             .order_by(Payment.completed_at, Payment.id)
         )
@@ -118,63 +120,52 @@ def refund_offer(account_id: int, now: datetime) -> RefundOffer | None:
 def request_refund(account_id: int, user_id: int, now: datetime) -> RefundOutcome:
     """Refund every charge, credit every invoice, back to Free; at most once per account.
 
-    Under the account lock: a double click waits and then finds the refund done.
+    Three steps: decide under the account lock; give each charge back through the payment
+    lifecycle (the gateway is never asked with the lock held, each refund has its own key, so
+    a retry after a refusal or a crash repeats none); then, under the lock again, return the
+    account to Free only if every charge is refunded and nothing started meanwhile.
     """
-    account = load_account(account_id, for_update=True)
+    account = lock_account(account_id)
+    offer = _offer(account, now)
+    refusal = _refusal(account_id, offer)
+    charge_ids = [charge.id for charge in _charges(account_id) if charge.refunded_at is None]
+    db.session.rollback()
+    if refusal is not None:
+        return refusal
+    for charge_id in charge_ids:
+        if not payments.give_back(charge_id, RefundReason.FULL_REFUND):
+            return RefundOutcome.FAILED  # the refunds made are kept; the customer may retry
+    return _back_to_free(account_id, user_id, now)
+
+
+def _refusal(account_id: int, offer: RefundOffer | None) -> RefundOutcome | None:
+    """Why no refund is made now, or None."""
+    if offer is None:
+        return RefundOutcome.NOT_OFFERED
+    if offer.needs_support:
+        return RefundOutcome.NEEDS_SUPPORT
+    if in_flight(account_id) is not None:
+        return RefundOutcome.IN_PROGRESS
+    return None
+
+
+def _back_to_free(account_id: int, user_id: int, now: datetime) -> RefundOutcome:
+    """Credit notes for every paid invoice and the package removed, once, under the lock."""
+    account = lock_account(account_id)
+    charges = _charges(account_id)
+    if account.refunded_at is not None:
+        db.session.rollback()
+        return RefundOutcome.NOT_OFFERED  # a request a moment earlier did it
+    if in_flight(account_id) is not None or any(c.refunded_at is None for c in charges):
+        # A payment started between the refunds and now: it is not refunded, so the package
+        # stays; asking again refunds it too.
+        db.session.rollback()
+        return RefundOutcome.IN_PROGRESS
     offer = _offer(account, now)
     if offer is None:
         db.session.rollback()
         return RefundOutcome.NOT_OFFERED
-    if offer.needs_support:
-        db.session.rollback()
-        return RefundOutcome.NEEDS_SUPPORT
-    if in_flight(account_id, now) is not None:
-        db.session.rollback()
-        return RefundOutcome.IN_PROGRESS
-
-    # The refunds first, under the account lock (on PostgreSQL no payment can start
-    # meanwhile), each with its own idempotency key: a retry after a refusal or a crash
-    # repeats none of them. Nothing is written before the gateway has answered.
-    charges = _charges(account_id)
-    refunded: list[tuple[Payment, str]] = []
-    failed = False
-    for charge in charges:
-        if charge.refunded_at is not None:
-            continue
-        try:
-            answer = gateway().refund(
-                reference=charge.gateway_reference or "",
-                amount_minor=charge.amount_minor,
-                idempotency_key=f"refund-{charge.id}",
-            )
-        except (GatewayError, LookupError):
-            log.exception("refund of payment %s failed", charge.id)
-            failed = True
-            break
-        if not answer.succeeded:
-            log.error("the gateway refused the refund of payment %s", charge.id)
-            failed = True
-            break
-        refunded.append((charge, answer.reference))
-    for charge, reference in refunded:
-        charge.refund_reference = reference
-        charge.refunded_at = now
-    if failed:
-        db.session.commit()  # the refunds made are kept; the customer may try again
-        return RefundOutcome.FAILED
-
-    # The claim, conditional: of two requests at once (SQLite locks no rows) one writes the
-    # documents; the other's gateway calls were replays of the same refunds.
-    claimed = db.session.execute(
-        update(Account)
-        .where(Account.id == account_id, Account.refunded_at.is_(None))
-        .values(refunded_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
-        db.session.rollback()
-        return RefundOutcome.NOT_OFFERED
-
+    account.refunded_at = now
     method_of_invoice = {charge.invoice_id: charge.method_label for charge in charges}
     invoices = db.session.scalars(
         select(Invoice)

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from portal.extensions import db
 from portal.models import Account, SubscriptionStatus
 from portal.services import activity
+from portal.services.accounts import lock_account
 from portal.services.payment_methods import default_method
-from portal.services.pricing import load_account
 
 WARNING_DAYS = 7
 # A renewal left unpaid blocks the account this many days after the new period started.
@@ -22,7 +22,7 @@ class NoPaymentMethod(Exception):
 
 def set_auto_renew(account_id: int, user_id: int, on: bool) -> bool | None:
     """Switch auto-renewal; None when the account has no running subscription."""
-    account = load_account(account_id, for_update=True)
+    account = lock_account(account_id)
     subscription = account.subscription
     if subscription is None or subscription.status == SubscriptionStatus.BLOCKED:
         db.session.rollback()

@@ -32,7 +32,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
-from portal.domain.pricing import price_renewal
+from portal.domain.pricing import ChangeKind, price_renewal
 from portal.extensions import db
 from portal.models import (
     Account,
@@ -45,10 +45,9 @@ from portal.models import (
     Subscription,
     SubscriptionStatus,
 )
-from portal.payments.gateway import GatewayError, gateway
-from portal.services import activity
-from portal.services.checkout import Outcome, claim_key, in_flight, settle
-from portal.services.invoice_payment import invoice_payment_row
+from portal.services import activity, payments
+from portal.services.accounts import lock_account, try_lock_account
+from portal.services.invoice_payment import open_invoice_order
 from portal.services.invoicing import cancel_unpaid, issue_document
 from portal.services.mailer import (
     deliver_document_soon,
@@ -56,13 +55,9 @@ from portal.services.mailer import (
     queue_document_email,
     queue_expiry_warning,
 )
-from portal.services.payment_methods import default_method, method_of
-from portal.services.pricing import (
-    customer_tax,
-    load_account,
-    running_subscription,
-    try_lock_account,
-)
+from portal.services.payment_methods import default_method
+from portal.services.payments import Outcome, PayResult, in_flight
+from portal.services.pricing import customer_tax, running_subscription
 from portal.services.reference_data import reference
 from portal.services.renewal import GRACE_DAYS, WARNING_DAYS
 
@@ -70,10 +65,6 @@ log = logging.getLogger(__name__)
 
 RENEWAL_RETRY_AFTER = timedelta(hours=1)
 RENEWAL_ATTEMPTS_PER_DAY = 3
-# A renewal payment still "processing" this long after it was recorded lost its run (a
-# crash between recording it and hearing the gateway): it is sent again with the same key,
-# so the gateway answers with the first charge instead of making a second.
-STALE_PROCESSING = timedelta(minutes=10)
 
 LIVE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
 
@@ -118,7 +109,7 @@ def accounts_to_visit(today: date) -> list[int]:
         .where(
             Invoice.account_id == Subscription.account_id,
             Invoice.status == InvoiceStatus.OPEN,
-            Invoice.change_kind == "renewal",
+            Invoice.change_kind == ChangeKind.RENEWAL,
             Invoice.period_start == Subscription.period_start,
         )
         .exists()
@@ -159,6 +150,8 @@ def run_renewals(
 ) -> RunReport:
     """Visit every account that needs a step; one account's error never stops the others."""
     today = today or clock.today()
+    # Payments a crash left in flight are finished first: a renewal never waits on one.
+    payments.reconcile()
     account_ids = accounts_to_visit(today)
     db.session.rollback()
     report = RunReport()
@@ -201,7 +194,7 @@ def open_renewal_invoice(subscription: Subscription) -> Invoice | None:
         .where(
             Invoice.account_id == subscription.account_id,
             Invoice.status == InvoiceStatus.OPEN,
-            Invoice.change_kind == "renewal",
+            Invoice.change_kind == ChangeKind.RENEWAL,
             Invoice.period_start == subscription.period_start,
         )
         .order_by(Invoice.id.desc())
@@ -230,9 +223,9 @@ def _cancel_stale_renewal(account_id: int, today: date) -> bool:
     if stale is None:
         db.session.rollback()
         return False
-    if in_flight(account_id, clock.now()) is not None:
+    if in_flight(account_id) is not None:
         # The customer is paying it right now; if that succeeds it is not stale any more.
-        db.session.commit()  # keeps abandoned payments marked
+        db.session.rollback()
         return False
     notes = cancel_unpaid(account, issued_on=today)
     emails = [queue_document_email(note) for note in notes]
@@ -288,10 +281,10 @@ def _renew_or_block(account_id: int, today: date) -> Step | None:
     if subscription.period_end > today:
         db.session.rollback()
         return Step.NOTHING
-    if in_flight(account_id, clock.now()) is not None:
+    if in_flight(account_id) is not None:
         # A change the customer is paying for (3-D Secure, PayPal) was priced on the period
         # that just ended: it settles first, and the renewal then renews what it made.
-        db.session.commit()  # keeps abandoned payments marked
+        db.session.rollback()
         return Step.WAITING
     if not subscription.auto_renew:
         _block(account, subscription, "not_renewed")
@@ -365,17 +358,9 @@ def _collect(account_id: int, today: date) -> Step:
     if subscription is None or subscription.status not in LIVE or invoice is None:
         db.session.rollback()
         return Step.NOTHING
-
-    busy = in_flight(account_id, now)
-    if busy is not None:
-        if (
-            busy.purpose == PaymentPurpose.RENEWAL
-            and clock.as_utc(busy.created_at) + (STALE_PROCESSING) <= now
-        ):
-            return _resend(account_id, busy.id)
+    if in_flight(account_id) is not None:
         db.session.rollback()
         return Step.WAITING
-
     method = default_method(account_id)
     grace_over = today >= invoice.period_start + timedelta(days=GRACE_DAYS)
     if grace_over and (method is None or _attempts(invoice.id)):
@@ -387,26 +372,75 @@ def _collect(account_id: int, today: date) -> Step:
     if method is None:
         return _mark_past_due(account, subscription, invoice, "no_method")
     if _renewal_wait(invoice, now):
-        db.session.commit()  # keeps abandoned payments marked
+        db.session.rollback()
         return Step.WAITING
-
-    attempt = 1 + _attempts(invoice.id)
-    payment = invoice_payment_row(
-        invoice,
-        method,
-        key=f"renewal-{invoice.id}-{attempt}",
-        purpose=PaymentPurpose.RENEWAL,
+    invoice_id, method_id = invoice.id, method.id
+    key = f"renewal-{invoice_id}-{1 + _all_attempts(invoice_id)}"
+    db.session.rollback()
+    result = payments.start_payment(
+        account_id=account_id,
         user_id=None,
-        now=now,
+        key=key,
+        method_id=method_id,
+        prepare=lambda locked: _renewal_order(locked, invoice_id),
+        return_url=lambda _payment_id: "",
+        off_session=True,
     )
-    if claim_key(payment) is not None:
-        return Step.NOTHING  # another run recorded this very attempt first
-    db.session.commit()  # the payment row exists before the gateway is asked
-    return _charge(account_id, payment.id, method.token, invoice.number)
+    return _after_charge(account_id, invoice_id, result)
+
+
+def _renewal_order(account: Account, invoice_id: int) -> payments.Order | PayResult:
+    """Under the lock: the renewal invoice must still be open and the account live."""
+    invoice = db.session.get(Invoice, invoice_id, populate_existing=True)
+    subscription = account.subscription
+    if (
+        invoice is None
+        or invoice.status != InvoiceStatus.OPEN
+        or subscription is None
+        or subscription.status not in LIVE
+    ):
+        return PayResult(Outcome.NOT_ALLOWED)
+    return open_invoice_order(invoice, PaymentPurpose.RENEWAL)
+
+
+def _after_charge(account_id: int, invoice_id: int, result: PayResult) -> Step:
+    """Renewed, or past due with the open invoice e-mailed, or nothing (someone else acted)."""
+    if result.outcome is Outcome.PAID:
+        return Step.RENEWED
+    if result.outcome in (Outcome.IN_PROGRESS, Outcome.NOT_ALLOWED):
+        return Step.WAITING if result.outcome is Outcome.IN_PROGRESS else Step.NOTHING
+    account = lock_account(account_id)
+    subscription = account.subscription
+    invoice = db.session.get(Invoice, invoice_id, populate_existing=True)
+    if (
+        subscription is None
+        or subscription.status not in LIVE
+        or invoice is None
+        or invoice.status != InvoiceStatus.OPEN
+    ):
+        # Paid by the customer, or blocked by another run, in the meantime.
+        db.session.rollback()
+        return Step.DECLINED
+    reason = str(result.decline_code) if result.decline_code else str(result.outcome)
+    return _mark_past_due(account, subscription, invoice, reason)
 
 
 def _attempts(invoice_id: int) -> int:
-    """How many times the run has tried to charge this renewal invoice."""
+    """How many times the run has really tried to charge this renewal invoice."""
+    return (
+        db.session.scalar(
+            select(func.count(Payment.id)).where(
+                Payment.invoice_id == invoice_id,
+                Payment.purpose == PaymentPurpose.RENEWAL,
+                Payment.status != PaymentStatus.ABANDONED,
+            )
+        )
+        or 0
+    )
+
+
+def _all_attempts(invoice_id: int) -> int:
+    """Every renewal payment of the invoice, for the next attempt's own key."""
     return (
         db.session.scalar(
             select(func.count(Payment.id)).where(
@@ -423,69 +457,13 @@ def _renewal_wait(invoice: Invoice, now: datetime) -> bool:
         select(Payment.created_at).where(
             Payment.invoice_id == invoice.id,
             Payment.purpose == PaymentPurpose.RENEWAL,
+            Payment.status != PaymentStatus.ABANDONED,
             Payment.created_at > now - timedelta(hours=24),
         )
     ).all()
     if len(attempts) >= RENEWAL_ATTEMPTS_PER_DAY:
         return True
     return any(clock.as_utc(at) + RENEWAL_RETRY_AFTER > now for at in attempts)
-
-
-def _charge(account_id: int, payment_id: int, token: str, description: str) -> Step:
-    """Ask the gateway (off-session: nobody is there for 3-D Secure) and settle."""
-    payment = db.session.get(Payment, payment_id)
-    assert payment is not None
-    try:
-        charge = gateway().charge(
-            token=token,
-            amount_minor=payment.amount_minor,
-            currency=payment.currency,
-            idempotency_key=payment.idempotency_key,
-            description=description,
-            return_url="",
-            off_session=True,
-        )
-    except GatewayError:
-        # Nothing is known to be charged: the payment stays "processing" and the next run
-        # sends it again with the same key.
-        log.exception("renewal run: gateway unavailable for payment %s", payment_id)
-        db.session.rollback()
-        return Step.ERROR
-    result = settle(account_id, payment_id, charge)
-    if result.outcome is Outcome.PAID:
-        return Step.RENEWED
-    account = load_account(account_id, for_update=True)
-    subscription = account.subscription
-    invoice = db.session.get(Invoice, payment.invoice_id, populate_existing=True)
-    if (
-        subscription is None
-        or subscription.status not in LIVE
-        or invoice is None
-        or invoice.status != InvoiceStatus.OPEN
-    ):
-        # Paid by the customer, or blocked by another run, in the meantime.
-        db.session.rollback()
-        return Step.DECLINED
-    return _mark_past_due(account, subscription, invoice, result.decline_code or "declined")
-
-
-def _resend(account_id: int, payment_id: int) -> Step:
-    """A renewal payment whose run died: the same key again, then settle as usual."""
-    payment = db.session.get(Payment, payment_id)
-    assert payment is not None
-    method = method_of(account_id, payment.method_id) if payment.method_id else None
-    if method is None:
-        # The method was removed meanwhile; with it went any way to have charged it.
-        payment.status = PaymentStatus.DECLINED
-        payment.decline_code = "abandoned"
-        payment.completed_at = clock.now()
-        db.session.commit()
-        return Step.WAITING
-    invoice = db.session.get(Invoice, payment.invoice_id)
-    assert invoice is not None
-    number = invoice.number
-    db.session.rollback()
-    return _charge(account_id, payment_id, method.token, number)
 
 
 def _mark_past_due(

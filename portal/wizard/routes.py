@@ -9,7 +9,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -19,18 +18,14 @@ from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.pricing import ChangeNotAllowed, ConfigurationError, PriceBreakdown
 from portal.extensions import db
 from portal.methods.choice import method_choice
-from portal.models import BILLING_ROLES, Account, Payment, PaymentStatus
-from portal.payments.messages import decline_message, retry_message
+from portal.models import BILLING_ROLES, Account, Payment, PaymentPurpose, PaymentStatus
+from portal.payments.outcomes import outcome_message, outcome_status
 from portal.security import current_account_id, roles_required
-from portal.services import activity
-from portal.services.checkout import (
-    Outcome,
-    PayResult,
-    complete_action,
-    confirm_checkout,
-    paid_change,
-)
-from portal.services.pricing import current_configuration, load_account, price_for
+from portal.services import activity, payments
+from portal.services.accounts import load_account
+from portal.services.checkout import confirm_checkout, paid_change
+from portal.services.payments import Outcome, PayResult
+from portal.services.pricing import current_configuration, price_for
 from portal.services.reference_data import reference
 from portal.web import render_page, wants_fragment
 from portal.wizard import bp
@@ -196,12 +191,6 @@ def pay() -> Response | tuple[str, int]:
     return _after_pay(result, selection)
 
 
-def retry_message_for(result: PayResult) -> str:
-    """When the customer may try again."""
-    assert result.retry_at is not None
-    return retry_message(result.retry_at, too_many=result.outcome is Outcome.TOO_MANY_ATTEMPTS)
-
-
 def _after_pay(result: PayResult, selection: Selection) -> Response | tuple[str, int]:
     """Go where the outcome leads: confirmation, 3-D Secure or PayPal, or back to step 3."""
     if result.outcome is Outcome.PAID:
@@ -210,44 +199,35 @@ def _after_pay(result: PayResult, selection: Selection) -> Response | tuple[str,
         return redirect(result.action_url)
     if result.outcome is Outcome.IN_PROGRESS and result.payment_id is not None:
         return redirect(url_for("wizard.payment_status", payment_id=result.payment_id))
-    messages = {
-        Outcome.PRICE_CHANGED: _(
-            "The price changed since you opened this page. Check the new summary before paying."
-        ),
-        Outcome.NO_METHOD: _("Choose a payment method."),
-        Outcome.IN_PROGRESS: _("A payment for this account is already in progress."),
-    }
-    if result.outcome is Outcome.DECLINED:
-        return _payment_page(selection, status=402, pay_error=decline_message(result.decline_code))
-    if result.outcome in (Outcome.RETRY_LATER, Outcome.TOO_MANY_ATTEMPTS):
-        return _payment_page(selection, status=429, pay_error=retry_message_for(result))
     if result.outcome is Outcome.NOT_ALLOWED and result.refusal is not None:
-        return _payment_page(
-            selection, status=409, pay_error=change_refusal_message(result.refusal)
-        )
-    return _payment_page(selection, status=409, pay_error=messages[result.outcome])
+        message = change_refusal_message(result.refusal)
+    else:
+        message = outcome_message(result)
+    return _payment_page(selection, status=outcome_status(result), pay_error=message)
+
+
+def _checkout_payment(payment_id: int) -> Payment:
+    """A checkout payment of the signed-in account, or 404 (an invoice's or renewal's too)."""
+    payment = payments.account_payment(current_account_id(), payment_id)
+    if payment is None or payment.purpose is not PaymentPurpose.CHECKOUT or not payment.breakdown:
+        abort(404)
+    return payment
 
 
 @bp.get("/payments/<int:payment_id>/return")
 @roles_required(*BILLING_ROLES)
 def payment_return(payment_id: int) -> Response | tuple[str, int]:
     """Back from the 3-D Secure or PayPal page: settle the payment as the gateway says."""
-    result = complete_action(current_account_id(), payment_id)
-    if result is None:
-        abort(404)
-    if result.outcome is Outcome.PAID:
-        return redirect(url_for("wizard.confirmation", payment_id=payment_id))
-    if result.outcome is Outcome.ACTION_REQUIRED and result.action_url:
-        return redirect(result.action_url)
-    payment = db.session.get(Payment, payment_id)
-    assert payment is not None and payment.breakdown is not None
+    payment = _checkout_payment(payment_id)
     selection = _selection_of(payment)
-    return _payment_page(selection, status=402, pay_error=decline_message(result.decline_code))
+    result = payments.complete_action(current_account_id(), payment_id)
+    assert result is not None
+    return _after_pay(result, selection)
 
 
 def _selection_of(payment: Payment) -> Selection:
     """The selection a payment was made for, to show step 3 again after a decline."""
-    config = payment.breakdown["configuration"] if payment.breakdown else {}
+    config = (payment.breakdown or {})["configuration"]
     return Selection(
         Plan(config["plan"]),
         BillingPeriod(config["period"]),
@@ -261,21 +241,17 @@ def _selection_of(payment: Payment) -> Selection:
 @roles_required(*BILLING_ROLES)
 def payment_status(payment_id: int) -> Response | tuple[str, int]:
     """Where a resent or concurrent Pay lands: wait for the first one, then show its outcome."""
-    payment = db.session.scalar(
-        select(Payment).where(Payment.id == payment_id, Payment.account_id == current_account_id())
-    )
-    if payment is None:
-        abort(404)
-    status = PaymentStatus(payment.status)
-    if status is PaymentStatus.SUCCEEDED:
-        return redirect(url_for("wizard.confirmation", payment_id=payment_id))
-    if status in (PaymentStatus.REQUIRES_ACTION, PaymentStatus.REQUIRES_APPROVAL):
-        return redirect(payment.action_url or url_for("wizard.choose_plan"))
-    if status is PaymentStatus.DECLINED:
-        return _payment_page(
-            _selection_of(payment), status=402, pay_error=decline_message(payment.decline_code)
-        )
-    return render_template("wizard/processing.html", payment=payment), 202
+    payment = _checkout_payment(payment_id)
+    if payment.status in (PaymentStatus.CREATED, PaymentStatus.PROCESSING) and payments.is_stale(
+        payment, clock.now()
+    ):
+        # Its request was lost (a crash, a dropped reply): ask the gateway now.
+        payments.reconcile_payment(payment_id)
+        payment = _checkout_payment(payment_id)
+    result = payments.result_of(payment)
+    if result.outcome is Outcome.IN_PROGRESS:
+        return render_template("wizard/processing.html", payment=payment), 202
+    return _after_pay(result, _selection_of(payment))
 
 
 @bp.get("/payments/<int:payment_id>")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from portal.domain.payment_lifecycle import DeclineCode as DECLINE_CODES
 from portal.payments.cards import CardBrand, CardError
-from portal.payments.gateway import DECLINE_CODES
 from portal.payments.messages import card_error_message, decline_message
 
 

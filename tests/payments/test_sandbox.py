@@ -18,6 +18,7 @@ from portal.payments.sandbox import (
     SandboxCharge,
     SandboxGateway,
     SandboxRefund,
+    decide,
 )
 
 TODAY = date(2026, 11, 22)
@@ -29,16 +30,22 @@ def token_for(number: str, expiry: str = "12/30") -> str:
     return SandboxGateway().tokenize_card(card).token
 
 
-def charge(token: str, key: str = "key-1", amount: int = 1234, currency: str = "EUR"):
-    """Charge through the app's gateway."""
-    return gateway().charge(
+def create(token: str, key: str = "key-1", amount: int = 1234, currency: str = "EUR"):
+    """The gateway's payment object, unconfirmed."""
+    return gateway().create_payment(
         token=token,
         amount_minor=amount,
         currency=currency,
         idempotency_key=key,
         description="Standard, 3 agents",
-        return_url="/wizard/return",
+        customer="account-1",
     )
+
+
+def charge(token: str, key: str = "key-1", amount: int = 1234, currency: str = "EUR"):
+    """Create and confirm through the app's gateway, as the payment lifecycle does."""
+    created = create(token, key, amount, currency)
+    return gateway().confirm_payment(created.reference, return_url="/wizard/return")
 
 
 def charge_rows() -> int:
@@ -322,3 +329,45 @@ def test_refund_key_reuse_and_unknown_charges(app) -> None:
             gateway().refund(reference="ch_nope", amount_minor=100, idempotency_key="other")
         with pytest.raises(ValueError):
             gateway().refund(reference=reference, amount_minor=0, idempotency_key="zero")
+
+
+def test_a_created_payment_moves_no_money_until_it_is_confirmed(app) -> None:
+    with app.app_context():
+        token = token_for("4242424242424242")
+        created = create(token, key="two-phase")
+        assert created.status is ChargeStatus.REQUIRES_CONFIRMATION
+        assert gateway().retrieve(created.reference).status is ChargeStatus.REQUIRES_CONFIRMATION
+        # Creating again with the key finds the same object: a lost reference is found again.
+        assert create(token, key="two-phase").reference == created.reference
+        confirmed = gateway().confirm_payment(created.reference, return_url="/r")
+        assert confirmed.status is ChargeStatus.SUCCEEDED
+        # A second confirmation changes nothing and answers the same.
+        assert gateway().confirm_payment(created.reference, return_url="/r") == confirmed
+
+
+def test_a_cancelled_payment_can_never_be_charged(app) -> None:
+    with app.app_context():
+        created = create(token_for("4242424242424242"), key="cancel-me")
+        assert gateway().cancel(created.reference).status is ChargeStatus.CANCELLED
+        after = gateway().confirm_payment(created.reference, return_url="/r")
+        assert after.status is ChargeStatus.CANCELLED
+        refused = gateway().refund(
+            reference=created.reference, amount_minor=1234, idempotency_key="nothing"
+        )
+        assert not refused.succeeded
+
+
+def test_cancelling_a_succeeded_payment_leaves_it_succeeded(app) -> None:
+    with app.app_context():
+        paid = charge(token_for("4242424242424242"), key="too-late")
+        assert gateway().cancel(paid.reference).status is ChargeStatus.SUCCEEDED
+
+
+def test_a_pending_3ds_payment_cancelled_cannot_be_approved_later(app) -> None:
+    with app.app_context():
+        pending = charge(token_for("4000 0027 6000 3184"), key="sca-cancel")
+        assert pending.status is ChargeStatus.REQUIRES_ACTION
+        gateway().cancel(pending.reference)
+        row = db.session.get(SandboxCharge, pending.reference)
+        assert not decide(row, approved=True)
+        assert gateway().retrieve(pending.reference).status is ChargeStatus.CANCELLED

@@ -19,8 +19,6 @@ from portal.payments.sandbox import SandboxCharge
 from tests.conftest import Auth, at_once
 from tests.wizard.conftest import Customer, read_form
 
-pytestmark = pytest.mark.postgresql_only
-
 
 def _second_admin(app: Flask, factory, account_id: int):
     """Another billing admin of the same account, signed in on their own client."""

@@ -13,13 +13,16 @@ from portal.models import (
     Account,
     BillingActivity,
     Invoice,
+    MethodKind,
     OutgoingEmail,
     Payment,
     PaymentMethod,
+    PaymentPurpose,
+    PaymentStatus,
     Subscription,
 )
 from portal.payments.gateway import gateway
-from portal.payments.sandbox import SandboxCharge, SandboxRefund
+from portal.payments.sandbox import SandboxCharge, SandboxRefund, customer_reference
 from portal.services import renewal_run
 from portal.services.renewal_run import Step, run_renewals
 from tests.conftest import csrf_token_from
@@ -96,8 +99,10 @@ def record_renewal_in_flight(app, clock, account_id: int) -> tuple[Invoice, Paym
             idempotency_key=f"renewal-{invoice.id}-1",
             method_id=method.id,
             method_label="Visa",
-            status="processing",
-            purpose="renewal",
+            method_kind=MethodKind.CARD,
+            method_token=method.token,
+            status=PaymentStatus.CREATED,
+            purpose=PaymentPurpose.RENEWAL,
             amount_minor=invoice.amount_due_minor,
             currency="EUR",
             invoice_id=invoice.id,
@@ -349,27 +354,27 @@ def test_a_renewal_whose_run_died_is_settled_with_the_first_charge(app, clock, s
     # Simulate a run that recorded the invoice and the payment, charged, and died.
     invoice, payment, token = record_renewal_in_flight(app, clock, account_id)
     with app.app_context():
-        gateway().charge(
+        created = gateway().create_payment(
             token=token,
             amount_minor=invoice.amount_due_minor,
             currency="EUR",
             idempotency_key=payment.idempotency_key,
             description=invoice.number,
-            return_url="",
+            customer=customer_reference(account_id),
             off_session=True,
         )
+        gateway().confirm_payment(created.reference, return_url="")
     # Meanwhile the customer cannot pay it a second time.
     page = standard_customer.client.get(f"/billing/invoices/{invoice.id}/pay")
     response = standard_customer.client.post(
         f"/billing/invoices/{invoice.id}/pay", data=read_form(page.text, "pay-form")
     )
     assert response.status_code == 409
-    assert "already in progress" in response.text
-    # A run soon after leaves it alone; one after the stale limit settles it with that charge.
+    assert "being confirmed with the payment provider" in response.text
+    # The next run reconciles it first: the gateway knows the charge by its key, and it is
+    # settled with that charge instead of a second one.
     clock.advance(minutes=5)
-    assert run(app)[Step.WAITING] == 1
-    clock.advance(minutes=10)
-    assert run(app)[Step.RENEWED] == 1
+    assert run(app)[Step.DECLINED] == 0
     after = state(app, account_id)
     assert after["charges"] == 1
     assert after["invoices"][0][1] == "paid"
@@ -563,7 +568,7 @@ def test_a_method_cannot_be_removed_while_a_renewal_charge_is_in_flight(
         assert db.session.get(PaymentMethod, method_id) is not None
 
 
-def test_a_confirmation_whose_redirect_was_lost_is_given_back_before_a_new_charge(
+def test_a_confirmation_whose_redirect_was_lost_is_settled_by_reconciliation(
     app, clock, standard_customer
 ):
     standard_customer.add_card(VISA_SCA)
@@ -578,9 +583,9 @@ def test_a_confirmation_whose_redirect_was_lost_is_given_back_before_a_new_charg
         approved = db.session.scalar(
             select(SandboxCharge).where(SandboxCharge.status == "succeeded")
         )
-        refund = db.session.scalar(select(SandboxRefund))
-        assert refund.charge_reference == approved.reference
-        assert refund.amount_minor == approved.amount_minor
-        kinds = db.session.scalars(select(BillingActivity.kind)).all()
-        assert "charge_refunded" in kinds
-    assert state(app, standard_customer.account_id)["invoices"][0][1] == "open"
+        paid = db.session.scalar(select(Payment).where(Payment.status == PaymentStatus.SUCCEEDED))
+        assert paid.gateway_reference == approved.reference
+        assert db.session.scalar(select(SandboxRefund)) is None
+    after = state(app, standard_customer.account_id)
+    assert after["invoices"][0][1] == "paid"
+    assert after["status"] == "active"

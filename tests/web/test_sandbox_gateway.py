@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import func, select
 
-from portal.models import Role
+from portal.extensions import db
+from portal.models import Account, Role
 from portal.payments.cards import parse_card
 from portal.payments.gateway import ChargeResult, ChargeStatus, gateway
+from portal.payments.sandbox import customer_reference
 from tests.conftest import csrf_token_from
 
 EMAIL = "owner@sandbox.example.com"
@@ -44,14 +47,17 @@ def start_charge(app, kind: str, amount: int = 123456, key: str = "pay-1") -> Ch
             token = gateway().tokenize_card(card).token
         else:
             token = gateway().link_paypal("ada@example.com")
-        return gateway().charge(
+        account_id = db.session.scalar(select(func.min(Account.id)))
+        created = gateway().create_payment(
             token=token,
             amount_minor=amount,
             currency="EUR",
             idempotency_key=key,
             description="Pro, 5 agents",
-            return_url=RETURN_URL,
+            customer=customer_reference(account_id),
         )
+        assert created.status is ChargeStatus.REQUIRES_CONFIRMATION
+        return gateway().confirm_payment(created.reference, return_url=RETURN_URL)
 
 
 def retrieve(app, reference: str) -> ChargeResult:
@@ -163,3 +169,17 @@ def test_references_are_unguessable(app, owner):
     references = {start_charge(app, "sca", key=f"k{n}").reference for n in range(5)}
     assert len(references) == 5
     assert all(len(reference) >= 32 for reference in references)
+
+
+@pytest.mark.parametrize("kind", ["sca", "paypal"])
+def test_another_accounts_user_cannot_open_or_decide_the_page(
+    app, client, auth, owner, factory, kind
+):
+    pending = start_charge(app, kind)
+    other = factory.account("Other S.r.l.")
+    factory.user("other@example.com", Role.OWNER, other)
+    auth.login("other@example.com")
+    assert client.get(pending.action_url).status_code == 404
+    forged = client.post(pending.action_url, data={"approve": "x"})
+    assert forged.status_code in (400, 404)
+    assert retrieve(app, pending.reference).status is ChargeStatus.REQUIRES_ACTION

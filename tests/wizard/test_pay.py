@@ -9,8 +9,16 @@ from sqlalchemy import func, select
 
 from portal.domain.catalog import BillingPeriod
 from portal.extensions import db
-from portal.models import Account, BillingActivity, Invoice, Payment, Role, Subscription
-from portal.payments.sandbox import SandboxRefund
+from portal.models import (
+    Account,
+    BillingActivity,
+    Invoice,
+    Payment,
+    PaymentStatus,
+    Role,
+    Subscription,
+)
+from portal.payments.sandbox import SandboxCharge, SandboxRefund
 from tests.conftest import csrf_token_from
 from tests.wizard.conftest import VISA_DECLINED, VISA_NO_FUNDS, VISA_OK, VISA_SCA, read_form
 
@@ -326,29 +334,27 @@ def test_other_accounts_payments_are_404(customer, app, client, auth, factory):
     assert client.get(f"/package/edit/payments/{payment_id}/return").status_code == 404
 
 
-def test_a_confirmation_after_the_payment_expired_is_refunded(customer, clock, app):
+def test_a_confirmation_after_the_payment_was_given_up_charges_nothing(customer, clock, app):
     customer.add_card(VISA_SCA)
     response = customer.pay(customer.payment_form(**STANDARD_ONE))
     challenge = customer.client.get(response.headers["Location"])
     # The customer leaves the bank's page open; 31 minutes later another payment starts,
-    # which gives the first one up as abandoned.
+    # which gives the first one up: it is cancelled at the gateway, so it can never charge.
     clock.advance(minutes=31)
     customer.add_card(VISA_OK)
     customer.pay(customer.payment_form(**{**STANDARD_ONE, "agents": "2"}))
-    # Now the first confirmation arrives: the money goes back, nothing else changes.
     action = re.search(r'action="(/sandbox/[^"]+)"', challenge.text).group(1)
     decided = customer.client.post(
         action, data={"csrf_token": csrf_token_from(challenge.text), "approve": "1"}
     )
     result = customer.client.get(decided.headers["Location"])
-    assert result.status_code == 402
-    assert "confirmed after it had expired" in result.text
+    assert result.status_code == 409
+    assert "nothing was charged" in result.text
     assert customer.account().subscription.agents == 2
     with app.app_context():
-        refund = db.session.scalar(select(SandboxRefund))
-        late = db.session.scalar(
-            select(Payment).where(Payment.decline_code == "confirmed_too_late")
-        )
-        assert refund.charge_reference == late.gateway_reference
-        assert refund.amount_minor == late.amount_minor
+        first = db.session.scalar(select(Payment).order_by(Payment.id))
+        assert first.status is PaymentStatus.ABANDONED
+        charge = db.session.get(SandboxCharge, first.gateway_reference)
+        assert charge.status == "cancelled"
+        assert db.session.scalar(select(SandboxRefund)) is None
         assert db.session.scalar(select(func.count(Invoice.id))) == 1

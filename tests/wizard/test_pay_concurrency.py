@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Invoice, Role
 from tests.conftest import Auth, at_once
 from tests.wizard.conftest import Customer
-
-pytestmark = pytest.mark.postgresql_only
 
 STANDARD_ONE = {"plan": "standard", "period": "monthly", "currency": "EUR", "agents": "1"}
 
