@@ -181,7 +181,6 @@ def test_a_key_reused_for_another_charge_is_a_bug_not_a_charge(app) -> None:
         assert charge_rows() == 1
 
 
-@pytest.mark.postgresql_only
 def test_concurrent_retries_with_one_key_charge_once(app) -> None:
     with app.app_context():
         token = token_for("4242424242424242")

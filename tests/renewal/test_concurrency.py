@@ -1,4 +1,4 @@
-"""Real concurrency on PostgreSQL: parallel seat changes, two renewal runs started together."""
+"""Real concurrency on SQLite and PostgreSQL: parallel seat changes, two renewal runs together."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def _due_accounts(app: Flask, factory, today) -> dict[int, str]:
 
 
 def test_two_renewal_runs_started_together_charge_each_subscription_once(
-    app, factory, database_urls, tmp_path
+    app, factory, database_urls, backend, tmp_path
 ):
     today = datetime.now(UTC).date()
     tokens = _due_accounts(app, factory, today)
@@ -101,7 +101,7 @@ def test_two_renewal_runs_started_together_charge_each_subscription_once(
         **os.environ,
         "PORTAL_ENV": "production",
         "SECRET_KEY": secrets.token_hex(16),
-        "DATABASE_URL": database_urls["postgresql"],
+        "DATABASE_URL": database_urls[backend],
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
         "RATELIMIT_STORAGE_URI": "memory://",
     }

@@ -1,4 +1,4 @@
-"""Real concurrency on PostgreSQL: simultaneous Pay posts, parallel invoice numbering."""
+"""Real concurrency on SQLite and PostgreSQL: simultaneous Pay posts, parallel numbering."""
 
 from __future__ import annotations
 
