@@ -9,7 +9,7 @@ from flask_babel import ngettext
 
 from portal.i18n import format_day, format_money
 from portal.labels import period_label, plan_label
-from portal.models import BillingActivity
+from portal.models import BillingActivity, RefundReason
 
 
 def _field_labels() -> dict[str, str]:
@@ -40,6 +40,28 @@ def _day(details: dict, key: str) -> str:
     """A stored ISO date, formatted for the viewer."""
     value = details.get(key)
     return format_day(date.fromisoformat(value)) if value else ""
+
+
+def _refunded_charge(d: dict) -> str:
+    """A charge given back because it paid for nothing, with why."""
+    amount, method = _amount(d), d.get("method", "")
+    if d.get("reason") == RefundReason.INVOICE_CLOSED:
+        return _(
+            "Payment of %(amount)s with %(method)s refunded: the invoice was already settled.",
+            amount=amount,
+            method=method,
+        )
+    if d.get("reason") == RefundReason.ORDER_CHANGED:
+        return _(
+            "Payment of %(amount)s with %(method)s refunded: the package had changed meanwhile.",
+            amount=amount,
+            method=method,
+        )
+    return _(
+        "Payment of %(amount)s with %(method)s refunded: it came too late to be used.",
+        amount=amount,
+        method=method,
+    )
 
 
 def describe_activity(entry: BillingActivity) -> str:
@@ -106,11 +128,7 @@ def describe_activity(entry: BillingActivity) -> str:
             return _("The renewal was not paid: the account was blocked.")
         return _("Auto-renewal was off: the account was blocked at the end of the period.")
     if kind == "charge_refunded":
-        return _(
-            "Payment of %(amount)s with %(method)s refunded: it came too late to be used.",
-            amount=_amount(d),
-            method=d.get("method", ""),
-        )
+        return _refunded_charge(d)
     if kind == "renewal_cancelled":
         return _(
             "The unpaid renewal was cancelled by credit note %(documents)s.",

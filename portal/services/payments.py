@@ -539,14 +539,19 @@ def complete_action(account_id: int, payment_id: int) -> PayResult | None:
 
 def needing_reconciliation(now: datetime) -> list[int]:
     """Payments to ask the gateway about: stale in flight, or a refund still owed."""
+    waiting_for_gateway = Payment.status.in_([PaymentStatus.CREATED, PaymentStatus.PROCESSING])
+    waiting_for_customer = Payment.status == PaymentStatus.REQUIRES_ACTION
+    refund_owed = Payment.status.in_([PaymentStatus.ABANDONED, *IN_FLIGHT]) & (
+        Payment.refund_reason.is_not(None)
+    )
     return list(
         db.session.scalars(
             select(Payment.id)
             .where(
                 or_(
-                    Payment.status.in_(IN_FLIGHT) & (Payment.created_at <= now - STALE_AFTER),
-                    Payment.status.in_([PaymentStatus.ABANDONED, *IN_FLIGHT])
-                    & Payment.refund_reason.is_not(None),
+                    waiting_for_gateway & (Payment.created_at <= now - STALE_AFTER),
+                    waiting_for_customer & (Payment.created_at <= now - ABANDON_AFTER),
+                    refund_owed,
                 )
             )
             .order_by(Payment.id)
