@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -18,11 +17,10 @@ from portal.models import (
     Invoice,
     Payment,
     PaymentStatus,
-    Role,
 )
 from portal.payments.sandbox import SandboxCharge, SandboxRefund
 from portal.services.renewal_run import run_renewals
-from tests.conftest import Auth, at_once
+from tests.conftest import at_once
 from tests.wizard.conftest import VISA_DECLINED, Customer, read_form
 
 STANDARD_ONE = {"plan": "standard", "period": "monthly", "currency": "EUR", "agents": "1"}
@@ -184,40 +182,3 @@ def test_five_tabs_paying_one_open_invoice_charge_it_once(app, standard_customer
     assert after["refunds"] == 0
     assert after["invoices"] == [("invoice", "paid", 5490)]
     assert standard_customer.account().subscription.status == "active"
-
-
-def test_a_double_click_with_one_key_charges_once(app, customer):
-    customer.add_card()
-    form = customer.payment_form(**STANDARD_ONE)
-    other = tab(app, customer)
-    responses = at_once(
-        lambda: customer.client.post("/package/edit/pay", data=form),
-        lambda: other.post("/package/edit/pay", data=form),
-    )
-    assert all(r.status_code in (302, 202) for r in responses)
-    assert money(app, customer.account_id)["charges"] == 1
-    assert customer.counts()[:2] == (1, 1)
-
-
-@pytest.mark.parametrize("accounts", [4])
-def test_parallel_accounts_each_pay_once_with_gapless_numbers(app, factory, accounts):
-    customers = []
-    for index in range(accounts):
-        account_id = factory.account(f"Parallel {index} S.r.l.")
-        factory.user(f"p{index}@example.com", Role.OWNER, account_id)
-        client = app.test_client()
-        Auth(client).login(f"p{index}@example.com")
-        customer = Customer(client, app, account_id)
-        customer.add_card()
-        customers.append(customer)
-    forms = [c.payment_form(**STANDARD_ONE) for c in customers]
-    responses = at_once(
-        *[
-            lambda c=c, f=f: c.client.post("/package/edit/pay", data=f)
-            for c, f in zip(customers, forms, strict=True)
-        ]
-    )
-    assert all(r.status_code == 302 for r in responses), [r.status_code for r in responses]
-    with app.app_context():
-        numbers = db.session.scalars(select(Invoice.sequence).order_by(Invoice.sequence)).all()
-    assert numbers == list(range(1, accounts + 1))
