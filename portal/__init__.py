@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from portal.config import PROJECT_ROOT, load_settings
+from portal.config import PROJECT_ROOT, engine_options, load_settings
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -23,6 +23,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_settings(Path(app.instance_path)))
     if test_config:
         app.config.from_mapping(test_config)
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
 
     from portal import billing_text, cli, i18n, labels, payments, security, web
     from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate

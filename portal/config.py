@@ -43,6 +43,17 @@ def _development_secret(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def engine_options(database_url: str) -> dict[str, Any]:
+    """SQLAlchemy engine settings for the database the app uses."""
+    if database_url.startswith("sqlite"):
+        # SQLite writers queue for its single write lock (the account lock there): each
+        # waits for it up to 30 s instead of failing at once.
+        return {"connect_args": {"timeout": 30}}
+    # A ping before each checkout guards against dropped server connections; a SQLite file
+    # has none to drop, and the ping would cost every request a round trip.
+    return {"pool_pre_ping": True}
+
+
 def load_settings(instance_path: Path) -> dict[str, Any]:
     """Build the Flask config mapping from the environment."""
     environment = os.environ.get("PORTAL_ENV", "production")
@@ -62,15 +73,11 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
     )
 
     database_url = normalize_database_url(database_url)
-    # A ping before each checkout guards against dropped server connections; a SQLite file
-    # has none to drop, and the ping would cost every request a round trip.
-    engine_options = {} if database_url.startswith("sqlite") else {"pool_pre_ping": True}
 
     settings: dict[str, Any] = {
         "PORTAL_ENV": environment,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
