@@ -404,7 +404,7 @@ def settle(payment_id: int, charge: ChargeResult) -> PayResult:
     payment = _reloaded(payment_id)
     refund_owed = False
     if payment.status in IN_FLIGHT:
-        if payment.gateway_reference is None:
+        if payment.gateway_reference is None and charge.reference:
             payment.gateway_reference = charge.reference
             payment.apply(PaymentEvent.ATTACH)
         refund_owed = _record_answer(account, payment, charge)
@@ -576,6 +576,7 @@ def reconcile_payment(payment_id: int) -> PayResult:
     try:
         if reference is None:
             if payment.method_token is None:
+                # Nothing to find it again with: no gateway object was ever made for it.
                 return settle(payment_id, ChargeResult(ChargeStatus.CANCELLED, ""))
             # Lost between recording the payment and hearing the gateway: creating it again
             # with the same key finds the object if it exists (and makes an unconfirmed one
