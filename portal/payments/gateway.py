@@ -86,8 +86,7 @@ class PaymentGateway(Protocol):
         """Create the payment object, unconfirmed: its reference exists before money can move.
 
         Once per idempotency key: creating again with the same key answers with the same
-        object, which is how a payment whose reference was lost in a crash is found again.
-        `off_session` is a payment made with nobody at the screen (a renewal): it cannot ask
+        object. `off_session` is a payment made with nobody at the screen (a renewal): it cannot ask
         for 3-D Secure or a PayPal approval, so confirming it succeeds or is declined.
         `customer` names the portal account, so only its users can act on the payment.
         """
@@ -98,6 +97,11 @@ class PaymentGateway(Protocol):
 
         Confirming one that is already confirmed answers with where it stands.
         """
+        ...
+
+    def find_payment(self, *, idempotency_key: str, customer: str) -> ChargeResult | None:
+        """The payment object created with this key, if one was; how a reference lost in a
+        crash (between creating it and recording it) is found again."""
         ...
 
     def retrieve(self, reference: str) -> ChargeResult:

@@ -331,6 +331,14 @@ class SandboxGateway:
             session.refresh(charge)
             return result_of(charge)
 
+    def find_payment(self, *, idempotency_key: str, customer: str) -> ChargeResult | None:
+        """The charge made with this key for this customer, if any."""
+        with self._session() as session:
+            charge = self._charge_by_key(session, idempotency_key)
+            if charge is None or charge.customer != customer:
+                return None
+            return result_of(charge)
+
     def retrieve(self, reference: str) -> ChargeResult:
         """The charge as it stands now; LookupError for a reference the sandbox never issued."""
         with self._session() as session:

@@ -575,22 +575,15 @@ def reconcile_payment(payment_id: int) -> PayResult:
         return result_of(payment)
     try:
         if reference is None:
-            if payment.method_token is None:
-                # Nothing to find it again with: no gateway object was ever made for it.
-                return settle(payment_id, ChargeResult(ChargeStatus.CANCELLED, ""))
-            # Lost between recording the payment and hearing the gateway: creating it again
-            # with the same key finds the object if it exists (and makes an unconfirmed one
-            # if it never did, which is then cancelled below).
-            created = gateway().create_payment(
-                token=payment.method_token,
-                amount_minor=payment.amount_minor,
-                currency=payment.currency,
+            # Lost between recording the payment and hearing the gateway: the gateway finds
+            # its object by the payment's key, if it ever made one.
+            found = gateway().find_payment(
                 idempotency_key=payment.idempotency_key,
-                description="",
                 customer=customer_reference(payment.account_id),
-                off_session=payment.purpose is PaymentPurpose.RENEWAL,
             )
-            reference = created.reference
+            if found is None:
+                return settle(payment_id, ChargeResult(ChargeStatus.CANCELLED, ""))
+            reference = found.reference
         charge = gateway().retrieve(reference)
         waited_out = now - clock.as_utc(payment.created_at) >= ABANDON_AFTER
         if charge.status is ChargeStatus.REQUIRES_CONFIRMATION or (

@@ -370,3 +370,14 @@ def test_a_pending_3ds_payment_cancelled_cannot_be_approved_later(app) -> None:
         row = db.session.get(SandboxCharge, pending.reference)
         assert not decide(row, approved=True)
         assert gateway().retrieve(pending.reference).status is ChargeStatus.CANCELLED
+
+
+def test_a_payment_is_found_again_by_its_key_for_its_customer_only(app) -> None:
+    with app.app_context():
+        created = create(token_for("4242424242424242"), key="lost-reference")
+        found = gateway().find_payment(idempotency_key="lost-reference", customer="account-1")
+        assert found is not None and found.reference == created.reference
+        assert (
+            gateway().find_payment(idempotency_key="lost-reference", customer="account-2") is None
+        )
+        assert gateway().find_payment(idempotency_key="never-made", customer="account-1") is None
