@@ -7,7 +7,6 @@ from sqlalchemy import select, update
 from portal.domain.payment_lifecycle import IN_FLIGHT
 from portal.extensions import db
 from portal.models import (
-    Account,
     MethodKind,
     Payment,
     PaymentMethod,
@@ -16,6 +15,7 @@ from portal.models import (
 )
 from portal.payments.cards import CardBrand, CardDetails
 from portal.payments.gateway import gateway
+from portal.services.accounts import lock_account
 from portal.services.activity import record
 
 # A subscription in these states is charged at period end (or retried), so needs a method.
@@ -78,7 +78,7 @@ def method_of(account_id: int, method_id: int) -> PaymentMethod | None:
 
 def _lock_account(account_id: int) -> None:
     """Serialise changes to one account's methods, so it always has exactly one default."""
-    db.session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
+    lock_account(account_id)
 
 
 def _make_default(account_id: int, method: PaymentMethod) -> None:
