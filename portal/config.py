@@ -97,6 +97,11 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "VENDOR_DIR": os.environ.get("VENDOR_DIR", str(PROJECT_ROOT / "node_modules")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per 15 minutes"),
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
+        "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
+        "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", ""),
         # The crash tests' servers die at this payment step (portal.services.payments).
         "PAYMENT_KILL_AT": os.environ.get("PAYMENT_KILL_AT") if environment == "testing" else None,
     }

@@ -15,8 +15,9 @@ from portal.models import BILLING_ROLES
 from portal.payments.cards import CardError, parse_card
 from portal.payments.gateway import GatewayError, gateway
 from portal.payments.messages import card_error_message
-from portal.payments.sandbox import SandboxGateway
+from portal.payments.sandbox import SandboxGateway, customer_reference
 from portal.payments.sandbox_routes import sandbox_card_help
+from portal.payments.stripe_routes import content_security_policy as stripe_content_security_policy
 from portal.security import current_account_id, roles_required
 from portal.services import payment_methods as service
 
@@ -35,10 +36,18 @@ def _gateway_unavailable() -> str:
     return _("The payment service cannot be reached right now. Nothing was saved: try again soon.")
 
 
-def _render(card_form: CardForm, paypal_form: PayPalForm, status: int = 200) -> tuple[str, int]:
+def _render(
+    card_form: CardForm, paypal_form: PayPalForm, status: int = 200
+) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
     """The page with the account's methods and both add forms."""
     account_id = current_account_id()
     sandbox = isinstance(gateway(), SandboxGateway)
+    card_setup = None
+    if getattr(gateway(), "collects_cards_in_browser", False):
+        try:
+            card_setup = gateway().start_card_setup(customer_reference(account_id))
+        except GatewayError:
+            card_form.form_errors.append(_gateway_unavailable())
     page = render_template(
         "methods/index.html",
         methods=service.list_methods(account_id),
@@ -49,8 +58,13 @@ def _render(card_form: CardForm, paypal_form: PayPalForm, status: int = 200) -> 
         next_url=_next_url(),
         today=clock.today(),
         test_cards=sandbox_card_help() if sandbox else None,
+        card_setup=card_setup,
+        paypal_offered=sandbox,
     )
-    return page, status
+    if card_setup is None:
+        return page, status
+    # Stripe.js and the API it calls are allowed on this page only.
+    return page, status, {"Content-Security-Policy": stripe_content_security_policy()}
 
 
 def _back() -> Response:

@@ -10,11 +10,11 @@ from portal.config import ConfigurationError
 
 # Imported whatever the configured gateway, so the sandbox's tables are always in the
 # metadata and migrations never depend on a setting.
-from portal.payments import sandbox
+from portal.payments import sandbox, stripe_gateway
 from portal.payments.gateway import EXTENSION_KEY
 from portal.payments.sandbox_routes import bp as sandbox_bp
 
-GATEWAYS = ("sandbox",)
+GATEWAYS = ("sandbox", "stripe")
 
 
 def init_app(app: Flask) -> None:
@@ -25,5 +25,12 @@ def init_app(app: Flask) -> None:
             f"PAYMENT_GATEWAY={name!r} is not a known payment gateway. "
             f"Known gateways: {', '.join(GATEWAYS)}."
         )
+    if name == "stripe":
+        from portal.payments.stripe_routes import bp as stripe_bp
+
+        settings = stripe_gateway.StripeSettings.from_config(app.config)
+        app.extensions[EXTENSION_KEY] = stripe_gateway.StripeGateway(settings)
+        app.register_blueprint(stripe_bp)
+        return
     app.extensions[EXTENSION_KEY] = sandbox.SandboxGateway()
     app.register_blueprint(sandbox_bp)

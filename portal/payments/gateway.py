@@ -22,6 +22,7 @@ class ChargeStatus(StrEnum):
     SUCCEEDED = "succeeded"
     DECLINED = "declined"
     CANCELLED = "cancelled"  # given up before it was confirmed; it can never be charged
+    PENDING = "pending"  # confirmed, the outcome not known yet (asked again later)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,10 @@ class PaymentGateway(Protocol):
 
     def link_paypal(self, email: str) -> str:
         """Link a PayPal account; returns its token."""
+        ...
+
+    def finish_card_setup(self, customer: str, setup_id: str) -> SavedCard:
+        """The card a browser-side setup saved (gateways that collect cards in the browser)."""
         ...
 
     def create_payment(

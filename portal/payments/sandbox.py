@@ -236,6 +236,12 @@ class SandboxGateway:
             exp_year=card.exp_year,
         )
 
+    collects_cards_in_browser = False
+
+    def finish_card_setup(self, customer: str, setup_id: str) -> SavedCard:
+        """The sandbox takes cards on the portal's own form (`tokenize_card`) instead."""
+        raise CardError("number", "setup_failed")
+
     def link_paypal(self, email: str) -> str:
         """A token for a PayPal account; a charge with the customer present asks for approval."""
         if "@" not in email:

@@ -15,6 +15,7 @@ from portal.models import (
 )
 from portal.payments.cards import CardBrand, CardDetails
 from portal.payments.gateway import gateway
+from portal.payments.sandbox import customer_reference
 from portal.services.accounts import lock_account
 from portal.services.activity import record
 
@@ -123,6 +124,24 @@ def add_card(
         exp_month=saved.exp_month,
         exp_year=saved.exp_year,
         holder=card.holder,
+        token=saved.token,
+    )
+    _add(account_id, user_id, method, make_default)
+    return method
+
+
+def add_saved_card(
+    account_id: int, user_id: int | None, setup_id: str, *, holder: str, make_default: bool
+) -> PaymentMethod:
+    """Keep a card the gateway saved in the browser (Stripe.js): brand, last four, expiry."""
+    saved = gateway().finish_card_setup(customer_reference(account_id), setup_id)
+    method = PaymentMethod(
+        kind=MethodKind.CARD,
+        brand=saved.brand.value,
+        last4=saved.last4,
+        exp_month=saved.exp_month,
+        exp_year=saved.exp_year,
+        holder=holder,
         token=saved.token,
     )
     _add(account_id, user_id, method, make_default)

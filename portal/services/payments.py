@@ -362,6 +362,9 @@ def _create_and_confirm(
     checkpoint("gateway_created")
     if not _attach(payment_id, created.reference):
         return result_of(_reloaded(payment_id))
+    if created.status is not ChargeStatus.REQUIRES_CONFIRMATION:
+        # Confirmed as it was created (an off-session payment at Stripe): settle that answer.
+        return settle(payment_id, created)
     try:
         confirmed = gateway().confirm_payment(created.reference, return_url=return_url)
     except GatewayError:

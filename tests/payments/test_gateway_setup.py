@@ -20,6 +20,6 @@ def test_the_sandbox_is_the_default_gateway() -> None:
 
 def test_an_unknown_gateway_stops_start_up_with_a_clear_error() -> None:
     with pytest.raises(
-        ConfigurationError, match=r"PAYMENT_GATEWAY='stripe'.*Known gateways: sandbox"
+        ConfigurationError, match=r"PAYMENT_GATEWAY='adyen'.*Known gateways: sandbox, stripe"
     ):
-        create_app({"TESTING": True, "PAYMENT_GATEWAY": "stripe"})
+        create_app({"TESTING": True, "PAYMENT_GATEWAY": "adyen"})

@@ -1,0 +1,129 @@
+"""Stripe's pages in the portal: saving a card, the 3-D Secure step, and the webhook."""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import urlsplit
+
+import stripe
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from portal.extensions import csrf
+from portal.i18n import is_safe_redirect
+from portal.models import BILLING_ROLES
+from portal.payments.cards import CardError
+from portal.payments.gateway import GatewayError, gateway
+from portal.payments.messages import card_error_message
+from portal.payments.sandbox import customer_reference
+from portal.payments.stripe_gateway import StripeGateway
+from portal.security import current_account_id, roles_required
+from portal.services import payment_methods, stripe_events
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("stripe", __name__)
+
+
+def _stripe() -> StripeGateway:
+    """The configured Stripe gateway."""
+    found = gateway()
+    assert isinstance(found, StripeGateway)
+    return found
+
+
+def content_security_policy() -> str:
+    """The portal's policy, widened to Stripe.js and the API it calls."""
+    settings = _stripe().settings
+    origins = {_origin(settings.js_url), _origin(settings.api_base)}
+    allowed = " ".join(sorted(origins | {"https://hooks.stripe.com"}))
+    return (
+        f"default-src 'self'; script-src 'self' {allowed}; connect-src 'self' {allowed}; "
+        f"frame-src {allowed}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "frame-ancestors 'none'; form-action 'self'"
+    )
+
+
+def _origin(url: str) -> str:
+    """Scheme and host of a URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@bp.post("/billing/payment-methods/stripe-card")
+@roles_required(*BILLING_ROLES)
+def save_card() -> Response:
+    """Keep the card Stripe.js saved: brand, last four, expiry and its id, nothing else."""
+    setup_intent = request.form.get("setup_intent", "")
+    target = request.args.get("next")
+    back = target if is_safe_redirect(target) else url_for("methods.index")
+    if not setup_intent.startswith("seti_") or len(setup_intent) > 100:
+        flash(_("The card could not be saved. Check the details and try again."), "error")
+        return redirect(back)
+    try:
+        payment_methods.add_saved_card(
+            current_account_id(),
+            current_user.id,
+            setup_intent,
+            holder=request.form.get("holder", "")[:120].strip(),
+            make_default=request.form.get("make_default") == "y",
+        )
+    except CardError as error:
+        flash(card_error_message(error), "error")
+        return redirect(url_for("methods.index"))
+    except GatewayError:
+        log.exception("Stripe could not be reached saving a card")
+        unavailable = _(
+            "The payment service cannot be reached right now. Nothing was saved: try again soon."
+        )
+        flash(unavailable, "error")
+        return redirect(url_for("methods.index"))
+    flash(_("Card saved."), "success")
+    return redirect(back)
+
+
+@bp.get("/payments/stripe/<reference>/authenticate")
+@login_required
+def authenticate(reference: str) -> Response | str:
+    """The bank's 3-D Secure step, run by Stripe.js; then back to the portal's return page."""
+    back = request.args.get("back", "")
+    if not is_safe_redirect(back) or not reference.startswith("pi_") or len(reference) > 100:
+        abort(404)
+    account_id = getattr(current_user, "account_id", None)
+    try:
+        secret = _stripe().client_secret(reference, customer_reference(account_id))
+    except (GatewayError, stripe.InvalidRequestError):
+        abort(404)
+    if secret is None:
+        abort(404)
+    page = render_template(
+        "stripe/authenticate.html",
+        publishable_key=_stripe().settings.publishable_key,
+        js_url=_stripe().settings.js_url,
+        client_secret=secret,
+        back=back,
+    )
+    response = current_app.make_response(page)
+    response.headers["Content-Security-Policy"] = content_security_policy()
+    return response
+
+
+@bp.post("/payments/stripe/webhook")
+@csrf.exempt
+def webhook() -> tuple[str, int]:
+    """Stripe's events: signature checked, each handled once, fed to the same settlement."""
+    payload = request.get_data()
+    try:
+        stripe.Webhook.construct_event(
+            payload, request.headers.get("Stripe-Signature", ""), _stripe().settings.webhook_secret
+        )
+    except (ValueError, stripe.SignatureVerificationError):
+        return "invalid signature", 400
+    try:
+        stripe_events.handle(json.loads(payload))
+    except GatewayError:
+        return "try again later", 503
+    return "", 200
