@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Account, PaymentMethod, Role
-from tests.browser.conftest import backend, chromium, live_url  # noqa: F401 - fixtures
 from tests.conftest import PASSWORD
+from tests.stripe.conftest import app_config, clock, localstripe  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 
@@ -20,11 +20,11 @@ SCA_CARD = "4000002760003184"
 
 @pytest.mark.parametrize("card", ["4242424242424242", SCA_CARD], ids=["visa", "3ds"])
 def test_a_customer_adds_a_card_with_stripe_js_and_buys_standard(
-    chromium,  # noqa: F811 - the fixture imported above
-    live_url,  # noqa: F811 - the fixture imported above
+    chromium,
+    live_url,
     app,
     factory,
-    localstripe,
+    localstripe,  # noqa: F811 - the fixture imported above
     card,
 ):
     account_id = factory.account("Trattoria Nuova S.r.l.", country="IT")
