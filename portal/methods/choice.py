@@ -10,17 +10,22 @@ from flask import request
 from portal.services.payment_methods import describe, list_methods
 
 
-def method_choice(account_id: int, return_to: str) -> dict[str, Any]:
+def method_choice(
+    account_id: int, return_to: str, *, declined_method_id: int | None = None
+) -> dict[str, Any]:
     """The account's methods, the one to preselect, and a fresh confirmation key.
 
-    The method the customer last picked stays chosen (after a decline, say); otherwise the
-    default. A new key per rendering: resending this page's form finds the first payment.
+    The method the customer last picked stays chosen, unless it was just declined: then
+    another one is (the default if it is another, else the first other). A new key per
+    rendering: resending this page's form finds the first payment.
     """
     methods = list_methods(account_id)
     chosen = request.values.get("method", type=int)
-    if chosen not in {method.id for method in methods}:
-        default = next((method for method in methods if method.is_default), None)
-        chosen = default.id if default else None
+    if chosen == declined_method_id or chosen not in {method.id for method in methods}:
+        others = [method for method in methods if method.id != declined_method_id]
+        default = next((method for method in others if method.is_default), None)
+        fallback = default or (others[0] if others else None)
+        chosen = fallback.id if fallback else declined_method_id
     return {
         "methods": methods,
         "chosen_method": chosen,

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from portal import clock
 from portal.domain.breakdown_codec import breakdown_fingerprint
 from portal.domain.catalog import BillingPeriod, Plan
-from portal.domain.pricing import ChangeNotAllowed, ConfigurationError, PriceBreakdown
+from portal.domain.pricing import ChangeKind, ChangeNotAllowed, ConfigurationError, PriceBreakdown
 from portal.extensions import db
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Account, Payment, PaymentPurpose, PaymentStatus
@@ -157,10 +157,15 @@ def _payment_page(
     """Render step 3 with a fresh confirmation key bound to the summary shown."""
     if account is None:
         account = load_account(current_account_id())
+    declined = extra.pop("declined", None)
     context = _context(3, selection, account, **extra)
     breakdown = context["breakdown"]
     context.update(
-        method_choice(account.id, url_for("wizard.payment", **selection.query())),
+        method_choice(
+            account.id,
+            url_for("wizard.payment", **selection.query()),
+            declined_method_id=declined if isinstance(declined, int) else None,
+        ),
         fingerprint=breakdown_fingerprint(breakdown)
         if isinstance(breakdown, PriceBreakdown)
         else "",
@@ -188,11 +193,14 @@ def pay() -> Response | tuple[str, int]:
             "wizard.payment_return", payment_id=payment_id, _external=True
         ),
     )
-    return _after_pay(result, selection)
+    return _after_pay(result, selection, from_seats=request.form.get("origin") == "seats")
 
 
-def _after_pay(result: PayResult, selection: Selection) -> Response | tuple[str, int]:
-    """Go where the outcome leads: confirmation, 3-D Secure or PayPal, or back to step 3."""
+def _after_pay(
+    result: PayResult, selection: Selection, *, from_seats: bool = False
+) -> Response | tuple[str, int]:
+    """Go where the outcome leads: confirmation, 3-D Secure or PayPal, or back to the page
+    the customer paid from (step 3 or the seat page) with what happened."""
     if result.outcome is Outcome.PAID:
         return redirect(url_for("wizard.confirmation", payment_id=result.payment_id))
     if result.outcome in (Outcome.ACTION_REQUIRED, Outcome.IN_PROGRESS) and result.action_url:
@@ -203,7 +211,19 @@ def _after_pay(result: PayResult, selection: Selection) -> Response | tuple[str,
         message = change_refusal_message(result.refusal)
     else:
         message = outcome_message(result)
-    return _payment_page(selection, status=outcome_status(result), pay_error=message)
+    declined = None
+    if result.outcome is Outcome.DECLINED and result.payment_id is not None:
+        payment = payments.account_payment(current_account_id(), result.payment_id)
+        declined = payment.method_id if payment else None
+    account = load_account(current_account_id())
+    if from_seats and current_configuration(account) is not None:
+        quantities = MultiDict({"agents": selection.agents_text, "packs": selection.packs_text})
+        return _seats_page(
+            account, quantities, outcome_status(result), pay_error=message, declined=declined
+        )
+    return _payment_page(
+        selection, account, status=outcome_status(result), pay_error=message, declined=declined
+    )
 
 
 def _checkout_payment(payment_id: int) -> Payment:
@@ -220,9 +240,10 @@ def payment_return(payment_id: int) -> Response | tuple[str, int]:
     """Back from the 3-D Secure or PayPal page: settle the payment as the gateway says."""
     payment = _checkout_payment(payment_id)
     selection = _selection_of(payment)
+    seat_change = (payment.breakdown or {}).get("kind") == ChangeKind.QUANTITY_CHANGE
     result = payments.complete_action(current_account_id(), payment_id)
     assert result is not None
-    return _after_pay(result, selection)
+    return _after_pay(result, selection, from_seats=seat_change)
 
 
 def _selection_of(payment: Payment) -> Selection:
@@ -251,7 +272,8 @@ def payment_status(payment_id: int) -> Response | tuple[str, int]:
     result = payments.result_of(payment)
     if result.outcome is Outcome.IN_PROGRESS:
         return render_template("wizard/processing.html", payment=payment), 202
-    return _after_pay(result, _selection_of(payment))
+    seat_change = (payment.breakdown or {}).get("kind") == ChangeKind.QUANTITY_CHANGE
+    return _after_pay(result, _selection_of(payment), from_seats=seat_change)
 
 
 @bp.get("/payments/<int:payment_id>")
@@ -302,10 +324,18 @@ def _adjusted(args: MultiDict[str, str]) -> MultiDict[str, str]:
 def seats() -> Response | str | tuple[str, int]:
     """Seat adjustment: agents and packs of the running package, the delta and the summary."""
     account = load_account(current_account_id())
-    current = current_configuration(account)
-    if current is None:
+    if current_configuration(account) is None:
         return redirect(url_for("wizard.choose_plan"))
-    args = _adjusted(request.args)
+    page, _status = _seats_page(account, _adjusted(request.args))
+    return page
+
+
+def _seats_page(
+    account: Account, args: MultiDict[str, str], status: int = 200, **extra: object
+) -> tuple[str, int]:
+    """The seat page for the typed quantities (a refused payment's message included)."""
+    current = current_configuration(account)
+    assert current is not None
     args["plan"], args["period"] = current.plan.value, current.period.value
     args["currency"] = account.currency or ""
     args.setdefault("agents", str(current.agents))
@@ -319,6 +349,9 @@ def seats() -> Response | str | tuple[str, int]:
         "summary_message": message,
         "prices": reference().prices,
         "fingerprint": breakdown_fingerprint(breakdown) if breakdown else "",
-        **method_choice(account.id, url_for("wizard.seats")),
+        **method_choice(
+            account.id, url_for("wizard.seats"), declined_method_id=extra.pop("declined", None)
+        ),
+        **extra,
     }
-    return render_page("wizard/seats.html", "wizard/_seats.html", **context)
+    return render_page("wizard/seats.html", "wizard/_seats.html", **context), status

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Account, Invoice
+from portal.models import Account, Invoice, PaymentMethod
 from portal.payments.sandbox import SandboxCharge
-from tests.wizard.conftest import app_config, read_form  # noqa: F401
+from tests.conftest import csrf_token_from
+from tests.wizard.conftest import (  # noqa: F401
+    VISA_DECLINED,
+    VISA_OK,
+    VISA_SCA,
+    app_config,
+    read_form,
+)
 
 HX = {"HX-Request": "true"}
 
@@ -157,3 +165,37 @@ def test_down_then_up_in_one_period_never_costs_more_than_the_agent_days(
     assert account.credit_minor == 2196 - 1342 == round((7500 - 6800) * 1.22)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(SandboxCharge)) == 0
+
+
+def test_a_decline_on_the_seat_page_stays_on_the_seat_page(standard_customer, app):
+    standard_customer.add_card(VISA_DECLINED)
+    page = standard_customer.client.get("/package/edit/seats?agents=5&packs=0")
+    response = standard_customer.client.post(
+        "/package/edit/pay", data=read_form(page.text, "pay-form")
+    )
+    assert response.status_code == 402
+    assert '<div id="seats"' in response.text
+    assert "Your card was declined" in response.text
+    assert 'name="agents" value="5"' in response.text or 'value="5"' in response.text
+    assert standard_customer.account().subscription.agents == 3
+
+
+def test_after_a_failed_3ds_step_the_declined_card_is_not_preselected(standard_customer, app):
+    standard_customer.add_card(VISA_OK, make_default=False)
+    standard_customer.add_card(VISA_SCA)  # the default
+    page = standard_customer.client.get("/package/edit/seats?agents=5&packs=0")
+    response = standard_customer.client.post(
+        "/package/edit/pay", data=read_form(page.text, "pay-form")
+    )
+    challenge = standard_customer.client.get(response.headers["Location"])
+    action = re.search(r'action="(/sandbox/[^"]+)"', challenge.text).group(1)
+    failed = standard_customer.client.post(
+        action, data={"csrf_token": csrf_token_from(challenge.text), "fail": "1"}
+    )
+    result = standard_customer.client.get(failed.headers["Location"])
+    assert result.status_code == 402
+    assert '<div id="seats"' in result.text
+    with app.app_context():
+        methods = {m.last4: m.id for m in db.session.scalars(select(PaymentMethod))}
+    checked = re.search(r'value="(\d+)" checked', result.text).group(1)
+    assert int(checked) == methods["4242"]
