@@ -354,6 +354,30 @@ def price_negotiated_period(
     )
 
 
+def with_tax_and_credit(
+    breakdown: PriceBreakdown, *, tax: TaxTreatment, credit_available_minor: int
+) -> PriceBreakdown:
+    """The same lines priced again for another VAT treatment or credit balance.
+
+    A sales quote freezes its lines when sent; VAT and credit follow the customer's billing
+    info and balance on the day it is accepted.
+    """
+    _check_credit(credit_available_minor)
+    return _assemble(
+        kind=breakdown.kind,
+        currency=breakdown.currency,
+        configuration=breakdown.configuration,
+        period=breakdown.period,
+        anchor=breakdown.anchor,
+        tax=tax,
+        lines=breakdown.lines,
+        credit_available_minor=credit_available_minor,
+        agent_unit_minor=breakdown.agent_unit_minor,
+        pack_unit_minor=breakdown.pack_unit_minor,
+        as_of=breakdown.as_of,
+    )
+
+
 def _normalized(config: Configuration) -> Configuration:
     """The configuration with real enum members, so comparisons and `is` checks hold."""
     return Configuration(

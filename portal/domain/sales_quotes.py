@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
-from portal.domain.catalog import PriceList
+from portal.domain.breakdown_codec import breakdown_from_data, breakdown_to_data
+from portal.domain.catalog import BillingPeriod, Plan, PriceList
 from portal.domain.money import round_half_up
 from portal.domain.periods import add_months
 from portal.domain.pricing import (
@@ -254,3 +256,91 @@ def price_sales_quote(
         pack_unit_minor=packs_line.unit_minor,
     )
 
+
+def _discount_data(discount: Discount) -> dict[str, Any]:
+    """A discount as JSON data."""
+    return {
+        "kind": str(discount.kind),
+        "percent": str(discount.percent),
+        "amount_minor": discount.amount_minor,
+    }
+
+
+def _discount_from(data: dict[str, Any]) -> Discount:
+    """Rebuild a discount written by `_discount_data`."""
+    return Discount(DiscountKind(data["kind"]), Decimal(data["percent"]), data["amount_minor"])
+
+
+def pricing_to_data(pricing: QuotePricing) -> dict[str, Any]:
+    """Every figure of a quote as JSON data: what a sent quote keeps, whatever prices do."""
+    terms = pricing.terms
+    config = terms.configuration
+    return {
+        "terms": {
+            "plan": str(config.plan),
+            "period": str(config.period),
+            "agents": config.agents,
+            "packs": config.packs,
+            "currency": terms.currency,
+            "agent_discount": _discount_data(terms.agent_discount),
+            "pack_discount": _discount_data(terms.pack_discount),
+            "overall_discount": _discount_data(terms.overall_discount),
+            "term_months": terms.term_months,
+            "billing_starts_on": terms.billing_starts_on.isoformat(),
+        },
+        "lines": [
+            {
+                "kind": str(line.kind),
+                "quantity": line.quantity,
+                "list_unit_minor": line.list_unit_minor,
+                "unit_minor": line.unit_minor,
+            }
+            for line in pricing.lines
+        ],
+        "list_per_period_minor": pricing.list_per_period_minor,
+        "net_per_period_minor": pricing.net_per_period_minor,
+        "vat_per_period_minor": pricing.vat_per_period_minor,
+        "total_per_period_minor": pricing.total_per_period_minor,
+        "periods_in_term": pricing.periods_in_term,
+        "first_invoice": breakdown_to_data(pricing.first_invoice),
+        "agent_unit_minor": pricing.agent_unit_minor,
+        "pack_unit_minor": pricing.pack_unit_minor,
+    }
+
+
+def pricing_from_data(data: dict[str, Any]) -> QuotePricing:
+    """Rebuild the pricing that `pricing_to_data` wrote."""
+    terms = data["terms"]
+    return QuotePricing(
+        terms=QuoteTerms(
+            Configuration(
+                Plan(terms["plan"]),
+                BillingPeriod(terms["period"]),
+                terms["agents"],
+                terms["packs"],
+            ),
+            terms["currency"],
+            _discount_from(terms["agent_discount"]),
+            _discount_from(terms["pack_discount"]),
+            _discount_from(terms["overall_discount"]),
+            terms["term_months"],
+            date.fromisoformat(terms["billing_starts_on"]),
+        ),
+        lines=tuple(
+            QuoteLine(
+                LineKind(line["kind"]),
+                line["quantity"],
+                line["list_unit_minor"],
+                line["unit_minor"],
+            )
+            for line in data["lines"]
+        ),
+        list_per_period_minor=data["list_per_period_minor"],
+        net_per_period_minor=data["net_per_period_minor"],
+        vat_per_period_minor=data["vat_per_period_minor"],
+        total_per_period_minor=data["total_per_period_minor"],
+        periods_in_term=data["periods_in_term"],
+        first_invoice=breakdown_from_data(data["first_invoice"]),
+        agent_unit_minor=data["agent_unit_minor"],
+        pack_unit_minor=data["pack_unit_minor"],
+    )

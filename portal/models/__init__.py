@@ -18,6 +18,7 @@ from portal.models.payment import (
     PaymentPurpose,
     PaymentStatus,
 )
+from portal.models.sales_quote import QuoteRequest, QuoteRequestStatus, QuoteStatus, SalesQuote
 from portal.models.subscription import Subscription, SubscriptionStatus
 from portal.models.user import BILLING_ROLES, CUSTOMER_ROLES, VENDOR_ROLES, Role, User
 
@@ -42,7 +43,11 @@ __all__ = [
     "PaymentMethod",
     "PaymentPurpose",
     "PaymentStatus",
+    "QuoteRequest",
+    "QuoteRequestStatus",
+    "QuoteStatus",
     "Role",
+    "SalesQuote",
     "Subscription",
     "SubscriptionStatus",
     "User",

@@ -16,13 +16,17 @@ from werkzeug.wrappers import Response
 from portal import clock
 from portal.domain.breakdown_codec import breakdown_fingerprint
 from portal.domain.catalog import BillingPeriod, Plan
-from portal.domain.pricing import ChangeNotAllowed, ConfigurationError, PriceBreakdown
+from portal.domain.pricing import (
+    ChangeNotAllowed,
+    Configuration,
+    ConfigurationError,
+    PriceBreakdown,
+)
 from portal.extensions import db
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Account, Payment, PaymentStatus
 from portal.payments.messages import decline_message, retry_message
 from portal.security import current_account_id, roles_required
-from portal.services import activity
 from portal.services.checkout import (
     Outcome,
     PayResult,
@@ -31,6 +35,7 @@ from portal.services.checkout import (
     paid_change,
 )
 from portal.services.pricing import current_configuration, load_account, price_for
+from portal.services.quotes import file_quote_request
 from portal.services.reference_data import reference
 from portal.web import render_page, wants_fragment
 from portal.wizard import bp
@@ -290,22 +295,28 @@ def confirmation(payment_id: int) -> str:
 
 @bp.route("/request-quote", methods=["GET", "POST"])
 @roles_required(*BILLING_ROLES)
-def request_quote() -> Response | str:
-    """More than 50 agents: ask the vendor for an offer."""
+def request_quote() -> Response | str | tuple[str, int]:
+    """More than 50 agents: ask the vendor for an offer; staff find it in their queue."""
     account = load_account(current_account_id())
     selection = read_selection(request.values, account)
     if request.method == "POST":
-        activity.record(
-            account.id,
-            current_user.id,
-            "quote_requested",
-            plan=selection.plan.value,
-            period=selection.period.value,
-            agents=selection.agents_text,
-            message=request.form.get("message", "")[:1000],
+        if selection.agents is None or selection.packs is None:
+            return render_template("wizard/request_quote.html", selection=selection), 422
+        message = request.form.get("message", "").replace("\x00", "").strip()
+        file_quote_request(
+            account,
+            current_user,
+            Configuration(selection.plan, selection.period, selection.agents, selection.packs),
+            selection.currency,
+            message,
         )
-        db.session.commit()
-        flash(_("Thank you. Our team will prepare a quote and contact you."), "success")
+        flash(
+            _(
+                "Thank you. Our team will prepare a quote and send it to you; "
+                "we have e-mailed you a confirmation."
+            ),
+            "success",
+        )
         return redirect(url_for("dashboard.my_package"))
     return render_template("wizard/request_quote.html", selection=selection)
 

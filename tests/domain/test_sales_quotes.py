@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +22,7 @@ from portal.domain.pricing import (
     CurrentSubscription,
     LineKind,
     price_renewal,
+    with_tax_and_credit,
 )
 from portal.domain.sales_quotes import (
     NO_DISCOUNT,
@@ -29,6 +31,8 @@ from portal.domain.sales_quotes import (
     QuoteTerms,
     QuoteTermsError,
     price_sales_quote,
+    pricing_from_data,
+    pricing_to_data,
 )
 from portal.domain.tax import TaxKind, TaxTreatment
 
@@ -336,3 +340,23 @@ def test_negotiated_price_never_exceeds_the_list_nor_goes_negative(
         assert 0 <= line.unit_minor <= line.list_unit_minor
     assert 0 <= pricing.net_per_period_minor <= pricing.list_per_period_minor
     assert pricing.first_invoice.net_minor == pricing.net_per_period_minor
+
+
+def test_frozen_figures_round_trip_through_json() -> None:
+    """What a sent quote stores comes back as the same pricing, first invoice included."""
+    pricing = price_sales_quote(
+        terms(Plan.PRO, agents=80, packs=2, agent_discount=percent("12.5"), overall=amount(5000)),
+        current=standard_3_agents(),
+        prices=PRICES,
+        tax=ITALIAN,
+    )
+    data = json.loads(json.dumps(pricing_to_data(pricing)))
+    assert pricing_from_data(data) == pricing
+
+
+def test_taxes_are_priced_again_for_a_new_vat_treatment() -> None:
+    """A VAT ID added before accepting: the same lines, reverse charge, no VAT."""
+    first = price_sales_quote(terms(), current=None, prices=PRICES, tax=ITALIAN).first_invoice
+    again = with_tax_and_credit(first, tax=CZECH_COMPANY, credit_available_minor=0)
+    assert again.lines == first.lines
+    assert (again.vat_minor, again.total_minor) == (0, first.net_minor)
