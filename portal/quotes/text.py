@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from portal.domain.pricing import ChangeNotAllowed, ConfigurationError
 from portal.domain.sales_quotes import QuoteTermsError
@@ -11,13 +12,14 @@ from portal.models import QuoteStatus
 
 def status_label(status: QuoteStatus | str) -> str:
     """A quote's status as people read it."""
+    # A context of their own: "Open" or "Expired" agree with "quote", not "invoice".
     return {
-        QuoteStatus.DRAFT: _("Draft"),
-        QuoteStatus.SENT: _("Open"),
-        QuoteStatus.ACCEPTED: _("Accepted"),
-        QuoteStatus.REJECTED: _("Rejected"),
-        QuoteStatus.EXPIRED: _("Expired"),
-        QuoteStatus.WITHDRAWN: _("Withdrawn"),
+        QuoteStatus.DRAFT: pgettext("quote status", "Draft"),
+        QuoteStatus.SENT: pgettext("quote status", "Open"),
+        QuoteStatus.ACCEPTED: pgettext("quote status", "Accepted"),
+        QuoteStatus.REJECTED: pgettext("quote status", "Rejected"),
+        QuoteStatus.EXPIRED: pgettext("quote status", "Expired"),
+        QuoteStatus.WITHDRAWN: pgettext("quote status", "Withdrawn"),
     }[QuoteStatus(status)]
 
 
