@@ -201,15 +201,42 @@ def _conflict(message: str) -> tuple[str, int]:
     return render_page("quotes/refused.html", "quotes/_refused.html", message=message), 409
 
 
-@bp.post("/backoffice/quotes/<int:quote_id>/send")
+@bp.post("/backoffice/quotes/<int:quote_id>/preview")
 @roles_required(Role.STAFF)
-def staff_send(quote_id: int) -> Any:
-    """Freeze, number and e-mail the quote."""
+def staff_preview(quote_id: int) -> str:
+    """The figures for the values on the draft form, unsaved (the htmx live preview)."""
     quote = service.staff_quote(_checked_id(quote_id))
     if quote is None:
         abort(404)
+    form = _draft_form(quote.currency)
+    form.account_id.data = quote.account_id
+    pricing, message = None, _("Correct the highlighted fields to see the price.")
+    if quote.status is QuoteStatus.DRAFT and form.validate_on_submit():
+        try:
+            pricing, message = service.preview_pricing(quote, form.draft()), None
+        except (QuoteTermsError, ConfigurationError, ChangeNotAllowed) as error:
+            message = terms_error_message(error)
+    return render_template(
+        "quotes/_staff_figures.html", quote=quote, pricing=pricing, figures_message=message
+    )
+
+
+@bp.post("/backoffice/quotes/<int:quote_id>/send")
+@roles_required(Role.STAFF)
+def staff_send(quote_id: int) -> Any:
+    """Save the draft's values as on the form, then freeze, number and e-mail the quote."""
+    quote = service.staff_quote(_checked_id(quote_id))
+    if quote is None:
+        abort(404)
+    if quote.status is not QuoteStatus.DRAFT:
+        return _conflict(refusal_message(str(quote.status)))
+    form = _draft_form(quote.currency)
+    form.account_id.data = quote.account_id
+    if not form.validate_on_submit():
+        return _staff_detail_page(quote, form, 422)
     link = url_for("quotes.detail", quote_id=quote.id, _external=True)
     try:
+        service.update_draft(quote.id, form.draft())
         sent = service.send_quote(quote.id, current_user.id, link=link)
     except service.QuoteStateError as error:
         return _conflict(refusal_message(error.code))

@@ -387,6 +387,15 @@ def create_draft(account_id: int, staff_id: int, draft: QuoteDraft) -> SalesQuot
     return quote
 
 
+def preview_pricing(quote: SalesQuote, draft: QuoteDraft) -> QuotePricing:
+    """The figures a draft would have with these values; nothing is saved."""
+    account = load_account(quote.account_id)
+    # A transient copy, never added to the session: the draft itself stays as saved.
+    unsaved = SalesQuote(account_id=quote.account_id, currency=quote.currency)
+    _apply_draft(unsaved, draft)
+    return live_pricing(unsaved, account)
+
+
 def update_draft(quote_id: int, draft: QuoteDraft) -> SalesQuote:
     """Change a draft; a sent quote is frozen (QuoteStateError)."""
     quote = _locked_quote(quote_id)

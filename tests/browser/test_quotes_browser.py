@@ -93,12 +93,14 @@ def test_request_to_sent_quote_and_a_rejection(chromium, live_url, people, app):
         page.fill("#agent_discount_value", "15")
         page.fill("#term_months", "24")
         page.fill("#note", "Prezzo riservato fino al 2028.")
-        page.locator("form[action$='/backoffice/quotes/1'] button[type=submit]").click()
+        # The live preview (htmx) prices what is typed before it is saved:
+        # Pro annual €240.00 − 15 % = €204.00 per agent, 80 × 204,00 € = 16.320,00 €.
+        expect(page.locator("#quote-figures-panel")).to_contain_text("16.320,00\xa0€")
+        page.locator("button:not([formaction])", has_text="Salva la bozza").click()
         expect(page.locator(".flash-success")).to_contain_text("Bozza salvata")
-        # Pro annual €240.00 − 15 % = €204.00 per agent: 80 × 204,00 € = 16.320,00 €.
         expect(page.locator(".quote-figures")).to_contain_text("16.320,00\xa0€")
         _shoot(page, "staff-draft")
-        page.locator("form[action$='/send'] button").click()
+        page.locator("button[formaction$='/send']").click()
         expect(page.locator(".flash-success")).to_contain_text("Q-")
         number = re.search(r"Q-\d{4}-\d{6}", page.locator("h1").inner_text()).group(0)
         _shoot(page, "staff-sent")

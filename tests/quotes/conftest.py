@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from portal.extensions import db
 from portal.models import Account, BillingInfo, Role
-from tests.conftest import Auth, Factory, post_form
+from tests.conftest import Auth, Factory, csrf_token_from, post_form
 from tests.wizard.conftest import Clock
 
 
@@ -73,13 +73,9 @@ class Setting:
         return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
 
     def send(self, quote_id: int):
-        """Staff press Send."""
-        return post_form(
-            self.client,
-            f"/backoffice/quotes/{quote_id}",
-            f"/backoffice/quotes/{quote_id}/send",
-            {},
-        )
+        """Staff press "Save and send": the draft's form as shown, posted to Send."""
+        page = self.client.get(f"/backoffice/quotes/{quote_id}")
+        return self.client.post(f"/backoffice/quotes/{quote_id}/send", data=form_fields(page.text))
 
     def sent_quote(self, **fields: str) -> int:
         """A draft created and sent by staff; signs in as the billing admin afterwards."""
@@ -109,3 +105,21 @@ def setting(app: Flask, client: FlaskClient, auth: Auth, factory: Factory) -> Se
     factory.user("admin@other.example", Role.BILLING_ADMIN, other)
     factory.user("staff@vendor.example", Role.STAFF)
     return Setting(app, client, auth, factory, account_id, other)
+
+
+def form_fields(html: str) -> dict[str, str]:
+    """The values a browser would post from the page's quote form (inputs, selects, text)."""
+    import re
+    from html import unescape
+
+    fields: dict[str, str] = {"csrf_token": csrf_token_from(html)}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html):
+        fields.setdefault(name, unescape(value))
+    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+        chosen = re.search(r'<option[^>]*selected[^>]*value="([^"]*)"', body) or re.search(
+            r'<option[^>]*value="([^"]*)"[^>]*selected', body
+        )
+        fields[name] = chosen.group(1) if chosen else ""
+    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
+        fields[name] = unescape(body.strip())
+    return fields

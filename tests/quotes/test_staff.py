@@ -7,7 +7,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import OutgoingEmail, QuoteStatus, SalesQuote
 from tests.conftest import post_form
-from tests.quotes.conftest import Setting
+from tests.quotes.conftest import Setting, form_fields
 
 
 def test_staff_create_edit_and_send(setting: Setting) -> None:
@@ -137,3 +137,41 @@ def test_customers_and_members_cannot_reach_the_back_office(setting: Setting) ->
     """Staff pages are for staff."""
     setting.as_admin()
     assert setting.client.get("/backoffice/quotes").status_code == 403
+
+
+def test_live_preview_prices_unsaved_values(setting: Setting) -> None:
+    """The htmx preview shows the figures of what is typed, and saves nothing."""
+    setting.as_staff()
+    quote_id = setting.new_draft()
+    page = setting.client.get(f"/backoffice/quotes/{quote_id}")
+    fields = form_fields(page.text)
+    fields["agents"] = "100"
+    preview = setting.client.post(
+        f"/backoffice/quotes/{quote_id}/preview",
+        data=fields,
+        headers={"HX-Request": "true", "X-CSRFToken": fields["csrf_token"]},
+    )
+    assert preview.status_code == 200
+    assert "<html" not in preview.text
+    assert "€1,200.00" in preview.text  # 100 × €12.00
+    fields["agents"] = "abc"
+    broken = setting.client.post(f"/backoffice/quotes/{quote_id}/preview", data=fields)
+    assert "Correct the highlighted fields" in broken.text
+    with setting.app.app_context():
+        assert db.session.get(SalesQuote, quote_id).agents == 80
+
+
+def test_send_saves_what_the_form_shows(setting: Setting) -> None:
+    """ "Save and send" keeps the typed values; invalid ones are errors, nothing is sent."""
+    setting.as_staff()
+    quote_id = setting.new_draft()
+    fields = form_fields(setting.client.get(f"/backoffice/quotes/{quote_id}").text)
+    fields["term_months"] = "99"
+    refused = setting.client.post(f"/backoffice/quotes/{quote_id}/send", data=fields)
+    assert refused.status_code == 422
+    fields["term_months"] = "36"
+    sent = setting.client.post(f"/backoffice/quotes/{quote_id}/send", data=fields)
+    assert sent.status_code == 302
+    with setting.app.app_context():
+        quote = db.session.get(SalesQuote, quote_id)
+        assert (quote.status, quote.term_months) == (QuoteStatus.SENT, 36)
