@@ -228,6 +228,15 @@ def price_sales_quote(
 ) -> QuotePricing:
     """Every figure of a quote, from the price list, the terms and the running subscription."""
     validate_terms(terms, prices)
+    if current is not None and not current.period.contains(terms.billing_starts_on):
+        # Before the period the old package would be paid twice; after it, the package
+        # renews first and the credit frozen in the quote no longer matches.
+        raise QuoteTermsError(
+            "billing_starts_on",
+            "outside_current_period",
+            f"billing must start within the current period {current.period.start} .. "
+            f"{current.period.end}",
+        )
     agents_line, packs_line = negotiated_units(terms, prices)
     lines = (agents_line, packs_line) if packs_line.quantity else (agents_line,)
     first_invoice = price_negotiated_period(

@@ -458,58 +458,64 @@ def _method_label(quote: SalesQuote, method_id: int | None) -> str:
     return ""
 
 
-@bp.route("/quotes/<int:quote_id>/accept/confirm", methods=["GET", "POST"])
+def _confirm_page(quote: SalesQuote, form: AcceptForm, code: int = 200) -> tuple[str, int]:
+    """Step 4's page: the package, the method, the tick and the summary."""
+    method = _chosen_method(quote.account_id)
+    form.method.data = str(method or "")
+    page = render_template(
+        "quotes/accept_confirm.html",
+        form=form,
+        method=_method_label(quote, method),
+        **_checkout_context(quote, 4),
+    )
+    return page, code
+
+
+@bp.get("/quotes/<int:quote_id>/accept/confirm")
 @roles_required(*BILLING_ROLES)
 def accept_confirm(quote_id: int) -> Any:
     """Step 4: tick "I accept this quote" and confirm."""
     quote = _own_quote(quote_id)
-    account = load_account(quote.account_id)
+    refused = _refused_page(quote)
+    if refused is not None:
+        return refused
     form = AcceptForm()
-    if request.method == "GET":
-        refused = _refused_page(quote)
-        if refused is not None:
-            return refused
-        method = _chosen_method(quote.account_id)
-        form.method.data = str(method or "")
-        form.fingerprint.data = service.checkout_fingerprint(quote, account)
-        return render_template(
-            "quotes/accept_confirm.html",
-            form=form,
-            method=_method_label(quote, method),
-            **_checkout_context(quote, 4),
-        )
+    form.fingerprint.data = service.checkout_fingerprint(quote, load_account(quote.account_id))
+    return _confirm_page(quote, form)
+
+
+def _confirmation_refusal(quote: SalesQuote, form: AcceptForm) -> tuple[str, int] | None:
+    """A 409 for a quote that cannot be accepted or a post that does not carry its figures."""
+    account = load_account(quote.account_id)
     refusal = service.acceptance_refusal(quote, account)
-    if refusal is not None:
-        return _conflict(refusal_message(refusal))
-    if not form.validate_on_submit():
-        if form.fingerprint.errors or "csrf_token" in form.errors:
-            return _conflict(refusal_message("figures_changed"))
-        method = _chosen_method(quote.account_id)
-        return render_template(
-            "quotes/accept_confirm.html",
-            form=form,
-            method=_method_label(quote, method),
-            **_checkout_context(quote, 4),
-        ), 422
-    if form.fingerprint.data != service.checkout_fingerprint(quote, account):
-        return _conflict(refusal_message("figures_changed"))
-    breakdown = service.checkout_breakdown(quote, account)
+    if refusal is None and form.fingerprint.data != service.checkout_fingerprint(quote, account):
+        refusal = "figures_changed"
+    return _conflict(refusal_message(refusal)) if refusal else None
+
+
+@bp.post("/quotes/<int:quote_id>/accept/confirm")
+@roles_required(*BILLING_ROLES)
+def accept_confirm_post(quote_id: int) -> Any:
+    """Confirm: never a charge for a refused quote or figures the customer did not see."""
+    quote = _own_quote(quote_id)
+    form = AcceptForm()
+    valid = form.validate_on_submit()
+    refused = _confirmation_refusal(quote, form)
+    if refused is not None:
+        return refused
+    if not valid:
+        return _confirm_page(quote, form, 422)
+    breakdown = service.checkout_breakdown(quote, load_account(quote.account_id))
     # LEAD: charge through the payment lifecycle here
     if breakdown.amount_due_minor != 0:
-        page = render_template(
-            "quotes/refused.html",
-            message=_("Payments for quotes are not available yet. Please try again later."),
-            quote=quote,
-        )
-        return page, 503
+        message = _("Payments for quotes are not available yet. Please try again later.")
+        return render_template("quotes/refused.html", message=message, quote=quote), 503
     try:
         invoice = service.accept_without_payment(
-            account.id, quote.id, current_user.id, form.fingerprint.data
+            quote.account_id, quote.id, current_user.id, form.fingerprint.data
         )
     except service.QuoteStateError as error:
         return _conflict(refusal_message(error.code))
-    except LookupError:
-        abort(404)
     deliver_document_soon(invoice.id)
     flash(
         _(

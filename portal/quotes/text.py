@@ -63,6 +63,11 @@ def terms_error_message(error: Exception) -> str:
     """Why the pricing core cannot price these terms."""
     if isinstance(error, ChangeNotAllowed) and error.code == "currency_mismatch":
         return _("The quote's currency differs from the currency the account pays in.")
+    if isinstance(error, QuoteTermsError) and error.code == "outside_current_period":
+        return _(
+            "Billing must start within the current period of the account's package, "
+            "so that its unused part is credited once."
+        )
     if isinstance(error, QuoteTermsError) and error.code == "not_whole_periods":
         return _("An annual quote needs a term in whole years (12, 24, 36, 48 or 60 months).")
     if isinstance(error, QuoteTermsError):

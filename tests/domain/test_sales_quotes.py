@@ -220,12 +220,22 @@ def test_first_invoice_uses_account_credit() -> None:
     assert pricing.first_invoice.amount_due_minor == pricing.first_invoice.total_minor - 10_000
 
 
-def test_billing_start_after_the_current_period_credits_nothing() -> None:
-    """A start after the period's end leaves nothing unused to credit."""
+@pytest.mark.parametrize("start", [date(2025, 3, 31), date(2025, 5, 1)])
+def test_billing_must_start_within_the_current_period(start: date) -> None:
+    """Before it the old package is paid twice; after it, it renews first: both refused."""
+    with pytest.raises(QuoteTermsError) as caught:
+        price_sales_quote(
+            terms(start=start), current=standard_3_agents(), prices=PRICES, tax=ITALIAN
+        )
+    assert caught.value.code == "outside_current_period"
+
+
+def test_billing_start_on_the_period_start_credits_the_whole_period() -> None:
+    """Starting on day one of the period credits all of it."""
     pricing = price_sales_quote(
-        terms(start=date(2025, 5, 1)), current=standard_3_agents(), prices=PRICES, tax=ITALIAN
+        terms(start=APRIL.start), current=standard_3_agents(), prices=PRICES, tax=ITALIAN
     )
-    assert [line.kind for line in pricing.first_invoice.lines] == [LineKind.AGENTS]
+    assert pricing.first_invoice.lines[-1].amount_minor == -4500
 
 
 def test_quote_in_another_currency_than_the_subscription_is_refused() -> None:
