@@ -152,6 +152,22 @@ def test_accept_through_four_steps_without_payment(setting: Setting) -> None:
         )
     package = setting.client.get("/package")
     assert "80" in package.text
+    # Above 50 agents the seat page works and points to a quote instead of failing.
+    assert setting.client.get("/package/edit/seats").status_code == 200
+
+
+def test_package_changed_after_sending_refuses_acceptance(setting: Setting) -> None:
+    """The frozen credit was for 3 agents: after a change to 5 the quote cannot be accepted."""
+    quote_id = setting.sent_quote(**FREE)
+    with setting.app.app_context():
+        account = db.session.get(Account, setting.account_id)
+        account.subscription.agents = 5
+        db.session.commit()
+    page = setting.client.get(f"/quotes/{quote_id}/accept")
+    assert "Your package has changed since this quote was sent" in page.text
+    detail = setting.client.get(f"/quotes/{quote_id}")
+    assert f'href="/quotes/{quote_id}/accept"' not in detail.text
+    assert "Your package has changed since this quote was sent" in detail.text
 
 
 def test_payment_needed_is_503_until_the_lead_wires_it(setting: Setting) -> None:

@@ -65,6 +65,7 @@ def test_quote_pdf_and_email_in_the_invoice_language(
     assert message["Content-Language"] == language
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert words[1] in body
+    assert company in body
     assert f"/quotes/{quote_id}" in body
     attachment = next(message.iter_attachments())
     assert attachment.get_filename() == "Q-2026-000001.pdf"
