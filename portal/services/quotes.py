@@ -398,25 +398,36 @@ def preview_pricing(quote: SalesQuote, draft: QuoteDraft) -> QuotePricing:
 
 def update_draft(quote_id: int, draft: QuoteDraft) -> SalesQuote:
     """Change a draft; a sent quote is frozen (QuoteStateError)."""
-    quote = _locked_quote(quote_id)
-    if quote.status is not QuoteStatus.DRAFT:
-        db.session.rollback()
-        raise QuoteStateError(str(quote.status))
+    quote = _claimed_quote(quote_id, QuoteStatus.DRAFT, updated_at=clock.now())
     _apply_draft(quote, draft)
     db.session.commit()
     return quote
 
 
-def _locked_quote(quote_id: int) -> SalesQuote:
-    """The quote under its row lock, read afresh."""
+def _claimed_quote(quote_id: int, expected: QuoteStatus, **values: Any) -> SalesQuote:
+    """The quote, taken for a change while it is still `expected`; the caller commits.
+
+    The conditional UPDATE is the transaction's first write, so a second click or a second
+    staff member waits for it and then finds the quote changed, on SQLite (which has no
+    row locks) as on PostgreSQL. Raises LookupError, or QuoteStateError naming the status.
+    """
+    taken = db.session.execute(
+        update(SalesQuote)
+        .where(SalesQuote.id == quote_id, SalesQuote.status == expected)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     quote = db.session.scalar(
         select(SalesQuote)
         .where(SalesQuote.id == quote_id)
-        .with_for_update()
         .execution_options(populate_existing=True)
     )
     if quote is None:
+        db.session.rollback()
         raise LookupError(quote_id)
+    if taken.rowcount != 1:
+        db.session.rollback()
+        raise QuoteStateError(str(quote.status))
     return quote
 
 
@@ -426,11 +437,8 @@ def send_quote(quote_id: int, staff_id: int, *, link: str) -> SalesQuote:
     Raises QuoteStateError for a quote that is no draft, or one whose valid-until date has
     passed; the pricing core's errors for terms it cannot price.
     """
-    quote = _locked_quote(quote_id)
+    quote = _claimed_quote(quote_id, QuoteStatus.DRAFT, updated_at=clock.now())
     today = clock.today()
-    if quote.status is not QuoteStatus.DRAFT:
-        db.session.rollback()
-        raise QuoteStateError(str(quote.status))
     if quote.valid_until < today:
         db.session.rollback()
         raise QuoteStateError("valid_until_past")
@@ -471,13 +479,13 @@ def send_quote(quote_id: int, staff_id: int, *, link: str) -> SalesQuote:
 
 def withdraw_quote(quote_id: int, staff_id: int) -> SalesQuote:
     """Take back a sent quote (expired ones too); anything else is a QuoteStateError."""
-    quote = _locked_quote(quote_id)
-    if quote.status is not QuoteStatus.SENT:
-        db.session.rollback()
-        raise QuoteStateError(str(quote.status))
-    quote.status = QuoteStatus.WITHDRAWN
-    quote.withdrawn_at = clock.now()
-    quote.withdrawn_by_id = staff_id
+    quote = _claimed_quote(
+        quote_id,
+        QuoteStatus.SENT,
+        status=QuoteStatus.WITHDRAWN,
+        withdrawn_at=clock.now(),
+        withdrawn_by_id=staff_id,
+    )
     activity.record(quote.account_id, staff_id, "quote_withdrawn", quote=quote.number)
     db.session.commit()
     return quote

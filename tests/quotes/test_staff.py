@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import OutgoingEmail, QuoteStatus, SalesQuote
-from tests.conftest import post_form
+from portal.models import DocumentSequence, OutgoingEmail, QuoteStatus, SalesQuote
+from tests.conftest import at_once, post_form
 from tests.quotes.conftest import Setting, form_fields
 
 
@@ -175,3 +175,29 @@ def test_send_saves_what_the_form_shows(setting: Setting) -> None:
     with setting.app.app_context():
         quote = db.session.get(SalesQuote, quote_id)
         assert (quote.status, quote.term_months) == (QuoteStatus.SENT, 36)
+
+
+def test_two_sends_at_once_number_the_quote_once(setting: Setting) -> None:
+    """A double click on Send, as parallel requests: one number, no gap, one e-mail."""
+    setting.as_staff()
+    quote_id = setting.new_draft()
+    fields = form_fields(setting.client.get(f"/backoffice/quotes/{quote_id}").text)
+    second = setting.app.test_client()
+    second.set_cookie("session", setting.client.get_cookie("session").value)
+    results = at_once(
+        *(
+            (lambda c=c: c.post(f"/backoffice/quotes/{quote_id}/send", data=fields).status_code)
+            for c in (setting.client, second)
+        )
+    )
+    assert sorted(results) == [302, 409]
+    with setting.app.app_context():
+        assert db.session.get(SalesQuote, quote_id).number == "Q-2026-000001"
+        sequence = db.session.scalar(
+            select(DocumentSequence).where(DocumentSequence.kind == "sales_quote")
+        )
+        assert sequence.last_number == 1
+        emails = db.session.scalars(
+            select(OutgoingEmail).where(OutgoingEmail.kind == "sales_quote")
+        )
+        assert len(emails.all()) == 1
