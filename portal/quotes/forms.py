@@ -200,6 +200,8 @@ class AcceptForm(FlaskForm):
 
     method = HiddenField()
     fingerprint = HiddenField(validators=[DataRequired()])
+    # One key per rendering of the page: a resent confirmation finds the first payment.
+    confirmation_key = HiddenField(validators=[Length(max=64)])
     accept = BooleanField(
         _l("I accept this quote"),
         validators=[DataRequired(message=_l("Tick the box to accept the quote."))],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from contextlib import suppress
 from typing import Any
 
@@ -287,12 +288,14 @@ def _own_quote(quote_id: int) -> SalesQuote:
 @roles_required(*BILLING_ROLES)
 def index() -> str:
     """The account's quotes, open ones first."""
-    quotes = service.account_quotes(current_account_id())
     today = clock.today()
-    return render_template(
-        "quotes/index.html",
-        rows=[(quote, quote.status_on(today), service.pricing_of(quote)) for quote in quotes],
-    )
+    rows = [
+        (quote, quote.status_on(today), service.pricing_of(quote))
+        for quote in service.account_quotes(current_account_id())
+    ]
+    # Stable sort: open quotes first, each group newest first as loaded.
+    rows.sort(key=lambda row: row[1] is not QuoteStatus.SENT)
+    return render_template("quotes/index.html", rows=rows)
 
 
 def _detail_page(quote: SalesQuote, form: RejectForm, code: int = 200) -> tuple[str, int]:
@@ -481,6 +484,7 @@ def accept_confirm(quote_id: int) -> Any:
         return refused
     form = AcceptForm()
     form.fingerprint.data = service.checkout_fingerprint(quote, load_account(quote.account_id))
+    form.confirmation_key.data = secrets.token_hex(16)
     return _confirm_page(quote, form)
 
 
