@@ -27,7 +27,7 @@ from portal.services import quotes as service
 from portal.services.billing_info import update_billing_info
 from portal.services.mailer import deliver_document_soon, deliver_soon
 from portal.services.payment_methods import describe, list_methods
-from portal.services.pricing import load_account, suggested_currency
+from portal.services.pricing import suggested_currency
 from portal.services.quote_pdf import sales_quote_pdf
 from portal.web import render_page
 
@@ -99,7 +99,7 @@ def staff_new() -> Response | str | tuple[str, int]:
     currency = "EUR"
     if account_id is not None and 0 < account_id <= MAX_ID:
         with suppress(LookupError):
-            currency = suggested_currency(load_account(account_id))
+            currency = suggested_currency(service.account_of(account_id))
     form = _draft_form(currency)
     if request.method == "GET":
         today = clock.today()
@@ -117,7 +117,7 @@ def staff_new() -> Response | str | tuple[str, int]:
 
 def _figures(quote: SalesQuote) -> tuple[Any, str | None]:
     """The quote's figures, or the message that stands in for them on a draft."""
-    account = load_account(quote.account_id)
+    account = service.account_of(quote.account_id)
     try:
         return service.quote_pricing(quote, account), None
     except (QuoteTermsError, ConfigurationError, ChangeNotAllowed) as error:
@@ -126,7 +126,7 @@ def _figures(quote: SalesQuote) -> tuple[Any, str | None]:
 
 def _staff_detail_page(quote: SalesQuote, form: QuoteDraftForm | None, code: int = 200) -> Any:
     """The staff's page of one quote: the form while a draft, the frozen figures after."""
-    account = load_account(quote.account_id)
+    account = service.account_of(quote.account_id)
     pricing, message = _figures(quote)
     names = service.user_names(
         [quote.created_by_id, quote.sent_by_id, quote.withdrawn_by_id, quote.decided_by_id]
@@ -300,7 +300,7 @@ def index() -> str:
 
 def _detail_page(quote: SalesQuote, form: RejectForm, code: int = 200) -> tuple[str, int]:
     """One quote with its figures, the accept button and the reject form."""
-    account = load_account(quote.account_id)
+    account = service.account_of(quote.account_id)
     refusal = service.acceptance_refusal(quote, account)
     page = render_template(
         "quotes/detail.html",
@@ -352,7 +352,7 @@ def reject(quote_id: int) -> Any:
 
 def _checkout_context(quote: SalesQuote, step: int, **extra: Any) -> dict[str, Any]:
     """What every acceptance step shows: the quote and the first invoice as due today."""
-    account = load_account(quote.account_id)
+    account = service.account_of(quote.account_id)
     pricing = service.quote_pricing(quote, account)
     breakdown = service.checkout_breakdown(quote, account)
     return {
@@ -367,7 +367,7 @@ def _checkout_context(quote: SalesQuote, step: int, **extra: Any) -> dict[str, A
 
 def _refused_page(quote: SalesQuote) -> tuple[str, int] | None:
     """The page that says why this quote cannot be accepted, or None when it can."""
-    account = load_account(quote.account_id)
+    account = service.account_of(quote.account_id)
     refusal = service.acceptance_refusal(quote, account)
     if refusal is None:
         return None
@@ -383,7 +383,7 @@ def accept_billing(quote_id: int) -> Any:
     refused = _refused_page(quote)
     if refused is not None:
         return refused if request.method == "GET" else (refused[0], 409)
-    account = load_account(quote.account_id)
+    account = service.account_of(quote.account_id)
     form = BillingInfoForm()
     if request.method == "GET" and account.billing_info is not None:
         form.process(obj=account.billing_info)
@@ -483,14 +483,16 @@ def accept_confirm(quote_id: int) -> Any:
     if refused is not None:
         return refused
     form = AcceptForm()
-    form.fingerprint.data = service.checkout_fingerprint(quote, load_account(quote.account_id))
+    form.fingerprint.data = service.checkout_fingerprint(
+        quote, service.account_of(quote.account_id)
+    )
     form.confirmation_key.data = secrets.token_hex(16)
     return _confirm_page(quote, form)
 
 
 def _confirmation_refusal(quote: SalesQuote, form: AcceptForm) -> tuple[str, int] | None:
     """A 409 for a quote that cannot be accepted or a post that does not carry its figures."""
-    account = load_account(quote.account_id)
+    account = service.account_of(quote.account_id)
     refusal = service.acceptance_refusal(quote, account)
     if refusal is None and form.fingerprint.data != service.checkout_fingerprint(quote, account):
         refusal = "figures_changed"
@@ -509,7 +511,7 @@ def accept_confirm_post(quote_id: int) -> Any:
         return refused
     if not valid:
         return _confirm_page(quote, form, 422)
-    breakdown = service.checkout_breakdown(quote, load_account(quote.account_id))
+    breakdown = service.checkout_breakdown(quote, service.account_of(quote.account_id))
     # LEAD: charge through the payment lifecycle here
     if breakdown.amount_due_minor != 0:
         message = _("Payments for quotes are not available yet. Please try again later.")

@@ -95,6 +95,21 @@ class QuoteDraft:
     note: str
 
 
+# --- accounts -------------------------------------------------------------------------------
+
+
+# The lead's payment-lifecycle branch moves these to portal.services.accounts
+# (load_account / lock_account): only these two functions change at the merge.
+def account_of(account_id: int) -> Account:
+    """The account with its subscription and billing info (LookupError if there is none)."""
+    return load_account(account_id)
+
+
+def locked_account(account_id: int) -> Account:
+    """The account under its row lock for the rest of the transaction, read afresh."""
+    return load_account(account_id, for_update=True)
+
+
 # --- reading --------------------------------------------------------------------------------
 
 
@@ -327,7 +342,7 @@ def draft_from_request(request_id: int, staff_id: int) -> SalesQuote | None:
         return db.session.scalar(
             select(SalesQuote).where(SalesQuote.request_id == request_id).order_by(SalesQuote.id)
         )
-    account = load_account(request.account_id)
+    account = account_of(request.account_id)
     today = clock.today()
     period = BillingPeriod(request.billing_period)
     quote = SalesQuote(
@@ -373,7 +388,7 @@ def _apply_draft(quote: SalesQuote, draft: QuoteDraft) -> None:
 
 def create_draft(account_id: int, staff_id: int, draft: QuoteDraft) -> SalesQuote:
     """A new draft for an account, in its currency (or the one its country pays in)."""
-    account = load_account(account_id)
+    account = account_of(account_id)
     quote = SalesQuote(
         account_id=account_id,
         status=QuoteStatus.DRAFT,
@@ -389,7 +404,7 @@ def create_draft(account_id: int, staff_id: int, draft: QuoteDraft) -> SalesQuot
 
 def preview_pricing(quote: SalesQuote, draft: QuoteDraft) -> QuotePricing:
     """The figures a draft would have with these values; nothing is saved."""
-    account = load_account(quote.account_id)
+    account = account_of(quote.account_id)
     # A transient copy, never added to the session: the draft itself stays as saved.
     unsaved = SalesQuote(account_id=quote.account_id, currency=quote.currency)
     _apply_draft(unsaved, draft)
@@ -445,7 +460,7 @@ def send_quote(quote_id: int, staff_id: int, *, link: str) -> SalesQuote:
     if quote.billing_starts_on > quote.valid_until:
         db.session.rollback()
         raise QuoteStateError("starts_after_validity")
-    account = load_account(quote.account_id)
+    account = account_of(quote.account_id)
     if account.currency and account.currency != quote.currency:
         quote.currency = account.currency
     pricing = live_pricing(quote, account)
@@ -668,7 +683,7 @@ def accept_without_payment(
     Raises LookupError for another account's quote, QuoteStateError with the reason otherwise
     ("figures_changed" when the confirmation does not carry the figures now due).
     """
-    account = load_account(account_id, for_update=True)
+    account = locked_account(account_id)
     quote = db.session.scalar(
         select(SalesQuote)
         .where(

@@ -13,8 +13,12 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Account, BillingActivity, Invoice, OutgoingEmail, SalesQuote
-from portal.services.pricing import load_account
-from portal.services.quotes import QuoteStateError, apply_accepted_quote
+from portal.services.quotes import (
+    QuoteStateError,
+    account_of,
+    apply_accepted_quote,
+    locked_account,
+)
 from tests.quotes.conftest import Setting
 
 
@@ -77,7 +81,7 @@ def test_apply_accepted_quote(setting: Setting) -> None:
     """Package, negotiated units and contract end, invoice from the frozen lines, activity."""
     quote_id = setting.sent_quote()
     with setting.app.test_request_context():
-        account = load_account(setting.account_id, for_update=True)
+        account = locked_account(setting.account_id)
         quote = db.session.get(SalesQuote, quote_id)
         invoice = apply_accepted_quote(account, quote, paid_with="Visa •••• 4242", user_id=None)
         db.session.commit()
@@ -87,7 +91,7 @@ def test_apply_accepted_quote(setting: Setting) -> None:
             line["amount_minor"] for line in frozen["lines"]
         ]
         assert invoice.status == "paid" and invoice.paid_with == "Visa •••• 4242"
-        subscription = load_account(setting.account_id).subscription
+        subscription = account_of(setting.account_id).subscription
         assert (subscription.agents, subscription.agent_unit_minor) == (80, 1200)
         assert subscription.contract_ends_on == date(2028, 11, 13)
         assert subscription.period_start == date(2026, 11, 13)
@@ -99,7 +103,7 @@ def test_apply_accepted_quote(setting: Setting) -> None:
         )
         with pytest.raises(QuoteStateError):
             apply_accepted_quote(
-                load_account(setting.account_id, for_update=True),
+                locked_account(setting.account_id),
                 db.session.get(SalesQuote, quote_id),
                 paid_with="",
                 user_id=None,
@@ -114,7 +118,7 @@ def test_renewal_run_keeps_the_negotiated_price_until_the_contract_ends(
     """flask billing renew charges €12.00 per agent inside the term (credit covers it here)."""
     quote_id = setting.sent_quote()
     with setting.app.test_request_context():
-        account = load_account(setting.account_id, for_update=True)
+        account = locked_account(setting.account_id)
         apply_accepted_quote(
             account, db.session.get(SalesQuote, quote_id), paid_with="Visa", user_id=None
         )
