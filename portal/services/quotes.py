@@ -45,6 +45,7 @@ from portal.services.invoicing import (
     cancel_unpaid,
     customer_details,
     issue_document,
+    latest_invoice,
     next_number,
     seller_details,
 )
@@ -619,7 +620,14 @@ def apply_accepted_quote(
     breakdown = checkout_breakdown(quote, account)
     _apply_subscription(account, breakdown, pricing, today)
     invoice = issue_document(
-        account, breakdown, issued_on=today, paid_with=paid_with, status=InvoiceStatus.PAID
+        account,
+        breakdown,
+        issued_on=today,
+        paid_with=paid_with,
+        status=InvoiceStatus.PAID,
+        # A heavily discounted package can cost less than the unused period it replaces:
+        # then the document is a credit note, its total becomes account credit.
+        corrects=latest_invoice(account.id) if breakdown.is_credit_note else None,
     )
     queue_document_email(invoice)
     quote.status = QuoteStatus.ACCEPTED

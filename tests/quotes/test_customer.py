@@ -145,6 +145,10 @@ def test_accept_through_four_steps_without_payment(setting: Setting) -> None:
         assert quote.status is QuoteStatus.ACCEPTED
         invoice = db.session.get(Invoice, quote.invoice_id)
         assert invoice.change_kind == "sales_quote"
+        # Free agents from 13 November: the unused 18/30 days of 3 agents become credit.
+        assert invoice.kind == "credit_note"
+        assert invoice.total_minor == -(2700 + 594)
+        assert account.credit_minor == 2700 + 594
         kinds = set(db.session.scalars(select(BillingActivity.kind)))
         assert {"quote_sent", "quote_accepted"} <= kinds
         assert db.session.scalar(
