@@ -55,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         dashboard,
         invoices,
         methods,
+        quotes,
         team,
         wizard,
     )
@@ -68,4 +69,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(wizard.bp)
     app.register_blueprint(invoices.bp)
     app.register_blueprint(billing.bp)
+    app.register_blueprint(quotes.bp)
     return app

@@ -145,6 +145,60 @@ def describe_activity(entry: BillingActivity) -> str:
             amount=_amount(d),
             documents=", ".join(d.get("documents", [])),
         )
-    if kind == "quote_requested":
-        return _("Quote requested for %(agents)s agents.", agents=d.get("agents", ""))
+    if kind in _QUOTE_KINDS:
+        return _QUOTE_KINDS[kind](d)
     return kind
+
+
+def _quote_requested(d: dict) -> str:
+    """A customer asked for a quote."""
+    return _("Quote requested for %(agents)s agents.", agents=d.get("agents", ""))
+
+
+def _quote_sent(d: dict) -> str:
+    """Staff sent a quote."""
+    return _(
+        "Quote %(quote)s sent, valid until %(date)s.",
+        quote=d.get("quote", ""),
+        date=_day(d, "valid_until"),
+    )
+
+
+def _quote_withdrawn(d: dict) -> str:
+    """Staff took a quote back."""
+    return _("Quote %(quote)s withdrawn.", quote=d.get("quote", ""))
+
+
+def _quote_rejected(d: dict) -> str:
+    """A billing admin said no."""
+    if d.get("reason"):
+        return _(
+            "Quote %(quote)s rejected: %(reason)s", quote=d.get("quote", ""), reason=d["reason"]
+        )
+    return _("Quote %(quote)s rejected.", quote=d.get("quote", ""))
+
+
+def _quote_accepted(d: dict) -> str:
+    """A billing admin accepted; the package changed."""
+    package = f"{plan_label(d.get('plan'))} · {period_label(d.get('period', 'monthly'))}"
+    return ngettext(
+        "Quote %(quote)s accepted: %(package)s with %(num)d agent until %(date)s; "
+        "%(document)s, paid %(amount)s.",
+        "Quote %(quote)s accepted: %(package)s with %(num)d agents until %(date)s; "
+        "%(document)s, paid %(amount)s.",
+        int(d.get("agents", 1)),
+        quote=d.get("quote", ""),
+        package=package,
+        date=_day(d, "contract_ends_on"),
+        document=d.get("document", ""),
+        amount=_amount(d, "amount_paid_minor"),
+    )
+
+
+_QUOTE_KINDS = {
+    "quote_requested": _quote_requested,
+    "quote_sent": _quote_sent,
+    "quote_withdrawn": _quote_withdrawn,
+    "quote_rejected": _quote_rejected,
+    "quote_accepted": _quote_accepted,
+}

@@ -43,6 +43,7 @@ class PaymentPurpose(StrEnum):
     CHECKOUT = "checkout"  # a change confirmed in the wizard or on the seat page
     INVOICE = "invoice"  # an open invoice, paid by the customer
     RENEWAL = "renewal"  # an open renewal invoice, charged by the renewal run
+    QUOTE = "quote"  # the first invoice of an accepted sales quote
 
 
 class DeclineCode(StrEnum):
@@ -62,7 +63,7 @@ class RefundReason(StrEnum):
     FULL_REFUND = "full_refund"  # the customer asked within the refund window
     CONFIRMED_TOO_LATE = "confirmed_too_late"  # approved after the payment was given up
     INVOICE_CLOSED = "invoice_closed"  # the invoice was paid or cancelled meanwhile
-    ORDER_CHANGED = "order_changed"  # the package changed since the customer confirmed
+    ORDER_CHANGED = "order_changed"  # the package (or the quote) changed since it was confirmed
 
 
 S, E = PaymentStatus, PaymentEvent

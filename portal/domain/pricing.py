@@ -39,8 +39,13 @@ def _is_count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def validate_configuration(config: Configuration, prices: PriceList) -> None:
-    """Raise ConfigurationError unless the configuration can be bought self-serve."""
+def validate_configuration(
+    config: Configuration, prices: PriceList, *, self_serve: bool = True
+) -> None:
+    """Raise ConfigurationError unless the configuration can be bought (self-serve by default).
+
+    Staff quotes pass self_serve=False: any number of agents, the other rules unchanged.
+    """
     try:
         plan = Plan(config.plan)
     except ValueError:
@@ -57,7 +62,7 @@ def validate_configuration(config: Configuration, prices: PriceList) -> None:
         raise ConfigurationError(
             "agents", "too_few", f"at least {prices.min_agents} agent is needed", prices.min_agents
         )
-    if config.agents > prices.max_self_serve_agents:
+    if self_serve and config.agents > prices.max_self_serve_agents:
         raise ConfigurationError(
             "agents",
             "quote_required",
@@ -135,6 +140,7 @@ class ChangeKind(StrEnum):
     PERIOD_CHANGE = "period_change"
     RENEWAL = "renewal"
     NO_CHANGE = "no_change"
+    SALES_QUOTE = "sales_quote"  # a negotiated package accepted from a staff quote
 
 
 class ChangeNotAllowed(Exception):
@@ -269,12 +275,20 @@ def price_renewal(
     prices: PriceList,
     tax: TaxTreatment,
     credit_available_minor: int = 0,
+    contract_ends_on: date | None = None,
 ) -> PriceBreakdown:
-    """Price the next period of the same configuration at the current list price."""
+    """Price the next period of the same configuration.
+
+    At the current list price, unless the next period starts before the end of a contract
+    agreed through a sales quote: then the negotiated unit prices the subscription holds.
+    """
     _check_credit(credit_available_minor)
     configuration = _normalized(current.configuration)
     index, _ = period_containing(current.anchor, configuration.period, current.period.start)
     next_period = period_at(current.anchor, configuration.period, index + 1)
+    units = None
+    if contract_ends_on is not None and next_period.start < contract_ends_on:
+        units = (current.agent_unit_minor, current.pack_unit_minor)
     # The renewal itself is not re-validated against self-serve limits: a subscription
     # agreed through a staff quote (say 80 agents) renews as it is.
     return _full_period_breakdown(
@@ -289,6 +303,78 @@ def price_renewal(
         as_of=current.period.end,
         period=next_period,
         anchor=current.anchor,
+        units=units,
+    )
+
+
+def price_negotiated_period(
+    *,
+    current: CurrentSubscription | None,
+    target: Configuration,
+    start: date,
+    currency: str,
+    agent_unit_minor: int,
+    pack_unit_minor: int,
+    prices: PriceList,
+    tax: TaxTreatment,
+    credit_available_minor: int = 0,
+) -> PriceBreakdown:
+    """A new full period from `start` at negotiated unit prices (a staff quote).
+
+    Any number of agents; the unused rest of a current period that contains `start` is a
+    discount line, exactly as for a plan change.
+    """
+    validate_configuration(target, prices, self_serve=False)
+    if currency not in prices.currencies:
+        raise ConfigurationError("currency", "unknown", f"unknown currency {currency!r}")
+    if agent_unit_minor < 0 or pack_unit_minor < 0:
+        raise ValueError("a negotiated unit price cannot be negative")
+    _check_credit(credit_available_minor)
+    target = _normalized(target)
+    discount_lines: tuple[BreakdownLine, ...] = ()
+    if current is not None:
+        if currency != current.currency:
+            raise ChangeNotAllowed(
+                "currency_mismatch",
+                f"the account pays in {current.currency}; it cannot change to {currency}",
+            )
+        if current.period.contains(start):
+            discount_lines = _unused_lines(current, _normalized(current.configuration), start)
+    return _full_period_breakdown(
+        kind=ChangeKind.SALES_QUOTE,
+        target=target,
+        start=start,
+        currency=currency,
+        prices=prices,
+        tax=tax,
+        credit_available_minor=credit_available_minor,
+        discount_lines=discount_lines,
+        as_of=start,
+        units=(agent_unit_minor, pack_unit_minor),
+    )
+
+
+def with_tax_and_credit(
+    breakdown: PriceBreakdown, *, tax: TaxTreatment, credit_available_minor: int
+) -> PriceBreakdown:
+    """The same lines priced again for another VAT treatment or credit balance.
+
+    A sales quote freezes its lines when sent; VAT and credit follow the customer's billing
+    info and balance on the day it is accepted.
+    """
+    _check_credit(credit_available_minor)
+    return _assemble(
+        kind=breakdown.kind,
+        currency=breakdown.currency,
+        configuration=breakdown.configuration,
+        period=breakdown.period,
+        anchor=breakdown.anchor,
+        tax=tax,
+        lines=breakdown.lines,
+        credit_available_minor=credit_available_minor,
+        agent_unit_minor=breakdown.agent_unit_minor,
+        pack_unit_minor=breakdown.pack_unit_minor,
+        as_of=breakdown.as_of,
     )
 
 
@@ -318,12 +404,16 @@ def _full_period_breakdown(
     as_of: date,
     period: Period | None = None,
     anchor: date | None = None,
+    units: tuple[int, int] | None = None,
 ) -> PriceBreakdown:
-    """A new full period at today's list price, minus any discount for unused time."""
+    """A new full period at today's list price (or given units), minus unused time."""
     if period is None:
         period = Period(start, add_months(start, target.period.months))
-    agent_unit = prices.agent_price(target.plan, target.period, currency)
-    pack_unit = prices.pack_price(target.plan, target.period, currency)
+    if units is None:
+        agent_unit = prices.agent_price(target.plan, target.period, currency)
+        pack_unit = prices.pack_price(target.plan, target.period, currency)
+    else:
+        agent_unit, pack_unit = units
     lines = [_full_line(LineKind.AGENTS, target, target.agents, agent_unit, period)]
     if target.packs > 0:
         lines.append(_full_line(LineKind.PACKS, target, target.packs, pack_unit, period))

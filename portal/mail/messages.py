@@ -8,6 +8,7 @@ from email.utils import format_datetime
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from portal.i18n import format_day, format_money
 from portal.models import DocumentKind, Invoice, InvoiceStatus, OutgoingEmail
@@ -150,3 +151,60 @@ def build_message(
     # Last: turning the message multipart moves Content-* headers into its first part.
     message["Content-Language"] = email.language
     return message
+
+
+def quote_texts(
+    *,
+    number: str,
+    name: str,
+    company: str,
+    seller: str,
+    valid_until: date,
+    total_per_period: str,
+    period_label: str,
+    first_payment: str,
+    link: str,
+) -> tuple[str, str]:
+    """Subject and body of the e-mail that carries a sales quote, in the active locale."""
+    # Translators: e-mail subject; number is e.g. Q-2026-000001, seller the vendor's name.
+    subject = _("Quote %(number)s from %(seller)s", number=number, seller=seller)
+    paragraphs = [
+        _("Hello %(name)s,", name=name) if name else _("Hello,"),
+        _(
+            "We have prepared quote %(number)s for %(company)s; you will find it attached.",
+            number=number,
+            company=company,
+        ),
+        "\n".join(
+            [
+                # Translators: amount is e.g. "€1,220.00", period "Monthly" or "Annual".
+                _(
+                    "Each period (%(period)s): %(amount)s",
+                    period=period_label,
+                    amount=total_per_period,
+                ),
+                _("First payment: %(amount)s", amount=first_payment),
+                _("Valid until: %(date)s", date=format_day(valid_until)),
+            ]
+        ),
+        _("To accept or reject it, open it in the billing portal:") + "\n" + link,
+        _("Kind regards,") + "\n" + seller,
+    ]
+    return subject, "\n\n".join(paragraphs) + "\n"
+
+
+def quote_request_texts(*, name: str, agents: int, seller: str) -> tuple[str, str]:
+    """Subject and body acknowledging a customer's quote request, in the active locale."""
+    subject = _("We received your quote request")
+    paragraphs = [
+        _("Hello %(name)s,", name=name) if name else _("Hello,"),
+        ngettext(
+            "Thank you for your request for %(num)d agent. Our team will prepare a quote and "
+            "send it to the billing admins of your account.",
+            "Thank you for your request for %(num)d agents. Our team will prepare a quote and "
+            "send it to the billing admins of your account.",
+            agents,
+        ),
+        _("Kind regards,") + "\n" + seller,
+    ]
+    return subject, "\n\n".join(paragraphs) + "\n"

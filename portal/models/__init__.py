@@ -19,6 +19,7 @@ from portal.models.payment import (
     PaymentStatus,
     RefundReason,
 )
+from portal.models.sales_quote import QuoteRequest, QuoteRequestStatus, QuoteStatus, SalesQuote
 from portal.models.subscription import Subscription, SubscriptionStatus
 from portal.models.user import BILLING_ROLES, CUSTOMER_ROLES, VENDOR_ROLES, Role, User
 
@@ -43,8 +44,12 @@ __all__ = [
     "PaymentMethod",
     "PaymentPurpose",
     "PaymentStatus",
+    "QuoteRequest",
+    "QuoteRequestStatus",
+    "QuoteStatus",
     "RefundReason",
     "Role",
+    "SalesQuote",
     "Subscription",
     "SubscriptionStatus",
     "User",

@@ -13,12 +13,14 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def enum_column(enum: type[StrEnum], length: int) -> Enum:
-    """A column typed with its StrEnum, stored as the members' values in a plain string."""
+def enum_column(enum: type[StrEnum], length: int = 20, *, check: str | None = None) -> Enum:
+    """A column typed with its StrEnum, stored as the members' values in a plain string;
+    with `check`, the database also refuses other values (a CHECK constraint of that name)."""
     return Enum(
         enum,
         native_enum=False,
-        create_constraint=False,
+        create_constraint=check is not None,
+        name=check,
         length=length,
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,

@@ -79,6 +79,8 @@ class Payment(db.Model):
     # pays for something that no longer exists, and it goes back.
     basis: Mapped[str | None] = mapped_column(String(200))
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
+    # The sales quote an accepted-quote payment pays the first invoice of.
+    sales_quote_id: Mapped[int | None] = mapped_column(ForeignKey("sales_quotes.id"), index=True)
     gateway_reference: Mapped[str | None] = mapped_column(String(120))
     # Where the customer confirms a pending payment (3-D Secure or PayPal page).
     action_url: Mapped[str | None] = mapped_column(String(500))

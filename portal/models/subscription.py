@@ -51,6 +51,9 @@ class Subscription(db.Model):
     # whatever the price list says today.
     agent_unit_minor: Mapped[int] = mapped_column(Integer)
     pack_unit_minor: Mapped[int] = mapped_column(Integer)
+    # Set by an accepted sales quote: renewals starting before this day keep the negotiated
+    # unit prices above; from this day on the list price applies.
+    contract_ends_on: Mapped[date | None] = mapped_column(Date)
     auto_renew: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(10), default=SubscriptionStatus.ACTIVE)
     # Optimistic locking: two concurrent changes cannot both write the old quantities.

@@ -24,7 +24,7 @@ from portal.models import (
 NUMBER_PREFIX = {DocumentKind.INVOICE: "INV", DocumentKind.CREDIT_NOTE: "CN"}
 
 
-def next_number(kind: DocumentKind, year: int) -> int:
+def next_number(kind: str, year: int) -> int:
     """Take the next number of the year, holding the sequence row until the caller commits.
 
     The row lock makes concurrent issuers wait, so numbers have no gaps and no duplicates:

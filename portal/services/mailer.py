@@ -20,7 +20,15 @@ from sqlalchemy import select, update
 
 from portal import clock
 from portal.extensions import db
-from portal.mail.messages import build_message, document_texts, expiry_warning_texts
+from portal.i18n import format_money
+from portal.labels import period_label
+from portal.mail.messages import (
+    build_message,
+    document_texts,
+    expiry_warning_texts,
+    quote_request_texts,
+    quote_texts,
+)
 from portal.mail.transports import Transport, TransportError, transport_for
 from portal.models import (
     BILLING_ROLES,
@@ -29,6 +37,8 @@ from portal.models import (
     EmailStatus,
     Invoice,
     OutgoingEmail,
+    QuoteRequest,
+    SalesQuote,
     Subscription,
     User,
 )
@@ -201,6 +211,79 @@ def queue_expiry_warning(account: Account, subscription: Subscription) -> Outgoi
     )
 
 
+def _account_language(account: Account) -> str:
+    """The account's invoice language, or the default one if it is not offered."""
+    config = current_app.config
+    info = account.billing_info
+    language = info.invoice_language if info else config["BABEL_DEFAULT_LOCALE"]
+    return language if language in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
+
+
+def queue_quote_email(quote: SalesQuote, account: Account, *, link: str) -> OutgoingEmail | None:
+    """Queue the e-mail carrying a sent quote to every billing admin; the caller commits.
+
+    In the account's invoice language; the quote's PDF is attached when it is delivered.
+    None when the account has no owner or billing admin with an address.
+    """
+    from portal.services.quotes import billing_admin_emails, quote_pricing
+
+    recipients = billing_admin_emails(account.id)
+    if not recipients:
+        return None
+    language = _account_language(account)
+    pricing = quote_pricing(quote, account)
+    info = account.billing_info
+    with force_locale(language):
+        subject, body = quote_texts(
+            number=quote.number or "",
+            name=(info.contact_name if info else "") or "",
+            company=(info.company if info else "") or account.name,
+            seller=current_app.config["SELLER_NAME"],
+            valid_until=quote.valid_until,
+            total_per_period=format_money(pricing.total_per_period_minor, quote.currency),
+            period_label=period_label(quote.billing_period),
+            first_payment=format_money(pricing.first_invoice.amount_due_minor, quote.currency),
+            link=link,
+        )
+    return _queue(
+        account_id=account.id,
+        kind="sales_quote",
+        dedupe_key=f"sales_quote:{quote.id}",
+        recipients=recipients,
+        cc=[],
+        language=language,
+        subject=subject,
+        body=body,
+        details={"number": quote.number or "", "sales_quote_id": str(quote.id)},
+    )
+
+
+def queue_quote_request_ack(request: QuoteRequest, user: User) -> OutgoingEmail | None:
+    """Queue the acknowledgement of a quote request to who asked; the caller commits."""
+    if not (user.email or "").strip():
+        return None
+    account = db.session.get(Account, request.account_id)
+    assert account is not None
+    language = user.locale or _account_language(account)
+    if language not in current_app.config["LANGUAGES"]:
+        language = _account_language(account)
+    with force_locale(language):
+        subject, body = quote_request_texts(
+            name=user.name, agents=request.agents, seller=current_app.config["SELLER_NAME"]
+        )
+    return _queue(
+        account_id=account.id,
+        kind="quote_request",
+        dedupe_key=f"quote_request:{request.id}",
+        recipients=[user.email],
+        cc=[],
+        language=language,
+        subject=subject,
+        body=body,
+        details={},
+    )
+
+
 def _claim_next(only_ids: list[int] | None) -> OutgoingEmail | None:
     """Take the next due message for this run, committed, so no other run sends it."""
     while True:
@@ -246,6 +329,12 @@ def _message_for(email: OutgoingEmail) -> EmailMessage:
         invoice = db.session.get(Invoice, email.invoice_id)
         if invoice is not None:
             attachment = (f"{invoice.number}.pdf", documents.invoice_pdf_bytes(invoice))
+    elif email.details.get("sales_quote_id"):
+        from portal.services.quote_pdf import sales_quote_pdf
+
+        quote = db.session.get(SalesQuote, int(email.details["sales_quote_id"]))
+        if quote is not None:
+            attachment = (f"{quote.number}.pdf", sales_quote_pdf(quote))
     if not email.details.get("message_id"):
         email.details = {**email.details, "message_id": make_msgid(domain=_sender_domain())}
     return build_message(

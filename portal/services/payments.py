@@ -97,6 +97,7 @@ class PayResult:
     decline_code: DeclineCode | None = None
     refund_reason: RefundReason | None = None
     refusal: ChangeNotAllowed | None = None
+    reason: str | None = None  # a purpose's own refusal code (a quote that closed, say)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class Order:
     breakdown: dict[str, Any] | None = None
     basis: str | None = None
     invoice_id: int | None = None
+    sales_quote_id: int | None = None
 
 
 class PurposeHandler(Protocol):
@@ -134,7 +136,7 @@ def register(purpose: PaymentPurpose, handler: PurposeHandler) -> None:
 
 def _handler(purpose: PaymentPurpose) -> PurposeHandler:
     """The handler of a purpose; importing the purposes' modules registers them."""
-    from portal.services import checkout, invoice_payment  # noqa: F401
+    from portal.services import checkout, invoice_payment, quotes  # noqa: F401
 
     return _HANDLERS[purpose]
 
@@ -309,6 +311,7 @@ def start_payment(
         breakdown=order.breakdown,
         basis=order.basis,
         invoice_id=order.invoice_id,
+        sales_quote_id=order.sales_quote_id,
         created_at=now,
     )
     db.session.add(payment)

@@ -298,6 +298,7 @@ def _renew_or_block(account_id: int, today: date) -> Step | None:
         prices=reference().prices,
         tax=customer_tax(account),
         credit_available_minor=account.credit_minor,
+        contract_ends_on=subscription.contract_ends_on,
     )
     covered = breakdown.amount_due_minor == 0
     with force_locale(account.billing_info.invoice_language if account.billing_info else "en"):

@@ -15,17 +15,23 @@ from werkzeug.wrappers import Response
 from portal import clock
 from portal.domain.breakdown_codec import breakdown_fingerprint
 from portal.domain.catalog import BillingPeriod, Plan
-from portal.domain.pricing import ChangeKind, ChangeNotAllowed, ConfigurationError, PriceBreakdown
-from portal.extensions import db
+from portal.domain.pricing import (
+    ChangeKind,
+    ChangeNotAllowed,
+    Configuration,
+    ConfigurationError,
+    PriceBreakdown,
+)
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Account, Payment, PaymentPurpose, PaymentStatus
 from portal.payments.outcomes import outcome_message, outcome_status
 from portal.security import current_account_id, roles_required
-from portal.services import activity, payments
+from portal.services import payments
 from portal.services.accounts import load_account
 from portal.services.checkout import confirm_checkout, paid_change
 from portal.services.payments import Outcome, PayResult
 from portal.services.pricing import current_configuration, price_for
+from portal.services.quotes import file_quote_request
 from portal.services.reference_data import reference
 from portal.web import render_page, wants_fragment
 from portal.wizard import bp
@@ -288,22 +294,28 @@ def confirmation(payment_id: int) -> str:
 
 @bp.route("/request-quote", methods=["GET", "POST"])
 @roles_required(*BILLING_ROLES)
-def request_quote() -> Response | str:
-    """More than 50 agents: ask the vendor for an offer."""
+def request_quote() -> Response | str | tuple[str, int]:
+    """More than 50 agents: ask the vendor for an offer; staff find it in their queue."""
     account = load_account(current_account_id())
     selection = read_selection(request.values, account)
     if request.method == "POST":
-        activity.record(
-            account.id,
-            current_user.id,
-            "quote_requested",
-            plan=selection.plan.value,
-            period=selection.period.value,
-            agents=selection.agents_text,
-            message=request.form.get("message", "")[:1000],
+        if selection.agents is None or selection.packs is None:
+            return render_template("wizard/request_quote.html", selection=selection), 422
+        message = request.form.get("message", "").replace("\x00", "").strip()
+        file_quote_request(
+            account,
+            current_user,
+            Configuration(selection.plan, selection.period, selection.agents, selection.packs),
+            selection.currency,
+            message,
         )
-        db.session.commit()
-        flash(_("Thank you. Our team will prepare a quote and contact you."), "success")
+        flash(
+            _(
+                "Thank you. Our team will prepare a quote and send it to you; "
+                "we have e-mailed you a confirmation."
+            ),
+            "success",
+        )
         return redirect(url_for("dashboard.my_package"))
     return render_template("wizard/request_quote.html", selection=selection)
 

@@ -7,6 +7,7 @@ thread with its own database connection, released together by a barrier: the acc
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -107,7 +108,9 @@ def test_five_tabs_posting_the_same_seat_change_charge_once(app, standard_custom
     assert len({form["confirmation_key"] for form in forms}) == TABS
     clients = [standard_customer.client] + [tab(app, standard_customer) for _ in range(TABS - 1)]
     responses = post_at_once(clients, "/package/edit/pay", forms)
-    assert all(told(r) for r in responses), [r.status_code for r in responses]
+    assert all(told(r) for r in responses), [
+        (r.status_code, re.findall(r'role="alert">([^<]+)', r.text)) for r in responses
+    ]
     after = money(app, standard_customer.account_id)
     assert after["charges"] == 1
     assert after["charged"] == 2196

@@ -157,12 +157,14 @@ def test_request_a_quote_is_recorded(customer):
     from sqlalchemy import select
 
     from portal.extensions import db
-    from portal.models import BillingActivity
+    from portal.models import BillingActivity, QuoteRequest
 
     with customer.app.app_context():
         entry = db.session.scalar(select(BillingActivity))
         assert entry.kind == "quote_requested"
-        assert entry.details["agents"] == "80"
+        assert entry.details["agents"] == 80
+        request = db.session.scalar(select(QuoteRequest))
+        assert (request.plan, request.agents, request.message) == ("pro", 80, "Hi")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,585 @@
+"""Quote pages: staff draft, send and withdraw; billing admins read, reject and accept."""
+
+from __future__ import annotations
+
+import secrets
+from contextlib import suppress
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal import clock
+from portal.billing.activity_text import describe_activity
+from portal.billing.forms import BillingInfoForm, parse_cc
+from portal.domain.money import minor_to_decimal
+from portal.domain.pricing import ChangeNotAllowed, ConfigurationError
+from portal.domain.sales_quotes import DiscountKind, QuoteTermsError
+from portal.extensions import db
+from portal.methods.choice import method_choice
+from portal.models import BILLING_ROLES, Invoice, PaymentPurpose, QuoteStatus, Role, SalesQuote
+from portal.payments.outcomes import outcome_message, outcome_status
+from portal.quotes import bp
+from portal.quotes.forms import AcceptForm, QuoteDraftForm, RejectForm
+from portal.quotes.text import refusal_message, status_label, terms_error_message
+from portal.security import current_account_id, roles_required
+from portal.services import payments
+from portal.services import quotes as service
+from portal.services.accounts import load_account
+from portal.services.billing_info import update_billing_info
+from portal.services.mailer import deliver_soon
+from portal.services.payment_methods import describe, list_methods
+from portal.services.payments import Outcome, PayResult
+from portal.services.pricing import suggested_currency
+from portal.services.quote_pdf import sales_quote_pdf
+from portal.web import render_page
+
+MAX_ID = 2**31 - 1
+
+
+def _checked_id(value: int) -> int:
+    """Ids beyond any row (2^64, say) are a 404, not a database overflow."""
+    if value > MAX_ID:
+        abort(404)
+    return value
+
+
+def _pdf_response(quote: SalesQuote) -> Response:
+    """The quote's PDF as a download."""
+    response = Response(sales_quote_pdf(quote), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{quote.number}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- staff ----------------------------------------------------------------------------------
+
+
+@bp.get("/backoffice/quotes")
+@roles_required(Role.STAFF)
+def staff_list() -> str:
+    """Quotes filtered by status and account, and the queue of quote requests."""
+    status_text = request.args.get("status", "")
+    status = QuoteStatus(status_text) if status_text in set(QuoteStatus) else None
+    account_id = request.args.get("account", type=int)
+    if account_id is not None and account_id > MAX_ID:
+        account_id = None
+    return render_template(
+        "quotes/staff_list.html",
+        quotes=service.staff_quotes(status, account_id),
+        requests=service.open_requests(),
+        accounts=service.account_choices(),
+        status=status,
+        account_id=account_id,
+        statuses=list(QuoteStatus),
+        today=clock.today(),
+    )
+
+
+@bp.post("/backoffice/quote-requests/<int:request_id>/draft")
+@roles_required(Role.STAFF)
+def draft_from_request(request_id: int) -> Response:
+    """One click: a request becomes a draft."""
+    quote = service.draft_from_request(_checked_id(request_id), current_user.id)
+    if quote is None:
+        abort(404)
+    flash(_("Draft created from the request. Check the terms, then send it."), "success")
+    return redirect(url_for("quotes.staff_detail", quote_id=quote.id))
+
+
+def _draft_form(currency: str, **kwargs: Any) -> QuoteDraftForm:
+    """The draft form with the account picker filled."""
+    form = QuoteDraftForm(currency=currency, **kwargs)
+    form.account_id.choices = service.account_choices()
+    return form
+
+
+@bp.route("/backoffice/quotes/new", methods=["GET", "POST"])
+@roles_required(Role.STAFF)
+def staff_new() -> Response | str | tuple[str, int]:
+    """A new draft for an account."""
+    account_id = request.values.get("account_id", type=int)
+    currency = "EUR"
+    if account_id is not None and 0 < account_id <= MAX_ID:
+        with suppress(LookupError):
+            currency = suggested_currency(load_account(account_id))
+    form = _draft_form(currency)
+    if request.method == "GET":
+        today = clock.today()
+        form.billing_starts_on.data = today
+        form.valid_until.data = today + service.DEFAULT_VALIDITY
+        if account_id is not None:
+            form.account_id.data = account_id
+    if form.validate_on_submit():
+        quote = service.create_draft(form.account_id.data, current_user.id, form.draft())
+        flash(_("Draft saved."), "success")
+        return redirect(url_for("quotes.staff_detail", quote_id=quote.id))
+    status = 422 if form.errors else 200
+    return render_template("quotes/staff_new.html", form=form), status
+
+
+def _figures(quote: SalesQuote) -> tuple[Any, str | None]:
+    """The quote's figures, or the message that stands in for them on a draft."""
+    account = load_account(quote.account_id)
+    try:
+        return service.quote_pricing(quote, account), None
+    except (QuoteTermsError, ConfigurationError, ChangeNotAllowed) as error:
+        return None, terms_error_message(error)
+
+
+def _staff_detail_page(quote: SalesQuote, form: QuoteDraftForm | None, code: int = 200) -> Any:
+    """The staff's page of one quote: the form while a draft, the frozen figures after."""
+    account = load_account(quote.account_id)
+    pricing, message = _figures(quote)
+    names = service.user_names(
+        [quote.created_by_id, quote.sent_by_id, quote.withdrawn_by_id, quote.decided_by_id]
+    )
+    page = render_template(
+        "quotes/staff_detail.html",
+        quote=quote,
+        account=account,
+        form=form,
+        pricing=pricing,
+        figures_message=message,
+        names=names,
+        status=quote.status_on(clock.today()),
+        history=service.quote_activity(quote),
+        describe_activity=describe_activity,
+    )
+    return page, code
+
+
+@bp.route("/backoffice/quotes/<int:quote_id>", methods=["GET", "POST"])
+@roles_required(Role.STAFF)
+def staff_detail(quote_id: int) -> Any:
+    """See a quote; edit it while it is a draft."""
+    quote = service.staff_quote(_checked_id(quote_id))
+    if quote is None:
+        abort(404)
+    if quote.status is not QuoteStatus.DRAFT:
+        if request.method == "POST":
+            return _conflict(_("This quote was sent: it can no longer be changed."))
+        return _staff_detail_page(quote, None)
+    form = _draft_form(quote.currency, obj=None)
+    form.account_id.data = quote.account_id
+    if request.method == "GET":
+        _fill_form(form, quote)
+    elif form.validate_on_submit():
+        try:
+            service.update_draft(quote.id, form.draft())
+        except service.QuoteStateError:
+            return _conflict(_("This quote was sent: it can no longer be changed."))
+        flash(_("Draft saved."), "success")
+        return redirect(url_for("quotes.staff_detail", quote_id=quote.id))
+    return _staff_detail_page(quote, form, 422 if form.errors else 200)
+
+
+def _fill_form(form: QuoteDraftForm, quote: SalesQuote) -> None:
+    """Show the draft's stored values."""
+    terms = service.terms_of(quote)
+    form.plan.data = quote.plan
+    form.period.data = quote.billing_period
+    form.agents.data = quote.agents
+    form.packs.data = quote.packs
+    for name in ("agent_discount", "pack_discount", "overall_discount"):
+        discount = getattr(terms, name)
+        getattr(form, f"{name}_kind").data = str(discount.kind)
+        getattr(form, f"{name}_value").data = _discount_text(discount, quote.currency)
+    form.term_months.data = quote.term_months
+    form.billing_starts_on.data = quote.billing_starts_on
+    form.valid_until.data = quote.valid_until
+    form.note.data = quote.note
+
+
+def _discount_text(discount: Any, currency: str) -> str:
+    """A stored discount as the form shows it ('12.5' or '150.00')."""
+    if discount.kind is DiscountKind.PERCENT:
+        return f"{discount.percent.normalize():f}"
+    if discount.kind is DiscountKind.AMOUNT:
+        return str(minor_to_decimal(discount.amount_minor, currency))
+    return ""
+
+
+def _conflict(message: str) -> tuple[str, int]:
+    """A 409 page saying why the action was refused."""
+    return render_page("quotes/refused.html", "quotes/_refused.html", message=message), 409
+
+
+@bp.post("/backoffice/quotes/<int:quote_id>/preview")
+@roles_required(Role.STAFF)
+def staff_preview(quote_id: int) -> str:
+    """The figures for the values on the draft form, unsaved (the htmx live preview)."""
+    quote = service.staff_quote(_checked_id(quote_id))
+    if quote is None:
+        abort(404)
+    form = _draft_form(quote.currency)
+    form.account_id.data = quote.account_id
+    pricing, message = None, _("Correct the highlighted fields to see the price.")
+    if quote.status is QuoteStatus.DRAFT and form.validate_on_submit():
+        try:
+            pricing, message = service.preview_pricing(quote, form.draft()), None
+        except (QuoteTermsError, ConfigurationError, ChangeNotAllowed) as error:
+            message = terms_error_message(error)
+    return render_template(
+        "quotes/_staff_figures.html", quote=quote, pricing=pricing, figures_message=message
+    )
+
+
+@bp.post("/backoffice/quotes/<int:quote_id>/send")
+@roles_required(Role.STAFF)
+def staff_send(quote_id: int) -> Any:
+    """Save the draft's values as on the form, then freeze, number and e-mail the quote."""
+    quote = service.staff_quote(_checked_id(quote_id))
+    if quote is None:
+        abort(404)
+    if quote.status is not QuoteStatus.DRAFT:
+        return _conflict(refusal_message(str(quote.status)))
+    form = _draft_form(quote.currency)
+    form.account_id.data = quote.account_id
+    if not form.validate_on_submit():
+        return _staff_detail_page(quote, form, 422)
+    link = url_for("quotes.detail", quote_id=quote.id, _external=True)
+    try:
+        service.update_draft(quote.id, form.draft())
+        sent = service.send_quote(quote.id, current_user.id, link=link)
+    except service.QuoteStateError as error:
+        return _conflict(refusal_message(error.code))
+    except (QuoteTermsError, ConfigurationError, ChangeNotAllowed) as error:
+        return _conflict(terms_error_message(error))
+    deliver_soon(service.quote_email_ids(sent.id))
+    flash(_("Quote %(number)s sent to the billing admins.", number=sent.number), "success")
+    return redirect(url_for("quotes.staff_detail", quote_id=sent.id))
+
+
+@bp.post("/backoffice/quotes/<int:quote_id>/withdraw")
+@roles_required(Role.STAFF)
+def staff_withdraw(quote_id: int) -> Any:
+    """Take back a sent quote."""
+    quote = service.staff_quote(_checked_id(quote_id))
+    if quote is None:
+        abort(404)
+    try:
+        service.withdraw_quote(quote.id, current_user.id)
+    except service.QuoteStateError as error:
+        return _conflict(refusal_message(error.code))
+    flash(_("Quote %(number)s withdrawn.", number=quote.number), "success")
+    return redirect(url_for("quotes.staff_detail", quote_id=quote.id))
+
+
+@bp.get("/backoffice/quotes/<int:quote_id>/pdf")
+@roles_required(Role.STAFF)
+def staff_pdf(quote_id: int) -> Response:
+    """The sent quote's PDF."""
+    quote = service.staff_quote(_checked_id(quote_id))
+    if quote is None or quote.frozen is None:
+        abort(404)
+    return _pdf_response(quote)
+
+
+# --- customers ------------------------------------------------------------------------------
+
+
+def _own_quote(quote_id: int) -> SalesQuote:
+    """The signed-in account's sent quote, or 404."""
+    quote = service.customer_quote(current_account_id(), _checked_id(quote_id))
+    if quote is None:
+        abort(404)
+    return quote
+
+
+@bp.get("/quotes")
+@roles_required(*BILLING_ROLES)
+def index() -> str:
+    """The account's quotes, open ones first."""
+    today = clock.today()
+    rows = [
+        (quote, quote.status_on(today), service.pricing_of(quote))
+        for quote in service.account_quotes(current_account_id())
+    ]
+    # Stable sort: open quotes first, each group newest first as loaded.
+    rows.sort(key=lambda row: row[1] is not QuoteStatus.SENT)
+    return render_template("quotes/index.html", rows=rows)
+
+
+def _detail_page(quote: SalesQuote, form: RejectForm, code: int = 200) -> tuple[str, int]:
+    """One quote with its figures, the accept button and the reject form."""
+    account = load_account(quote.account_id)
+    refusal = service.acceptance_refusal(quote, account)
+    page = render_template(
+        "quotes/detail.html",
+        quote=quote,
+        pricing=service.quote_pricing(quote, account),
+        status=quote.status_on(clock.today()),
+        refusal=refusal_message(refusal) if refusal else None,
+        open=quote.status_on(clock.today()) is QuoteStatus.SENT,
+        form=form,
+        names=service.user_names([quote.decided_by_id]),
+    )
+    return page, code
+
+
+@bp.get("/quotes/<int:quote_id>")
+@roles_required(*BILLING_ROLES)
+def detail(quote_id: int) -> tuple[str, int]:
+    """A quote: term, renewal date, charges per period, savings, taxes, first payment."""
+    return _detail_page(_own_quote(quote_id), RejectForm())
+
+
+@bp.get("/quotes/<int:quote_id>/pdf")
+@roles_required(*BILLING_ROLES)
+def pdf(quote_id: int) -> Response:
+    """The quote's PDF."""
+    return _pdf_response(_own_quote(quote_id))
+
+
+@bp.post("/quotes/<int:quote_id>/reject")
+@roles_required(*BILLING_ROLES)
+def reject(quote_id: int) -> Any:
+    """Say no, with an optional reason staff will read."""
+    quote = _own_quote(quote_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        return _detail_page(quote, form, 422)
+    try:
+        service.reject_quote(
+            current_account_id(), quote.id, current_user.id, form.reason.data or ""
+        )
+    except service.QuoteStateError as error:
+        return _conflict(refusal_message(error.code))
+    flash(
+        _("Quote %(number)s rejected. Thank you for letting us know.", number=quote.number),
+        "success",
+    )
+    return redirect(url_for("quotes.detail", quote_id=quote.id))
+
+
+def _checkout_context(quote: SalesQuote, step: int, **extra: Any) -> dict[str, Any]:
+    """What every acceptance step shows: the quote and the first invoice as due today."""
+    account = load_account(quote.account_id)
+    pricing = service.quote_pricing(quote, account)
+    breakdown = service.checkout_breakdown(quote, account)
+    return {
+        "quote": quote,
+        "pricing": pricing,
+        "breakdown": breakdown,
+        "step": step,
+        "account": account,
+        **extra,
+    }
+
+
+def _refused_page(quote: SalesQuote) -> tuple[str, int] | None:
+    """The page that says why this quote cannot be accepted, or None when it can."""
+    account = load_account(quote.account_id)
+    refusal = service.acceptance_refusal(quote, account)
+    if refusal is None:
+        return None
+    page = render_template("quotes/refused.html", message=refusal_message(refusal), quote=quote)
+    return page, 200
+
+
+@bp.route("/quotes/<int:quote_id>/accept", methods=["GET", "POST"])
+@roles_required(*BILLING_ROLES)
+def accept_billing(quote_id: int) -> Any:
+    """Step 1: review and edit billing info; a VAT ID change re-prices the taxes."""
+    quote = _own_quote(quote_id)
+    refused = _refused_page(quote)
+    if refused is not None:
+        return refused if request.method == "GET" else (refused[0], 409)
+    account = load_account(quote.account_id)
+    form = BillingInfoForm()
+    if request.method == "GET" and account.billing_info is not None:
+        form.process(obj=account.billing_info)
+        form.cc_emails.data = "\n".join(account.billing_info.cc_emails or [])
+    if form.validate_on_submit():
+        update_billing_info(account.id, current_user.id, _billing_values(form))
+        return redirect(url_for("quotes.accept_method", quote_id=quote.id))
+    code = 422 if form.errors else 200
+    return render_template(
+        "quotes/accept_billing.html", form=form, **_checkout_context(quote, 1)
+    ), code
+
+
+def _billing_values(form: BillingInfoForm) -> dict[str, Any]:
+    """The billing info form's values as the service stores them."""
+    return {
+        "company": form.company.data.strip(),
+        "contact_name": (form.contact_name.data or "").strip(),
+        "billing_email": form.billing_email.data.strip().lower(),
+        "cc_emails": [a.lower() for a in parse_cc(form.cc_emails.data or "")],
+        "address": (form.address.data or "").strip(),
+        "postal_code": (form.postal_code.data or "").strip(),
+        "city": (form.city.data or "").strip(),
+        "country": form.country.data,
+        "vat_id": form.vat_id.data or None,
+        "invoice_language": form.invoice_language.data,
+        "invoices_by_email": bool(form.invoices_by_email.data),
+    }
+
+
+def _chosen_method(account_id: int) -> int | None:
+    """The method picked in step 2, if it is one of the account's."""
+    chosen = request.values.get("method", type=int)
+    return chosen if chosen in {m.id for m in list_methods(account_id)} else None
+
+
+@bp.get("/quotes/<int:quote_id>/accept/method")
+@roles_required(*BILLING_ROLES)
+def accept_method(quote_id: int) -> Any:
+    """Step 2: pay with a saved method, or add one."""
+    quote = _own_quote(quote_id)
+    refused = _refused_page(quote)
+    if refused is not None:
+        return refused
+    choice = method_choice(quote.account_id, url_for("quotes.accept_method", quote_id=quote.id))
+    return render_template("quotes/accept_method.html", **choice, **_checkout_context(quote, 2))
+
+
+@bp.get("/quotes/<int:quote_id>/accept/review")
+@roles_required(*BILLING_ROLES)
+def accept_review(quote_id: int) -> Any:
+    """Step 3: the order with its exact figures."""
+    quote = _own_quote(quote_id)
+    refused = _refused_page(quote)
+    if refused is not None:
+        return refused
+    context = _checkout_context(quote, 3)
+    method = _chosen_method(quote.account_id)
+    if method is None and context["breakdown"].amount_due_minor > 0:
+        flash(_("Choose how to pay."), "error")
+        return redirect(url_for("quotes.accept_method", quote_id=quote.id))
+    return render_template(
+        "quotes/accept_review.html",
+        method=_method_label(quote, method),
+        method_id=method,
+        **context,
+    )
+
+
+def _method_label(quote: SalesQuote, method_id: int | None) -> str:
+    """How the chosen method reads (card brand and last digits, PayPal address)."""
+    for method in list_methods(quote.account_id):
+        if method.id == method_id:
+            return describe(method)
+    return ""
+
+
+def _confirm_page(
+    quote: SalesQuote, form: AcceptForm, code: int = 200, pay_error: str | None = None
+) -> tuple[str, int]:
+    """Step 4's page: the package, the method, the tick and the summary."""
+    method = _chosen_method(quote.account_id)
+    form.method.data = str(method or "")
+    if pay_error:
+        form.confirmation_key.data = secrets.token_hex(16)  # a new attempt is a new payment
+    page = render_template(
+        "quotes/accept_confirm.html",
+        form=form,
+        method=_method_label(quote, method),
+        pay_error=pay_error,
+        **_checkout_context(quote, 4),
+    )
+    return page, code
+
+
+@bp.get("/quotes/<int:quote_id>/accept/confirm")
+@roles_required(*BILLING_ROLES)
+def accept_confirm(quote_id: int) -> Any:
+    """Step 4: tick "I accept this quote" and confirm."""
+    quote = _own_quote(quote_id)
+    refused = _refused_page(quote)
+    if refused is not None:
+        return refused
+    form = AcceptForm()
+    form.fingerprint.data = service.checkout_fingerprint(quote, load_account(quote.account_id))
+    form.confirmation_key.data = secrets.token_hex(16)
+    return _confirm_page(quote, form)
+
+
+def _confirmation_refusal(quote: SalesQuote, form: AcceptForm) -> tuple[str, int] | None:
+    """A 409 for a quote that cannot be accepted or a post that does not carry its figures."""
+    account = load_account(quote.account_id)
+    refusal = service.acceptance_refusal(quote, account)
+    if refusal is None and form.fingerprint.data != service.checkout_fingerprint(quote, account):
+        refusal = "figures_changed"
+    return _conflict(refusal_message(refusal)) if refusal else None
+
+
+@bp.post("/quotes/<int:quote_id>/accept/confirm")
+@roles_required(*BILLING_ROLES)
+def accept_confirm_post(quote_id: int) -> Any:
+    """Confirm: never a charge for a refused quote or figures the customer did not see."""
+    quote = _own_quote(quote_id)
+    form = AcceptForm()
+    valid = form.validate_on_submit()
+    refused = _confirmation_refusal(quote, form)
+    if refused is not None:
+        return refused
+    if not valid:
+        return _confirm_page(quote, form, 422)
+    key = form.confirmation_key.data or ""
+    if not (8 <= len(key) <= 64) or not key.isalnum():
+        abort(400)
+    result = service.confirm_quote_checkout(
+        account_id=quote.account_id,
+        user_id=current_user.id,
+        quote_id=quote.id,
+        method_id=int(form.method.data) if (form.method.data or "").isdigit() else None,
+        confirmation_key=key,
+        seen_fingerprint=form.fingerprint.data,
+        return_url=lambda payment_id: url_for(
+            "quotes.payment_return", payment_id=payment_id, _external=True
+        ),
+    )
+    return _after_quote_payment(quote, result, form)
+
+
+def _after_quote_payment(quote: SalesQuote, result: PayResult, form: AcceptForm) -> Any:
+    """My package once accepted; the bank's page; or step 4 again with what happened."""
+    if result.outcome is Outcome.PAID:
+        payment = payments.account_payment(quote.account_id, result.payment_id or 0)
+        invoice = db.session.get(Invoice, payment.invoice_id) if payment else None
+        flash(
+            _(
+                "Quote %(number)s accepted. Invoice %(invoice)s is issued.",
+                number=quote.number,
+                invoice=invoice.number if invoice else "",
+            ),
+            "success",
+        )
+        return redirect(url_for("dashboard.my_package"))
+    if result.outcome in (Outcome.ACTION_REQUIRED, Outcome.IN_PROGRESS) and result.action_url:
+        return redirect(result.action_url)
+    if result.outcome is Outcome.NOT_ALLOWED and result.reason:
+        return _conflict(refusal_message(result.reason))
+    return _confirm_page(quote, form, outcome_status(result), outcome_message(result))
+
+
+@bp.get("/quotes/payments/<int:payment_id>/return")
+@roles_required(*BILLING_ROLES)
+def payment_return(payment_id: int) -> Any:
+    """Back from the 3-D Secure or PayPal page of a quote's payment."""
+    payment = payments.account_payment(current_account_id(), payment_id)
+    if payment is None or payment.purpose is not PaymentPurpose.QUOTE:
+        abort(404)
+    quote = _own_quote(payment.sales_quote_id or 0)
+    form = AcceptForm(formdata=None)
+    form.fingerprint.data = payment.basis
+    result = payments.complete_action(current_account_id(), payment_id)
+    assert result is not None
+    return _after_quote_payment(quote, result, form)
+
+
+@bp.app_context_processor
+def quote_menu() -> dict[str, Any]:
+    """The count of open quotes beside Quotes in the billing menu."""
+
+    def open_quotes() -> int:
+        """Open quotes of the signed-in billing admin's account (0 for everyone else)."""
+        if not current_user.is_authenticated or not current_user.user_role.manages_billing:
+            return 0
+        return service.open_quote_count(current_user.account_id)
+
+    return {"open_quotes": open_quotes, "quote_status_label": status_label}

@@ -1,0 +1,399 @@
+"""Billing admins list, view, download, reject and accept quotes; every refusal."""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import (
+    Account,
+    BillingActivity,
+    Invoice,
+    OutgoingEmail,
+    Payment,
+    PaymentMethod,
+    PaymentPurpose,
+    PaymentStatus,
+    QuoteRequest,
+    QuoteStatus,
+    SalesQuote,
+)
+from portal.payments.sandbox import SandboxCharge
+from tests.conftest import at_once, csrf_token_from, post_form
+from tests.quotes.conftest import Setting
+
+FREE = {"agent_discount_kind": "percent", "agent_discount_value": "100"}
+
+
+def _fingerprint(html: str) -> str:
+    """The figures' fingerprint the confirmation form carries."""
+    return html.split('name="fingerprint" type="hidden" value="')[1].split('"')[0]
+
+
+def _confirmation_key(html: str) -> str:
+    """The one-time key of this rendering of the confirmation page."""
+    return html.split('name="confirmation_key" type="hidden" value="')[1].split('"')[0]
+
+
+def _add_card(setting: Setting) -> int:
+    """Add a Visa card as the billing admin; returns its id."""
+    post_form(
+        setting.client,
+        "/billing/payment-methods/",
+        "/billing/payment-methods/cards",
+        {
+            "holder": "Giulia Bianchi",
+            "number": "4242 4242 4242 4242",
+            "expiry": "12/30",
+            "cvc": "123",
+            "make_default": "y",
+        },
+    )
+    with setting.app.app_context():
+        return db.session.scalar(select(PaymentMethod.id).order_by(PaymentMethod.id.desc()))
+
+
+def _accept_all_steps(setting: Setting, quote_id: int, *, method: int | None = None):
+    """Walk the four steps as full pages and confirm; returns the confirmation's response."""
+    client = setting.client
+    step1 = client.get(f"/quotes/{quote_id}/accept")
+    assert step1.status_code == 200
+    saved = client.post(
+        f"/quotes/{quote_id}/accept",
+        data={
+            "csrf_token": csrf_token_from(step1.text),
+            "company": "Acme S.r.l.",
+            "contact_name": "Antonín Dvořák",
+            "billing_email": "billing@acme.example",
+            "country": "IT",
+            "vat_id": "",
+            "invoice_language": "it",
+            "invoices_by_email": "y",
+        },
+    )
+    assert saved.status_code == 302, saved.text
+    assert client.get(saved.headers["Location"]).status_code == 200
+    suffix = f"?method={method}" if method else ""
+    review = client.get(f"/quotes/{quote_id}/accept/review{suffix}")
+    assert review.status_code == 200
+    confirm = client.get(f"/quotes/{quote_id}/accept/confirm{suffix}")
+    assert confirm.status_code == 200
+    return client.post(
+        f"/quotes/{quote_id}/accept/confirm",
+        data={
+            "csrf_token": csrf_token_from(confirm.text),
+            "fingerprint": _fingerprint(confirm.text),
+            "confirmation_key": _confirmation_key(confirm.text),
+            "method": str(method or ""),
+            "accept": "y",
+        },
+    )
+
+
+def test_list_view_and_pdf(setting: Setting) -> None:
+    """The Quotes page counts open quotes; the detail shows the figures; the PDF has them."""
+    quote_id = setting.sent_quote()
+    home = setting.client.get("/quotes")
+    assert home.status_code == 200
+    assert "Q-2026-000001" in home.text and "€1,171.20" in home.text
+    assert 'class="badge"' in home.text
+    page = setting.client.get(f"/quotes/{quote_id}")
+    assert "24 months" in page.text and "€960.00" in page.text
+    pdf = setting.client.get(f"/quotes/{quote_id}/pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Q-2026-000001" in text and "Antonín Dvořák" in text and "€960.00" in text
+
+
+def test_reject_with_reason_staff_see_it(setting: Setting) -> None:
+    """The reason is stored as plain text, shown escaped, logged on both sides."""
+    quote_id = setting.sent_quote()
+    rejected = post_form(
+        setting.client,
+        f"/quotes/{quote_id}",
+        f"/quotes/{quote_id}/reject",
+        {"reason": "<b>Troppo caro</b> per noi"},
+    )
+    assert rejected.status_code == 302
+    assert setting.client.get(f"/quotes/{quote_id}/accept").text.count("rejected") >= 1
+    activity = setting.client.get("/billing/activity")
+    assert "&lt;b&gt;Troppo caro&lt;/b&gt; per noi" in activity.text
+    setting.as_staff()
+    staff = setting.client.get(f"/backoffice/quotes/{quote_id}")
+    assert "&lt;b&gt;Troppo caro&lt;/b&gt; per noi" in staff.text
+    assert "Admin" in staff.text
+    assert "Q-2026-000001" in setting.client.get("/backoffice/quotes?status=rejected").text
+
+
+def test_reject_reason_too_long_or_nul_is_a_form_error(setting: Setting) -> None:
+    """501 characters or a NUL byte: 422 with the message, nothing rejected."""
+    quote_id = setting.sent_quote()
+    for reason in ("x" * 501, "ok\x00"):
+        response = post_form(
+            setting.client, f"/quotes/{quote_id}", f"/quotes/{quote_id}/reject", {"reason": reason}
+        )
+        assert response.status_code == 422
+    with setting.app.app_context():
+        assert db.session.get(SalesQuote, quote_id).status is QuoteStatus.SENT
+
+
+def test_accept_through_four_steps_without_payment(setting: Setting) -> None:
+    """A fully discounted quote: the four pages, then package, invoice, activity, e-mail."""
+    quote_id = setting.sent_quote(**FREE)
+    confirmed = _accept_all_steps(setting, quote_id)
+    assert confirmed.status_code == 302
+    assert confirmed.headers["Location"].endswith("/package")
+    with setting.app.app_context():
+        account = db.session.get(Account, setting.account_id)
+        assert account.subscription.agents == 80
+        assert account.subscription.agent_unit_minor == 0
+        assert account.subscription.contract_ends_on.isoformat() == "2028-11-13"
+        quote = db.session.get(SalesQuote, quote_id)
+        assert quote.status is QuoteStatus.ACCEPTED
+        invoice = db.session.get(Invoice, quote.invoice_id)
+        assert invoice.change_kind == "sales_quote"
+        # Free agents from 13 November: the unused 18/30 days of 3 agents become credit.
+        assert invoice.kind == "credit_note"
+        assert invoice.total_minor == -(2700 + 594)
+        assert account.credit_minor == 2700 + 594
+        kinds = set(db.session.scalars(select(BillingActivity.kind)))
+        assert {"quote_sent", "quote_accepted"} <= kinds
+        assert db.session.scalar(
+            select(func.count(OutgoingEmail.id)).where(OutgoingEmail.invoice_id == invoice.id)
+        )
+    package = setting.client.get("/package")
+    assert "80" in package.text
+    # Above 50 agents the seat page works and points to a quote instead of failing.
+    assert setting.client.get("/package/edit/seats").status_code == 200
+
+
+def test_package_changed_after_sending_refuses_acceptance(setting: Setting) -> None:
+    """The frozen credit was for 3 agents: after a change to 5 the quote cannot be accepted."""
+    quote_id = setting.sent_quote(**FREE)
+    with setting.app.app_context():
+        account = db.session.get(Account, setting.account_id)
+        account.subscription.agents = 5
+        db.session.commit()
+    page = setting.client.get(f"/quotes/{quote_id}/accept")
+    assert "Your package has changed since this quote was sent" in page.text
+    detail = setting.client.get(f"/quotes/{quote_id}")
+    assert f'href="/quotes/{quote_id}/accept"' not in detail.text
+    assert "Your package has changed since this quote was sent" in detail.text
+
+
+def test_accepting_a_quote_charges_its_first_invoice_once(setting: Setting) -> None:
+    """One charge through the payment lifecycle, the quote accepted, its package running."""
+    quote_id = setting.sent_quote()
+    method = _add_card(setting)
+    response = _accept_all_steps(setting, quote_id, method=method)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/package"
+    with setting.app.app_context():
+        quote = db.session.get(SalesQuote, quote_id)
+        assert quote.status is QuoteStatus.ACCEPTED
+        payment = db.session.scalar(select(Payment))
+        assert (payment.status, payment.purpose) == (PaymentStatus.SUCCEEDED, PaymentPurpose.QUOTE)
+        assert payment.sales_quote_id == quote_id
+        invoice = db.session.get(Invoice, payment.invoice_id)
+        assert invoice.amount_due_minor == payment.amount_minor > 0
+        charges = db.session.scalars(select(SandboxCharge.amount_minor)).all()
+        assert charges == [payment.amount_minor]
+    package = setting.client.get("/package")
+    assert "accepted" in package.text
+
+
+def test_vat_id_change_reprices_the_taxes(setting: Setting) -> None:
+    """A German VAT ID: reverse charge, VAT 0 on the review page."""
+    quote_id = setting.sent_quote()
+    page = setting.client.get(f"/quotes/{quote_id}/accept")
+    assert "€211.20" in page.text or "€205.26" in page.text
+    saved = setting.client.post(
+        f"/quotes/{quote_id}/accept",
+        data={
+            "csrf_token": csrf_token_from(page.text),
+            "company": "Acme GmbH",
+            "billing_email": "billing@acme.example",
+            "country": "DE",
+            "vat_id": "DE136695976",
+            "invoice_language": "en",
+        },
+    )
+    assert saved.status_code == 302
+    review = setting.client.get(f"/quotes/{quote_id}/accept/method")
+    assert "Reverse charge" in review.text
+    assert 'id="summary-vat">€0.00' in review.text
+
+
+def test_refusals(setting: Setting) -> None:
+    """Expired, accepted twice, withdrawn: the page says why; a forged post is 409."""
+    quote_id = setting.sent_quote(**FREE)
+    assert _accept_all_steps(setting, quote_id).status_code == 302
+    second = setting.client.get(f"/quotes/{quote_id}/accept")
+    assert "already been accepted" in second.text
+    forged = post_form(
+        setting.client,
+        f"/quotes/{quote_id}",
+        f"/quotes/{quote_id}/accept/confirm",
+        {"fingerprint": "x", "accept": "y"},
+    )
+    assert forged.status_code == 409
+    assert "already been accepted" in forged.text
+
+
+def test_forged_figures_and_expiry(setting: Setting, clock) -> None:
+    """A changed fingerprint is 409; after valid-until the quote is expired."""
+    quote_id = setting.sent_quote(**FREE)
+    forged = post_form(
+        setting.client,
+        f"/quotes/{quote_id}",
+        f"/quotes/{quote_id}/accept/confirm",
+        {"fingerprint": "0" * 32, "accept": "y"},
+    )
+    assert forged.status_code == 409
+    assert "figures changed" in forged.text
+    clock.advance(days=31)
+    page = setting.client.get(f"/quotes/{quote_id}/accept")
+    assert "expired" in page.text
+    late = post_form(
+        setting.client, f"/quotes/{quote_id}", f"/quotes/{quote_id}/reject", {"reason": ""}
+    )
+    assert late.status_code == 409
+
+
+def test_other_account_and_member(setting: Setting) -> None:
+    """Another account's quote is 404 everywhere; a member gets 403."""
+    quote_id = setting.sent_quote()
+    setting.as_admin("admin@other.example")
+    for url in (f"/quotes/{quote_id}", f"/quotes/{quote_id}/pdf", f"/quotes/{quote_id}/accept"):
+        assert setting.client.get(url).status_code == 404
+    assert setting.client.get("/quotes/18446744073709551616").status_code == 404
+    setting.as_admin("agent@acme.example")
+    assert setting.client.get("/quotes").status_code == 403
+    assert setting.client.get(f"/quotes/{quote_id}").status_code == 403
+
+
+def test_two_admins_confirm_at_once_one_invoice(setting: Setting) -> None:
+    """Real parallel confirmations: one acceptance, one invoice."""
+    quote_id = setting.sent_quote(**FREE)
+    clients = []
+    for email in ("admin@acme.example", "admin2@acme.example"):
+        client = setting.app.test_client()
+        page = client.get("/login")
+        client.post(
+            "/login",
+            data={
+                "csrf_token": csrf_token_from(page.text),
+                "email": email,
+                "password": "correct horse battery staple",
+            },
+        )
+        confirm = client.get(f"/quotes/{quote_id}/accept/confirm")
+        fingerprint = confirm.text.split('name="fingerprint" type="hidden" value="')[1].split('"')[
+            0
+        ]
+        clients.append(
+            (client, csrf_token_from(confirm.text), fingerprint, _confirmation_key(confirm.text))
+        )
+    results = at_once(
+        *(
+            (
+                lambda c=c, t=t, f=f, k=k: (
+                    c.post(
+                        f"/quotes/{quote_id}/accept/confirm",
+                        data={
+                            "csrf_token": t,
+                            "fingerprint": f,
+                            "confirmation_key": k,
+                            "accept": "y",
+                        },
+                    ).status_code
+                )
+            )
+            for c, t, f, k in clients
+        )
+    )
+    assert sorted(results) == [302, 409]
+    with setting.app.app_context():
+        assert db.session.scalar(select(func.count(Invoice.id))) == 1
+
+
+def test_request_a_quote_lands_in_the_queue_and_becomes_a_draft(setting: Setting) -> None:
+    """80 agents from the wizard: stored, acknowledged by e-mail, one click to a draft."""
+    setting.as_admin()
+    query = "plan=pro&period=annual&currency=EUR&agents=80&packs=2"
+    response = post_form(
+        setting.client,
+        f"/package/edit/request-quote?{query}",
+        "/package/edit/request-quote",
+        {
+            "plan": "pro",
+            "period": "annual",
+            "currency": "EUR",
+            "agents": "80",
+            "packs": "2",
+            "message": "Servono 80 agenti",
+        },
+    )
+    assert response.status_code == 302
+    with setting.app.app_context():
+        request = db.session.scalar(select(QuoteRequest))
+        assert (request.agents, request.packs, request.message) == (80, 2, "Servono 80 agenti")
+        assert db.session.scalar(select(OutgoingEmail).where(OutgoingEmail.kind == "quote_request"))
+    setting.as_staff()
+    queue = setting.client.get("/backoffice/quotes")
+    assert "Servono 80 agenti" in queue.text
+    draft = post_form(
+        setting.client,
+        "/backoffice/quotes",
+        f"/backoffice/quote-requests/{request.id}/draft",
+        {},
+    )
+    assert draft.status_code == 302
+    again = post_form(
+        setting.client, "/backoffice/quotes", f"/backoffice/quote-requests/{request.id}/draft", {}
+    )
+    assert again.headers["Location"] == draft.headers["Location"]
+    page = setting.client.get(draft.headers["Location"])
+    assert 'value="80"' in page.text
+    assert "Servono 80 agenti" not in setting.client.get("/backoffice/quotes").text
+
+
+def test_two_admins_paying_the_same_quote_at_once_charge_once(setting: Setting) -> None:
+    """Real parallel confirmations with an amount due: one charge, one invoice, one 409."""
+    quote_id = setting.sent_quote()
+    method = _add_card(setting)
+    clients = []
+    for email in ("admin@acme.example", "admin2@acme.example"):
+        client = setting.app.test_client()
+        page = client.get("/login")
+        client.post(
+            "/login",
+            data={
+                "csrf_token": csrf_token_from(page.text),
+                "email": email,
+                "password": "correct horse battery staple",
+            },
+        )
+        confirm = client.get(f"/quotes/{quote_id}/accept/confirm?method={method}")
+        data = {
+            "csrf_token": csrf_token_from(confirm.text),
+            "fingerprint": _fingerprint(confirm.text),
+            "confirmation_key": _confirmation_key(confirm.text),
+            "method": str(method),
+            "accept": "y",
+        }
+        clients.append((client, data))
+    results = at_once(
+        *(
+            (lambda c=c, d=d: c.post(f"/quotes/{quote_id}/accept/confirm", data=d).status_code)
+            for c, d in clients
+        )
+    )
+    assert sorted(results) == [302, 409]
+    with setting.app.app_context():
+        assert db.session.scalar(select(func.count(Invoice.id))) == 1
+        assert len(db.session.scalars(select(SandboxCharge)).all()) == 1
+        assert db.session.get(SalesQuote, quote_id).status is QuoteStatus.ACCEPTED
