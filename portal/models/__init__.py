@@ -19,6 +19,7 @@ from portal.models.payment import (
     PaymentStatus,
 )
 from portal.models.subscription import Subscription, SubscriptionStatus
+from portal.models.translation import CatalogVersion, TranslationChange, TranslationEdit
 from portal.models.user import BILLING_ROLES, CUSTOMER_ROLES, VENDOR_ROLES, Role, User
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Account",
     "BillingActivity",
     "BillingInfo",
+    "CatalogVersion",
     "DocumentKind",
     "DocumentSequence",
     "EmailStatus",
@@ -45,5 +47,7 @@ __all__ = [
     "Role",
     "Subscription",
     "SubscriptionStatus",
+    "TranslationChange",
+    "TranslationEdit",
     "User",
 ]
