@@ -55,7 +55,7 @@ def problem_message(problem: Problem) -> str:
     return _("Form %(number)d: %(problem)s", number=problem.form + 1, problem=message)
 
 
-def status_label(status: str) -> str:
+def entry_status_label(status: str) -> str:
     """An entry's status in words."""
     labels = {
         EntryStatus.TRANSLATED: pgettext("entry status", "Translated"),
@@ -66,7 +66,7 @@ def status_label(status: str) -> str:
     return labels.get(EntryStatus(status), status)
 
 
-def filter_label(chosen: str) -> str:
+def entry_filter_label(chosen: str) -> str:
     """A filter of the editor in words."""
     labels = {
         EntryFilter.ALL: _("All entries"),

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from portal.catalogs import bp
 from portal.catalogs.forms import EntryForm
 from portal.catalogs.live import live_catalogs
-from portal.catalogs.messages import filter_label, problem_message, status_label
+from portal.catalogs.messages import entry_filter_label, entry_status_label, problem_message
 from portal.domain.translation_checks import check_translation, plural_examples, split_placeholders
 from portal.i18n import is_safe_redirect
 from portal.models import Role
@@ -73,8 +73,8 @@ def plural_labels(view: CatalogView) -> list[str]:
     return labels
 
 
-bp.add_app_template_global(status_label, "status_label")
-bp.add_app_template_global(filter_label, "filter_label")
+bp.add_app_template_global(entry_status_label, "entry_status_label")
+bp.add_app_template_global(entry_filter_label, "entry_filter_label")
 
 
 @bp.app_template_filter("marked_placeholders")
