@@ -18,6 +18,7 @@ from typing import Any
 
 from babel.support import NullTranslations
 from flask import Flask, current_app
+from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -72,6 +73,11 @@ class LiveCatalogs:
         self._versions: dict[str, int] = {}
         # language -> (version, the base it was built on, the merged translations)
         self._built: dict[str, tuple[int, NullTranslations, NullTranslations]] = {}
+
+    def version(self, language: str) -> int:
+        """How many saves of `language` this process has taken in (0: none)."""
+        self._refresh_versions()
+        return self._versions.get(language, 0)
 
     def invalidate(self) -> None:
         """Look at the versions on the next request (this process just saved an edit)."""
@@ -136,6 +142,16 @@ class LiveCatalogs:
 def live_catalogs() -> LiveCatalogs | None:
     """This app's live catalogs, or None when LIVE_CATALOGS is off."""
     return current_app.extensions.get(EXTENSION_KEY)
+
+
+def catalog_version() -> int:
+    """The version of the request language's edits being served: put it in the key of any
+    cache of rendered, translated text, or a saved edit never reaches the cached copies."""
+    live = live_catalogs()
+    locale = get_locale()
+    if live is None or locale is None:
+        return 0
+    return live.version(str(locale))
 
 
 def init_app(app: Flask) -> None:
