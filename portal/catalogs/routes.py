@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -17,7 +18,7 @@ from portal.catalogs.live import live_catalogs
 from portal.catalogs.messages import entry_filter_label, entry_status_label, problem_message
 from portal.domain.translation_checks import check_translation, plural_examples, split_placeholders
 from portal.i18n import is_safe_redirect
-from portal.models import Role
+from portal.models import Role, TranslationChange
 from portal.security import roles_required
 from portal.services.translations import (
     EDITABLE_LANGUAGES,
@@ -94,13 +95,29 @@ def _reference(language: str) -> str:
     return next(other for other in EDITABLE_LANGUAGES if other != language)
 
 
+@dataclass(frozen=True)
+class Surroundings:
+    """What every entry of one page shares: the reference catalog, histories, the way back."""
+
+    reference: str
+    reference_view: CatalogView | None
+    history: dict[int, list[TranslationChange]]
+    back: str
+
+    @classmethod
+    def load(cls, reference: str, entries: list[CatalogEntry], back: str) -> Surroundings:
+        """Read the reference catalog and the entries' histories once for the whole page."""
+        reference_view = None if reference == "en" else catalog_view(_directory(), reference)
+        history = history_of(entry.edit.id for entry in entries if entry.edit)
+        return cls(reference, reference_view, history, back)
+
+
 def _entry_context(
     view: CatalogView,
     entry: CatalogEntry,
+    around: Surroundings,
     form: EntryForm | None = None,
     *,
-    reference: str,
-    back: str,
     problems: list[str] | None = None,
     conflict: EditConflict | None = None,
     saved: bool = False,
@@ -112,27 +129,23 @@ def _entry_context(
             translation=list(entry.strings),
             revision=entry.revision,
             fuzzy=entry.fuzzy,
-            next=back,
+            next=around.back,
         )
-    reference_strings: list[str] = []
-    if reference != "en":
-        other = catalog_view(_directory(), reference).by_key(entry.key)
-        reference_strings = other.strings if other is not None else []
-    history = history_of([entry.edit.id] if entry.edit else [])
+    other = around.reference_view.by_key(entry.key) if around.reference_view else None
     return {
         "language": view.language,
         "entry": entry,
         "form": form,
         "labels": plural_labels(view) if entry.msgid_plural else [_("Translation")],
-        "reference": reference,
-        "reference_strings": reference_strings,
-        "history": history.get(entry.edit.id, []) if entry.edit else [],
+        "reference": around.reference,
+        "reference_strings": other.strings if other is not None else [],
+        "history": around.history.get(entry.edit.id, []) if entry.edit else [],
         "problems": problems
         if problems is not None
         else [problem_message(problem) for problem in entry.problems],
         "conflict": conflict,
         "saved": saved,
-        "back": back,
+        "back": around.back,
     }
 
 
@@ -156,13 +169,8 @@ def entries(language: str) -> str:
     query = request.args.get("q", "").replace("\x00", "")[:MAX_QUERY_LENGTH]
     found = find_entries(view, chosen, query, request.args.get("page", 1, type=int))
     reference = _reference(language)
-    back = request.full_path
-    history = history_of(entry.edit.id for entry in found.entries if entry.edit)
-    rendered = []
-    for entry in found.entries:
-        context = _entry_context(view, entry, reference=reference, back=back)
-        context["history"] = history.get(entry.edit.id, []) if entry.edit else []
-        rendered.append(context)
+    around = Surroundings.load(reference, found.entries, request.full_path)
+    rendered = [_entry_context(view, entry, around) for entry in found.entries]
     return render_template(
         "catalogs/entries.html",
         language=language,
@@ -185,12 +193,8 @@ def entry(language: str, key: str) -> str:
     view = catalog_view(_directory(), _editable(language))
     found = _entry_or_404(view, key)
     back = request.args.get("next", "")
-    context = _entry_context(
-        view,
-        found,
-        reference=_reference(language),
-        back=back if is_safe_redirect(back) else url_for(".entries", language=language),
-    )
+    back = back if is_safe_redirect(back) else url_for(".entries", language=language)
+    context = _entry_context(view, found, Surroundings.load(_reference(language), [found], back))
     return render_page("catalogs/entry.html", "catalogs/_entry.html", **context)
 
 
@@ -206,10 +210,10 @@ def save_entry(language: str, key: str) -> Response | str | tuple[str, int]:
     reference = _reference(language)
 
     def refused(problems: list[str], conflict: EditConflict | None = None) -> tuple[str, int]:
-        context = _entry_context(
-            view, found, form, reference=reference, back=back, problems=problems
-        )
-        context["conflict"] = conflict
+        # Read again: after a conflict the entry's history includes the save that won.
+        current = catalog_view(_directory(), language).by_key(key) or found
+        around = Surroundings.load(reference, [current], back)
+        context = _entry_context(view, current, around, form, problems=problems, conflict=conflict)
         return render_page("catalogs/entry.html", "catalogs/_entry.html", **context), 422
 
     if found.obsolete:
@@ -243,7 +247,8 @@ def save_entry(language: str, key: str) -> Response | str | tuple[str, int]:
     if live is not None:
         live.invalidate()
     if wants_fragment():
-        context = _entry_context(view, saved, reference=reference, back=back, saved=True)
+        around = Surroundings.load(reference, [saved], back)
+        context = _entry_context(view, saved, around, saved=True)
         return render_template("catalogs/_entry.html", **context)
     flash(_("Translation saved."), "success")
     return redirect(back)

@@ -6,7 +6,7 @@ import pytest
 
 from portal.models import Role
 from tests.catalogs.conftest import key_of
-from tests.conftest import PASSWORD, csrf_token_from
+from tests.conftest import csrf_token_from
 
 DAYS_LEFT = key_of("%(num)d day left")
 
@@ -274,9 +274,3 @@ def test_progress_follows_saves(client, translator) -> None:
 def test_clearing_a_translation_makes_it_untranslated(client, translator) -> None:
     assert save(client, "it", key_of("%d days"), "").status_code == 302
     assert "</mark> days" in client.get("/translations/it/?filter=untranslated").text
-
-
-def test_password_is_not_needed_twice(client, translator) -> None:
-    # A translator's session survives a save: no second sign-in.
-    save(client, "it", key_of("%d days"), "%d gg")
-    assert PASSWORD not in client.get("/translations/").text
