@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from babel.support import NullTranslations
@@ -25,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.extensions import db
 from portal.models import CatalogVersion, TranslationEdit
 from portal.safe_gettext import LIVE_CATALOGS_KEY
+from portal.services.translations import read_catalog_file
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +103,7 @@ class LiveCatalogs:
             except SQLAlchemyError:
                 log.exception("could not load the catalog edits of %s; serving the files", language)
                 return built[2] if built is not None else base
-            merged = _overlaid(base, overrides_for(edits))
+            merged = _overlaid(base, overrides_for(self._fitting(language, edits)))
             self._built[language] = (version, base, merged)
             return merged
 
@@ -124,6 +126,24 @@ class LiveCatalogs:
             if rows is not None:
                 self._versions = {row.language: row.version for row in rows}
             self._checked_at = time.monotonic()
+
+    def _fitting(self, language: str, edits: list[Any]) -> list[Any]:
+        """Only edits made for the sources in the catalog file: after `pybabel update` changed
+        an entry's plural, its old edit is shown to translators, not served."""
+        directory = Path(self.app.config["BABEL_TRANSLATION_DIRECTORIES"])
+        try:
+            catalog = read_catalog_file(directory, language)
+        except OSError:
+            return edits
+        fitting = []
+        for edit in edits:
+            message = catalog.get(edit.msgid, context=edit.context)
+            if message is None:
+                continue
+            plural = message.id[1] if message.pluralizable else None
+            if (edit.msgid_plural or None) == (plural or None):
+                fitting.append(edit)
+        return fitting
 
     def _load_edits(self, language: str) -> list[Any]:
         """The saved edits of `language` as rows named like the model, on their own connection."""

@@ -12,9 +12,10 @@ from sqlalchemy import event
 from portal import create_app
 from portal.extensions import db
 from portal.models import Role, TranslationEdit
-from portal.services.translations import entry_key
-from tests.catalogs.conftest import key_of
+from portal.services.translations import Translator, entry_key, save_translation
+from tests.catalogs.conftest import TRANSLATOR, key_of
 from tests.catalogs.test_editor import save
+from tests.conftest import Auth
 
 DAYS_LEFT = key_of("%(num)d day left")
 CUSTOMER = "marie@client.example.com"
@@ -33,8 +34,6 @@ def customer(app: Flask, factory) -> Flask:
     factory.subscription(account, anchor=date(2026, 11, 13))
     factory.user(CUSTOMER, Role.OWNER, account, locale="fr")
     client = app.test_client()
-    from tests.conftest import Auth
-
     Auth(client).login(CUSTOMER)
     return client
 
@@ -91,8 +90,6 @@ def test_another_process_serves_the_edit_within_the_check_delay(
             "CATALOG_CHECK_SECONDS": 1.0,
         }
     )
-    from tests.conftest import Auth
-
     other_customer = other.test_client()
     Auth(other_customer).login(CUSTOMER)
     assert "21 jours restants" in other_customer.get("/package").text
@@ -162,3 +159,57 @@ def test_a_cached_summary_fragment_shows_a_later_edit(client, translator, custom
     assert "Montant à payer" in customer.get(SUMMARY, headers=headers).text
     save(client, "fr", key_of("Amount to pay"), "Reste à payer")
     assert "Reste à payer" in customer.get(SUMMARY, headers=headers).text
+
+
+def change_plural_in_file(catalog_dir) -> None:
+    """What `pybabel update` does when a plural source changes: new text, marked fuzzy."""
+    po = catalog_dir / "fr" / "LC_MESSAGES" / "messages.po"
+    text = po.read_text()
+    old = '#, python-format\nmsgid "%(num)d day left"\nmsgid_plural "%(num)d days left"'
+    new = '#, fuzzy, python-format\nmsgid "%(num)d day left"\nmsgid_plural "%(num)d days remaining"'
+    assert old in text
+    po.write_text(text.replace(old, new))
+
+
+def test_an_edit_whose_plural_source_changed_stays_visible(client, translator, catalog_dir) -> None:
+    assert (
+        save(client, "fr", DAYS_LEFT, "%(num)d jour encore", "%(num)d jours encore").status_code
+        == 302
+    )
+    change_plural_in_file(catalog_dir)
+
+    stale = client.get("/translations/fr/?filter=obsolete").text
+    assert "1 entry found" in stale
+    assert "The source of this entry changed after it was edited here." in stale
+    assert '<p class="entry-kept">%(num)d jours encore</p>' in stale
+    assert "</mark> days remaining" in stale
+
+    # Saving on the entry's revision replaces the stale edit; it fits the new source again.
+    assert (
+        save(client, "fr", DAYS_LEFT, "%(num)d jour", "%(num)d jours restants").status_code == 302
+    )
+    assert "0 entries found" in client.get("/translations/fr/?filter=obsolete").text
+
+
+def test_the_live_layer_skips_edits_made_for_another_plural(
+    app: Flask, factory, catalog_dir
+) -> None:
+    user_id = factory.user(TRANSLATOR, Role.TRANSLATOR)
+    with app.app_context():
+        save_translation(
+            catalog_dir,
+            "fr",
+            DAYS_LEFT,
+            ["%(num)d jour encore", "%(num)d jours encore"],
+            fuzzy=False,
+            expected_revision=0,
+            translator=Translator(user_id, "Tina"),
+        )
+    change_plural_in_file(catalog_dir)
+    account = factory.account("Société Exemple")
+    factory.subscription(account, anchor=date(2026, 11, 13))
+    factory.user(CUSTOMER, Role.OWNER, account, locale="fr")
+    customer = app.test_client()
+    Auth(customer).login(CUSTOMER)
+    page = customer.get("/package").text
+    assert "21 jours restants" in page and "jours encore" not in page
