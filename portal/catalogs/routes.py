@@ -28,6 +28,7 @@ from portal.services.translations import (
     EntryFilter,
     TranslationRefused,
     Translator,
+    UnknownRevision,
     catalog_view,
     export_po,
     find_entries,
@@ -232,6 +233,8 @@ def save_entry(language: str, key: str) -> Response | str | tuple[str, int]:
         )
     except LookupError:
         abort(404)
+    except UnknownRevision:
+        return refused([_("The form was incomplete. Reload the entry and try again.")])
     except TranslationRefused as refusal:
         return refused([problem_message(problem) for problem in refusal.problems])
     except EditConflict as conflict:

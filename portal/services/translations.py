@@ -311,12 +311,27 @@ def _raise_version(language: str) -> None:
     db.session.execute(statement)
 
 
+class UnknownRevision(ValueError):
+    """The form names a revision the entry never had (a forged or broken form)."""
+
+
 @dataclass(frozen=True)
 class Translator:
     """Who saves: their id and the name the history keeps."""
 
     user_id: int
     name: str
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A translator's save: the forms, the fuzzy switch, who, when, on which revision."""
+
+    strings: list[str]
+    fuzzy: bool
+    expected_revision: int
+    translator: Translator
+    at: datetime
 
 
 def save_translation(
@@ -332,7 +347,8 @@ def save_translation(
     """Check and save an entry's translation, unless someone saved it since `expected_revision`.
 
     Raises LookupError for an unknown or obsolete entry, TranslationRefused when a check
-    fails, EditConflict when the entry moved on; returns the entry as saved.
+    fails, EditConflict when the entry moved on, UnknownRevision for a revision it never had;
+    returns the entry as saved.
     """
     view = catalog_view(directory, language)
     entry = view.by_key(key)
@@ -342,73 +358,100 @@ def save_translation(
     if problems:
         raise TranslationRefused(problems)
     current = entry.edit or entry.stale_edit
-    if (current.revision if current else 0) != expected_revision:
-        assert current is not None
+    if current is None and expected_revision != 0:
+        raise UnknownRevision(expected_revision)
+    if current is not None and current.revision != expected_revision:
         raise EditConflict(current)
     if entry.edit is not None and entry.strings == strings and entry.fuzzy == fuzzy:
         return entry  # nothing changed: no new revision
-    before, fuzzy_before = list(entry.strings), entry.fuzzy
-    now = datetime.now(UTC)
+    submission = Submission(strings, fuzzy, expected_revision, translator, datetime.now(UTC))
     if current is None:
-        edit = TranslationEdit(
-            language=language,
-            entry_key=key,
-            context=entry.context,
-            msgid=entry.msgid,
-            msgid_plural=entry.msgid_plural,
-            strings=strings,
-            fuzzy=fuzzy,
-            revision=1,
-            exported_revision=0,
-            updated_at=now,
-            updated_by_id=translator.user_id,
-            updated_by_name=translator.name,
-        )
-        db.session.add(edit)
-        try:
-            db.session.flush()
-        except IntegrityError:
-            # Another translator created the entry's first edit at the same moment.
-            db.session.rollback()
-            raise EditConflict(_current_edit(language, key)) from None
+        edit = _create_first_edit(language, key, entry, submission)
     else:
-        moved = db.session.execute(
-            update(TranslationEdit)
-            .where(TranslationEdit.id == current.id, TranslationEdit.revision == expected_revision)
-            .values(
-                strings=strings,
-                fuzzy=fuzzy,
-                msgid_plural=entry.msgid_plural,
-                revision=expected_revision + 1,
-                updated_at=now,
-                updated_by_id=translator.user_id,
-                updated_by_name=translator.name,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if moved.rowcount != 1:
-            db.session.rollback()
-            raise EditConflict(_current_edit(language, key))
-        edit = current
-    db.session.add(
-        TranslationChange(
-            edit_id=edit.id,
-            revision=expected_revision + 1,
-            user_id=translator.user_id,
-            user_name=translator.name,
-            changed_at=now,
-            strings_before=before,
-            strings_after=strings,
-            fuzzy_before=fuzzy_before,
-            fuzzy_after=fuzzy,
-        )
-    )
+        edit = _advance_edit(language, key, current, entry, submission)
+    _record_change(edit, entry, submission)
     _raise_version(language)
     db.session.commit()
     db.session.expire_all()
     saved = catalog_view(directory, language).by_key(key)
     assert saved is not None
     return saved
+
+
+def _create_first_edit(
+    language: str, key: str, entry: CatalogEntry, submission: Submission
+) -> TranslationEdit:
+    """Insert the entry's first edit; the unique key turns a simultaneous one into a conflict."""
+    edit = TranslationEdit(
+        language=language,
+        entry_key=key,
+        context=entry.context,
+        msgid=entry.msgid,
+        msgid_plural=entry.msgid_plural,
+        strings=submission.strings,
+        fuzzy=submission.fuzzy,
+        revision=1,
+        exported_revision=0,
+        updated_at=submission.at,
+        updated_by_id=submission.translator.user_id,
+        updated_by_name=submission.translator.name,
+    )
+    db.session.add(edit)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another translator created the entry's first edit at the same moment.
+        db.session.rollback()
+        raise EditConflict(_current_edit(language, key)) from None
+    return edit
+
+
+def _advance_edit(
+    language: str,
+    key: str,
+    current: TranslationEdit,
+    entry: CatalogEntry,
+    submission: Submission,
+) -> TranslationEdit:
+    """Update the edit only if it is still at the expected revision (the optimistic lock)."""
+    moved = db.session.execute(
+        update(TranslationEdit)
+        .where(
+            TranslationEdit.id == current.id,
+            TranslationEdit.revision == submission.expected_revision,
+        )
+        .values(
+            strings=submission.strings,
+            fuzzy=submission.fuzzy,
+            msgid_plural=entry.msgid_plural,
+            revision=submission.expected_revision + 1,
+            updated_at=submission.at,
+            updated_by_id=submission.translator.user_id,
+            updated_by_name=submission.translator.name,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        db.session.rollback()
+        raise EditConflict(_current_edit(language, key))
+    return current
+
+
+def _record_change(edit: TranslationEdit, entry: CatalogEntry, submission: Submission) -> None:
+    """Add the history line: who, when, before and after."""
+    db.session.add(
+        TranslationChange(
+            edit_id=edit.id,
+            revision=submission.expected_revision + 1,
+            user_id=submission.translator.user_id,
+            user_name=submission.translator.name,
+            changed_at=submission.at,
+            strings_before=list(entry.strings),
+            strings_after=submission.strings,
+            fuzzy_before=entry.fuzzy,
+            fuzzy_after=submission.fuzzy,
+        )
+    )
 
 
 def _current_edit(language: str, key: str) -> TranslationEdit:

@@ -246,7 +246,7 @@ def test_checks_run_as_the_translator_types(client, translator) -> None:
     assert "field-error" not in good.text
 
 
-@pytest.mark.parametrize("revision", [str(2**64), "-1", "abc", ""])
+@pytest.mark.parametrize("revision", [str(2**64), "-1", "abc", "", "5"])
 def test_a_forged_revision_is_refused(client, translator, revision: str) -> None:
     response = save(client, "fr", DAYS_LEFT, "%(num)d j", "%(num)d js", revision=revision)
     assert response.status_code == 422
