@@ -64,7 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(team.bp)
     app.register_blueprint(backoffice.bp)
-    app.register_blueprint(catalogs.bp)
+    catalogs.init_app(app)
     app.register_blueprint(methods.bp)
     app.register_blueprint(wizard.bp)
     app.register_blueprint(invoices.bp)

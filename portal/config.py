@@ -25,6 +25,17 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_float(name: str, default: float) -> float:
+    """Read a number of seconds from the environment."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number of seconds, not {value!r}") from None
+
+
 def normalize_database_url(url: str) -> str:
     """Use the psycopg 3 driver for plain postgres URLs."""
     for prefix in ("postgres://", "postgresql://"):
@@ -104,6 +115,8 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", ""),
         # The crash tests' servers die at this payment step (portal.services.payments).
         "PAYMENT_KILL_AT": os.environ.get("PAYMENT_KILL_AT") if environment == "testing" else None,
+        "LIVE_CATALOGS": _env_bool("LIVE_CATALOGS", True),
+        "CATALOG_CHECK_SECONDS": _env_float("CATALOG_CHECK_SECONDS", 3.0),
     }
     settings.update(_mail_settings(instance_path, settings["SELLER_EMAIL"]))
     return settings

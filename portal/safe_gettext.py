@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask_babel import Babel, Domain
+from babel.support import NullTranslations
+from flask import current_app, has_app_context
+from flask_babel import Babel, Domain, get_locale
 from werkzeug.utils import cached_property
 
 log = logging.getLogger(__name__)
 
 FORMAT_ERRORS = (KeyError, ValueError, TypeError, IndexError)
+# Where portal.catalogs.live keeps a process's live catalogs (set up in create_app).
+LIVE_CATALOGS_KEY = "live_catalogs"
 
 
 def format_or_fallback(
@@ -32,6 +36,17 @@ def format_or_fallback(
 
 class SafeDomain(Domain):
     """A gettext domain whose translations fall back to the source text when broken."""
+
+    def get_translations(self) -> NullTranslations:
+        """The compiled catalog of the request's language, with the translators' live edits."""
+        translations = super().get_translations()
+        if not has_app_context():
+            return translations
+        live = current_app.extensions.get(LIVE_CATALOGS_KEY)
+        locale = get_locale()
+        if live is None or locale is None:
+            return translations
+        return live.translations(str(locale), translations)
 
     def gettext(self, string: str, **variables: Any) -> str:
         """Translate and format, falling back to the source."""

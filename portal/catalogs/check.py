@@ -8,6 +8,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from portal.catalogs.progress import catalog_progress
+from portal.domain.translation_checks import SourceEntry, check_translation
 
 
 def catalog_problems(translations_dir: Path, language: str) -> list[str]:
@@ -24,6 +25,16 @@ def catalog_problems(translations_dir: Path, language: str) -> list[str]:
     for message, errors in catalog.check():
         for error in errors:
             problems.append(f"{language}: {message.id!r}: {error}")
+    # The editor's own checks: placeholders of every kind, lone %, plural count, HTML tags.
+    for message in catalog:
+        if not message.id or message.fuzzy:
+            continue
+        if message.pluralizable:
+            source, strings = SourceEntry(*message.id), list(message.string)
+        else:
+            source, strings = SourceEntry(message.id), [message.string]
+        for problem in check_translation(source, strings, catalog.num_plurals):
+            problems.append(f"{language}: {message.id!r}: {problem.code} {' '.join(problem.items)}")
     return problems
 
 

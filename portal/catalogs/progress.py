@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-
-@dataclass(frozen=True)
-class CatalogProgress:
-    """Counts of one language's catalog."""
-
-    language: str
-    total: int
-    translated: int
-    fuzzy: int
-
-    @property
-    def untranslated(self) -> int:
-        """Entries with no translation at all."""
-        return self.total - self.translated - self.fuzzy
-
-    @property
-    def percent_translated(self) -> float:
-        """Share of entries translated and not fuzzy, 0..100."""
-        return 100.0 * self.translated / self.total if self.total else 100.0
+from portal.domain.translation_progress import CatalogProgress
 
 
 def _is_translated(message_string: str | tuple[str, ...]) -> bool:

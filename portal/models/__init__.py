@@ -21,6 +21,7 @@ from portal.models.payment import (
 )
 from portal.models.sales_quote import QuoteRequest, QuoteRequestStatus, QuoteStatus, SalesQuote
 from portal.models.subscription import Subscription, SubscriptionStatus
+from portal.models.translation import CatalogVersion, TranslationChange, TranslationEdit
 from portal.models.user import BILLING_ROLES, CUSTOMER_ROLES, VENDOR_ROLES, Role, User
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "Account",
     "BillingActivity",
     "BillingInfo",
+    "CatalogVersion",
     "DeclineCode",
     "DocumentKind",
     "DocumentSequence",
@@ -52,5 +54,7 @@ __all__ = [
     "SalesQuote",
     "Subscription",
     "SubscriptionStatus",
+    "TranslationChange",
+    "TranslationEdit",
     "User",
 ]

@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from portal import clock
+from portal.catalogs.live import catalog_version
 from portal.domain.breakdown_codec import breakdown_fingerprint
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.pricing import (
@@ -123,7 +124,7 @@ def summary() -> Response | str:
     return _rendered_summary(breakdown)
 
 
-_SUMMARIES: OrderedDict[tuple[str, str], str] = OrderedDict()
+_SUMMARIES: OrderedDict[tuple[str, str, int], str] = OrderedDict()
 _SUMMARIES_LOCK = threading.Lock()
 _SUMMARIES_KEPT = 2048
 
@@ -134,7 +135,8 @@ def _rendered_summary(breakdown: PriceBreakdown) -> str:
     The fragment is a pure function of the breakdown's figures and the language, and it is asked
     for on every keystroke with the same figures coming back often (5 agents, then 3 again).
     """
-    key = (breakdown_fingerprint(breakdown), str(get_locale()))
+    # The catalog version too: a translator's saved edit must reach cached copies.
+    key = (breakdown_fingerprint(breakdown), str(get_locale()), catalog_version())
     with _SUMMARIES_LOCK:
         html = _SUMMARIES.get(key)
     if html is None:

@@ -1,0 +1,38 @@
+"""The form of one catalog entry."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FieldList, HiddenField, IntegerField, TextAreaField
+from wtforms.validators import InputRequired, NumberRange
+from wtforms.widgets import HiddenInput
+
+# More forms than any language has (Arabic has 6): a forged form cannot make the list grow.
+MAX_PLURAL_FORMS = 6
+MAX_REVISION = 2**31 - 1
+
+
+def unix_newlines(value: str | None) -> str:
+    """Browsers send a textarea's line breaks as CRLF; the catalogs use LF."""
+    return (value or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+class EntryForm(FlaskForm):
+    """The translation (one field per plural form), the fuzzy toggle and the revision seen."""
+
+    translation = FieldList(
+        TextAreaField(_l("Translation"), filters=[unix_newlines]),
+        min_entries=1,
+        max_entries=MAX_PLURAL_FORMS,
+    )
+    fuzzy = BooleanField(_l("Needs review (fuzzy)"))
+    revision = IntegerField(
+        widget=HiddenInput(),
+        validators=[InputRequired(), NumberRange(min=0, max=MAX_REVISION)],
+    )
+    next = HiddenField()
+
+    def strings(self) -> list[str]:
+        """The submitted forms, in order."""
+        return [entry.data or "" for entry in self.translation.entries]

@@ -1,0 +1,102 @@
+"""A French translator fixes a plural entry in place, a French customer sees it, a broken
+placeholder is refused as it is typed and when saved."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from portal.models import Role
+from tests.catalogs.conftest import copy_catalogs, key_of
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+DAYS_LEFT = key_of("%(num)d day left")
+# Set SCREENSHOT_DIR to look at the editor at phone and desktop widths.
+SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
+
+
+@pytest.fixture
+def app_config(tmp_path: Path) -> dict[str, object]:
+    """A private copy of the catalogs, and a day on which the package has 21 days left."""
+    return {
+        "BABEL_TRANSLATION_DIRECTORIES": str(copy_catalogs(tmp_path / "translations")),
+        "TODAY": date(2026, 11, 22),
+    }
+
+
+@pytest.fixture
+def people(factory) -> None:
+    """A French translator and a French customer on Standard."""
+    factory.user("lea@vendor.example.com", Role.TRANSLATOR, name="Léa", locale="fr")
+    account = factory.account("Boulangerie Martin")
+    factory.subscription(account, anchor=date(2026, 11, 13))
+    factory.user("paul@martin.example.com", Role.OWNER, account, locale="fr")
+
+
+def sign_in(page, live_url: str, email: str) -> None:
+    """Fill in the sign-in form."""
+    page.goto(f"{live_url}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.locator("main form [type=submit]").click()
+    page.wait_for_load_state()
+
+
+def test_french_translator_fixes_a_plural_entry(chromium, live_url, people) -> None:
+    context = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, live_url, "lea@vendor.example.com")
+        page.goto(f"{live_url}/translations/")
+        expect(page.locator("h1")).to_have_text("Traductions")
+        page.goto(f"{live_url}/translations/fr/?q=day+left")
+        entry = page.locator(f"#entry-{DAYS_LEFT}")
+        expect(entry).to_contain_text("Forme 1, utilisée pour n = 0, 1")
+        expect(entry.locator("mark.placeholder").first).to_have_text("%(num)d")
+
+        plural = entry.locator(f"#text-{DAYS_LEFT}-1")
+        # A broken placeholder: the check answers while typing...
+        plural.fill("%(nombre)d jours encore")
+        expect(entry.locator(".entry-problems")).to_contain_text(
+            "Espaces réservés absents du texte source : “%(nombre)d”."
+        )
+        # ...and the save is refused, with the text kept in the field.
+        with page.expect_response(re.compile(rf"/entries/{DAYS_LEFT}(\?|$)")) as refused:
+            entry.locator("button[type=submit]").click()
+        assert refused.value.status == 422
+        expect(page.locator(f"#entry-{DAYS_LEFT} .entry-problems")).to_contain_text(
+            "Il manque des espaces réservés du texte source"
+        )
+        expect(page.locator(f"#text-{DAYS_LEFT}-1")).to_have_value("%(nombre)d jours encore")
+        assert "/translations/fr/" in page.url  # still the list: swapped in place
+
+        page.locator(f"#text-{DAYS_LEFT}-0").fill("%(num)d jour encore")
+        page.locator(f"#text-{DAYS_LEFT}-1").fill("%(num)d jours encore")
+        expect(page.locator(f"#entry-{DAYS_LEFT} .entry-problems li")).to_have_count(0)
+        page.locator(f"#entry-{DAYS_LEFT} button[type=submit]").click()
+        expect(page.locator(f"#entry-{DAYS_LEFT} .entry-saved")).to_have_text("Enregistrée.")
+        expect(page.locator(f"#entry-{DAYS_LEFT} .entry-history summary")).to_have_text(
+            "Historique (1 modification)"
+        )
+        if SCREENSHOTS:
+            page.screenshot(path=f"{SCREENSHOTS}/editor-1280.png", full_page=True)
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.screenshot(path=f"{SCREENSHOTS}/editor-390.png", full_page=True)
+    finally:
+        context.close()
+
+    customer = chromium.new_context(locale="fr-FR")
+    page = customer.new_page()
+    try:
+        sign_in(page, live_url, "paul@martin.example.com")
+        page.wait_for_url(re.compile(r"/package$"))
+        expect(page.locator("main")).to_contain_text("21 jours encore")
+    finally:
+        customer.close()

@@ -1,0 +1,159 @@
+"""The checks a translation passes before it is saved, on the repository's real entries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from hypothesis import given
+from hypothesis import strategies as st
+
+from portal.domain.translation_checks import (
+    MAX_TRANSLATION_LENGTH,
+    Problem,
+    ProblemCode,
+    SourceEntry,
+    check_translation,
+    placeholders,
+    plural_examples,
+    split_placeholders,
+)
+
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
+
+
+def real_entries(language: str) -> list[tuple[SourceEntry, list[str]]]:
+    """Every translated entry of a repository catalog, as source and forms."""
+    with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    found = []
+    for message in catalog:
+        if not message.id:
+            continue
+        if message.pluralizable:
+            found.append((SourceEntry(*message.id), list(message.string)))
+        else:
+            found.append((SourceEntry(message.id), [message.string]))
+    return found
+
+
+def codes(problems: list[Problem]) -> list[ProblemCode]:
+    """Only the codes, in order."""
+    return [problem.code for problem in problems]
+
+
+@pytest.mark.parametrize("language", ["it", "fr"])
+def test_every_repository_translation_passes(language: str) -> None:
+    entries = real_entries(language)
+    assert len(entries) > 300
+    for source, strings in entries:
+        assert check_translation(source, strings, 2) == [], (source, strings)
+
+
+@pytest.mark.parametrize("language", ["it", "fr"])
+def test_dropping_a_named_placeholder_from_any_real_entry_is_refused(language: str) -> None:
+    checked = 0
+    for source, strings in real_entries(language):
+        named = [p for p in placeholders(strings[0]) if p.startswith("%(")]
+        if not named:
+            continue
+        broken = [strings[0].replace(named[0], "", 1), *strings[1:]]
+        problems = check_translation(source, broken, 2)
+        assert ProblemCode.PLACEHOLDERS_MISSING in codes(problems), (source, broken)
+        checked += 1
+    assert checked > 50
+
+
+PLURAL = SourceEntry("%(num)d day left", "%(num)d days left")
+
+
+def test_plural_forms_are_checked_against_singular_and_plural() -> None:
+    assert check_translation(PLURAL, ["%(num)d jour restant", "%(num)d jours restants"], 2) == []
+    problems = check_translation(PLURAL, ["%(num)d jour restant", "jours restants"], 2)
+    assert problems == [Problem(ProblemCode.PLACEHOLDERS_MISSING, 1, ("%(num)d",))]
+
+
+def test_the_number_of_plural_forms_must_match_the_language() -> None:
+    problems = check_translation(PLURAL, ["%(num)d jour", "%(num)d jours", "%(num)d x"], 2)
+    assert codes(problems) == [ProblemCode.PLURAL_COUNT]
+    assert codes(check_translation(PLURAL, ["%(num)d jour"], 2)) == [ProblemCode.PLURAL_COUNT]
+    assert codes(check_translation(SourceEntry("Save"), ["a", "b"], 2)) == [
+        ProblemCode.PLURAL_COUNT
+    ]
+
+
+def test_a_plural_entry_is_filled_in_completely_or_left_empty() -> None:
+    assert check_translation(PLURAL, ["", ""], 2) == []
+    problems = check_translation(PLURAL, ["%(num)d jour restant", ""], 2)
+    assert codes(problems) == [ProblemCode.PLURAL_INCOMPLETE]
+
+
+@pytest.mark.parametrize(
+    ("source", "translation", "expected"),
+    [
+        ("Hello {name}", "Ciao {name}", []),
+        (
+            "Hello {name}",
+            "Ciao {nome}",
+            [ProblemCode.PLACEHOLDERS_MISSING, ProblemCode.PLACEHOLDERS_UNKNOWN],
+        ),
+        ("Hello {name}", "Ciao {{name}}", [ProblemCode.PLACEHOLDERS_MISSING]),
+        ("%d days", "%d giorni", []),
+        (
+            "%d days",
+            "%s giorni",
+            [ProblemCode.PLACEHOLDERS_MISSING, ProblemCode.PLACEHOLDERS_UNKNOWN],
+        ),
+        ("%d days", "giorni", [ProblemCode.PLACEHOLDERS_MISSING]),
+        ("Paid %(amount)s", "Pagato %(amount)s %(extra)s", [ProblemCode.PLACEHOLDERS_UNKNOWN]),
+        (
+            "Paid %(amount)s",
+            "Pagato %(amount)d",
+            [ProblemCode.PLACEHOLDERS_MISSING, ProblemCode.PLACEHOLDERS_UNKNOWN],
+        ),
+        ("Save", "Sconto 100%", [ProblemCode.LONE_PERCENT]),
+        ("Save", "Sconto del 100% sul", [ProblemCode.LONE_PERCENT]),
+        ("Save", "Sconto 100%%", []),
+        ("Only 50% off", "Solo 50% di sconto", []),
+        ("Read the <strong>terms</strong>", "Leggi i <strong>termini</strong>", []),
+        ("Read the terms", "Leggi i <b>termini</b>", [ProblemCode.HTML_TAGS]),
+        ("Read", "<script>alert(1)</script>", [ProblemCode.HTML_TAGS]),
+        ("Save", "Salva\x00", [ProblemCode.CONTROL_CHARACTER]),
+        ("Save", "Salva\nora", []),
+        ("Save", "x" * (MAX_TRANSLATION_LENGTH + 1), [ProblemCode.TOO_LONG]),
+    ],
+)
+def test_single_form_checks(source: str, translation: str, expected: list[ProblemCode]) -> None:
+    assert codes(check_translation(SourceEntry(source), [translation], 2)) == expected
+
+
+def test_refused_placeholders_are_named() -> None:
+    problems = check_translation(SourceEntry("Hello {name}"), ["Ciao {nome}"], 2)
+    assert problems[0].items == ("{name}",)
+    assert problems[1].items == ("{nome}",)
+    html = check_translation(SourceEntry("Terms"), ["<em>Termini</em>"], 2)
+    assert html[0].items == ("</em>", "<em>")
+
+
+def test_plural_examples_follow_each_language() -> None:
+    italian = plural_examples("(n != 1)", 2)
+    french = plural_examples("(n > 1)", 2)
+    assert italian[0] == [1] and italian[1][:3] == [0, 2, 3]
+    assert french[0] == [0, 1] and french[1][:3] == [2, 3, 4]
+
+
+def test_placeholders_are_cut_out_for_highlighting() -> None:
+    assert split_placeholders("Pay %(amount)s to {name}, 100%% done") == [
+        ("Pay ", False),
+        ("%(amount)s", True),
+        (" to ", False),
+        ("{name}", True),
+        (", 100%% done", False),
+    ]
+
+
+@given(st.text(max_size=200))
+def test_the_source_itself_is_always_an_acceptable_translation(text: str) -> None:
+    problems = check_translation(SourceEntry(text), [text], 2)
+    assert all(problem.code in {ProblemCode.CONTROL_CHARACTER} for problem in problems)
