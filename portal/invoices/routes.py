@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from portal import clock
 from portal.extensions import db
+from portal.forms import echo_limit
 from portal.invoices import bp
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Invoice, InvoiceStatus, Payment, PaymentPurpose
@@ -90,7 +91,8 @@ def update_note(invoice_id: int) -> Response | tuple[str, int] | str:
             "invoices/note.html",
             "invoices/_note_form.html",
             invoice=invoice,
-            text=text,
+            # Enough goes back into the form to shorten it, never a whole huge body.
+            text=text[: echo_limit(NOTE_MAX_LENGTH)],
             error=error,
             note_max=NOTE_MAX_LENGTH,
         )

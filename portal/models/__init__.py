@@ -18,6 +18,7 @@ from portal.models.payment import (
     PaymentPurpose,
     PaymentStatus,
 )
+from portal.models.sign_in import SignInAttempt
 from portal.models.subscription import Subscription, SubscriptionStatus
 from portal.models.user import BILLING_ROLES, CUSTOMER_ROLES, VENDOR_ROLES, Role, User
 
@@ -43,6 +44,7 @@ __all__ = [
     "PaymentPurpose",
     "PaymentStatus",
     "Role",
+    "SignInAttempt",
     "Subscription",
     "SubscriptionStatus",
     "User",

@@ -52,7 +52,7 @@ class Subscription(db.Model):
     agent_unit_minor: Mapped[int] = mapped_column(Integer)
     pack_unit_minor: Mapped[int] = mapped_column(Integer)
     auto_renew: Mapped[bool] = mapped_column(Boolean, default=True)
-    status: Mapped[str] = mapped_column(String(10), default=SubscriptionStatus.ACTIVE)
+    status: Mapped[str] = mapped_column(String(10), default=SubscriptionStatus.ACTIVE, index=True)
     # Optimistic locking: two concurrent changes cannot both write the old quantities.
     version: Mapped[int] = mapped_column(Integer, default=1)
 

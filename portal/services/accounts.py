@@ -30,7 +30,7 @@ def authenticate(email: str, password: str) -> User | None:
             password
         )
         return None
-    return user if user.check_password(password) else None
+    return user if user.check_password(password) and user.can_sign_in else None
 
 
 def save_locale(user: User, locale: str) -> None:

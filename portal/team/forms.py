@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import AnyOf
 
+from portal.forms import PortalForm
 
-class BillingAdminForm(FlaskForm):
+
+class BillingAdminForm(PortalForm):
     """Grant or withdraw the billing admin role; the button says which."""
 
     grant = HiddenField(validators=[AnyOf(["1", "0"])])

@@ -290,10 +290,19 @@ def confirmation(payment_id: int) -> str:
 
 @bp.route("/request-quote", methods=["GET", "POST"])
 @roles_required(*BILLING_ROLES)
-def request_quote() -> Response | str:
+def request_quote() -> Response | str | tuple[str, int]:
     """More than 50 agents: ask the vendor for an offer."""
     account = load_account(current_account_id())
     selection = read_selection(request.values, account)
+    # A quote is for a number of agents: text such as "abc" is refused, not recorded.
+    invalid = {
+        name: selection.errors[name]
+        for name in ("agents", "packs")
+        if name in selection.errors and getattr(selection, name) is None
+    }
+    if invalid:
+        page = render_template("wizard/request_quote.html", selection=selection, errors=invalid)
+        return page, 422
     if request.method == "POST":
         activity.record(
             account.id,
@@ -307,7 +316,7 @@ def request_quote() -> Response | str:
         db.session.commit()
         flash(_("Thank you. Our team will prepare a quote and contact you."), "success")
         return redirect(url_for("dashboard.my_package"))
-    return render_template("wizard/request_quote.html", selection=selection)
+    return render_template("wizard/request_quote.html", selection=selection, errors={})
 
 
 def _adjusted(args: MultiDict[str, str]) -> MultiDict[str, str]:
