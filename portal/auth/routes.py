@@ -9,11 +9,17 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from portal.auth import bp
-from portal.auth.forms import ForgotPasswordForm, NewPasswordForm, PasswordChangeForm, SignInForm
+from portal.auth.forms import (
+    AcceptInvitationForm,
+    ForgotPasswordForm,
+    NewPasswordForm,
+    PasswordChangeForm,
+    SignInForm,
+)
 from portal.extensions import db
 from portal.i18n import is_safe_redirect
 from portal.models import User
-from portal.services import passwords
+from portal.services import passwords, team
 from portal.services.account_links import LinkRefused
 from portal.services.accounts import authenticate, save_locale
 from portal.services.mailer import deliver_soon
@@ -159,3 +165,27 @@ def reset_password(token: str) -> Response | str | tuple[str, int]:
         return redirect(url_for("auth.login"))
     status = UNPROCESSABLE if form.errors else 200
     return render_template("auth/reset.html", form=form, token=token), status
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str) -> Response | str | tuple[str, int]:
+    """Join a team from the e-mailed link: choose a name and a password, then go in."""
+    try:
+        user = team.invited_user(token)
+    except LinkRefused as error:
+        return _refused_link(error)
+    form = AcceptInvitationForm(data={"name": user.name} if request.method == "GET" else None)
+    form.user_email = user.email
+    if form.validate_on_submit():
+        try:
+            joined = team.accept_invitation(
+                token, form.name.data or "", form.new_password.data or ""
+            )
+        except LinkRefused as error:
+            return _refused_link(error)
+        start_session(joined)
+        flash(_("Welcome to the team of %(company)s.", company=joined.account.name), "success")
+        return redirect(url_for("dashboard.home"))
+    status = UNPROCESSABLE if form.errors else 200
+    page = render_template("auth/invitation.html", form=form, token=token, invited=user)
+    return page, status
