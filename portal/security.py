@@ -91,7 +91,8 @@ def add_security_headers(response: Any) -> Any:
         response.headers.setdefault(
             "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
         )
-    if "_user_id" in session and request.endpoint not in CACHEABLE_ENDPOINTS:
+    signed_in = "_user_id" in session and request.endpoint not in CACHEABLE_ENDPOINTS
+    if signed_in and "no-store" not in response.headers.get("Cache-Control", ""):
         # Billing pages must not stay in a shared or back-button cache after sign-out.
         response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault(
