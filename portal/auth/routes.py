@@ -47,6 +47,15 @@ def _client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+def _wait_message(locked: SignInLocked) -> str:
+    """Too many tries: how long to wait, in minutes."""
+    return ngettext(
+        "Too many attempts. Try again in %(num)d minute.",
+        "Too many attempts. Try again in %(num)d minutes.",
+        locked.minutes,
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response | str | tuple[str, int]:
     """Show the form; on success go to the page asked for, or the home page."""
@@ -58,12 +67,7 @@ def login() -> Response | str | tuple[str, int]:
         try:
             attempt_id = begin_attempt(_client_address(), email)
         except SignInLocked as locked:
-            message = ngettext(
-                "Too many attempts. Try again in %(num)d minute.",
-                "Too many attempts. Try again in %(num)d minutes.",
-                locked.minutes,
-            )
-            form.password.errors.append(message)
+            form.password.errors.append(_wait_message(locked))
             page = render_template("auth/login.html", form=form)
             return page, TOO_MANY_REQUESTS, {"Retry-After": str(locked.minutes * 60)}
         user = authenticate(email, form.password.data or "")
@@ -106,9 +110,18 @@ def change_password() -> Response | str | tuple[str, int]:
     form.user_email = current_user.email
     if form.validate_on_submit():
         user = current_user._get_current_object()
+        # Guesses at the current password count like failed sign-ins: a borrowed session
+        # must not become a way to find the password.
+        try:
+            attempt_id = begin_attempt(_client_address(), user.email)
+        except SignInLocked as locked:
+            form.current_password.errors.append(_wait_message(locked))
+            page = render_template("auth/password.html", form=form)
+            return page, TOO_MANY_REQUESTS, {"Retry-After": str(locked.minutes * 60)}
         if passwords.change_password(
             user, form.current_password.data or "", form.new_password.data or ""
         ):
+            forget_attempt(attempt_id)
             start_session(user)
             flash(_("Your password was changed. Your other sessions were signed out."), "success")
             return redirect(url_for("dashboard.home"))

@@ -166,3 +166,14 @@ def test_the_reset_email_is_in_the_users_language(app, client, factory, smtp_ser
 
 def test_expiry_is_an_hour(app):
     assert app.config["PASSWORD_RESET_MAX_AGE"] == timedelta(hours=1)
+
+
+def test_guessing_the_current_password_is_limited_like_sign_in(client, auth, alpha):
+    auth.login("owner@alpha.example.com")
+    wrong = {"current_password": "guess", "new_password": NEW, "confirm_password": NEW}
+    for _ in range(5):
+        assert submit(client, "/password", wrong).status_code == 422
+    right = {"current_password": PASSWORD, "new_password": NEW, "confirm_password": NEW}
+    locked = submit(client, "/password", right)
+    assert locked.status_code == 429
+    assert "Too many attempts. Try again in 15 minutes." in locked.text

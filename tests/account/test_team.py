@@ -210,3 +210,14 @@ def test_removed_email_can_be_invited_again(app, client, auth, alpha, smtp_serve
     user = _user(app, "agent@alpha.example.com")
     assert user.removed_at is None
     assert user.invitation_pending
+
+
+def test_a_withdrawn_invitation_link_no_longer_works(app, client, auth, alpha, smtp_server):
+    auth.login("owner@alpha.example.com")
+    _invite(client, "bruno@alpha.example.com")
+    bruno = _user(app, "bruno@alpha.example.com")
+    assert "Withdraw invitation" in client.get("/team/").text
+    _post_action(client, f"/team/{bruno.id}/remove")
+    auth.logout()
+    response = client.get(link_in(smtp_server.received[0].message))
+    assert response.status_code == 410
