@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 
 LANGUAGES = ("it", "fr", "en")
+# Sessions and CSRF tokens are only as strong as the key that signs them.
+MIN_SECRET_KEY_LENGTH = 32
+# Our largest form (billing info with five CCs) is a few kilobytes; anything far bigger is
+# refused before it is parsed, so nobody can tie a worker up with a huge body.
+MAX_BODY_BYTES = 64 * 1024
 
 
 class ConfigurationError(RuntimeError):
@@ -78,6 +84,12 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
                 "(or PORTAL_ENV=development on a developer machine)."
             )
         secret_key = _development_secret(instance_path)
+    elif len(secret_key) < MIN_SECRET_KEY_LENGTH and not development:
+        raise ConfigurationError(
+            f"SECRET_KEY is too short ({len(secret_key)} characters). Use at least "
+            f"{MIN_SECRET_KEY_LENGTH} random characters, e.g. "
+            '`python -c "import secrets; print(secrets.token_hex(32))"`.'
+        )
 
     database_url = os.environ.get("DATABASE_URL") or (
         f"sqlite:///{instance_path / 'portal.sqlite3'}"
@@ -93,6 +105,13 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
         "REMEMBER_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        # HSTS only where the site is served over HTTPS for sure.
+        "STRICT_TRANSPORT_SECURITY": _env_bool("STRICT_TRANSPORT_SECURITY", not development),
+        "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
+        "MAX_FORM_MEMORY_SIZE": MAX_BODY_BYTES,
         "WTF_CSRF_TIME_LIMIT": None,
         "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "en"),
@@ -117,6 +136,10 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "PAYMENT_KILL_AT": os.environ.get("PAYMENT_KILL_AT") if environment == "testing" else None,
         "LIVE_CATALOGS": _env_bool("LIVE_CATALOGS", True),
         "CATALOG_CHECK_SECONDS": _env_float("CATALOG_CHECK_SECONDS", 3.0),
+        "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "20 per hour"),
+        "LOGIN_EMAIL_RATE_LIMIT": os.environ.get("LOGIN_EMAIL_RATE_LIMIT", "20 per hour"),
+        "PASSWORD_RESET_MAX_AGE": timedelta(hours=1),
+        "INVITATION_MAX_AGE": timedelta(days=7),
     }
     settings.update(_mail_settings(instance_path, settings["SELLER_EMAIL"]))
     return settings

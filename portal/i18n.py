@@ -36,12 +36,23 @@ def select_locale() -> str:
     )
 
 
+MAX_REDIRECT_LENGTH = 2000
+
+
 def is_safe_redirect(target: str | None) -> bool:
-    """Only same-site paths: the switch must not become an open redirect."""
-    if not target:
+    """Only a path on this site: `next` must never become an open redirect.
+
+    Browsers read `//host`, `/\\host` and `////host` (after werkzeug collapses slashes) as
+    another site, and drop tabs and line breaks before they look, so all of those are refused.
+    """
+    if not target or len(target) > MAX_REDIRECT_LENGTH:
+        return False
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    if "\\" in target or any(ord(char) < 0x21 or ord(char) == 0x7F for char in target):
         return False
     parts = urlsplit(target)
-    return not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target
+    return not parts.scheme and not parts.netloc and not parts.path.startswith("//")
 
 
 @bp.post("/language")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hmac
+import re
+from collections.abc import Callable, Iterable
 from functools import cache, wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort
+from flask import Flask, abort, current_app, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from portal.extensions import db
 from portal.models import Account, Role, User
@@ -43,15 +47,25 @@ def current_account_id() -> int:
     return account_id
 
 
-def load_user(user_id: str) -> User | None:
+def load_user(cookie_id: str) -> User | None:
     """Flask-Login's loader: the user behind the session cookie, with the account's package.
 
+    The cookie holds "<id>:<session token>"; a token that no longer matches (signed out,
+    password changed, removed from the team) loads nobody, so an old cookie is worthless.
     Loading the account, its subscription and billing info in the same query saves a round
     trip on every customer page (the payment summary is read on each keystroke).
     """
-    if not user_id.isdigit():
+    user_id, _sep, token = cookie_id.partition(":")
+    if not user_id.isdigit() or len(user_id) > MAX_ID_DIGITS or not token:
         return None
-    return db.session.scalar(_user_with_account(), {"user_id": int(user_id)})
+    if int(user_id) > MAX_ID:
+        return None
+    user = db.session.scalar(_user_with_account(), {"user_id": int(user_id)})
+    if user is None or not user.can_sign_in:
+        return None
+    if not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user
 
 
 @cache
@@ -67,8 +81,25 @@ def _user_with_account() -> Select[tuple[User]]:
     )
 
 
+# Pages that never show anything of a signed-in user and may be cached.
+CACHEABLE_ENDPOINTS = frozenset({"static", "web.vendor_asset", "web.health"})
+
+
 def add_security_headers(response: Any) -> Any:
     """Headers every page needs; Vary because pages and fragments share URLs."""
+    if current_app.config.get("STRICT_TRANSPORT_SECURITY"):
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+        )
+    signed_in = "_user_id" in session and request.endpoint not in CACHEABLE_ENDPOINTS
+    if signed_in and "no-store" not in response.headers.get("Cache-Control", ""):
+        # Billing pages must not stay in a shared or back-button cache after sign-out.
+        response.headers["Cache-Control"] = "no-store"
+    response.headers.setdefault(
+        "Permissions-Policy",
+        "camera=(), microphone=(), geolocation=(), usb=(), interest-cohort=()",
+    )
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -82,8 +113,61 @@ def add_security_headers(response: Any) -> Any:
     return response
 
 
+# Our id columns are INTEGER: PostgreSQL refuses anything larger in a query (a 500 otherwise).
+MAX_ID = 2**31 - 1
+MAX_ID_DIGITS = len(str(MAX_ID))
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:...>` that only matches ids a database column can hold; larger ones are 404."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        """As werkzeug's, with MAX_ID as the default maximum."""
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        """A number in range, else 404 at once (not a 405 from a sibling rule's method)."""
+        if len(value) > MAX_ID_DIGITS:
+            raise NotFound
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise NotFound from None
+
+
+# NUL and other control characters (tab and line breaks are fine) break PostgreSQL or the
+# PDF; bidirectional overrides and isolates make "100" read as "001" in a note.
+FORBIDDEN_TEXT = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+class UnsafeText(BadRequest):
+    """A form or query value with characters no text field of ours accepts."""
+
+    code = 400
+    description = "unsafe characters"
+
+
+def has_forbidden_text(values: Iterable[str]) -> bool:
+    """True when any value holds a control or text-direction character."""
+    return any(FORBIDDEN_TEXT.search(value) for value in values)
+
+
+def refuse_unsafe_text() -> None:
+    """Every text input of every route, in one place: refuse rather than store or echo them."""
+    for values in (request.args, request.form):
+        if has_forbidden_text(values.keys()) or has_forbidden_text(
+            value for _key, value in values.items(multi=True)
+        ):
+            raise UnsafeText
+
+
 def init_app(app: Flask, login_manager: LoginManager) -> None:
-    """Configure Flask-Login and the response headers."""
+    """Configure Flask-Login, the id converter, the text guard and the response headers."""
+    app.url_map.converters["int"] = BoundedIntegerConverter
+    app.before_request(refuse_unsafe_text)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")

@@ -11,6 +11,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from portal.security import UnsafeText
+
 bp = Blueprint("web", __name__)
 
 # The only third-party files we serve, each from its npm package (package.json pins them).
@@ -57,6 +59,10 @@ def _error_page(error: HTTPException) -> tuple[str, int]:
         403: _("You do not have access to this page."),
         404: _("This page does not exist, or it is not yours to see."),
         405: _("This action is not available here."),
+        413: _(
+            "What you sent is too large. Shorten the text (notes and fields hold a few hundred "
+            "characters) and try again."
+        ),
         429: _("Too many attempts. Please wait a moment and try again."),
     }
     code = error.code or 500
@@ -70,9 +76,20 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
     return render_page("error.html", "_error.html", code=400, message=message), 400
 
 
+def _unsafe_text_error(error: UnsafeText) -> tuple[str, int]:
+    """Invisible control or text-direction characters were typed or pasted: say which."""
+    message = _(
+        "The text contains characters that cannot be used: invisible control characters "
+        "(such as a NUL byte) or text-direction marks (such as U+202E, right-to-left "
+        "override). Remove them, for example by typing the text again, and retry."
+    )
+    return render_page("error.html", "_error.html", code=400, message=message), 400
+
+
 def init_app(app: Flask) -> None:
     """Register error pages and the asset route."""
     app.register_blueprint(bp)
     app.register_error_handler(CSRFError, _csrf_error)
-    for code in (400, 403, 404, 405, 429, 500):
+    app.register_error_handler(UnsafeText, _unsafe_text_error)
+    for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, _error_page)

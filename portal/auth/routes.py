@@ -1,65 +1,204 @@
-"""Sign-in with a limit on failed attempts, and sign-out."""
+"""Sign-in with limits on failed attempts, sign-out, and passwords (change, reset)."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from portal.auth import bp
-from portal.auth.forms import SignInForm
-from portal.extensions import limiter
+from portal.auth.forms import (
+    AcceptInvitationForm,
+    ForgotPasswordForm,
+    NewPasswordForm,
+    PasswordChangeForm,
+    SignInForm,
+)
+from portal.extensions import db
 from portal.i18n import is_safe_redirect
+from portal.models import User
+from portal.services import passwords, team
+from portal.services.account_links import LinkRefused
 from portal.services.accounts import authenticate, save_locale
+from portal.services.mailer import deliver_soon
+from portal.services.sign_in_limits import SignInLocked, begin_attempt, forget_attempt
+
+TOO_MANY_REQUESTS = 429
+UNPROCESSABLE = 422
 
 
-def _attempt_key() -> str:
-    """Failed sign-ins are counted per address and e-mail, so one attacker locks no one else."""
-    email = request.form.get("email", "").strip().lower()
-    return f"sign-in:{get_remote_address()}:{email}"
+def start_session(user: User, *, remember: bool = False) -> None:
+    """Sign in on a fresh session: nothing from before (a planted CSRF token) carries over."""
+    chosen_locale = session.get("locale")
+    session.clear()
+    g.pop("csrf_token", None)
+    login_user(user, remember=remember)
+    if chosen_locale:
+        session["locale"] = chosen_locale
+        if not user.locale:
+            # A language picked before signing in becomes the saved preference.
+            save_locale(user, chosen_locale)
 
 
-def _login_limit() -> str:
-    """The configured limit, e.g. "5 per 15 minutes"."""
-    return current_app.config["LOGIN_RATE_LIMIT"]
+def _client_address() -> str:
+    """The address failed sign-ins are counted under (the proxy's ProxyFix sets it)."""
+    return request.remote_addr or "unknown"
 
 
-def _failed(response: Response) -> bool:
-    """Only a refused sign-in counts against the limit."""
-    return response.status_code == 200 and request.method == "POST"
+def _wait_message(locked: SignInLocked) -> str:
+    """Too many tries: how long to wait, in minutes."""
+    return ngettext(
+        "Too many attempts. Try again in %(num)d minute.",
+        "Too many attempts. Try again in %(num)d minutes.",
+        locked.minutes,
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, key_func=_attempt_key, methods=["POST"], deduct_when=_failed)
-def login() -> Response | str:
+def login() -> Response | str | tuple[str, int]:
     """Show the form; on success go to the page asked for, or the home page."""
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data or "", form.password.data or "")
+        email = form.email.data or ""
+        try:
+            attempt_id = begin_attempt(_client_address(), email)
+        except SignInLocked as locked:
+            form.password.errors.append(_wait_message(locked))
+            page = render_template("auth/login.html", form=form)
+            return page, TOO_MANY_REQUESTS, {"Retry-After": str(locked.minutes * 60)}
+        user = authenticate(email, form.password.data or "")
         if user is not None:
-            chosen_locale = session.get("locale")
-            login_user(user, remember=form.remember.data)
-            if chosen_locale and not user.locale:
-                # A language picked before signing in becomes the saved preference.
-                save_locale(user, chosen_locale)
+            forget_attempt(attempt_id)
+            start_session(user, remember=bool(form.remember.data))
             target = request.args.get("next")
             return redirect(target if is_safe_redirect(target) else url_for("dashboard.home"))
         form.password.errors.append(_("Wrong e-mail or password."))
     return render_template("auth/login.html", form=form)
 
 
-@bp.post("/logout")
-@login_required
-def logout() -> Response:
-    """Sign out and forget the session."""
+def _end_session() -> None:
+    """Forget the session and the remember cookie; keep only the chosen language."""
     locale = session.get("locale")
     logout_user()
     session.clear()
+    # Flask-Login deletes the remember cookie on this response when it reads this.
+    session["_remember"] = "clear"
     if locale:
         session["locale"] = locale
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    """Sign out for good: this session's cookies, copied or not, stop working."""
+    current_user.end_sessions()
+    db.session.commit()
+    _end_session()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Response | str | tuple[str, int]:
+    """Change the password; the user's other sessions end, this one goes on."""
+    form = PasswordChangeForm()
+    form.user_email = current_user.email
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        # Guesses at the current password count like failed sign-ins: a borrowed session
+        # must not become a way to find the password.
+        try:
+            attempt_id = begin_attempt(_client_address(), user.email)
+        except SignInLocked as locked:
+            form.current_password.errors.append(_wait_message(locked))
+            page = render_template("auth/password.html", form=form)
+            return page, TOO_MANY_REQUESTS, {"Retry-After": str(locked.minutes * 60)}
+        if passwords.change_password(
+            user, form.current_password.data or "", form.new_password.data or ""
+        ):
+            forget_attempt(attempt_id)
+            start_session(user)
+            flash(_("Your password was changed. Your other sessions were signed out."), "success")
+            return redirect(url_for("dashboard.home"))
+        form.current_password.errors.append(_("The current password is not right."))
+    status = UNPROCESSABLE if form.errors else 200
+    return render_template("auth/password.html", form=form), status
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password() -> Response | str | tuple[str, int]:
+    """Ask for a reset link; the answer never tells whether the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        deliver_soon([passwords.request_reset(form.email.data or "")])
+        flash(
+            _(
+                "If an account uses %(email)s, we have sent it a link to choose a new "
+                "password. Check your inbox.",
+                email=(form.email.data or "")[:254],
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    status = UNPROCESSABLE if form.errors else 200
+    return render_template("auth/forgot.html", form=form), status
+
+
+def _refused_link(error: LinkRefused) -> tuple[str, int]:
+    """An expired, used or forged link: say so and offer a new one."""
+    if error.reason == "expired":
+        message = _("This link has expired. Ask for a new one.")
+    else:
+        message = _("This link is not valid any more: it was used already or replaced.")
+    return render_template("auth/link_refused.html", message=message), 410
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Response | str | tuple[str, int]:
+    """Choose a new password from the e-mailed link (once, before it expires)."""
+    try:
+        user = passwords.reset_user(token)
+    except LinkRefused as error:
+        return _refused_link(error)
+    form = NewPasswordForm()
+    form.user_email = user.email
+    if form.validate_on_submit():
+        try:
+            passwords.reset_password(token, form.new_password.data or "")
+        except LinkRefused as error:
+            return _refused_link(error)
+        if current_user.is_authenticated:
+            _end_session()
+        flash(_("Your password was changed. Sign in with the new one."), "success")
+        return redirect(url_for("auth.login"))
+    status = UNPROCESSABLE if form.errors else 200
+    return render_template("auth/reset.html", form=form, token=token), status
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str) -> Response | str | tuple[str, int]:
+    """Join a team from the e-mailed link: choose a name and a password, then go in."""
+    try:
+        user = team.invited_user(token)
+    except LinkRefused as error:
+        return _refused_link(error)
+    form = AcceptInvitationForm(data={"name": user.name} if request.method == "GET" else None)
+    form.user_email = user.email
+    if form.validate_on_submit():
+        try:
+            joined = team.accept_invitation(
+                token, form.name.data or "", form.new_password.data or ""
+            )
+        except LinkRefused as error:
+            return _refused_link(error)
+        start_session(joined)
+        flash(_("Welcome to the team of %(company)s.", company=joined.account.name), "success")
+        return redirect(url_for("dashboard.home"))
+    status = UNPROCESSABLE if form.errors else 200
+    page = render_template("auth/invitation.html", form=form, token=token, invited=user)
+    return page, status

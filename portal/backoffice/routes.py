@@ -1,35 +1,74 @@
-"""Staff pages."""
+"""Staff pages: every account, paged and searchable, and one account's billing, read-only."""
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import abort, render_template, request
 
 from portal import clock
 from portal.backoffice import bp
-from portal.models import Role
+from portal.billing.activity_text import describe_activity
+from portal.models import DocumentKind, Role, SubscriptionStatus
 from portal.security import roles_required
+from portal.services import backoffice
 from portal.services.accounts import account_users, load_account
-from portal.services.package import all_overviews, overview_of
+from portal.services.activity_log import activity_page
+from portal.services.package import overview_of
+
+SECTIONS = ("invoices", "credit-notes", "payments", "activity")
+
+
+def _page_number(name: str = "page") -> int:
+    """A page number from the query string; anything else is the first page."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) <= 6 else 1
 
 
 @bp.get("/accounts")
 @roles_required(Role.STAFF)
 def accounts() -> str:
-    """Every customer account with its plan, quantities, status, renewal date and credit."""
-    return render_template("backoffice/accounts.html", overviews=all_overviews(clock.today()))
+    """Accounts by name, 25 a page, searched by name, e-mail or VAT ID, filtered by status."""
+    listing = backoffice.search_accounts(
+        request.args.get("q", ""),
+        backoffice.parse_filter(request.args.get("status")),
+        _page_number(),
+    )
+    attention = backoffice.attention_counts()
+    return render_template(
+        "backoffice/accounts.html",
+        listing=listing,
+        past_due=attention[SubscriptionStatus.PAST_DUE],
+        blocked=attention[SubscriptionStatus.BLOCKED],
+        filters=[(value, backoffice.filter_label(value)) for value in backoffice.AccountFilter],
+    )
 
 
 @bp.get("/accounts/<int:account_id>")
 @roles_required(Role.STAFF)
 def account(account_id: int) -> str:
-    """One account: billing info, package and users."""
+    """One account: package, billing info, users, and one of its billing lists."""
     try:
         found = load_account(account_id)
     except LookupError:
         abort(404)
+    section = request.args.get("show", "invoices")
+    if section not in SECTIONS:
+        section = "invoices"
+    page = _page_number()
+    if section == "invoices":
+        listing = backoffice.account_documents(account_id, DocumentKind.INVOICE, page)
+    elif section == "credit-notes":
+        listing = backoffice.account_documents(account_id, DocumentKind.CREDIT_NOTE, page)
+    elif section == "payments":
+        listing = backoffice.account_payments(account_id, page)
+    else:
+        listing = activity_page(account_id, page)
     return render_template(
         "backoffice/account.html",
         account=found,
         package=overview_of(found, clock.today()),
         users=account_users(account_id),
+        section=section,
+        sections=SECTIONS,
+        listing=listing,
+        describe=describe_activity,
     )

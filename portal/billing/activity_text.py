@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal.i18n import format_day, format_money
-from portal.labels import period_label, plan_label
+from portal.labels import period_label, plan_label, role_label
 from portal.models import BillingActivity, RefundReason
 
 
@@ -62,6 +62,37 @@ def _refunded_charge(d: dict) -> str:
         amount=amount,
         method=method,
     )
+
+
+def _team_activity(kind: str, d: dict) -> str | None:
+    """Invitations, joins, removals, roles and ownership; None for other kinds."""
+    if kind == "user_invited":
+        return _(
+            "%(email)s invited as %(role)s.",
+            email=d.get("email", ""),
+            role=role_label(d.get("role", "member")),
+        )
+    if kind == "user_joined":
+        return _("%(name)s accepted the invitation and joined the team.", name=d.get("name", ""))
+    if kind == "user_removed":
+        return _(
+            "%(name)s (%(email)s) was removed from the team.",
+            name=d.get("name", ""),
+            email=d.get("email", ""),
+        )
+    if kind == "role_changed":
+        return _(
+            "%(name)s is now %(role)s.",
+            name=d.get("name", ""),
+            role=role_label(d.get("role", "member")),
+        )
+    if kind == "ownership_transferred":
+        return _(
+            "Ownership handed over from %(previous)s to %(owner)s.",
+            previous=d.get("previous", ""),
+            owner=d.get("owner", ""),
+        )
+    return None
 
 
 def describe_activity(entry: BillingActivity) -> str:
@@ -145,6 +176,9 @@ def describe_activity(entry: BillingActivity) -> str:
             amount=_amount(d),
             documents=", ".join(d.get("documents", [])),
         )
+    team_text = _team_activity(kind, d)
+    if team_text is not None:
+        return team_text
     if kind in _QUOTE_KINDS:
         return _QUOTE_KINDS[kind](d)
     return kind

@@ -7,12 +7,12 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from portal.domain.tax import InvalidVatId, normalize_vat_id
+from portal.forms import PortalForm, shorten
 from portal.services.reference_data import reference
 
 MAX_CC = 5
@@ -34,7 +34,7 @@ def parse_cc(text: str) -> list[str]:
     return [part.strip() for part in parts if part.strip()]
 
 
-class BillingInfoForm(FlaskForm):
+class BillingInfoForm(PortalForm):
     """Company, contact, addresses, VAT ID, invoice language, e-mail delivery."""
 
     company = StringField(
@@ -86,7 +86,7 @@ class BillingInfoForm(FlaskForm):
                 validate_email(address, check_deliverability=False)
             except EmailNotValidError:
                 raise ValidationError(
-                    _("%(address)s is not a valid e-mail address.", address=address)
+                    _("%(address)s is not a valid e-mail address.", address=shorten(address))
                 ) from None
 
     def validate_vat_id(self, field: StringField) -> None:

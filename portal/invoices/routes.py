@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.forms import echo_limit
 from portal.invoices import bp
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Invoice, InvoiceStatus, PaymentPurpose
@@ -88,7 +89,8 @@ def update_note(invoice_id: int) -> Response | tuple[str, int] | str:
             "invoices/note.html",
             "invoices/_note_form.html",
             invoice=invoice,
-            text=text,
+            # Enough goes back into the form to shorten it, never a whole huge body.
+            text=text[: echo_limit(NOTE_MAX_LENGTH)],
             error=error,
             note_max=NOTE_MAX_LENGTH,
         )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import BooleanField, EmailField, Field, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 from wtforms.widgets import TextInput
+
+from portal.forms import PortalForm
 
 
 def _strip(value: str | None) -> str | None:
@@ -26,7 +27,7 @@ class BlankTextInput(TextInput):
         return super().__call__(field, **kwargs)
 
 
-class CardForm(FlaskForm):
+class CardForm(PortalForm):
     """A new card; the checks of the number, expiry and CVC are `parse_card`'s."""
 
     holder = StringField(
@@ -60,7 +61,7 @@ class CardForm(FlaskForm):
     submit = SubmitField(_l("Add card"))
 
 
-class PayPalForm(FlaskForm):
+class PayPalForm(PortalForm):
     """A PayPal account, by its e-mail address."""
 
     email = EmailField(
@@ -77,5 +78,5 @@ class PayPalForm(FlaskForm):
     submit = SubmitField(_l("Link PayPal"))
 
 
-class MethodActionForm(FlaskForm):
+class MethodActionForm(PortalForm):
     """Make default or remove: a button and the CSRF token."""

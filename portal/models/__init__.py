@@ -20,6 +20,7 @@ from portal.models.payment import (
     RefundReason,
 )
 from portal.models.sales_quote import QuoteRequest, QuoteRequestStatus, QuoteStatus, SalesQuote
+from portal.models.sign_in import SignInAttempt
 from portal.models.subscription import Subscription, SubscriptionStatus
 from portal.models.translation import CatalogVersion, TranslationChange, TranslationEdit
 from portal.models.user import BILLING_ROLES, CUSTOMER_ROLES, VENDOR_ROLES, Role, User
@@ -52,6 +53,7 @@ __all__ = [
     "RefundReason",
     "Role",
     "SalesQuote",
+    "SignInAttempt",
     "Subscription",
     "SubscriptionStatus",
     "TranslationChange",

@@ -28,7 +28,8 @@ class Account(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    # Indexed for the back office, which pages through thousands of accounts by name.
+    name: Mapped[str] = mapped_column(String(200), index=True)
     # Chosen at the first purchase and fixed afterwards: prices are a list per currency.
     currency: Mapped[str | None] = mapped_column(String(3))
     # Account credit in the account currency's minor units, used before charging a method.
@@ -60,7 +61,7 @@ class BillingInfo(db.Model):
     postal_code: Mapped[str] = mapped_column(String(20), default="")
     city: Mapped[str] = mapped_column(String(100), default="")
     country: Mapped[str] = mapped_column(String(2))
-    vat_id: Mapped[str | None] = mapped_column(String(20))
+    vat_id: Mapped[str | None] = mapped_column(String(20), index=True)
     invoice_language: Mapped[str] = mapped_column(String(5), default="en")
     invoices_by_email: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -55,7 +55,7 @@ class Subscription(db.Model):
     # unit prices above; from this day on the list price applies.
     contract_ends_on: Mapped[date | None] = mapped_column(Date)
     auto_renew: Mapped[bool] = mapped_column(Boolean, default=True)
-    status: Mapped[str] = mapped_column(String(10), default=SubscriptionStatus.ACTIVE)
+    status: Mapped[str] = mapped_column(String(10), default=SubscriptionStatus.ACTIVE, index=True)
     # Optimistic locking: two concurrent changes cannot both write the old quantities.
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -38,6 +39,11 @@ class Role(StrEnum):
         return self in BILLING_ROLES
 
 
+def new_session_token() -> str:
+    """A fresh random session token."""
+    return secrets.token_urlsafe(32)
+
+
 CUSTOMER_ROLES = frozenset({Role.OWNER, Role.BILLING_ADMIN, Role.MEMBER})
 BILLING_ROLES = frozenset({Role.OWNER, Role.BILLING_ADMIN})
 VENDOR_ROLES = frozenset({Role.STAFF, Role.TRANSLATOR})
@@ -63,6 +69,13 @@ class User(UserMixin, db.Model):
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    # Part of every session and remember cookie: a new value ends all of them at once
+    # (sign-out, password change, removal from the team).
+    session_token: Mapped[str] = mapped_column(String(43), default=lambda: new_session_token())
+    # Invited by the owner and not yet joined: no password of their own, cannot sign in.
+    invitation_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Removed from the team: kept for the billing activity it is named in, cannot sign in.
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     account: Mapped[Account | None] = relationship(back_populates="users")
 
@@ -70,6 +83,19 @@ class User(UserMixin, db.Model):
     def user_role(self) -> Role:
         """The role as an enum."""
         return Role(self.role)
+
+    @property
+    def can_sign_in(self) -> bool:
+        """Removed users and invitations not yet accepted cannot sign in."""
+        return self.removed_at is None and not self.invitation_pending
+
+    def get_id(self) -> str:
+        """What the session and remember cookies keep: the id and the current session token."""
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Every cookie issued so far stops working (the caller commits)."""
+        self.session_token = new_session_token()
 
     def set_password(self, password: str) -> None:
         """Store a salted hash, never the password."""

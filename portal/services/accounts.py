@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import Account, Role, User
+from portal.services import activity
 
 
 def _account_statement(account_id: int) -> Select[tuple[Account]]:
@@ -87,7 +88,7 @@ def authenticate(email: str, password: str) -> User | None:
             password
         )
         return None
-    return user if user.check_password(password) else None
+    return user if user.check_password(password) and user.can_sign_in else None
 
 
 def save_locale(user: User, locale: str) -> None:
@@ -98,7 +99,9 @@ def save_locale(user: User, locale: str) -> None:
 
 def account_users(account_id: int) -> list[User]:
     """The users of one account, owners first."""
-    users = db.session.scalars(select(User).where(User.account_id == account_id)).all()
+    users = db.session.scalars(
+        select(User).where(User.account_id == account_id, User.removed_at.is_(None))
+    ).all()
     order = {Role.OWNER: 0, Role.BILLING_ADMIN: 1, Role.MEMBER: 2}
     return sorted(users, key=lambda user: (order[user.user_role], user.name.lower()))
 
@@ -107,13 +110,24 @@ class RoleChangeRefused(Exception):
     """The owner's own role, or a role that is not for customers."""
 
 
-def set_billing_admin(account_id: int, user_id: int, make_admin: bool) -> User | None:
+def set_billing_admin(
+    account_id: int, user_id: int, make_admin: bool, acting_user_id: int | None = None
+) -> User | None:
     """Name a member billing admin, or take it back; None when the user is not in the account."""
-    user = db.session.scalar(select(User).where(User.id == user_id, User.account_id == account_id))
+    user = db.session.scalar(
+        select(User).where(
+            User.id == user_id, User.account_id == account_id, User.removed_at.is_(None)
+        )
+    )
     if user is None:
         return None
     if user.user_role is Role.OWNER:
         raise RoleChangeRefused
-    user.role = Role.BILLING_ADMIN if make_admin else Role.MEMBER
+    new_role = Role.BILLING_ADMIN if make_admin else Role.MEMBER
+    if user.user_role is not new_role:
+        user.role = new_role
+        activity.record(
+            account_id, acting_user_id, "role_changed", name=user.name, role=str(new_role)
+        )
     db.session.commit()
     return user

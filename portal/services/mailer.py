@@ -434,3 +434,20 @@ def deliver_document_soon(invoice_id: int | None) -> DeliveryReport:
         db.session.rollback()
         return DeliveryReport()
     return deliver_soon(ids)
+
+
+def queue_user_email(
+    user: User, *, kind: str, language: str, subject: str, body: str, dedupe_key: str | None
+) -> OutgoingEmail:
+    """Queue an account e-mail to one user in the caller's transaction; deliver_soon sends it."""
+    return _queue(
+        account_id=user.account_id,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        recipients=[user.email],
+        cc=[],
+        language=language,
+        subject=subject,
+        body=body,
+        details={"user_id": str(user.id)},
+    )

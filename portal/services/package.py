@@ -5,11 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
-
 from portal.domain.catalog import BillingPeriod, Plan
-from portal.extensions import db
 from portal.models import Account, SubscriptionStatus
 from portal.services.accounts import load_account
 from portal.services.reference_data import reference
@@ -89,11 +85,3 @@ def overview_of(account: Account, today: date) -> PackageOverview:
 def package_overview(account_id: int, today: date) -> PackageOverview:
     """My package for one account (the caller has checked the user belongs to it)."""
     return overview_of(load_account(account_id), today)
-
-
-def all_overviews(today: date) -> list[PackageOverview]:
-    """Every account's billing state, for vendor staff."""
-    accounts = db.session.scalars(
-        select(Account).options(joinedload(Account.subscription)).order_by(Account.name)
-    ).all()
-    return [overview_of(account, today) for account in accounts]

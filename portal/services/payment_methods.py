@@ -69,7 +69,9 @@ def default_method(account_id: int) -> PaymentMethod | None:
 
 
 def method_of(account_id: int, method_id: int) -> PaymentMethod | None:
-    """One of the account's methods; None for another account's id."""
+    """One of the account's methods; None for another account's id (or one no id can be)."""
+    if not 0 < method_id < 2**31:  # a forged form's number would overflow the id column
+        return None
     return db.session.scalar(
         select(PaymentMethod).where(
             PaymentMethod.id == method_id, PaymentMethod.account_id == account_id

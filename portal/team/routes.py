@@ -1,25 +1,81 @@
-"""The owner's team page."""
+"""The owner's team page: invitations, roles, removal and the hand-over of ownership."""
 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.models import Role
 from portal.security import current_account_id, roles_required
+from portal.services import team as service
 from portal.services.accounts import RoleChangeRefused, account_users, set_billing_admin
+from portal.services.mailer import deliver_soon
 from portal.team import bp
-from portal.team.forms import BillingAdminForm
+from portal.team.forms import BillingAdminForm, InviteForm, TeamActionForm
+
+UNPROCESSABLE = 422
+
+
+def _refusal_message(reason: str) -> str:
+    """What the owner reads when a team change is not allowed."""
+    messages = {
+        "in_team": _("This person is already in your team."),
+        "email_taken": _(
+            "This e-mail address is already used in the portal by another company. "
+            "Ask the person for another address."
+        ),
+        "owner": _("The owner cannot be removed. Hand over ownership first."),
+        "yourself": _("You cannot do this to your own user."),
+        "not_billing_admin": _("Ownership can only go to a billing admin who has joined."),
+    }
+    return messages.get(reason, _("This change is not possible."))
+
+
+def _page(invite_form: InviteForm, status: int = 200) -> tuple[str, int]:
+    """The team with each user's role and the invitation form."""
+    page = render_template(
+        "team/members.html",
+        users=account_users(current_account_id()),
+        form=BillingAdminForm(formdata=None),
+        action_form=TeamActionForm(formdata=None),
+        invite_form=invite_form,
+    )
+    return page, status
 
 
 @bp.get("/")
 @roles_required(Role.OWNER)
-def members() -> str:
-    """Everyone in the account with their role."""
-    return render_template(
-        "team/members.html", users=account_users(current_account_id()), form=BillingAdminForm()
-    )
+def members() -> tuple[str, int]:
+    """Everyone in the account with their role, and the invitation form."""
+    return _page(InviteForm(formdata=None))
+
+
+@bp.post("/invite")
+@roles_required(Role.OWNER)
+def invite() -> Response | tuple[str, int]:
+    """Invite someone by e-mail; they choose their password through the e-mail's link."""
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            email_id = service.invite(
+                current_account_id(),
+                current_user._get_current_object(),
+                form.email.data or "",
+                form.name.data or "",
+                Role(form.role.data),
+            )
+        except service.TeamChangeRefused as refused:
+            form.email.errors.append(_refusal_message(refused.reason))
+        else:
+            deliver_soon([email_id])
+            flash(
+                _("Invitation sent to %(email)s.", email=(form.email.data or "").lower()),
+                "success",
+            )
+            return redirect(url_for("team.members"))
+    return _page(form, UNPROCESSABLE)
 
 
 @bp.post("/<int:user_id>/billing-admin")
@@ -30,7 +86,9 @@ def change_billing_admin(user_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     try:
-        user = set_billing_admin(current_account_id(), user_id, form.grant.data == "1")
+        user = set_billing_admin(
+            current_account_id(), user_id, form.grant.data == "1", current_user.id
+        )
     except RoleChangeRefused:
         flash(_("The owner's role cannot be changed."), "error")
         return redirect(url_for("team.members"))
@@ -41,3 +99,41 @@ def change_billing_admin(user_id: int) -> Response:
     else:
         flash(_("%(name)s is no longer a billing admin.", name=user.name), "success")
     return redirect(url_for("team.members"))
+
+
+@bp.post("/<int:user_id>/remove")
+@roles_required(Role.OWNER)
+def remove(user_id: int) -> Response:
+    """Remove a user from the team (their sessions end); other accounts' users are 404."""
+    if not TeamActionForm().validate_on_submit():
+        abort(400)
+    try:
+        user = service.remove_user(
+            current_account_id(), current_user._get_current_object(), user_id
+        )
+    except service.TeamChangeRefused as refused:
+        flash(_refusal_message(refused.reason), "error")
+        return redirect(url_for("team.members"))
+    if user is None:
+        abort(404)
+    flash(_("%(name)s was removed from the team.", name=user.name), "success")
+    return redirect(url_for("team.members"))
+
+
+@bp.post("/<int:user_id>/ownership")
+@roles_required(Role.OWNER)
+def transfer_ownership(user_id: int) -> Response:
+    """Hand the account over to a billing admin; the owner stays as billing admin."""
+    if not TeamActionForm().validate_on_submit():
+        abort(400)
+    try:
+        user = service.transfer_ownership(
+            current_account_id(), current_user._get_current_object(), user_id
+        )
+    except service.TeamChangeRefused as refused:
+        flash(_refusal_message(refused.reason), "error")
+        return redirect(url_for("team.members"))
+    if user is None:
+        abort(404)
+    flash(_("%(name)s is now the owner. You stay a billing admin.", name=user.name), "success")
+    return redirect(url_for("dashboard.home"))

@@ -300,6 +300,15 @@ def request_quote() -> Response | str | tuple[str, int]:
     """More than 50 agents: ask the vendor for an offer; staff find it in their queue."""
     account = load_account(current_account_id())
     selection = read_selection(request.values, account)
+    # A quote is for a number of agents: text such as "abc" is refused, not recorded.
+    invalid = {
+        name: selection.errors[name]
+        for name in ("agents", "packs")
+        if name in selection.errors and getattr(selection, name) is None
+    }
+    if invalid:
+        page = render_template("wizard/request_quote.html", selection=selection, errors=invalid)
+        return page, 422
     if request.method == "POST":
         if selection.agents is None or selection.packs is None:
             return render_template("wizard/request_quote.html", selection=selection), 422
@@ -319,7 +328,7 @@ def request_quote() -> Response | str | tuple[str, int]:
             "success",
         )
         return redirect(url_for("dashboard.my_package"))
-    return render_template("wizard/request_quote.html", selection=selection)
+    return render_template("wizard/request_quote.html", selection=selection, errors={})
 
 
 def _adjusted(args: MultiDict[str, str]) -> MultiDict[str, str]:

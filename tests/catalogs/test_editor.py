@@ -122,7 +122,11 @@ def test_filters(client, translator) -> None:
     changed = client.get("/translations/fr/?filter=changed").text
     assert "1 entry found" in changed and "%(num)d jours</textarea>" in changed
     # An unknown filter or a silly page number shows the list, never an error.
-    assert client.get("/translations/fr/?filter=%00&page=99999999999999999999").status_code == 200
+    # A NUL byte is refused by the app-wide text guard with its own page.
+    refused = client.get("/translations/fr/?filter=%00&page=99999999999999999999")
+    assert refused.status_code == 400
+    assert "characters that cannot be used" in refused.text
+    assert client.get("/translations/fr/?filter=x&page=99999999999999999999").status_code == 200
     assert client.get("/translations/fr/?q=" + "x" * 5000).status_code == 200
 
 
@@ -202,7 +206,6 @@ def test_the_next_field_cannot_redirect_elsewhere(client, translator) -> None:
             ["<b>Ouverte</b>"],
             "HTML tags not in the source: “&lt;/b&gt;”, “&lt;b&gt;”.",
         ),
-        (key_of("Open", "invoice status"), ["Ouv\x00erte"], "invisible control character"),
         (key_of("Open", "invoice status"), ["x" * 5000], "longer than 4000 characters"),
     ],
 )
@@ -214,6 +217,14 @@ def test_a_failing_check_refuses_the_save(
     assert message in response.text
     assert 'name="revision" value="0"' in response.text
     assert "History" not in client.get(entry_url("fr", key)).text
+
+
+def test_a_control_character_is_refused_before_the_editor_sees_it(client, translator) -> None:
+    # The app-wide text guard answers first (400, its own message); nothing is saved.
+    response = save(client, "fr", key_of("Open", "invoice status"), "Ouv\x00erte")
+    assert response.status_code == 400
+    assert "characters that cannot be used" in response.text
+    assert "History" not in client.get(entry_url("fr", key_of("Open", "invoice status"))).text
 
 
 def test_refusals_are_translated(client, factory, auth) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -185,3 +186,13 @@ def test_five_tabs_paying_one_open_invoice_charge_it_once(app, standard_customer
     assert after["refunds"] == 0
     assert after["invoices"] == [("invoice", "paid", 5490)]
     assert standard_customer.account().subscription.status == "active"
+
+
+@pytest.mark.parametrize("method", ["99999999999999999999", "-1", "0", "abc"])
+def test_a_forged_method_id_is_refused_without_a_500(app, customer, method):
+    customer.add_card()
+    form = customer.payment_form(**STANDARD_ONE)
+    response = customer.client.post("/package/edit/pay", data={**form, "method": method})
+    assert response.status_code == 409
+    assert "Choose a payment method" in response.text
+    assert money(app, customer.account_id)["charges"] == 0

@@ -114,7 +114,7 @@ def test_bad_input_gets_errors_not_500(setting: Setting) -> None:
             "term_months": "0",
             "billing_starts_on": "",
             "valid_until": "2026-12-13",
-            "note": "x\x00" + "y" * 5000,
+            "note": "x" + "y" * 5000,
         },
     )
     assert response.status_code == 422

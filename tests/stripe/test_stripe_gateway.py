@@ -29,7 +29,7 @@ from portal.models import (
     Subscription,
 )
 from portal.payments.gateway import gateway
-from portal.payments.stripe_gateway import StripeEvent, StripeGateway
+from portal.payments.stripe_gateway import StripeEvent, StripeGateway, _decline_code
 from portal.services.renewal_run import Step, run_renewals
 from tests.conftest import csrf_token_from
 from tests.stripe.conftest import WEBHOOK_SECRET
@@ -417,3 +417,20 @@ def test_a_charge_refunded_event_completes_a_refund_the_portal_asked_for(
         PaymentStatus.REFUNDED,
         RefundReason.ORDER_CHANGED,
     )
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        ({"code": "card_declined", "decline_code": "insufficient_funds"}, "insufficient_funds"),
+        ({"code": "expired_card"}, "expired_card"),
+        ({"code": "card_declined", "decline_code": "generic_decline"}, "card_declined"),
+        ({"code": "payment_intent_authentication_failure"}, "authentication_failed"),
+        ({"code": "authentication_required"}, "authentication_required"),
+        (None, "card_declined"),
+    ],
+)
+def test_stripe_errors_become_the_portals_decline_codes(error, code):
+    # localstripe declines its "insufficient funds" card when it is saved, not when it is
+    # charged: Stripe's own error shapes are mapped here instead.
+    assert _decline_code(error) == code

@@ -1,0 +1,216 @@
+"""The staff's view of every account: a paged, searchable list and read-only details.
+
+Built for thousands of accounts: one query per page (LIMIT/OFFSET on the indexed name),
+one count, and the totals of past-due and blocked accounts from the indexed status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+
+from portal.extensions import db
+from portal.labels import status_label
+from portal.models import (
+    Account,
+    BillingInfo,
+    DocumentKind,
+    Invoice,
+    Payment,
+    Subscription,
+    SubscriptionStatus,
+    User,
+)
+
+PAGE_SIZE = 25
+DETAIL_PAGE_SIZE = 25
+MAX_QUERY_LENGTH = 100
+
+
+class AccountFilter(StrEnum):
+    """The status filter of the account list."""
+
+    ACTIVE = "active"
+    PAST_DUE = "past_due"
+    BLOCKED = "blocked"
+    FREE = "free"
+
+
+def filter_label(value: AccountFilter) -> str:
+    """The filter as staff read it."""
+    if value is AccountFilter.FREE:
+        return _("Free")
+    return status_label(SubscriptionStatus(value.value))
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """One line of the account list."""
+
+    id: int
+    name: str
+    plan: str | None
+    billing_period: str | None
+    agents: int | None
+    status: str | None
+    period_end: date | None
+    auto_renew: bool
+    credit_minor: int
+    currency: str | None
+    billing_email: str | None
+    vat_id: str | None
+
+    @property
+    def needs_attention(self) -> bool:
+        """Past due or blocked: shown highlighted."""
+        return self.status in (SubscriptionStatus.PAST_DUE, SubscriptionStatus.BLOCKED)
+
+
+@dataclass(frozen=True)
+class AccountPage:
+    """One page of accounts with the search that produced it."""
+
+    rows: list[AccountRow]
+    page: int
+    pages: int
+    total: int
+    query: str
+    status: AccountFilter | None
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, with its own % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _search_condition(query: str) -> ColumnElement[bool]:
+    """Name, company, billing or user e-mail, or VAT ID containing the query."""
+    pattern = _like(query.lower())
+    vat_pattern = _like("".join(query.split()).upper())
+    user_email = exists().where(
+        User.account_id == Account.id, func.lower(User.email).like(pattern, escape="\\")
+    )
+    return or_(
+        func.lower(Account.name).like(pattern, escape="\\"),
+        func.lower(BillingInfo.company).like(pattern, escape="\\"),
+        func.lower(BillingInfo.billing_email).like(pattern, escape="\\"),
+        BillingInfo.vat_id.like(vat_pattern, escape="\\"),
+        user_email,
+    )
+
+
+def _status_condition(status: AccountFilter) -> ColumnElement[bool]:
+    """Accounts in one state; Free means no subscription."""
+    if status is AccountFilter.FREE:
+        return Subscription.id.is_(None)
+    return Subscription.status == status.value
+
+
+def _filtered(statement: Select[Any], query: str, status: AccountFilter | None) -> Select[Any]:
+    """Join the billing info and subscription, then apply the search and the filter."""
+    statement = statement.outerjoin(Subscription, Subscription.account_id == Account.id)
+    statement = statement.outerjoin(BillingInfo, BillingInfo.account_id == Account.id)
+    conditions = []
+    if query:
+        conditions.append(_search_condition(query))
+    if status is not None:
+        conditions.append(_status_condition(status))
+    return statement.where(and_(*conditions)) if conditions else statement
+
+
+def parse_filter(value: str | None) -> AccountFilter | None:
+    """The status filter from the query string; anything unknown means no filter."""
+    try:
+        return AccountFilter(value) if value else None
+    except ValueError:
+        return None
+
+
+def search_accounts(query: str, status: AccountFilter | None, page: int) -> AccountPage:
+    """One page of accounts, by name, matching the search and the status filter."""
+    query = " ".join(query.split())[:MAX_QUERY_LENGTH]
+    total = db.session.scalar(_filtered(select(func.count(Account.id)), query, status)) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    columns = (
+        Account.id,
+        Account.name,
+        Subscription.plan,
+        Subscription.billing_period,
+        Subscription.agents,
+        Subscription.status,
+        Subscription.period_end,
+        func.coalesce(Subscription.auto_renew, False),
+        Account.credit_minor,
+        Account.currency,
+        BillingInfo.billing_email,
+        BillingInfo.vat_id,
+    )
+    rows = db.session.execute(
+        _filtered(select(*columns), query, status)
+        .order_by(Account.name, Account.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return AccountPage([AccountRow(*row) for row in rows], page, pages, total, query, status)
+
+
+def attention_counts() -> dict[SubscriptionStatus, int]:
+    """How many accounts are past due and blocked right now."""
+    counted = db.session.execute(
+        select(Subscription.status, func.count(Subscription.id))
+        .where(Subscription.status.in_([SubscriptionStatus.PAST_DUE, SubscriptionStatus.BLOCKED]))
+        .group_by(Subscription.status)
+    ).all()
+    counts = {SubscriptionStatus.PAST_DUE: 0, SubscriptionStatus.BLOCKED: 0}
+    for status, count in counted:
+        counts[SubscriptionStatus(status)] = count
+    return counts
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of an account's documents or payments, newest first."""
+
+    rows: list[Any]
+    page: int
+    pages: int
+    total: int
+
+
+def _paged(statement: Select[Any], count: Select[Any], page: int) -> Listing:
+    """Run a listing query for one page."""
+    total = db.session.scalar(count) or 0
+    pages = max(1, -(-total // DETAIL_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = list(
+        db.session.scalars(statement.limit(DETAIL_PAGE_SIZE).offset((page - 1) * DETAIL_PAGE_SIZE))
+    )
+    return Listing(rows, page, pages, total)
+
+
+def account_documents(account_id: int, kind: DocumentKind, page: int) -> Listing:
+    """The account's invoices or credit notes, newest first."""
+    conditions = (Invoice.account_id == account_id, Invoice.kind == kind.value)
+    return _paged(
+        select(Invoice).where(*conditions).order_by(Invoice.issued_on.desc(), Invoice.id.desc()),
+        select(func.count(Invoice.id)).where(*conditions),
+        page,
+    )
+
+
+def account_payments(account_id: int, page: int) -> Listing:
+    """The account's payment attempts, newest first."""
+    return _paged(
+        select(Payment)
+        .where(Payment.account_id == account_id)
+        .order_by(Payment.created_at.desc(), Payment.id.desc()),
+        select(func.count(Payment.id)).where(Payment.account_id == account_id),
+        page,
+    )

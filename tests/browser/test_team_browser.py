@@ -1,0 +1,92 @@
+"""In Italian: an owner invites a billing admin, who joins by the e-mail's link and sees billing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from portal.models import Role
+from tests.account.conftest import body_of
+from tests.conftest import PASSWORD
+from tests.mail.conftest import app_config, clock, mail_settings, smtp_server  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+NEW_PASSWORD = "Tramonto sul Po 2026"
+
+
+@pytest.fixture
+def owner(factory) -> None:
+    """An Italian owner of a Free account."""
+    account_id = factory.account("Pasticceria Dolce S.r.l.", country="IT")
+    factory.user("owner@dolce.example.com", Role.OWNER, account_id, name="Olga", locale="it")
+
+
+def test_owner_invites_a_billing_admin_who_joins_by_the_link(
+    chromium,
+    live_url,
+    owner,
+    smtp_server,  # noqa: F811
+    tmp_path,
+):
+    owner_context = chromium.new_context(locale="it-IT")
+    page = owner_context.new_page()
+    try:
+        page.goto(f"{live_url}/login")
+        page.fill("#email", "owner@dolce.example.com")
+        page.fill("#password", PASSWORD)
+        page.get_by_role("button", name="Accedi").click()
+        page.get_by_role("link", name="Team").click()
+        expect(page.get_by_role("heading", name="Invita qualcuno")).to_be_visible()
+        page.fill("#email", "bruno@dolce.example.com")
+        page.fill("#name", "Bruno Verdi")
+        page.select_option("#role", "billing_admin")
+        for width in (390, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=str(tmp_path / f"team-{width}.png"), full_page=True)
+        page.get_by_role("button", name="Invia l'invito").click()
+        expect(page.get_by_text("Invito inviato a bruno@dolce.example.com.")).to_be_visible()
+        row = page.get_by_role("row", name=re.compile("Bruno Verdi"))
+        expect(row).to_contain_text("invitato, non ancora entrato")
+    finally:
+        owner_context.close()
+
+    [mail] = smtp_server.received
+    assert mail.rcpt_tos == ["bruno@dolce.example.com"]
+    assert (
+        mail.message["Subject"] == "Unisciti a Pasticceria Dolce S.r.l. nel portale di fatturazione"
+    )
+    body = body_of(mail.message)
+    assert "Olga ti invita" in body
+    link = re.search(r"http://\S+", body).group(0)
+
+    invitee = chromium.new_context(locale="it-IT")
+    page = invitee.new_page()
+    try:
+        page.goto(link)
+        expect(
+            page.get_by_role("heading", name="Entra in Pasticceria Dolce S.r.l.")
+        ).to_be_visible()
+        page.fill("#new_password", "corta1")
+        page.fill("#confirm_password", "corta1")
+        page.get_by_role("button", name="Entra nel team").click()
+        expect(page.get_by_text("Usa almeno 8 caratteri, con lettere e cifre.")).to_be_visible()
+        page.fill("#new_password", NEW_PASSWORD)
+        page.fill("#confirm_password", NEW_PASSWORD)
+        for width in (390, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=str(tmp_path / f"join-{width}.png"), full_page=True)
+        page.get_by_role("button", name="Entra nel team").click()
+        expect(page.get_by_text("Benvenuto nel team di Pasticceria Dolce S.r.l.")).to_be_visible()
+        page.get_by_role("link", name="Fatture").click()
+        expect(page.get_by_role("heading", name="Fatture")).to_be_visible()
+        page.get_by_role("link", name="Attività di fatturazione").click()
+        expect(
+            page.get_by_text("Bruno Verdi ha accettato l'invito ed è entrato nel team.")
+        ).to_be_visible()
+        expect(page.get_by_role("link", name="Team")).to_have_count(0)
+        page.screenshot(path=str(tmp_path / "activity-1280.png"), full_page=True)
+    finally:
+        invitee.close()

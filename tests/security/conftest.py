@@ -1,0 +1,5 @@
+"""A signed-in billing admin with a card, and a helper to read the account's methods."""
+
+from __future__ import annotations
+
+from tests.wizard.conftest import Customer, app_config, clock, customer  # noqa: F401
