@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -114,9 +115,17 @@ class CheckoutHandler:
 payments.register(PaymentPurpose.CHECKOUT, CheckoutHandler())
 
 
-def _apply(account: Account, payment: Payment, breakdown: PriceBreakdown) -> None:
-    """Make the paid breakdown real: subscription, credit, invoice, payment, activity."""
-    today = clock.today()
+def apply_package(
+    account: Account,
+    breakdown: PriceBreakdown,
+    *,
+    agent_unit_minor: int,
+    pack_unit_minor: int,
+    today: date,
+    contract_ends_on: date | None = None,
+) -> None:
+    """The account's subscription becomes the breakdown's package (at these unit prices) and
+    its credit moves as the breakdown says; a blocked package's unpaid renewal is cancelled."""
     config = breakdown.configuration
     subscription = account.subscription
     if subscription is None:
@@ -133,14 +142,21 @@ def _apply(account: Account, payment: Payment, breakdown: PriceBreakdown) -> Non
     subscription.anchor_date = breakdown.anchor
     subscription.period_start = breakdown.period.start
     subscription.period_end = breakdown.period.end
-    subscription.agent_unit_minor = breakdown.agent_unit_minor
-    subscription.pack_unit_minor = breakdown.pack_unit_minor
+    subscription.agent_unit_minor = agent_unit_minor
+    subscription.pack_unit_minor = pack_unit_minor
+    if contract_ends_on is not None:
+        subscription.contract_ends_on = contract_ends_on
     subscription.status = SubscriptionStatus.ACTIVE
     subscription.auto_renew = True
     account.currency = breakdown.currency
     account.credit_minor += breakdown.credit_added_minor - breakdown.credit_used_minor
 
-    paid_with = payment.method_label or _("Account credit")
+
+def issue_paid_document(
+    account: Account, breakdown: PriceBreakdown, *, paid_with: str, today: date
+) -> Invoice:
+    """The paid invoice of a breakdown (a credit note correcting the latest invoice when its
+    total is negative), queued for e-mail."""
     invoice = issue_document(
         account,
         breakdown,
@@ -150,6 +166,23 @@ def _apply(account: Account, payment: Payment, breakdown: PriceBreakdown) -> Non
         corrects=latest_invoice(account.id) if breakdown.is_credit_note else None,
     )
     queue_document_email(invoice)
+    return invoice
+
+
+def _apply(account: Account, payment: Payment, breakdown: PriceBreakdown) -> None:
+    """Make the paid breakdown real: subscription, credit, invoice, payment, activity."""
+    today = clock.today()
+    config = breakdown.configuration
+    apply_package(
+        account,
+        breakdown,
+        agent_unit_minor=breakdown.agent_unit_minor,
+        pack_unit_minor=breakdown.pack_unit_minor,
+        today=today,
+    )
+    invoice = issue_paid_document(
+        account, breakdown, paid_with=payment.method_label or _("Account credit"), today=today
+    )
     payment.invoice_id = invoice.id
     activity.record(
         account.id,

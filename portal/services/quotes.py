@@ -32,7 +32,6 @@ from portal.models import (
     Account,
     BillingActivity,
     Invoice,
-    InvoiceStatus,
     OutgoingEmail,
     Payment,
     QuoteRequest,
@@ -45,17 +44,14 @@ from portal.models import (
 )
 from portal.services import activity, payments
 from portal.services.accounts import load_account
+from portal.services.checkout import apply_package, issue_paid_document
 from portal.services.invoicing import (
-    cancel_unpaid,
     customer_details,
-    issue_document,
-    latest_invoice,
     next_number,
     seller_details,
 )
 from portal.services.mailer import (
     deliver_soon,
-    queue_document_email,
     queue_quote_email,
     queue_quote_request_ack,
 )
@@ -608,18 +604,19 @@ def apply_accepted_quote(
     today = clock.today()
     pricing = quote_pricing(quote, account)
     breakdown = checkout_breakdown(quote, account)
-    _apply_subscription(account, breakdown, pricing, today)
-    invoice = issue_document(
+    if account.credit_minor < breakdown.credit_used_minor:
+        raise RuntimeError("account credit changed while the quote was being accepted")
+    apply_package(
         account,
         breakdown,
-        issued_on=today,
-        paid_with=paid_with,
-        status=InvoiceStatus.PAID,
-        # A heavily discounted package can cost less than the unused period it replaces:
-        # then the document is a credit note, its total becomes account credit.
-        corrects=latest_invoice(account.id) if breakdown.is_credit_note else None,
+        agent_unit_minor=pricing.agent_unit_minor,
+        pack_unit_minor=pricing.pack_unit_minor,
+        today=today,
+        contract_ends_on=pricing.contract_ends_on,
     )
-    queue_document_email(invoice)
+    # A heavily discounted package can cost less than the unused period it replaces: then
+    # the document is a credit note, its total becomes account credit.
+    invoice = issue_paid_document(account, breakdown, paid_with=paid_with, today=today)
     quote.status = QuoteStatus.ACCEPTED
     quote.decided_at = clock.now()
     quote.decided_by_id = user_id
@@ -640,37 +637,6 @@ def apply_accepted_quote(
         currency=breakdown.currency,
     )
     return invoice
-
-
-def _apply_subscription(
-    account: Account, breakdown: PriceBreakdown, pricing: QuotePricing, today: date
-) -> None:
-    """The subscription becomes the quote's package at its negotiated units."""
-    subscription = account.subscription
-    if subscription is None:
-        subscription = Subscription(account_id=account.id)
-        account.subscription = subscription
-    elif subscription.status == SubscriptionStatus.BLOCKED:
-        # A new package replaces the blocked one: its unpaid renewal is not owed any more.
-        for note in cancel_unpaid(account, issued_on=today):
-            queue_document_email(note)
-    config = breakdown.configuration
-    subscription.plan = str(config.plan)
-    subscription.billing_period = str(config.period)
-    subscription.agents = config.agents
-    subscription.packs = config.packs
-    subscription.anchor_date = breakdown.anchor
-    subscription.period_start = breakdown.period.start
-    subscription.period_end = breakdown.period.end
-    subscription.agent_unit_minor = pricing.agent_unit_minor
-    subscription.pack_unit_minor = pricing.pack_unit_minor
-    subscription.contract_ends_on = pricing.contract_ends_on
-    subscription.status = SubscriptionStatus.ACTIVE
-    subscription.auto_renew = True
-    account.currency = breakdown.currency
-    if account.credit_minor < breakdown.credit_used_minor:
-        raise RuntimeError("account credit changed while the quote was being accepted")
-    account.credit_minor += breakdown.credit_added_minor - breakdown.credit_used_minor
 
 
 def _sent_quote(account_id: int, quote_id: int) -> SalesQuote | None:
