@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal.models import Role
+from portal.models import Role, User
 from portal.security import current_account_id, roles_required
 from portal.services import team as service
 from portal.services.accounts import RoleChangeRefused, account_users, set_billing_admin
@@ -101,21 +103,33 @@ def change_billing_admin(user_id: int) -> Response:
     return redirect(url_for("team.members"))
 
 
-@bp.post("/<int:user_id>/remove")
-@roles_required(Role.OWNER)
-def remove(user_id: int) -> Response:
-    """Remove a user from the team (their sessions end); other accounts' users are 404."""
+def _apply_team_change(
+    change: Callable[[int, User, int], User | None], user_id: int
+) -> Response | User:
+    """Run one owner-only change on a user of this account.
+
+    Returns the changed user, or the answer to give instead: a redirect back to the team with
+    the refusal, or a 404 for a user of another account.
+    """
     if not TeamActionForm().validate_on_submit():
         abort(400)
     try:
-        user = service.remove_user(
-            current_account_id(), current_user._get_current_object(), user_id
-        )
+        user = change(current_account_id(), current_user._get_current_object(), user_id)
     except service.TeamChangeRefused as refused:
         flash(_refusal_message(refused.reason), "error")
         return redirect(url_for("team.members"))
     if user is None:
         abort(404)
+    return user
+
+
+@bp.post("/<int:user_id>/remove")
+@roles_required(Role.OWNER)
+def remove(user_id: int) -> Response:
+    """Remove a user from the team (their sessions end); other accounts' users are 404."""
+    user = _apply_team_change(service.remove_user, user_id)
+    if isinstance(user, Response):
+        return user
     flash(_("%(name)s was removed from the team.", name=user.name), "success")
     return redirect(url_for("team.members"))
 
@@ -124,16 +138,8 @@ def remove(user_id: int) -> Response:
 @roles_required(Role.OWNER)
 def transfer_ownership(user_id: int) -> Response:
     """Hand the account over to a billing admin; the owner stays as billing admin."""
-    if not TeamActionForm().validate_on_submit():
-        abort(400)
-    try:
-        user = service.transfer_ownership(
-            current_account_id(), current_user._get_current_object(), user_id
-        )
-    except service.TeamChangeRefused as refused:
-        flash(_refusal_message(refused.reason), "error")
-        return redirect(url_for("team.members"))
-    if user is None:
-        abort(404)
+    user = _apply_team_change(service.transfer_ownership, user_id)
+    if isinstance(user, Response):
+        return user
     flash(_("%(name)s is now the owner. You stay a billing admin.", name=user.name), "success")
     return redirect(url_for("dashboard.home"))
