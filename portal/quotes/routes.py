@@ -66,11 +66,15 @@ def staff_list() -> str:
     account_id = request.args.get("account", type=int)
     if account_id is not None and account_id > MAX_ID:
         account_id = None
+    page = request.args.get("page", 1, type=int)
+    listing = service.staff_quotes(
+        status, account_id, request.args.get("q", ""), page if 0 < page <= MAX_ID else 1
+    )
     return render_template(
         "quotes/staff_list.html",
-        quotes=service.staff_quotes(status, account_id),
+        listing=listing,
         requests=service.open_requests(),
-        accounts=service.account_choices(),
+        filter_account=service.account_name(account_id) if account_id is not None else None,
         status=status,
         account_id=account_id,
         statuses=list(QuoteStatus),

@@ -26,6 +26,7 @@ from portal.models import (
     SubscriptionStatus,
     User,
 )
+from portal.services.search import LIKE_ESCAPE, contains_pattern
 
 PAGE_SIZE = 25
 DETAIL_PAGE_SIZE = 25
@@ -83,24 +84,18 @@ class AccountPage:
     status: AccountFilter | None
 
 
-def _like(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere, with its own % and _ taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _search_condition(query: str) -> ColumnElement[bool]:
     """Name, company, billing or user e-mail, or VAT ID containing the query."""
-    pattern = _like(query.lower())
-    vat_pattern = _like("".join(query.split()).upper())
+    pattern = contains_pattern(query.lower())
+    vat_pattern = contains_pattern("".join(query.split()).upper())
     user_email = exists().where(
-        User.account_id == Account.id, func.lower(User.email).like(pattern, escape="\\")
+        User.account_id == Account.id, func.lower(User.email).like(pattern, escape=LIKE_ESCAPE)
     )
     return or_(
-        func.lower(Account.name).like(pattern, escape="\\"),
-        func.lower(BillingInfo.company).like(pattern, escape="\\"),
-        func.lower(BillingInfo.billing_email).like(pattern, escape="\\"),
-        BillingInfo.vat_id.like(vat_pattern, escape="\\"),
+        func.lower(Account.name).like(pattern, escape=LIKE_ESCAPE),
+        func.lower(BillingInfo.company).like(pattern, escape=LIKE_ESCAPE),
+        func.lower(BillingInfo.billing_email).like(pattern, escape=LIKE_ESCAPE),
+        BillingInfo.vat_id.like(vat_pattern, escape=LIKE_ESCAPE),
         user_email,
     )
 

@@ -58,6 +58,7 @@ from portal.services.mailer import (
 from portal.services.payments import Order, Outcome, PayResult
 from portal.services.pricing import customer_tax, running_subscription, suggested_currency
 from portal.services.reference_data import reference
+from portal.services.search import LIKE_ESCAPE, contains_pattern
 
 SEQUENCE_KIND = "sales_quote"
 DEFAULT_VALIDITY = timedelta(days=30)
@@ -184,17 +185,56 @@ def _subscription_snapshot(subscription: Subscription | None) -> dict[str, Any] 
     }
 
 
+STAFF_PAGE_SIZE = 25
+MAX_SEARCH_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class StaffQuotePage:
+    """One page of quotes for the back office, with the filters that produced it."""
+
+    rows: list[tuple[SalesQuote, str]]
+    page: int
+    pages: int
+    total: int
+    query: str
+
+
 def staff_quotes(
-    status: QuoteStatus | None, account_id: int | None
-) -> list[tuple[SalesQuote, str]]:
-    """Quotes for the back office with their account's name, newest first, filtered."""
+    status: QuoteStatus | None, account_id: int | None, query: str = "", page: int = 1
+) -> StaffQuotePage:
+    """Quotes for the back office with their account's name, newest first, filtered and paged.
+
+    The search matches the account's name or the quote number.
+    """
     today = clock.today()
-    query = select(SalesQuote, Account.name).join(Account, Account.id == SalesQuote.account_id)
-    query = _with_status(query, status, today)
+    query = " ".join(query.split())[:MAX_SEARCH_LENGTH]
+    statement = select(SalesQuote, Account.name).join(Account, Account.id == SalesQuote.account_id)
+    statement = _with_status(statement, status, today)
     if account_id is not None:
-        query = query.where(SalesQuote.account_id == account_id)
-    rows = db.session.execute(query.order_by(SalesQuote.id.desc()).limit(500)).all()
-    return [(row[0], row[1]) for row in rows]
+        statement = statement.where(SalesQuote.account_id == account_id)
+    if query:
+        pattern = contains_pattern(query.lower())
+        statement = statement.where(
+            or_(
+                func.lower(Account.name).like(pattern, escape=LIKE_ESCAPE),
+                func.lower(SalesQuote.number).like(pattern, escape=LIKE_ESCAPE),
+            )
+        )
+    total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    pages = max(1, -(-total // STAFF_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = db.session.execute(
+        statement.order_by(SalesQuote.id.desc())
+        .limit(STAFF_PAGE_SIZE)
+        .offset((page - 1) * STAFF_PAGE_SIZE)
+    ).all()
+    return StaffQuotePage([(row[0], row[1]) for row in rows], page, pages, total, query)
+
+
+def account_name(account_id: int) -> str | None:
+    """One account's name, for a filter that names it."""
+    return db.session.scalar(select(Account.name).where(Account.id == account_id))
 
 
 def _with_status(query: Select, status: QuoteStatus | None, today: date) -> Select:

@@ -201,3 +201,33 @@ def test_two_sends_at_once_number_the_quote_once(setting: Setting) -> None:
             select(OutgoingEmail).where(OutgoingEmail.kind == "sales_quote")
         )
         assert len(emails.all()) == 1
+
+
+def test_staff_list_is_paged_and_searchable(setting: Setting) -> None:
+    """25 quotes a page, newest first; search by account name or number; filters kept."""
+    setting.as_staff()
+    other_draft = setting.new_draft(account_id=setting.other_account_id)
+    sent = setting.new_draft()
+    assert setting.send(sent).status_code == 302
+    drafts = [setting.new_draft() for _ in range(26)]
+    first = setting.client.get("/backoffice/quotes")
+    assert first.status_code == 200
+    assert "28 quotes" in first.text and "Page 1 of 2" in first.text
+    assert f'id="quote-{drafts[-1]}"' in first.text
+    assert f'id="quote-{sent}"' not in first.text
+    assert 'rel="next"' in first.text
+    second = setting.client.get("/backoffice/quotes?page=2")
+    assert f'id="quote-{sent}"' in second.text and f'id="quote-{other_draft}"' in second.text
+    assert f'id="quote-{drafts[-1]}"' not in second.text
+    # Past the end, zero, nonsense or 2^64: the nearest real page, never a 500.
+    for page in ("9", "0", "abc", str(2**64)):
+        answer = setting.client.get(f"/backoffice/quotes?page={page}")
+        assert answer.status_code == 200, page
+    by_name = setting.client.get("/backoffice/quotes?q=other+spa")
+    assert "1 quote" in by_name.text and f'id="quote-{other_draft}"' in by_name.text
+    by_number = setting.client.get("/backoffice/quotes?q=Q-2026-000001")
+    assert f'id="quote-{sent}"' in by_number.text and "1 quote" in by_number.text
+    literal = setting.client.get("/backoffice/quotes?q=%25")
+    assert "No quotes match." in literal.text
+    only_other = setting.client.get(f"/backoffice/quotes?account={setting.other_account_id}")
+    assert "Quotes of Other SpA." in only_other.text and "1 quote" in only_other.text
