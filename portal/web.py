@@ -64,6 +64,7 @@ def _error_page(error: HTTPException) -> tuple[str, int]:
             "characters) and try again."
         ),
         429: _("Too many attempts. Please wait a moment and try again."),
+        503: _("This is not available right now. We have been notified; please try again later."),
     }
     code = error.code or 500
     message = messages.get(code, _("Something went wrong on our side. Please try again later."))
@@ -91,5 +92,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(UnsafeText, _unsafe_text_error)
-    for code in (400, 403, 404, 405, 413, 429, 500):
+    for code in (400, 403, 404, 405, 413, 429, 500, 503):
         app.register_error_handler(code, _error_page)

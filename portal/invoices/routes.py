@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -106,7 +115,11 @@ def update_note(invoice_id: int) -> Response | tuple[str, int] | str:
 @roles_required(*BILLING_ROLES)
 def pdf(invoice_id: int) -> Response:
     """The document as PDF: stored bytes until the invoice changes, another account's is 404."""
-    found = documents.pdf_of(current_account_id(), invoice_id)
+    try:
+        found = documents.pdf_of(current_account_id(), invoice_id)
+    except documents.InvoicePdfError as error:
+        current_app.logger.error("%s", error)
+        abort(503)
     if found is None:
         abort(404)
     invoice, content = found

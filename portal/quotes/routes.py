@@ -6,7 +6,7 @@ import secrets
 from contextlib import suppress
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -33,7 +33,7 @@ from portal.services.mailer import deliver_soon
 from portal.services.payment_methods import describe, list_methods
 from portal.services.payments import Outcome, PayResult
 from portal.services.pricing import suggested_currency
-from portal.services.quote_pdf import sales_quote_pdf
+from portal.services.quote_pdf import QuotePdfError, sales_quote_pdf
 from portal.web import render_page
 
 MAX_ID = 2**31 - 1
@@ -47,8 +47,13 @@ def _checked_id(value: int) -> int:
 
 
 def _pdf_response(quote: SalesQuote) -> Response:
-    """The quote's PDF as a download."""
-    response = Response(sales_quote_pdf(quote), mimetype="application/pdf")
+    """The quote's PDF as a download; a drawing failure is logged and answered with a 503 page."""
+    try:
+        content = sales_quote_pdf(quote)
+    except QuotePdfError as error:
+        current_app.logger.error("%s", error)
+        abort(503)
+    response = Response(content, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{quote.number}.pdf"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

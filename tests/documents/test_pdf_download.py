@@ -174,3 +174,17 @@ def test_simultaneous_first_downloads_both_succeed(app, auth, client, invoice_id
         thread.join(timeout=60)
     assert [response.status_code for response in responses] == [200, 200]
     assert responses[0].data == responses[1].data == stored(app, invoice_id)[1]
+
+
+def test_a_pdf_that_cannot_be_drawn_is_a_friendly_503(client, auth, invoice_id, monkeypatch):
+    """A rendering failure is logged and answered with a translated page, not a 500."""
+
+    def broken(invoice):
+        raise documents.InvoicePdfError(f"invoice {invoice.number}: broken table")
+
+    monkeypatch.setattr(documents, "render_invoice_pdf", broken)
+    auth.login(ADMIN)
+    response = client.get(url(invoice_id))
+    assert response.status_code == 503
+    assert "not available right now" in response.text
+    assert response.mimetype == "text/html"

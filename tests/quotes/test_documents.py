@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Account, BillingActivity, Invoice, OutgoingEmail, SalesQuote
+from portal.quotes import routes as quote_routes
 from portal.services.accounts import load_account, lock_account
 from portal.services.quotes import QuoteStateError, apply_accepted_quote
 from tests.quotes.conftest import Setting
@@ -130,3 +131,21 @@ def test_renewal_run_keeps_the_negotiated_price_until_the_contract_ends(
         assert renewal is not None
         assert renewal.lines[0].unit_minor == 1200
         assert renewal.net_minor == 96_000
+
+
+def test_a_quote_pdf_that_cannot_be_drawn_is_a_friendly_503(
+    setting: Setting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The customer's and the staff's download both answer with a translated page."""
+    quote_id = setting.sent_quote()
+
+    def broken(quote):
+        raise quote_routes.QuotePdfError(f"quote {quote.number}: broken table")
+
+    monkeypatch.setattr(quote_routes, "sales_quote_pdf", broken)
+    customer = setting.client.get(f"/quotes/{quote_id}/pdf")
+    assert customer.status_code == 503
+    assert "not available right now" in customer.text
+    setting.as_staff()
+    staff = setting.client.get(f"/backoffice/quotes/{quote_id}/pdf")
+    assert staff.status_code == 503
