@@ -83,3 +83,33 @@ def test_note_edited_in_place_appears_on_the_pdf(chromium, live_url, invoice_id,
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages)
     assert " ".join(NOTE.split()) in " ".join(text.split())
     assert "Fattura" in text
+
+
+def test_a_refused_note_keeps_its_text_and_says_why(chromium, live_url, invoice_id):
+    """htmx keeps the form on a 400; the page shows the server's translated reason."""
+    context = chromium.new_context(locale="it-IT")
+    page = context.new_page()
+    try:
+        page.goto(f"{live_url}/login")
+        page.fill("#email", "owner@dolce.example.com")
+        page.fill("#password", PASSWORD)
+        page.locator("main form [type=submit]").click()
+        page.wait_for_url(re.compile(r"/package$"))
+        page.goto(f"{live_url}/billing/invoices/")
+        error = page.locator("#request-error")
+        expect(error).to_be_hidden()
+        page.locator(f"#note-{invoice_id}").get_by_role("link").click()
+        textarea = page.locator(f"#note-text-{invoice_id}")
+        typed = "Totale \u202e001\u202c euro"
+        textarea.fill(typed)
+        page.locator(f"#note-{invoice_id} button[type=submit]").click()
+        expect(error).to_be_visible()
+        expect(error).to_contain_text("caratteri che non si possono usare")
+        assert textarea.input_value() == typed
+        # A correct note afterwards saves and clears the message.
+        textarea.fill("Ordine 4711")
+        page.locator(f"#note-{invoice_id} button[type=submit]").click()
+        expect(page.locator(f"#note-{invoice_id} .note-text")).to_have_text("Ordine 4711")
+        expect(error).to_be_hidden()
+    finally:
+        context.close()
