@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import Length
+
+# NUL and other control characters (tab and line breaks are fine) break PostgreSQL or the
+# PDF; bidirectional overrides and isolates make "100" read as "001" in a note.
+FORBIDDEN_TEXT = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+# What stands in for each refused character in the text shown again, so nothing else is lost.
+REPLACEMENT = "\ufffd"
+UNSAFE_TEXT_ERROR = _l(
+    "This text contains invisible control or text-direction characters, shown as "
+    "%(mark)s. Remove them and save again.",
+    mark=REPLACEMENT,
+)
 
 # Longest text echoed back into a field that has no Length validator of its own.
 DEFAULT_ECHO_LIMIT = 1000
@@ -32,11 +47,17 @@ def shorten(text: str, limit: int = 80) -> str:
 
 
 class PortalForm(FlaskForm):
-    """A FlaskForm whose refused values come back cut to twice the field's maximum length."""
+    """A FlaskForm that refuses control and text-direction characters field by field, and
+    whose refused values come back cut to twice the field's maximum length."""
 
     def validate(self, extra_validators: Any = None) -> bool:
-        """Validate; on failure, cut what each text field will show again."""
+        """Validate; on failure, mark unsafe characters and cut what each field shows again."""
         valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and FORBIDDEN_TEXT.search(field.data):
+                field.errors = [*field.errors, UNSAFE_TEXT_ERROR]
+                field.data = FORBIDDEN_TEXT.sub(REPLACEMENT, field.data)
+                valid = False
         if not valid:
             for field in self:
                 limit = echo_limit(field_maximum(field))

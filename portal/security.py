@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import re
 from collections.abc import Callable, Iterable
 from functools import cache, wraps
 from typing import Any, TypeVar
@@ -17,6 +16,7 @@ from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.routing import IntegerConverter, ValidationError
 
 from portal.extensions import db
+from portal.forms import FORBIDDEN_TEXT
 from portal.models import Account, Role, User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -136,13 +136,6 @@ class BoundedIntegerConverter(IntegerConverter):
             raise NotFound from None
 
 
-# NUL and other control characters (tab and line breaks are fine) break PostgreSQL or the
-# PDF; bidirectional overrides and isolates make "100" read as "001" in a note.
-FORBIDDEN_TEXT = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-)
-
-
 class UnsafeText(BadRequest):
     """A form or query value with characters no text field of ours accepts."""
 
@@ -155,9 +148,22 @@ def has_forbidden_text(values: Iterable[str]) -> bool:
     return any(FORBIDDEN_TEXT.search(value) for value in values)
 
 
+def checks_form_text(view: F) -> F:
+    """Mark a view whose PortalForm refuses unsafe text itself, field by field.
+
+    The guard below then leaves the posted form to it: the page comes back with the field's
+    error and what was typed, instead of a bare 400. Only for views that read nothing from
+    the posted form except through that form.
+    """
+    view.checks_form_text = True  # type: ignore[attr-defined]
+    return view
+
+
 def refuse_unsafe_text() -> None:
     """Every text input of every route, in one place: refuse rather than store or echo them."""
-    for values in (request.args, request.form):
+    view = current_app.view_functions.get(request.endpoint or "")
+    checked_by_form = getattr(view, "checks_form_text", False)
+    for values in (request.args,) if checked_by_form else (request.args, request.form):
         if has_forbidden_text(values.keys()) or has_forbidden_text(
             value for _key, value in values.items(multi=True)
         ):

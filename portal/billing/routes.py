@@ -11,7 +11,7 @@ from portal.billing import bp
 from portal.billing.activity_text import describe_activity
 from portal.billing.forms import BillingInfoForm, parse_cc
 from portal.models import BILLING_ROLES
-from portal.security import current_account_id, roles_required
+from portal.security import checks_form_text, current_account_id, roles_required
 from portal.services.accounts import load_account
 from portal.services.activity_log import activity_page
 from portal.services.billing_info import update_billing_info
@@ -19,6 +19,7 @@ from portal.services.billing_info import update_billing_info
 
 @bp.route("/info", methods=["GET", "POST"])
 @roles_required(*BILLING_ROLES)
+@checks_form_text
 def info() -> Response | tuple[str, int] | str:
     """Show and change the billing details."""
     account = load_account(current_account_id())

@@ -18,7 +18,7 @@ from portal.payments.messages import card_error_message
 from portal.payments.sandbox import SandboxGateway, customer_reference
 from portal.payments.sandbox_routes import sandbox_card_help
 from portal.payments.stripe_routes import content_security_policy as stripe_content_security_policy
-from portal.security import current_account_id, roles_required
+from portal.security import checks_form_text, current_account_id, roles_required
 from portal.services import payment_methods as service
 
 UNPROCESSABLE = 422
@@ -81,6 +81,7 @@ def index() -> tuple[str, int]:
 
 @bp.post("/cards")
 @roles_required(*BILLING_ROLES)
+@checks_form_text
 def add_card() -> Response | tuple[str, int]:
     """Validate, tokenize and save a card; on error the number and CVC must be typed again."""
     form = CardForm()

@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.models import Role, User
-from portal.security import current_account_id, roles_required
+from portal.security import checks_form_text, current_account_id, roles_required
 from portal.services import team as service
 from portal.services.accounts import RoleChangeRefused, account_users, set_billing_admin
 from portal.services.mailer import deliver_soon
@@ -56,6 +56,7 @@ def members() -> tuple[str, int]:
 
 @bp.post("/invite")
 @roles_required(Role.OWNER)
+@checks_form_text
 def invite() -> Response | tuple[str, int]:
     """Invite someone by e-mail; they choose their password through the e-mail's link."""
     form = InviteForm()

@@ -9,7 +9,8 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import BillingActivity, BillingInfo, Invoice, PaymentMethod, Role
+from portal.forms import FORBIDDEN_TEXT
+from portal.models import BillingActivity, BillingInfo, Invoice, PaymentMethod, Role, User
 from tests.conftest import csrf_token_from, post_form
 from tests.invoices.conftest import issue  # noqa: F401
 
@@ -65,6 +66,15 @@ def _refused(response) -> None:
     assert "characters that cannot be used" in response.text
 
 
+def _refused_in_the_form(response, kept: str) -> None:
+    """The form again with the field's error, and what was typed with each bad character shown
+    as U+FFFD: nothing else is lost."""
+    assert response.status_code == 422
+    assert "invisible control or text-direction characters" in response.text
+    assert FORBIDDEN_TEXT.sub("\ufffd", kept) in response.text
+    assert not FORBIDDEN_TEXT.search(response.text)
+
+
 @pytest.mark.parametrize("text", UNSAFE_TEXTS)
 def test_unsafe_characters_in_a_note_are_refused(app, client, auth, factory, issue, text):  # noqa: F811
     account_id = _billing_admin(factory, auth)
@@ -86,12 +96,14 @@ def test_unsafe_characters_in_billing_info_are_refused(app, client, auth, factor
         "/billing/info",
         {
             "company": text,
+            "city": "Forlì",
             "billing_email": "billing@bottega.example.com",
             "country": "IT",
             "invoice_language": "en",
         },
     )
-    _refused(response)
+    _refused_in_the_form(response, text)
+    assert "Forlì" in response.text
     with app.app_context():
         assert db.session.get(BillingInfo, account_id).company == "Bottega S.r.l."
 
@@ -104,10 +116,35 @@ def test_a_nul_byte_in_the_card_holder_is_refused(app, client, auth, factory):
         "/billing/payment-methods/cards",
         {"holder": "Giulia\x00", "number": "4242 4242 4242 4242", "expiry": "12/30", "cvc": "1"},
     )
-    _refused(response)
+    _refused_in_the_form(response, "Giulia\x00")
     with app.app_context():
         count = select(func.count(PaymentMethod.id)).where(PaymentMethod.account_id == account_id)
         assert db.session.scalar(count) == 0
+
+
+@pytest.mark.parametrize("text", UNSAFE_TEXTS)
+def test_unsafe_characters_in_an_invitation_are_refused_in_the_form(
+    app, client, auth, factory, text
+):
+    account_id = factory.account("Bottega S.r.l.")
+    factory.user("owner@bottega.example.com", Role.OWNER, account_id)
+    auth.login("owner@bottega.example.com")
+    response = post_form(
+        client,
+        "/team/",
+        "/team/invite",
+        {"name": text, "email": "new@bottega.example.com", "role": "member"},
+    )
+    _refused_in_the_form(response, text)
+    assert "new@bottega.example.com" in response.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_views_checking_their_form_still_refuse_unsafe_query_strings(client, auth, factory):
+    """Views that check text in their form still refuse it in the query string."""
+    _billing_admin(factory, auth)
+    _refused(client.get("/billing/info?x=a\x00"))
 
 
 def test_a_nul_byte_in_a_query_string_is_refused(client, auth, factory):
