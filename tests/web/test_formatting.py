@@ -11,6 +11,7 @@ from flask_babel import force_locale
 
 from portal.config import ConfigurationError, load_settings
 from portal.i18n import format_day, format_moment, format_money, format_percent
+from portal.mail.messages import expiry_warning_texts
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"  # narrow no-break space
@@ -113,6 +114,19 @@ def test_display_time_zone_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("DISPLAY_TIMEZONE", "Mars/Olympus")
     with pytest.raises(ConfigurationError, match="DISPLAY_TIMEZONE"):
         load_settings(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("locale", "free", "day"),
+    [("it", "pacchetto Gratuito", "1 dicembre 2026"), ("fr", "forfait Gratuit", "1 décembre 2026")],
+)
+def test_expiry_email_names_the_free_package_in_its_language(app, locale, free, day):
+    with app.test_request_context(), force_locale(locale):
+        subject, body = expiry_warning_texts(
+            name="Giulia", company="Bottega", ends_on=date(2026, 12, 1), seller="Chatdesk"
+        )
+    assert free in body and "Free" not in body
+    assert day in subject
 
 
 def test_money_dates_and_rates_are_formatted_only_by_the_helpers(project_root):
