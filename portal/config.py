@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
@@ -40,6 +41,18 @@ def _env_float(name: str, default: float) -> float:
         return float(value)
     except ValueError:
         raise ConfigurationError(f"{name} must be a number of seconds, not {value!r}") from None
+
+
+def _display_timezone() -> str:
+    """The time zone pages, PDFs and e-mails show times in; refused at start-up if unknown."""
+    name = os.environ.get("DISPLAY_TIMEZONE", "Europe/Rome")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigurationError(
+            f"DISPLAY_TIMEZONE must be an IANA time zone such as Europe/Rome, not {name!r}"
+        ) from None
+    return name
 
 
 def normalize_database_url(url: str) -> str:
@@ -115,7 +128,7 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "en"),
-        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "BABEL_DEFAULT_TIMEZONE": _display_timezone(),
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "PRICE_LIST_FILE": os.environ.get("PRICE_LIST_FILE", str(PACKAGE_DATA / "prices.toml")),
         "VAT_RATES_FILE": os.environ.get("VAT_RATES_FILE", str(PACKAGE_DATA / "vat_rates.toml")),

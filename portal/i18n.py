@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 from babel import Locale
 from babel.numbers import format_currency as babel_format_currency
+from babel.numbers import format_percent as babel_format_percent
+from babel.numbers import get_currency_symbol
 from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, to_user_timezone
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -69,24 +73,81 @@ def switch_language() -> Response:
 
 
 def format_money(minor: int, currency: str) -> str:
-    """An amount in minor units as the active locale writes it; it is already rounded."""
+    """An amount in minor units as the active locale writes it; it is already rounded.
+
+    The one way money becomes text: "€1,234.50", "CZK 58,000.00", "1.234,50 €", "58 000,00 CZK".
+    """
     return _formatted_money(minor, currency, str(get_locale()))
 
 
 @lru_cache(maxsize=8192)
 def _formatted_money(minor: int, currency: str, locale: str) -> str:
     """Babel's formatting is pure and costly per call, and summaries repeat the same amounts."""
-    return babel_format_currency(minor_to_decimal(minor, currency), currency, locale=locale)
+    return babel_format_currency(
+        minor_to_decimal(minor, currency),
+        currency,
+        format=_spaced_currency_pattern(currency, locale),
+        locale=locale,
+    )
+
+
+@lru_cache(maxsize=64)
+def _spaced_currency_pattern(currency: str, locale: str) -> str | None:
+    """The locale's pattern with CLDR's currency spacing, which Babel does not apply.
+
+    A code made of letters beside the digits gets a no-break space, as ICU writes it: English
+    "CZK 58,000.00" but "€58,000.00". None keeps the locale's own pattern.
+    """
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern
+    symbol = get_currency_symbol(currency, locale)
+    if pattern.startswith("¤") and pattern[1:2] in {"#", "0"} and _is_letter(symbol[-1]):
+        return "¤\u00a0" + pattern[1:]
+    if pattern.endswith("¤") and pattern[-2:-1] in {"#", "0"} and _is_letter(symbol[0]):
+        return pattern[:-1] + "\u00a0¤"
+    return None
+
+
+def _is_letter(char: str) -> bool:
+    """CLDR spaces a currency from digits unless the side next to them is a symbol (€, $)."""
+    return not unicodedata.category(char).startswith(("S", "Z"))
+
+
+def format_percent(fraction: Decimal | float) -> str:
+    """A rate (0.22) as the locale writes it: "22%", "22,5%", French "22 %" (narrow space)."""
+    text = babel_format_percent(fraction, locale=get_locale(), decimal_quantization=False)
+    # CLDR gives French a full no-break space before %; French typography wants a narrow one.
+    return text.replace("\u00a0%", "\u202f%")
 
 
 def format_day(value: date | None, style: str = "long") -> str:
-    """A calendar date as the active locale writes it."""
+    """A calendar date for a person to read: "16 November 2026", or "16 Nov 2026" (medium).
+
+    Short numeric dates ("11/16/26") are ambiguous across languages, so they are not offered;
+    where a machine reads a date (file names, form inputs) it is ISO, not this.
+    """
+    if style not in {"medium", "long"}:
+        raise ValueError(f"a date for people is medium or long, not {style!r}")
     return "" if value is None else format_date(value, style)
 
 
 def format_moment(value: datetime) -> str:
-    """An instant as the active locale writes it (UTC, the portal's time zone)."""
-    return format_datetime(value, "medium")
+    """An instant to the minute in the display time zone, named: "Nov 16, 2026, 1:31 AM CET".
+
+    Naive values are UTC, as the database stores them; the zone is DISPLAY_TIMEZONE. The zone's
+    own abbreviation (CET, CEST, UTC) reads the same in every language, where CLDR's names fall
+    back to "+0100" in English and French.
+    """
+    zone = to_user_timezone(value).tzname() or ""
+    return format_datetime(value, _moment_pattern(str(get_locale()), zone))
+
+
+@lru_cache(maxsize=64)
+def _moment_pattern(locale: str, zone: str) -> str:
+    """The locale's medium date and short time (no seconds) joined its way, then the zone."""
+    cldr = Locale.parse(locale)
+    joined = str(cldr.datetime_formats["medium"])
+    time = f"{cldr.time_formats['short'].pattern} '{zone}'"
+    return joined.replace("{0}", time).replace("{1}", cldr.date_formats["medium"].pattern)
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -146,7 +207,9 @@ def init_app(app: Flask) -> None:
     """Bind Flask-Babel with our locale selector and register the template helpers."""
     babel.init_app(app, locale_selector=select_locale)
     _install_safe_jinja_gettext(app)
-    app.jinja_env.filters.update(money=format_money, day=format_day, moment=format_moment)
+    app.jinja_env.filters.update(
+        money=format_money, day=format_day, moment=format_moment, percent=format_percent
+    )
     app.jinja_env.globals.update(
         language_choices=language_choices, language_name=language_name, current_locale=get_locale
     )

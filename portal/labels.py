@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from portal.domain.catalog import BillingPeriod, Plan
-from portal.models import Role, SubscriptionStatus
+from portal.models import DocumentKind, InvoiceStatus, Role, SubscriptionStatus
 
 
 def plan_label(plan: Plan | str | None) -> str:
@@ -34,6 +35,21 @@ def status_label(status: SubscriptionStatus | str | None) -> str:
     }[SubscriptionStatus(status)]
 
 
+def document_status_label(kind: DocumentKind | str, status: InvoiceStatus | str) -> str:
+    """Where an invoice or credit note stands, agreed with the document's gender.
+
+    The contexts let Italian and French agree: "fattura pagata", "facture payée", but a
+    credit note ("avoir", masculine in French) is settled, never "paid".
+    """
+    if DocumentKind(kind) is DocumentKind.CREDIT_NOTE:
+        return pgettext("credit note status", "Settled")
+    return {
+        InvoiceStatus.PAID: pgettext("invoice status", "Paid"),
+        InvoiceStatus.OPEN: pgettext("invoice status", "Open"),
+        InvoiceStatus.CANCELLED: pgettext("invoice status", "Cancelled"),
+    }[InvoiceStatus(status)]
+
+
 def role_label(role: Role | str) -> str:
     """A user's role."""
     return {
@@ -52,4 +68,5 @@ def init_app(app: Flask) -> None:
         period_label=period_label,
         status_label=status_label,
         role_label=role_label,
+        document_status_label=document_status_label,
     )

@@ -186,7 +186,11 @@ def describe_activity(entry: BillingActivity) -> str:
 
 def _quote_requested(d: dict) -> str:
     """A customer asked for a quote."""
-    return _("Quote requested for %(agents)s agents.", agents=d.get("agents", ""))
+    return ngettext(
+        "Quote requested for %(num)d agent.",
+        "Quote requested for %(num)d agents.",
+        int(d.get("agents", 0)),
+    )
 
 
 def _quote_sent(d: dict) -> str:

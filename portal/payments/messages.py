@@ -53,10 +53,12 @@ def retry_message(retry_at: datetime, *, too_many: bool) -> str:
     """When a declined customer may try again."""
     when = format_moment(retry_at)
     if too_many:
+        # Translators: when is a date and time with its zone, e.g. "Nov 16, 2026, 1:31 AM CET".
         return _(
             "Too many declined payments in the last 24 hours. You can try again after %(when)s.",
             when=when,
         )
+    # Translators: when is a date and time with its zone, e.g. "Nov 16, 2026, 1:31 AM CET".
     return _(
         "This method was declined less than an hour ago. Try it again after %(when)s, "
         "or choose another payment method.",

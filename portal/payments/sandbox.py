@@ -13,7 +13,7 @@ Number                     Brand       What happens when it is charged
                                        the issuer refuses it at charge time)
 4000 0027 6000 3184        Visa        asks for 3-D Secure: ``REQUIRES_ACTION`` with the
                                        challenge page ``/sandbox/3ds/<reference>``, where
-                                       "Approve" succeeds and "Fail authentication" declines
+                                       "Confirm payment" succeeds and "Refuse payment" declines
                                        with ``authentication_failed``
 any other valid Visa/MC    -           succeeds
 PayPal (any e-mail)        PayPal      ``REQUIRES_ACTION`` with the approval page

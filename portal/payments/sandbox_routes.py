@@ -27,10 +27,10 @@ bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
 
 class ChallengeForm(FlaskForm):
-    """The bank's 3-D Secure question: approve or fail."""
+    """The bank's 3-D Secure question: confirm or refuse the payment."""
 
-    approve = SubmitField(_l("Approve"))
-    fail = SubmitField(_l("Fail authentication"))
+    approve = SubmitField(_l("Confirm payment"))
+    fail = SubmitField(_l("Refuse payment"))
 
 
 class PayPalForm(FlaskForm):

@@ -55,8 +55,11 @@ def test_owner_invites_a_billing_admin_who_joins_by_the_link(
 
     [mail] = smtp_server.received
     assert mail.rcpt_tos == ["bruno@dolce.example.com"]
+    # A subject this long is folded onto its own line; the test server's parser keeps the
+    # folding space that a mail client drops.
     assert (
-        mail.message["Subject"] == "Unisciti a Pasticceria Dolce S.r.l. nel portale di fatturazione"
+        mail.message["Subject"].strip()
+        == "Entra nel team di Pasticceria Dolce S.r.l. nel portale di fatturazione"
     )
     body = body_of(mail.message)
     assert "Olga ti invita" in body
@@ -67,7 +70,7 @@ def test_owner_invites_a_billing_admin_who_joins_by_the_link(
     try:
         page.goto(link)
         expect(
-            page.get_by_role("heading", name="Entra in Pasticceria Dolce S.r.l.")
+            page.get_by_role("heading", name="Entra nel team di Pasticceria Dolce S.r.l.")
         ).to_be_visible()
         page.fill("#new_password", "corta1")
         page.fill("#confirm_password", "corta1")

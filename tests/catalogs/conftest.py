@@ -18,7 +18,7 @@ TRANSLATOR = "tina@vendor.example.com"
 
 # Entries the repository's catalogs have no example of: a context, {name} and %d placeholders.
 EXTRA_ENTRIES = [
-    {"id": "Open", "context": "invoice status", "it": "Aperta", "fr": "Ouverte"},
+    {"id": "Open", "context": "example status", "it": "Aperta", "fr": "Ouverte"},
     {"id": "Hello {name}, welcome back", "it": "Ciao {name}, bentornato", "fr": "Bonjour {name}"},
     {"id": "%d days", "it": "%d giorni", "fr": "%d jours"},
     {"id": "Read the <strong>terms</strong>", "it": "Leggi i <strong>termini</strong>", "fr": ""},

@@ -86,8 +86,8 @@ def test_entry_shows_source_plural_labels_reference_and_placeholders(client, tra
 
 
 def test_context_comments_and_flags_are_shown(client, translator) -> None:
-    page = client.get(entry_url("it", key_of("Open", "invoice status"))).text
-    assert "Context: invoice status" in page
+    page = client.get(entry_url("it", key_of("Open", "example status"))).text
+    assert "Context: example status" in page
     assert "Translators: an example entry" in page
     days = client.get(entry_url("it", DAYS_LEFT)).text
     assert '<code class="entry-flag">python-format</code>' in days
@@ -96,7 +96,7 @@ def test_context_comments_and_flags_are_shown(client, translator) -> None:
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("invoice status", "Aperta"),  # context
+        ("example status", "Aperta"),  # context
         ("portal/example.py", "bentornato"),  # location
         ("BENTORNATO", "Hello"),  # translation, any case
         ("days left", "giorni rimanenti"),  # source plural
@@ -160,7 +160,7 @@ def test_saving_with_htmx_replaces_the_entry_in_place(client, translator) -> Non
     response = save(
         client,
         "it",
-        key_of("Open", "invoice status"),
+        key_of("Open", "example status"),
         "Da pagare",
         headers={"HX-Request": "true"},
     )
@@ -197,16 +197,16 @@ def test_the_next_field_cannot_redirect_elsewhere(client, translator) -> None:
         (key_of("Hello {name}, welcome back"), ["Bonjour {nom}"], "“{name}”"),
         (key_of("%d days"), ["jours"], "Placeholders of the source are missing: “%d”."),
         (
-            key_of("Open", "invoice status"),
+            key_of("Open", "example status"),
             ["Ouverte à 100%"],
             "A lone percent sign breaks the text",
         ),
         (
-            key_of("Open", "invoice status"),
+            key_of("Open", "example status"),
             ["<b>Ouverte</b>"],
             "HTML tags not in the source: “&lt;/b&gt;”, “&lt;b&gt;”.",
         ),
-        (key_of("Open", "invoice status"), ["x" * 5000], "longer than 4000 characters"),
+        (key_of("Open", "example status"), ["x" * 5000], "longer than 4000 characters"),
     ],
 )
 def test_a_failing_check_refuses_the_save(
@@ -221,10 +221,10 @@ def test_a_failing_check_refuses_the_save(
 
 def test_a_control_character_is_refused_before_the_editor_sees_it(client, translator) -> None:
     # The app-wide text guard answers first (400, its own message); nothing is saved.
-    response = save(client, "fr", key_of("Open", "invoice status"), "Ouv\x00erte")
+    response = save(client, "fr", key_of("Open", "example status"), "Ouv\x00erte")
     assert response.status_code == 400
     assert "characters that cannot be used" in response.text
-    assert "History" not in client.get(entry_url("fr", key_of("Open", "invoice status"))).text
+    assert "History" not in client.get(entry_url("fr", key_of("Open", "example status"))).text
 
 
 def test_refusals_are_translated(client, factory, auth) -> None:

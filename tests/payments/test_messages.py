@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from portal.domain.payment_lifecycle import DeclineCode as DECLINE_CODES
 from portal.payments.cards import CardBrand, CardError
-from portal.payments.messages import card_error_message, decline_message
+from portal.payments.messages import card_error_message, decline_message, retry_message
 
 
 @pytest.mark.parametrize(
@@ -43,3 +45,30 @@ def test_every_decline_code_has_its_own_message(app):
         assert len(messages) == len(DECLINE_CODES)
         assert decline_message(None) not in messages
         assert decline_message("something_new") == decline_message(None)
+
+
+@pytest.mark.parametrize(
+    ("language", "too_many", "within_hour"),
+    [
+        (
+            "en",
+            "You can try again after Nov 22, 2026, 3:05\u202fPM CET.",
+            "Try it again after Nov 22, 2026, 3:05\u202fPM CET, or",
+        ),
+        (
+            "it",
+            "Puoi riprovare dopo il 22 nov 2026, 15:05 CET.",
+            "Riprova dopo il 22 nov 2026, 15:05 CET oppure",
+        ),
+        (
+            "fr",
+            "Vous pourrez réessayer après le 22 nov. 2026, 15:05 CET.",
+            "Réessayez après le 22 nov. 2026, 15:05 CET ou",
+        ),
+    ],
+)
+def test_retry_time_reads_as_a_time_of_day_with_its_zone(app, language, too_many, within_hour):
+    retry_at = datetime(2026, 11, 22, 14, 5, 59)  # UTC, as stored
+    with app.test_request_context(headers={"Accept-Language": language}):
+        assert too_many in retry_message(retry_at, too_many=True)
+        assert within_hour in retry_message(retry_at, too_many=False)

@@ -68,7 +68,7 @@ def test_pro_annual_czk_account_with_packs(client, auth, factory):
     assert "1,500 conversations per month" in page
     assert "including 2 extra packs" in page
     assert "February 28, 2027" in page
-    assert "CZK1,500.00" in page
+    assert "CZK\xa01,500.00" in page  # a currency code is spaced from the digits
 
 
 def test_auto_renewal_off_shows_the_expiry(client, auth, factory):
@@ -88,3 +88,18 @@ def test_blocked_account_is_back_on_free(client, auth, factory):
     assert "Free" in page
     assert "Expired on" in page
     assert "October 1, 2026" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "free_limits"),
+    [("it", "ai limiti del pacchetto Gratuito"), ("fr", "aux limites du forfait Gratuit")],
+)
+def test_the_free_package_is_named_in_the_viewers_language(
+    client, auth, factory, language, free_limits
+):
+    account = factory.account("Leaving S.r.l.")
+    factory.subscription(account, anchor=date(2026, 11, 1), auto_renew=False)
+    sign_in_to(factory, auth, account)
+    page = client.get("/package", headers={"Accept-Language": language}).text
+    assert free_limits in page
+    assert "Free" not in page

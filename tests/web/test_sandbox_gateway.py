@@ -80,14 +80,17 @@ def test_challenge_page_shows_the_amount_and_both_buttons(app, client, auth, own
     assert page.status_code == 200
     assert "€1,234.56" in page.text
     assert "Pro, 5 agents" in page.text
-    assert 'value="Approve"' in page.text
-    assert 'value="Fail authentication"' in page.text
+    assert 'value="Confirm payment"' in page.text
+    assert 'value="Refuse payment"' in page.text
 
 
-def test_amount_is_in_the_viewers_locale(app, client, auth, owner):
+def test_amount_and_buttons_are_in_the_viewers_locale(app, client, auth, owner):
     pending = start_charge(app, "sca")
     auth.login("italiano@sandbox.example.com")
-    assert "1.234,56\xa0€" in client.get(pending.action_url).text
+    page = client.get(pending.action_url).text
+    assert "1.234,56\xa0€" in page
+    assert 'value="Conferma il pagamento"' in page and 'value="Rifiuta il pagamento"' in page
+    assert "fallire" not in page
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ def test_annual_toggle_shows_annual_prices(customer):
 
 def test_currency_is_chosen_at_the_first_purchase(customer):
     page = customer.client.get("/package/edit?currency=CZK")
-    assert "CZK375.00 per agent per month" in page.text
+    assert "CZK\xa0375.00 per agent per month" in page.text
     assert 'name="currency"' in page.text
 
 
@@ -249,3 +249,12 @@ def test_summary_in_italian_matches_the_spec_example(standard_customer):
     assert "IVA 22%" in text
     assert "3,96\xa0€" in text
     assert "21,96\xa0€" in text
+
+
+def test_summary_in_french_sets_the_percent_apart(standard_customer):
+    page = standard_customer.client.get(
+        "/package/edit/summary?plan=standard&period=monthly&agents=5&packs=0",
+        headers={**HX, "Accept-Language": "fr"},
+    )
+    assert "TVA 22\u202f%" in page.text  # a narrow no-break space, as French typesetting does
+    assert "21,96\xa0€" in page.text
