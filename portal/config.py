@@ -137,6 +137,9 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "SELLER_ADDRESS": os.environ.get("SELLER_ADDRESS", "Via Example 1, 20100 Milano"),
         "SELLER_VAT_ID": os.environ.get("SELLER_VAT_ID", "IT12345670017"),
         "SELLER_EMAIL": os.environ.get("SELLER_EMAIL", "billing@chatdesk.example.com"),
+        # Where "Help" and every "contact support" lead: a help-desk page, else an e-mail.
+        "SUPPORT_URL": os.environ.get("SUPPORT_URL", ""),
+        "SUPPORT_EMAIL": os.environ.get("SUPPORT_EMAIL", "support@chatdesk.example.com"),
         "VENDOR_DIR": os.environ.get("VENDOR_DIR", str(PROJECT_ROOT / "node_modules")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per 15 minutes"),

@@ -87,9 +87,15 @@ def _unsafe_text_error(error: UnsafeText) -> tuple[str, int]:
     return render_page("error.html", "_error.html", code=400, message=message), 400
 
 
+def support_href() -> str:
+    """Where customers get help: the configured help-desk page, else a mail to support."""
+    return current_app.config["SUPPORT_URL"] or f"mailto:{current_app.config['SUPPORT_EMAIL']}"
+
+
 def init_app(app: Flask) -> None:
-    """Register error pages and the asset route."""
+    """Register error pages, the asset route and the support link."""
     app.register_blueprint(bp)
+    app.jinja_env.globals["support_href"] = support_href
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(UnsafeText, _unsafe_text_error)
     for code in (400, 403, 404, 405, 413, 429, 500, 503):

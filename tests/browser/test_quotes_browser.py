@@ -39,6 +39,7 @@ def _sign_in(page: Page, base: str, email: str) -> None:
 
 def _sign_out(page: Page) -> None:
     """Press Esci."""
+    page.locator("header .user-menu > summary").click()
     page.locator("header form[action$='/logout'] button").click()
     page.wait_for_load_state()
 
@@ -83,7 +84,7 @@ def test_request_to_sent_quote_and_a_rejection(chromium, live_url, people, app):
         _sign_out(page)
 
         _sign_in(page, live_url, people["staff"])
-        page.click("header a[href$='/backoffice/quotes']")
+        page.click(".app-nav a[href$='/backoffice/quotes']")
         expect(page.locator("#quote-requests")).to_contain_text("Ci servono 80 agenti")
         _shoot(page, "staff-queue")
         page.locator("#quote-requests button[type=submit]").click()
@@ -112,7 +113,7 @@ def test_request_to_sent_quote_and_a_rejection(chromium, live_url, people, app):
         page.fill("#password", PASSWORD)
         page.locator("main form [type=submit]").click()
         expect(page.locator("h1")).to_contain_text(f"Preventivo {number}")
-        expect(page.locator("header")).to_contain_text("Preventivi")
+        expect(page.locator(".app-nav")).to_contain_text("Preventivi")
         expect(page.locator(".quote-figures")).to_contain_text("24 mesi")
         _shoot(page, "customer-quote")
         page.click("main a[href$='/accept']")
@@ -146,7 +147,7 @@ def _send_quote_for_80_agents(page: Page, base: str, people: dict[str, str]) -> 
     expect(page.locator(".flash-success")).to_contain_text("preventivo")
     _sign_out(page)
     _sign_in(page, base, people["staff"])
-    page.click("header a[href$='/backoffice/quotes']")
+    page.click(".app-nav a[href$='/backoffice/quotes']")
     page.locator("#quote-requests button[type=submit]").first.click()
     expect(page.locator("h1")).to_contain_text("Bozza di preventivo")
     page.locator("button[formaction$='/send']").click()

@@ -1,0 +1,54 @@
+// After htmx replaces part of the page, put the keyboard focus back where the user was,
+// instead of letting it fall to <body>: on an element the new content marks with
+// data-focus, else on the control that sent the request (found again by id, or by name and
+// value), else on the first control of the new content.
+(function () {
+  "use strict";
+  var FOCUSABLE = "a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]";
+  var pending = null;
+
+  function selectorFor(element) {
+    if (!element || element === document.body) return null;
+    if (element.id) return "#" + CSS.escape(element.id);
+    var name = element.getAttribute("name");
+    if (!name) return null;
+    var selector = element.tagName.toLowerCase() + '[name="' + CSS.escape(name) + '"]';
+    var value = element.getAttribute("value");
+    if (element.tagName === "BUTTON" && value !== null) {
+      selector += '[value="' + CSS.escape(value) + '"]';
+    }
+    return selector;
+  }
+
+  function usable(element) {
+    return element && !element.disabled && element.getClientRects().length > 0;
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var active = document.activeElement;
+    var target = event.detail.target;
+    pending = {
+      control: selectorFor(active && active !== document.body ? active : event.detail.elt),
+      target: target && target.id ? "#" + CSS.escape(target.id) : null,
+    };
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    var wanted = pending;
+    pending = null;
+    var active = document.activeElement;
+    if (!wanted || (active && active !== document.body && document.contains(active))) return;
+    var scope = (wanted.target && document.querySelector(wanted.target)) || document.body;
+    var candidates = [
+      scope.querySelector("[data-focus]"),
+      wanted.control && document.querySelector(wanted.control),
+    ];
+    var element = candidates.filter(usable)[0];
+    if (!element) {
+      // The control is gone or disabled (a − at its minimum): its neighbour, or the result.
+      element = Array.prototype.filter.call(scope.querySelectorAll(FOCUSABLE), usable)[0] || scope;
+    }
+    if (!element.matches(FOCUSABLE)) element.setAttribute("tabindex", "-1");
+    element.focus();
+  });
+})();

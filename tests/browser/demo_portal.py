@@ -1,0 +1,152 @@
+"""The demo companies with what the browser tests visit: saved methods, quotes, links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+from playwright.sync_api import BrowserContext, Page
+from sqlalchemy import select
+
+from portal import clock
+from portal.domain.catalog import BillingPeriod, Plan
+from portal.domain.pricing import Configuration, price_change
+from portal.domain.sales_quotes import Discount
+from portal.extensions import db
+from portal.models import Invoice, InvoiceStatus, Role, User
+from portal.payments.cards import CardDetails
+from portal.services import demo
+from portal.services.account_links import LinkPurpose, make_token
+from portal.services.invoicing import issue_document
+from portal.services.payment_methods import add_card, add_paypal
+from portal.services.pricing import customer_tax
+from portal.services.quotes import QuoteDraft, create_draft, file_quote_request, send_quote
+from portal.services.reference_data import reference
+from portal.services.team import invite
+
+
+@dataclass
+class Portal:
+    """The seeded portal: who signs in with what, and the ids the flows visit."""
+
+    passwords: dict[str, str]
+    dante_id: int
+    open_invoice_id: int
+    paid_invoice_id: int
+    sent_quote_id: int
+    draft_quote_id: int
+    reset_token: str
+    invitation_token: str
+    emails: dict[str, str] = field(default_factory=dict)
+
+
+ROLE_EMAILS = {
+    "owner": "owner@caffe-dante.demo.example",
+    "billing_admin": "billing@caffe-dante.demo.example",
+    "member": "agent@caffe-dante.demo.example",
+    "free_owner": "owner@bottega-aperta.demo.example",
+    "pro_owner": "owner@dvorak-stastny.demo.example",
+    "staff": "staff@vendor.demo.example",
+    "translator": "translator@vendor.demo.example",
+}
+
+
+def _user(email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == email))
+    assert user is not None, email
+    return user
+
+
+def seed_portal(app: Flask, language: str, credentials: Path) -> Portal:
+    """The demo companies, plus saved methods, quotes, an open invoice and two links."""
+    with app.test_request_context():
+        today = clock.today()
+        passwords = {spec.email: password for spec, password in demo.seed_demo(today, credentials)}
+        for email in ROLE_EMAILS.values():
+            _user(email).locale = language
+        db.session.commit()
+        owner, staff = _user(ROLE_EMAILS["owner"]), _user(ROLE_EMAILS["staff"])
+        dante = owner.account
+        card = CardDetails(
+            number="4242424242424242",
+            exp_month=12,
+            exp_year=2034,
+            cvc="123",
+            holder="Lorenzo Conti",
+        )
+        add_card(dante.id, owner.id, card, make_default=True)
+        three_ds = CardDetails(
+            number="4000002760003184",
+            exp_month=12,
+            exp_year=2034,
+            cvc="123",
+            holder="Lorenzo Conti",
+        )
+        add_card(dante.id, owner.id, three_ds)
+        add_paypal(dante.id, owner.id, "lorenzo.conti@caffe-dante.demo.example")
+        paid = db.session.scalar(select(Invoice).where(Invoice.account_id == dante.id))
+        assert paid is not None
+        breakdown = price_change(
+            current=None,
+            target=Configuration(Plan.STANDARD, BillingPeriod.MONTHLY, 1, 0),
+            today=today,
+            currency="EUR",
+            prices=reference().prices,
+            tax=customer_tax(dante),
+        )
+        open_invoice = issue_document(
+            dante, breakdown, issued_on=today, paid_with="", status=InvoiceStatus.OPEN
+        )
+        db.session.commit()
+        draft = QuoteDraft(
+            plan=Plan.PRO,
+            period=BillingPeriod.ANNUAL,
+            agents=80,
+            packs=2,
+            agent_discount=Discount(),
+            pack_discount=Discount(),
+            overall_discount=Discount(),
+            term_months=12,
+            billing_starts_on=today,
+            valid_until=today + timedelta(days=30),
+            note="Prezzo riservato.",
+        )
+        sent = create_draft(dante.id, staff.id, draft)
+        send_quote(sent.id, staff.id, link="http://localhost/quotes")
+        kept_draft = create_draft(dante.id, staff.id, draft)
+        file_quote_request(
+            dante,
+            owner,
+            Configuration(Plan.PRO, BillingPeriod.ANNUAL, 80, 0),
+            "EUR",
+            "We need 80 agents from January.",
+        )
+        invite(dante.id, owner, "newcomer@caffe-dante.demo.example", "Anna Bruni", Role.MEMBER)
+        newcomer = _user("newcomer@caffe-dante.demo.example")
+        return Portal(
+            passwords=passwords,
+            dante_id=dante.id,
+            open_invoice_id=open_invoice.id,
+            paid_invoice_id=paid.id,
+            sent_quote_id=sent.id,
+            draft_quote_id=kept_draft.id,
+            reset_token=make_token(_user(ROLE_EMAILS["member"]), LinkPurpose.PASSWORD_RESET),
+            invitation_token=make_token(newcomer, LinkPurpose.INVITATION),
+        )
+
+
+def sign_in(context: BrowserContext, base: str, portal: Portal, role: str) -> Page:
+    """A new page of the context, signed in as the role's demo user (or not, for anonymous)."""
+    page = context.new_page()
+    if role == "anonymous":
+        return page
+    email = ROLE_EMAILS[role]
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", portal.passwords[email])
+    page.locator("main form [type=submit]").click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url, f"{role} could not sign in"
+    return page

@@ -1,0 +1,152 @@
+"""With the keyboard only: a skip link, visible focus rings, and focus kept after htmx swaps."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.demo_portal import seed_portal, sign_in
+
+pytestmark = pytest.mark.browser
+
+ACTIVE = """() => {
+  const e = document.activeElement;
+  return e === document.body ? "body"
+    : e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.name ? "[name=" + e.name + "]" : "")
+      + (e.value && e.tagName === "BUTTON" ? "[value=" + e.value + "]" : "")
+      + (e.className ? "." + String(e.className).trim().split(/\\s+/).join(".") : "");
+}"""
+
+
+def _active(page: Page) -> str:
+    return page.evaluate(ACTIVE)
+
+
+def _focused(page: Page, selector: str) -> bool:
+    """True when the element the selector finds has the keyboard focus."""
+    return page.locator(selector).evaluate("element => element === document.activeElement")
+
+
+@pytest.fixture
+def portal(app, tmp_path):
+    return seed_portal(app, "en", tmp_path / "demo-credentials.json")
+
+
+def test_skip_link_and_focus_rings(chromium, live_url, portal):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = sign_in(context, live_url, portal, "owner")
+        page.goto(f"{live_url}/package")
+        page.keyboard.press("Tab")
+        assert _focused(page, "a.skip-link"), _active(page)
+        expect(page.locator("a.skip-link")).to_be_in_viewport()
+        page.keyboard.press("Enter")
+        assert _focused(page, "main#main"), _active(page)
+        # The next Tab goes into the page's content, past the header and the menu.
+        page.keyboard.press("Tab")
+        assert page.evaluate(
+            "() => document.querySelector('main').contains(document.activeElement)"
+        )
+
+        # A secondary outline button shows a ring of at least 2 px when focused from the keyboard.
+        button = page.locator("#auto-renewal button")
+        button.focus()
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Tab")
+        assert _focused(page, "#auto-renewal button")
+        style, width = button.evaluate(
+            "e => [getComputedStyle(e).outlineStyle, getComputedStyle(e).outlineWidth]"
+        )
+        assert style != "none" and float(width.removesuffix("px")) >= 2, (style, width)
+    finally:
+        context.close()
+
+
+def test_focus_after_in_place_updates(chromium, live_url, portal):
+    context = chromium.new_context(viewport={"width": 390, "height": 900})
+    try:
+        page = sign_in(context, live_url, portal, "owner")
+
+        # Auto-renewal: the switch is replaced; focus is on the new switch.
+        page.goto(f"{live_url}/package")
+        page.locator("#auto-renewal button").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#auto-renewal button[value=on]")).to_be_visible()
+        expect(page.locator("#auto-renewal button[value=on]")).to_be_focused()
+
+        # Seat page: + and − keep the focus on the button pressed, the form being replaced.
+        page.goto(f"{live_url}/package/edit/seats")
+        page.locator("button[value='agents:1']").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("[data-delta=agents]")).to_have_text("+1 agent")
+        expect(page.locator("button[value='agents:1']")).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(page.locator("[data-delta=agents]")).to_have_text("+2 agents")
+        expect(page.locator("button[value='agents:1']")).to_be_focused()
+        page.locator("button[value='agents:-1']").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("[data-delta=agents]")).to_have_text("+1 agent")
+        expect(page.locator("button[value='agents:-1']")).to_be_focused()
+
+        # Wizard step 2: the summary is refreshed beside the field being typed in.
+        page.goto(f"{live_url}/package/edit/quantities?plan=standard&period=monthly")
+        page.locator("#agents").focus()
+        page.keyboard.press("ArrowUp")
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("#agents")).to_be_focused()
+
+        # Invoice note: Edit focuses the text, Save and Cancel come back to Edit.
+        invoice = portal.paid_invoice_id
+        page.goto(f"{live_url}/billing/invoices/")
+        page.locator(f"#note-{invoice} a").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator(f"#note-text-{invoice}")).to_be_focused()
+        page.keyboard.type("PO 4711")
+        page.locator(f"#note-{invoice} button[type=submit]").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator(f"#note-{invoice}")).to_contain_text("PO 4711")
+        expect(page.locator(f"#note-{invoice} a")).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(page.locator(f"#note-text-{invoice}")).to_be_focused()
+        page.locator(f"#note-{invoice} a[role=button]").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator(f"#note-{invoice} a")).to_have_count(1)
+        expect(page.locator(f"#note-{invoice} a")).to_be_focused()
+    finally:
+        context.close()
+
+
+def test_focus_after_saving_a_translation(chromium, live_url, portal):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = sign_in(context, live_url, portal, "translator")
+        page.goto(f"{live_url}/translations/fr/")
+        entry = page.locator("main article.catalog-entry").first
+        save = entry.locator(".entry-form button[type=submit]")
+        save.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("main .entry-saved").first).to_be_focused()
+    finally:
+        context.close()
+
+
+def test_default_badge_leaves_the_radio_and_its_label_visible(chromium, live_url, portal):
+    context = chromium.new_context(viewport={"width": 390, "height": 900})
+    try:
+        page = sign_in(context, live_url, portal, "owner")
+        page.goto(f"{live_url}/package/edit/payment?plan=standard&period=monthly&agents=4&packs=0")
+        label = page.locator("label", has=page.locator(".badge"))
+        radio = label.locator("input[type=radio]").bounding_box()
+        badge = label.locator(".badge").bounding_box()
+        assert radio and badge
+        overlaps = not (
+            badge["x"] >= radio["x"] + radio["width"]
+            or radio["x"] >= badge["x"] + badge["width"]
+            or badge["y"] >= radio["y"] + radio["height"]
+            or radio["y"] >= badge["y"] + badge["height"]
+        )
+        assert not overlaps, (radio, badge)
+        # The badge sits on the label's line, after the card's name.
+        assert abs(badge["y"] + badge["height"] / 2 - (radio["y"] + radio["height"] / 2)) < 12
+    finally:
+        context.close()
