@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from portal.domain.periods import add_months
 from portal.extensions import db
-from portal.models import Account, Invoice, Payment, PaymentMethod, Role
+from portal.models import Account, Invoice, OutgoingEmail, Payment, PaymentMethod, Role
 from portal.payments.sandbox import SandboxCharge
 from tests.conftest import Auth, at_once
 from tests.wizard.conftest import Customer, read_form
@@ -92,8 +92,13 @@ def _due_accounts(app: Flask, factory, today) -> dict[int, str]:
     return tokens
 
 
+@pytest.mark.parametrize(
+    "options",
+    [[], ["--batch-size", "2", "--mail-workers", "0"]],
+    ids=["defaults", "small-batches-in-process-mail"],
+)
 def test_two_renewal_runs_started_together_charge_each_subscription_once(
-    app, factory, database_urls, backend, tmp_path
+    app, factory, database_urls, backend, tmp_path, options
 ):
     today = datetime.now(UTC).date()
     tokens = _due_accounts(app, factory, today)
@@ -105,7 +110,7 @@ def test_two_renewal_runs_started_together_charge_each_subscription_once(
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
         "RATELIMIT_STORAGE_URI": "memory://",
     }
-    command = [sys.executable, "-m", "flask", "--app", "portal", "billing", "renew"]
+    command = [sys.executable, "-m", "flask", "--app", "portal", "billing", "renew", *options]
     runs = [
         subprocess.Popen(
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -129,6 +134,14 @@ def test_two_renewal_runs_started_together_charge_each_subscription_once(
             assert account.subscription.status == expected
             assert account.subscription.period_start == today
         assert db.session.scalar(select(func.count(Payment.id))) == len(tokens)
+        # Every invoice was e-mailed once, with its PDF, by one run or the other.
+        emails = db.session.scalars(select(OutgoingEmail)).all()
+        assert sorted(email.invoice_id for email in emails) == sorted(
+            db.session.scalars(select(Invoice.id))
+        )
+        assert {email.status for email in emails} == {"sent"}
+    sent = list((tmp_path / "outbox").glob("*.eml"))
+    assert len(sent) == len(tokens)
 
     renewed = sum(int(s.split("renewed ")[1].split(",")[0]) for s in summaries)
     declined = sum(int(s.split("declined ")[1].split(",")[0]) for s in summaries)
