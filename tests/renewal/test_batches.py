@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, date, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -11,12 +10,13 @@ from unittest import mock
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Invoice, OutgoingEmail, Payment, PaymentMethod, Subscription
+from portal.models import Invoice, OutgoingEmail, Payment, Subscription
 from portal.payments.sandbox import SandboxCharge
 from portal.services import renewal_run
 from portal.services.documents import render_invoice_pdf
 from portal.services.mailer import DeliveryPool, DeliveryReport
 from portal.services.renewal_run import Step, run_renewals
+from tests.renewal.conftest import due_account
 from tests.wizard.conftest import app_config  # noqa: F401
 
 
@@ -24,22 +24,9 @@ def due_accounts(app, factory, count: int, behaviour: str = "succeed") -> list[i
     """Accounts whose monthly period ends on 1 December 2026, each with a default card."""
     ids = []
     for index in range(count):
-        account_id = factory.account(f"Lotto {index} S.r.l.")
-        factory.subscription(account_id, anchor=date(2026, 11, 1))
-        with app.app_context():
-            db.session.add(
-                PaymentMethod(
-                    account_id=account_id,
-                    kind="card",
-                    brand="Visa",
-                    last4="4242",
-                    exp_month=12,
-                    exp_year=2030,
-                    token=f"tok_{behaviour}_{secrets.token_hex(12)}",
-                    is_default=True,
-                )
-            )
-            db.session.commit()
+        account_id, _token = due_account(
+            app, factory, f"Lotto {index} S.r.l.", date(2026, 11, 1), behaviour
+        )
         ids.append(account_id)
     return ids
 

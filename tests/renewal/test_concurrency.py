@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 
 from portal.domain.periods import add_months
 from portal.extensions import db
-from portal.models import Account, Invoice, OutgoingEmail, Payment, PaymentMethod, Role
+from portal.models import Account, Invoice, OutgoingEmail, Payment, Role
 from portal.payments.sandbox import SandboxCharge
 from tests.conftest import Auth, at_once
+from tests.renewal.conftest import due_account
 from tests.wizard.conftest import Customer, read_form
 
 
@@ -71,23 +72,9 @@ def _due_accounts(app: Flask, factory, today) -> dict[int, str]:
     tokens: dict[int, str] = {}
     behaviours = ["succeed"] * 10 + ["decline"] * 2
     for index, behaviour in enumerate(behaviours):
-        account_id = factory.account(f"Parallelo {index} S.r.l.")
-        factory.subscription(account_id, anchor=anchor)
-        token = f"tok_{behaviour}_{secrets.token_hex(12)}"
-        with app.app_context():
-            db.session.add(
-                PaymentMethod(
-                    account_id=account_id,
-                    kind="card",
-                    brand="Visa",
-                    last4="4242",
-                    exp_month=12,
-                    exp_year=2030,
-                    token=token,
-                    is_default=True,
-                )
-            )
-            db.session.commit()
+        account_id, token = due_account(
+            app, factory, f"Parallelo {index} S.r.l.", anchor, behaviour
+        )
         tokens[account_id] = token
     return tokens
 
