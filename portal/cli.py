@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -11,8 +12,9 @@ from flask.cli import AppGroup, with_appcontext
 from portal import clock
 from portal.mail.cli import mail_cli
 from portal.services.demo import seed_demo
+from portal.services.mailer import DeliveryPool, deliver_soon
 from portal.services.payments import reconcile
-from portal.services.renewal_run import run_renewals
+from portal.services.renewal_run import BATCH_SIZE, accounts_to_visit, run_renewals
 
 billing_cli = AppGroup("billing", help="Renewals and other billing runs.")
 
@@ -32,19 +34,49 @@ def seed_demo_command() -> None:
 
 
 @billing_cli.command("renew")
-def renew_command() -> None:
+@click.option(
+    "--no-mail",
+    is_flag=True,
+    help="Leave the e-mails queued for `flask mail deliver` instead of sending them now.",
+)
+@click.option(
+    "--mail-workers",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Processes that draw the PDFs and send the e-mails while the run goes on "
+    "(default: one per CPU; 0 sends them from the run's own process).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=BATCH_SIZE,
+    show_default=True,
+    help="Accounts claimed and renewed per transaction.",
+)
+def renew_command(no_mail: bool, mail_workers: int | None, batch_size: int) -> None:
     """Renew, retry, block and warn: run it from cron, hourly, on one or more machines.
 
     Exit status 1 when a renewal charge was declined or an account failed with an error.
     """
     today = clock.today()
-
-    def progress(account_ids: list[int]):  # type: ignore[no-untyped-def]
+    workers = (os.cpu_count() or 1) if mail_workers is None else mail_workers
+    pool = (
+        DeliveryPool(current_app._get_current_object(), workers)
+        if workers and not no_mail
+        else None
+    )
+    send_mail = (lambda _ids: None) if no_mail else pool.send if pool else deliver_soon
+    try:
         # click draws the bar on a terminal only; under cron it stays silent.
-        with click.progressbar(account_ids, label=f"Renewals due {today}") as bar:
-            yield from bar
-
-    report = run_renewals(today, progress=progress)
+        with click.progressbar(
+            length=len(accounts_to_visit(today)), label=f"Renewals due {today}"
+        ) as bar:
+            report = run_renewals(
+                today, progress=bar.update, send_mail=send_mail, batch_size=batch_size
+            )
+    finally:
+        if pool is not None:
+            pool.finish()
     click.echo(report.summary())
     if report.failed:
         raise SystemExit(1)

@@ -48,7 +48,7 @@ class OutgoingEmail(db.Model):
     language: Mapped[str] = mapped_column(String(5))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(10), default=EmailStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.extensions import db
 from portal.models import Account, Role, User
@@ -52,6 +52,38 @@ def lock_account(account_id: int) -> Account:
     if account is None:
         raise LookupError(account_id)
     return account
+
+
+def lock_accounts(account_ids: list[int]) -> dict[int, Account]:
+    """Several accounts under their locks, taken in id order (so two callers never deadlock)."""
+    _begin_writing()
+    accounts = db.session.scalars(
+        select(Account)
+        .options(joinedload(Account.subscription), joinedload(Account.billing_info))
+        .where(Account.id.in_(account_ids))
+        .order_by(Account.id)
+        .with_for_update(of=Account)
+        .execution_options(populate_existing=True)
+    ).all()
+    return {account.id: account for account in accounts}
+
+
+def try_lock_accounts(*where: ColumnElement[bool], limit: int) -> list[Account]:
+    """Up to `limit` accounts with a subscription matching `where`, in id order, under their
+    locks; PostgreSQL skips the ones another transaction holds (SQLite waits for its lock)."""
+    _begin_writing()
+    return list(
+        db.session.scalars(
+            select(Account)
+            .join(Account.subscription)
+            .options(contains_eager(Account.subscription), joinedload(Account.billing_info))
+            .where(*where)
+            .order_by(Account.id)
+            .limit(limit)
+            .with_for_update(of=Account, skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def try_lock_account(account_id: int) -> Account | None:

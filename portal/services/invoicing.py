@@ -30,21 +30,31 @@ def next_number(kind: str, year: int) -> int:
     The row lock makes concurrent issuers wait, so numbers have no gaps and no duplicates:
     a transaction that rolls back gives its number back with it.
     """
-    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(
-        insert(DocumentSequence)
-        .values(kind=str(kind), year=year, last_number=0)
-        .on_conflict_do_nothing(index_elements=["kind", "year"])
-    )
-    sequence = db.session.scalar(
-        select(DocumentSequence)
-        .where(DocumentSequence.kind == str(kind), DocumentSequence.year == year)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    assert sequence is not None
-    sequence.last_number += 1
-    return sequence.last_number
+    return take_numbers(kind, year, 1)
+
+
+def take_numbers(kind: str, year: int, count: int) -> int:
+    """Take `count` consecutive numbers (as `next_number` does); returns the first of them.
+
+    One UPDATE takes them and the row lock; the row is created on the year's first document.
+    """
+    for _attempt in range(2):
+        last = db.session.execute(
+            update(DocumentSequence)
+            .where(DocumentSequence.kind == str(kind), DocumentSequence.year == year)
+            .values(last_number=DocumentSequence.last_number + count)
+            .returning(DocumentSequence.last_number)
+            .execution_options(synchronize_session=False)
+        ).scalar()
+        if last is not None:
+            return last - count + 1
+        insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+        db.session.execute(
+            insert(DocumentSequence)
+            .values(kind=str(kind), year=year, last_number=0)
+            .on_conflict_do_nothing(index_elements=["kind", "year"])
+        )
+    raise AssertionError(f"no document sequence row for {kind} {year}")
 
 
 def seller_details() -> dict[str, Any]:
@@ -86,15 +96,34 @@ def issue_document(
     corrects: Invoice | None = None,
 ) -> Invoice:
     """Write the breakdown as an invoice (or a credit note when its total is negative)."""
+    invoice = build_document(
+        account,
+        breakdown,
+        issued_on=issued_on,
+        paid_with=paid_with,
+        status=status,
+        corrects=corrects,
+    )
+    number_documents([invoice])
+    return invoice
+
+
+def build_document(
+    account: Account,
+    breakdown: PriceBreakdown,
+    *,
+    issued_on: date,
+    paid_with: str,
+    status: InvoiceStatus,
+    corrects: Invoice | None = None,
+) -> Invoice:
+    """The document of a breakdown, not numbered yet: `number_documents` numbers and adds it."""
     kind = DocumentKind.CREDIT_NOTE if breakdown.is_credit_note else DocumentKind.INVOICE
-    sequence = next_number(kind, issued_on.year)
     info = account.billing_info
-    invoice = Invoice(
+    return Invoice(
         account_id=account.id,
         kind=kind,
         year=issued_on.year,
-        sequence=sequence,
-        number=f"{NUMBER_PREFIX[kind]}-{issued_on.year}-{sequence:06d}",
         issued_on=issued_on,
         period_start=breakdown.period.start,
         period_end=breakdown.period.end,
@@ -131,9 +160,23 @@ def issue_document(
             for position, line in enumerate(breakdown.lines, start=1)
         ],
     )
-    db.session.add(invoice)
+
+
+def number_documents(documents: list[Invoice]) -> None:
+    """Number built documents in order, one sequence update per kind and year, and flush them.
+
+    Numbers are taken last, so the sequence row is held from here to the caller's commit only.
+    """
+    groups: dict[tuple[str, int], list[Invoice]] = {}
+    for document in documents:
+        groups.setdefault((str(document.kind), document.year), []).append(document)
+    for (kind, year), group in groups.items():
+        first = take_numbers(kind, year, len(group))
+        for sequence, document in enumerate(group, start=first):
+            document.sequence = sequence
+            document.number = f"{NUMBER_PREFIX[DocumentKind(kind)]}-{year}-{sequence:06d}"
+    db.session.add_all(documents)
     db.session.flush()
-    return invoice
 
 
 def issue_reversal(

@@ -7,14 +7,16 @@ or undone by mail; `flask mail deliver` (cron) sends what is due, retrying with 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections.abc import Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import force_locale
 from sqlalchemy import select, update
 
@@ -98,12 +100,14 @@ def _sender_domain() -> str:
     return current_app.config["MAIL_FROM"].rpartition("@")[2] or "localhost"
 
 
-def queue_document_email(invoice: Invoice) -> OutgoingEmail | None:
+def queue_document_email(invoice: Invoice, account: Account | None = None) -> OutgoingEmail | None:
     """Queue the e-mail that carries an issued invoice or credit note; the caller commits.
 
     None when the customer does not receive invoices by e-mail (or has no billing e-mail).
+    `account`: the invoice's account when the caller has it loaded already.
     """
-    account = db.session.get(Account, invoice.account_id)
+    if account is None or account.id != invoice.account_id:
+        account = db.session.get(Account, invoice.account_id)
     info = account.billing_info if account is not None else None
     if info is None or not info.invoices_by_email or not (info.billing_email or "").strip():
         return None
@@ -414,6 +418,57 @@ def deliver_soon(ids: Iterable[int | None]) -> DeliveryReport:
         log.exception("immediate delivery of e-mails %s failed; cron will retry", wanted)
         db.session.rollback()
         return DeliveryReport()
+
+
+class DeliveryPool:
+    """Worker processes that send e-mails by id (drawing their PDFs) while the caller goes on.
+
+    The renewal run hands each batch's committed e-mails over and goes on with the next
+    batch, so the PDFs are drawn in parallel with it and with each other. Each worker claims
+    a message before sending it, as every delivery run does: none is sent twice. The workers
+    are forked from the caller and open their own database connections.
+    """
+
+    def __init__(self, app: Flask, workers: int) -> None:
+        self._executor = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_delivery_worker,
+            initargs=(app,),
+        )
+        self._pending: list[Future[DeliveryReport]] = []
+
+    def send(self, ids: list[int]) -> None:
+        """Queue these committed e-mails for a worker."""
+        if ids:
+            self._pending.append(self._executor.submit(deliver_soon, ids))
+
+    def finish(self) -> DeliveryReport:
+        """Wait for every e-mail handed over; what was sent, retried and given up on."""
+        totals = DeliveryReport()
+        try:
+            for future in self._pending:
+                try:
+                    report = future.result()
+                except Exception:
+                    # A worker that died leaves its messages pending: cron sends them.
+                    log.exception("an e-mail delivery worker failed; cron will send its e-mails")
+                    continue
+                totals = DeliveryReport(
+                    totals.sent + report.sent,
+                    totals.retried + report.retried,
+                    totals.failed + report.failed,
+                )
+        finally:
+            self._executor.shutdown()
+        return totals
+
+
+def _start_delivery_worker(app: Flask) -> None:
+    """In a forked worker: the app's context, and connections of its own (not the parent's)."""
+    context = app.app_context()
+    context.push()
+    db.engine.dispose(close=False)
 
 
 def deliver_document_soon(invoice_id: int | None) -> DeliveryReport:

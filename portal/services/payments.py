@@ -49,11 +49,11 @@ from portal.domain.payment_lifecycle import (
 )
 from portal.domain.pricing import ChangeNotAllowed, PriceBreakdown
 from portal.extensions import db
-from portal.models import Account, MethodKind, Payment
+from portal.models import Account, MethodKind, Payment, PaymentMethod
 from portal.payments.gateway import ChargeResult, ChargeStatus, GatewayError, gateway
 from portal.payments.sandbox import customer_reference
 from portal.services import activity
-from portal.services.accounts import lock_account
+from portal.services.accounts import lock_account, lock_accounts
 from portal.services.mailer import deliver_document_soon
 from portal.services.payment_methods import describe, method_of
 
@@ -296,26 +296,7 @@ def start_payment(
             db.session.rollback()
             return blocked
     charged = method if order.amount_minor > 0 else None
-    payment = Payment(
-        account_id=account_id,
-        user_id=user_id,
-        idempotency_key=key,
-        method_id=charged.id if charged else None,
-        method_label=describe(charged) if charged else "",
-        method_kind=MethodKind(charged.kind) if charged else None,
-        method_token=charged.token if charged else None,
-        status=PaymentStatus.CREATED,
-        purpose=order.purpose,
-        amount_minor=order.amount_minor,
-        currency=order.currency,
-        breakdown=order.breakdown,
-        basis=order.basis,
-        invoice_id=order.invoice_id,
-        sales_quote_id=order.sales_quote_id,
-        created_at=now,
-    )
-    db.session.add(payment)
-    db.session.flush()
+    payment = record_payment(account_id, user_id=user_id, key=key, order=order, method=charged)
     if order.amount_minor == 0:
         # Nothing to charge (account credit covers it): applied at once, in this transaction.
         _handler(order.purpose).apply(account, payment)
@@ -331,6 +312,117 @@ def start_payment(
         return_url=return_url(payment.id),
         off_session=off_session,
     )
+
+
+def record_payment(
+    account_id: int,
+    *,
+    user_id: int | None,
+    key: str,
+    order: Order,
+    method: PaymentMethod | None,
+    flush: bool = True,
+) -> Payment:
+    """Add the payment row, ``created``, to the locked account's transaction; the caller commits
+    it before the gateway is asked (`charge_off_session`, or `start_payment` itself)."""
+    payment = Payment(
+        account_id=account_id,
+        user_id=user_id,
+        idempotency_key=key,
+        method_id=method.id if method else None,
+        method_label=describe(method) if method else "",
+        method_kind=MethodKind(method.kind) if method else None,
+        method_token=method.token if method else None,
+        status=PaymentStatus.CREATED,
+        purpose=order.purpose,
+        amount_minor=order.amount_minor,
+        currency=order.currency,
+        breakdown=order.breakdown,
+        basis=order.basis,
+        invoice_id=order.invoice_id,
+        sales_quote_id=order.sales_quote_id,
+        created_at=clock.now(),
+    )
+    db.session.add(payment)
+    if flush:
+        db.session.flush()
+    return payment
+
+
+@dataclass(frozen=True)
+class RecordedCharge:
+    """What the gateway needs of a committed ``created`` payment, read before the commit."""
+
+    payment_id: int
+    account_id: int
+    token: str
+    amount_minor: int
+    currency: str
+    key: str
+    description: str
+
+    @classmethod
+    def of(cls, payment: Payment, description: str) -> RecordedCharge:
+        """The charge of a payment row (with a method) that is about to be committed."""
+        assert payment.method_token is not None and payment.amount_minor > 0
+        return cls(
+            payment.id,
+            payment.account_id,
+            payment.method_token,
+            payment.amount_minor,
+            payment.currency,
+            payment.idempotency_key,
+            description,
+        )
+
+
+def charge_off_session(charges: list[RecordedCharge]) -> dict[int, ChargeResult | None]:
+    """Create the gateway's objects, record their references, confirm them; nothing is settled.
+
+    The payment rows must be committed already; the references are committed together
+    before any of them is confirmed. By payment id, the gateway's answer to settle (with
+    `settle` or `settle_all`), or None when the gateway did not answer or the payment moved
+    on meanwhile: it stays in flight for `reconcile` (or whoever moved it).
+    """
+    created: dict[int, ChargeResult] = {}
+    for charge in charges:
+        try:
+            created[charge.payment_id] = gateway().create_payment(
+                token=charge.token,
+                amount_minor=charge.amount_minor,
+                currency=charge.currency,
+                idempotency_key=charge.key,
+                description=charge.description,
+                customer=customer_reference(charge.account_id),
+                off_session=True,
+            )
+        except GatewayError:
+            log.exception(
+                "gateway unavailable creating payment %s; reconciliation finishes it",
+                charge.payment_id,
+            )
+    checkpoint("gateway_created")
+    attached = _attach_all({payment_id: made.reference for payment_id, made in created.items()})
+    answers: dict[int, ChargeResult | None] = {}
+    for charge in charges:
+        made = created.get(charge.payment_id)
+        if made is None or charge.payment_id not in attached:
+            answers[charge.payment_id] = None
+        elif made.status is not ChargeStatus.REQUIRES_CONFIRMATION:
+            answers[charge.payment_id] = made  # confirmed as it was created (Stripe)
+        else:
+            try:
+                answers[charge.payment_id] = gateway().confirm_payment(
+                    made.reference, return_url=""
+                )
+            except GatewayError:
+                log.exception(
+                    "gateway unavailable confirming payment %s; reconciliation asks",
+                    charge.payment_id,
+                )
+                answers[charge.payment_id] = None
+            checkpoint("gateway_confirmed")
+    return answers
 
 
 def _resent(payment: Payment, account_id: int) -> PayResult:
@@ -386,19 +478,32 @@ def _reloaded(payment_id: int) -> Payment:
 
 def _attach(payment_id: int, reference: str) -> bool:
     """Record the gateway's reference: created → processing. False if it moved on meanwhile."""
-    attached = db.session.execute(
-        update(Payment)
-        .where(Payment.id == payment_id, Payment.status == PaymentStatus.CREATED)
-        .values(status=PaymentStatus.PROCESSING, gateway_reference=reference)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    return payment_id in _attach_all({payment_id: reference})
+
+
+def _attach_all(references: dict[int, str]) -> set[int]:
+    """`_attach` for several payments, one commit; the ids whose reference is recorded."""
+    attached = set()
+    for payment_id, reference in references.items():
+        updated = db.session.execute(
+            update(Payment)
+            .where(Payment.id == payment_id, Payment.status == PaymentStatus.CREATED)
+            .values(status=PaymentStatus.PROCESSING, gateway_reference=reference)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if updated == 1:
+            attached.add(payment_id)
     db.session.commit()
-    if attached == 1:
-        return True
-    # Already attached (a reconciliation got here first) with this very reference.
-    payment = _reloaded(payment_id)
-    db.session.rollback()
-    return payment.status is PaymentStatus.PROCESSING and payment.gateway_reference == reference
+    for payment_id in references.keys() - attached:
+        # Already attached (a reconciliation got here first) with this very reference?
+        payment = _reloaded(payment_id)
+        if (
+            payment.status is PaymentStatus.PROCESSING
+            and payment.gateway_reference == references[payment_id]
+        ):
+            attached.add(payment_id)
+        db.session.rollback()
+    return attached
 
 
 def settle(payment_id: int, charge: ChargeResult) -> PayResult:
@@ -408,6 +513,63 @@ def settle(payment_id: int, charge: ChargeResult) -> PayResult:
     db.session.rollback()
     account = lock_account(account_id)
     payment = _reloaded(payment_id)
+    refund_owed = _settle_locked(account, payment, charge)
+    checkpoint("before_settlement_commit")
+    db.session.commit()
+    if payment.status is PaymentStatus.SUCCEEDED:
+        deliver_document_soon(payment.invoice_id)
+    if refund_owed:
+        give_back(payment_id)
+        return result_of(_reloaded(payment_id))
+    return result_of(payment)
+
+
+def settle_all(
+    answers: list[tuple[int, ChargeResult]],
+    then: Callable[[Account, Payment], None] | None = None,
+) -> dict[int, PayResult]:
+    """`settle` for many payments in one transaction, their accounts locked in id order.
+
+    `then` runs for each payment under the same lock, after its answer is recorded (the
+    renewal run marks a declined renewal past due there). Nothing is delivered: the caller
+    sends the e-mails the settlement queued. Returns each payment's result by id.
+    """
+    if not answers:
+        return {}
+    answer_of = dict(answers)
+    db.session.rollback()
+    account_ids = db.session.scalars(
+        select(Payment.account_id).where(Payment.id.in_(answer_of)).distinct()
+    ).all()
+    db.session.rollback()
+    accounts = lock_accounts(sorted(account_ids))
+    # Read again under the locks: what was read before them is not trusted.
+    settled = db.session.scalars(
+        select(Payment)
+        .where(Payment.id.in_(answer_of))
+        .order_by(Payment.account_id, Payment.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    refunds = []
+    # Written in one flush at the commit: each payment's rows are its own, none reads another's.
+    with db.session.no_autoflush:
+        for payment in settled:
+            account = accounts[payment.account_id]
+            if _settle_locked(account, payment, answer_of[payment.id]):
+                refunds.append(payment.id)
+            if then is not None:
+                then(account, payment)
+    results = {payment.id: result_of(payment) for payment in settled}
+    checkpoint("before_settlement_commit")
+    db.session.commit()
+    for payment_id in refunds:
+        give_back(payment_id)
+        results[payment_id] = result_of(_reloaded(payment_id))
+    return results
+
+
+def _settle_locked(account: Account, payment: Payment, charge: ChargeResult) -> bool:
+    """Apply one answer to a payment read under its account's lock; True if a refund is owed."""
     refund_owed = False
     if payment.status in IN_FLIGHT:
         if payment.gateway_reference is None and charge.reference:
@@ -421,14 +583,7 @@ def settle(payment_id: int, charge: ChargeResult) -> PayResult:
         refund_owed = True
     elif payment.status is PaymentStatus.SUCCEEDED and payment.gateway_reference is None:
         payment.gateway_reference = charge.reference
-    checkpoint("before_settlement_commit")
-    db.session.commit()
-    if payment.status is PaymentStatus.SUCCEEDED:
-        deliver_document_soon(payment.invoice_id)
-    if refund_owed:
-        give_back(payment_id)
-        return result_of(_reloaded(payment_id))
-    return result_of(payment)
+    return refund_owed
 
 
 def _record_answer(account: Account, payment: Payment, charge: ChargeResult) -> bool:

@@ -21,42 +21,40 @@ One account's steps, from its state:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
-from portal.domain.pricing import ChangeKind, price_renewal
+from portal.domain.payment_lifecycle import IN_FLIGHT
+from portal.domain.pricing import ChangeKind, PriceBreakdown, price_renewal
 from portal.extensions import db
 from portal.models import (
     Account,
     BillingActivity,
+    EmailStatus,
     Invoice,
     InvoiceStatus,
+    OutgoingEmail,
     Payment,
+    PaymentMethod,
     PaymentPurpose,
     PaymentStatus,
     Subscription,
     SubscriptionStatus,
 )
 from portal.services import activity, payments
-from portal.services.accounts import lock_account, try_lock_account
+from portal.services.accounts import try_lock_accounts
 from portal.services.invoice_payment import open_invoice_order
-from portal.services.invoicing import cancel_unpaid, issue_document
-from portal.services.mailer import (
-    deliver_document_soon,
-    deliver_soon,
-    queue_document_email,
-    queue_expiry_warning,
-)
-from portal.services.payment_methods import default_method
-from portal.services.payments import Outcome, PayResult, in_flight
+from portal.services.invoicing import build_document, cancel_unpaid, number_documents
+from portal.services.mailer import deliver_soon, queue_document_email, queue_expiry_warning
+from portal.services.payments import Outcome, result_of
 from portal.services.pricing import customer_tax, running_subscription
 from portal.services.reference_data import reference
 from portal.services.renewal import GRACE_DAYS, WARNING_DAYS
@@ -65,6 +63,8 @@ log = logging.getLogger(__name__)
 
 RENEWAL_RETRY_AFTER = timedelta(hours=1)
 RENEWAL_ATTEMPTS_PER_DAY = 3
+# Accounts per transaction: fewer commits, and the invoice sequence held once per batch.
+BATCH_SIZE = 25
 
 LIVE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
 
@@ -102,8 +102,8 @@ class RunReport:
         return ", ".join(f"{step.value} {self.counts[step]}" for step in Step)
 
 
-def accounts_to_visit(today: date) -> list[int]:
-    """Accounts that may need a step today (the steps check again under the lock)."""
+def _needs_a_step(today: date) -> ColumnElement[bool]:
+    """Subscriptions that may need a step today (the steps check again under the lock)."""
     open_renewal = (
         select(Invoice.id)
         .where(
@@ -124,67 +124,241 @@ def accounts_to_visit(today: date) -> list[int]:
         .exists()
     )
     warn_from = today + timedelta(days=WARNING_DAYS)
+    return or_(
+        and_(
+            Subscription.status.in_([str(status) for status in LIVE]),
+            or_(
+                Subscription.period_end <= today,
+                open_renewal,
+                and_(~Subscription.auto_renew, Subscription.period_end <= warn_from),
+            ),
+        ),
+        and_(Subscription.status == SubscriptionStatus.BLOCKED, stale_unpaid),
+    )
+
+
+def accounts_to_visit(today: date) -> list[int]:
+    """Accounts that may need a step today, for a progress count."""
     return list(
         db.session.scalars(
             select(Subscription.account_id)
-            .where(
-                or_(
-                    and_(
-                        Subscription.status.in_([str(status) for status in LIVE]),
-                        or_(
-                            Subscription.period_end <= today,
-                            open_renewal,
-                            and_(~Subscription.auto_renew, Subscription.period_end <= warn_from),
-                        ),
-                    ),
-                    and_(Subscription.status == SubscriptionStatus.BLOCKED, stale_unpaid),
-                )
-            )
+            .where(_needs_a_step(today))
             .order_by(Subscription.account_id)
         )
     )
 
 
+def _charged_elsewhere(now: datetime) -> ColumnElement[bool]:
+    """Another run is charging the account's renewal right now: nothing to do here.
+
+    A renewal charge older than STALE_AFTER is not excluded: the run visits it (and waits).
+    """
+    return (
+        select(Payment.id)
+        .where(
+            Payment.account_id == Subscription.account_id,
+            Payment.purpose == PaymentPurpose.RENEWAL,
+            Payment.status.in_([PaymentStatus.CREATED, PaymentStatus.PROCESSING]),
+            Payment.created_at > now - payments.STALE_AFTER,
+        )
+        .exists()
+    )
+
+
 def run_renewals(
-    today: date | None = None, *, progress: Callable[[Iterable[int]], Iterable[int]] | None = None
+    today: date | None = None,
+    *,
+    progress: Callable[[int], object] | None = None,
+    send_mail: Callable[[list[int]], object] = deliver_soon,
+    batch_size: int = BATCH_SIZE,
 ) -> RunReport:
-    """Visit every account that needs a step; one account's error never stops the others."""
+    """Visit every account that needs a step; one account's error never stops the others.
+
+    Accounts are claimed in batches (in id order, locked rows skipped on PostgreSQL), so
+    several runs at once share the work. Each batch is one transaction that takes every step
+    under the accounts' locks and records the renewal payments; then each payment is charged
+    at the gateway and their answers settled in one more transaction. The e-mails of the
+    batch go to `send_mail` (by id) once all of it is committed: drawn and sent at once by
+    default, or by worker processes, or left for `flask mail deliver`.
+    """
     today = today or clock.today()
     # Payments a crash left in flight are finished first: a renewal never waits on one.
     payments.reconcile()
-    account_ids = accounts_to_visit(today)
-    db.session.rollback()
     report = RunReport()
-    for account_id in progress(account_ids) if progress else account_ids:
+    after = 0
+    while True:
+        claimed = try_lock_accounts(
+            Account.id > after,
+            _needs_a_step(today),
+            ~_charged_elsewhere(clock.now()),
+            limit=batch_size,
+        )
+        if not claimed:
+            db.session.rollback()
+            break
+        account_ids = [account.id for account in claimed]
+        after = account_ids[-1]
         try:
-            steps = visit(account_id, today)
-        except StaleDataError:
-            # Another run changed the subscription first (SQLite, no row locks): its turn.
-            db.session.rollback()
-            steps = [Step.NOTHING]
+            visited = _visit_batch(claimed, today)
         except Exception:
-            log.exception("renewal run: account %s failed", account_id)
+            # One account's problem must not cost the others their renewal: one at a time.
+            log.exception("renewal run: batch %s failed; its accounts one at a time", account_ids)
             db.session.rollback()
-            steps = [Step.ERROR]
-        for step in steps:
-            report.add(step)
+            visited = _Visited()
+            for account_id in account_ids:
+                visited.merge(_visit_alone(account_id, today))
+        for steps in visited.steps.values():
+            for step in steps:
+                report.add(step)
+        send_mail(visited.email_ids)
+        if progress:
+            progress(len(account_ids))
     return report
 
 
-def visit(account_id: int, today: date) -> list[Step]:
-    """Every step one account needs now, in order."""
-    steps: list[Step] = []
-    if _cancel_stale_renewal(account_id, today):
-        return [Step.CANCELLED]
-    warned = _warn_if_due(account_id, today)
-    if warned:
-        steps.append(Step.WARNED)
-    outcome = _renew_or_block(account_id, today)
-    if outcome is None:
-        outcome = _collect(account_id, today)
-    if outcome is not Step.NOTHING or not warned:
-        steps.append(outcome)
-    return steps
+@dataclass
+class _Visited:
+    """The steps taken per account, and the e-mails they queued (committed)."""
+
+    steps: dict[int, list[Step]] = field(default_factory=dict)
+    email_ids: list[int] = field(default_factory=list)
+
+    def merge(self, other: _Visited) -> None:
+        """Add another visit's steps and e-mails."""
+        self.steps.update(other.steps)
+        self.email_ids.extend(other.email_ids)
+
+
+def _visit_alone(account_id: int, today: date) -> _Visited:
+    """One account in a batch of its own; an error is logged and counted."""
+    try:
+        claimed = try_lock_accounts(Account.id == account_id, limit=1)
+        if not claimed:
+            db.session.rollback()
+            return _Visited({account_id: [Step.WAITING]})
+        return _visit_batch(claimed, today)
+    except StaleDataError:
+        # Another run changed the subscription first (SQLite, no row locks): its turn.
+        db.session.rollback()
+        return _Visited({account_id: [Step.NOTHING]})
+    except Exception:
+        log.exception("renewal run: account %s failed", account_id)
+        db.session.rollback()
+        return _Visited({account_id: [Step.ERROR]})
+
+
+@dataclass
+class _Batch:
+    """What one batch's transaction read once for all its accounts, and what it did."""
+
+    today: date
+    methods: dict[int, PaymentMethod]
+    open_renewals: dict[int, Invoice]
+    busy: set[int]
+    emails: list[OutgoingEmail] = field(default_factory=list)
+    charges: dict[int, payments.RecordedCharge] = field(default_factory=dict)  # by account
+    charged_invoices: list[int | None] = field(default_factory=list)
+
+    def queued(self, email: OutgoingEmail | None) -> None:
+        """Remember an e-mail queued in the batch, to send after the commit."""
+        if email is not None:
+            self.emails.append(email)
+
+
+def _load_batch(accounts: list[Account], today: date) -> _Batch:
+    """The default methods, open renewal invoices and payments in flight of the locked accounts."""
+    ids = [account.id for account in accounts]
+    methods: dict[int, PaymentMethod] = {}
+    for method in db.session.scalars(
+        select(PaymentMethod)
+        .where(PaymentMethod.account_id.in_(ids), PaymentMethod.is_default)
+        .order_by(PaymentMethod.id.desc())
+    ):
+        methods[method.account_id] = method  # the lowest id wins, as `default_method` has it
+    starts = {
+        account.id: account.subscription.period_start
+        for account in accounts
+        if account.subscription is not None
+    }
+    open_renewals: dict[int, Invoice] = {}
+    for invoice in db.session.scalars(
+        select(Invoice)
+        .where(
+            Invoice.account_id.in_(ids),
+            Invoice.status == InvoiceStatus.OPEN,
+            Invoice.change_kind == ChangeKind.RENEWAL,
+        )
+        .order_by(Invoice.id)
+        .execution_options(populate_existing=True)
+    ):
+        if invoice.period_start == starts.get(invoice.account_id):
+            open_renewals[invoice.account_id] = invoice  # the latest, as the run always took
+    busy = set(
+        db.session.scalars(
+            select(Payment.account_id).where(
+                Payment.account_id.in_(ids), Payment.status.in_(IN_FLIGHT)
+            )
+        )
+    )
+    return _Batch(today, methods, open_renewals, busy)
+
+
+def _visit_batch(accounts: list[Account], today: date) -> _Visited:
+    """Every step the locked accounts need now, one commit; then their charges, settled."""
+    batch = _load_batch(accounts, today)
+    account_ids = [account.id for account in accounts]
+    outcomes: dict[int, Step | None] = {}
+    warned: set[int] = set()
+    to_collect: list[tuple[Account, Invoice, bool]] = []
+    renewals: list[tuple[Account, Invoice, PriceBreakdown]] = []
+    for account in accounts:
+        if _cancel_stale_renewal(batch, account):
+            outcomes[account.id] = Step.CANCELLED
+            continue
+        if _warn_if_due(batch, account):
+            warned.add(account.id)
+        outcome = _renew_or_block(batch, account)
+        if isinstance(outcome, Step):
+            outcomes[account.id] = outcome
+        elif outcome is None:
+            to_collect.append((account, batch.open_renewals[account.id], False))
+        else:
+            renewals.append((account, *outcome))
+    # Numbered last, all at once: the sequence row is held only from here to the commit.
+    number_documents([invoice for _account, invoice, _breakdown in renewals])
+    for account, invoice, breakdown in renewals:
+        if _renewed(batch, account, invoice, breakdown):
+            outcomes[account.id] = Step.RENEWED
+        else:
+            to_collect.append((account, invoice, True))
+    recorded: list[tuple[Payment, str]] = []
+    for account, invoice, fresh in to_collect:
+        outcome = _collect(batch, account, invoice, fresh)
+        if isinstance(outcome, Payment):
+            recorded.append((outcome, invoice.number))
+            outcomes[account.id] = None  # decided by the charge
+        else:
+            outcomes[account.id] = outcome
+    db.session.flush()
+    batch.charges = {
+        payment.account_id: payments.RecordedCharge.of(payment, description)
+        for payment, description in recorded
+    }
+    batch.charged_invoices = [payment.invoice_id for payment, _number in recorded]
+    email_ids = [email.id for email in batch.emails]
+    db.session.commit()
+    payments.checkpoint("row_committed")
+    charged = _charge(batch)
+    email_ids.extend(charged.email_ids)
+    steps: dict[int, list[Step]] = {}
+    for account_id in account_ids:
+        outcome = outcomes.get(account_id)
+        final = charged.steps[account_id][0] if outcome is None else outcome
+        account_steps = [Step.WARNED] if account_id in warned else []
+        if final is not Step.NOTHING or account_id not in warned:
+            account_steps.append(final)
+        steps[account_id] = account_steps
+    return _Visited(steps, email_ids)
 
 
 def open_renewal_invoice(subscription: Subscription) -> Invoice | None:
@@ -203,94 +377,74 @@ def open_renewal_invoice(subscription: Subscription) -> Invoice | None:
     )
 
 
-def _cancel_stale_renewal(account_id: int, today: date) -> bool:
+def _cancel_stale_renewal(batch: _Batch, account: Account) -> bool:
     """A blocked account's renewal still unpaid when its period is over: a credit note takes
     it back, so nobody pays for a period the account spent blocked."""
-    account = try_lock_account(account_id)
-    subscription = account.subscription if account is not None else None
-    if account is None or subscription is None or subscription.status != SubscriptionStatus.BLOCKED:
-        db.session.rollback()
+    subscription = account.subscription
+    if subscription is None or subscription.status != SubscriptionStatus.BLOCKED:
         return False
     stale = db.session.scalar(
         select(Invoice.id)
         .where(
-            Invoice.account_id == account_id,
+            Invoice.account_id == account.id,
             Invoice.status == InvoiceStatus.OPEN,
-            Invoice.period_end <= today,
+            Invoice.period_end <= batch.today,
         )
         .limit(1)
     )
-    if stale is None:
-        db.session.rollback()
+    if stale is None or account.id in batch.busy:
+        # Nothing stale; or the customer is paying it right now, and if that succeeds it is
+        # not stale any more.
         return False
-    if in_flight(account_id) is not None:
-        # The customer is paying it right now; if that succeeds it is not stale any more.
-        db.session.rollback()
-        return False
-    notes = cancel_unpaid(account, issued_on=today)
-    emails = [queue_document_email(note) for note in notes]
+    notes = cancel_unpaid(account, issued_on=batch.today)
+    for note in notes:
+        batch.queued(queue_document_email(note))
     activity.record(
-        account_id, None, "renewal_cancelled", documents=[note.number for note in notes]
+        account.id, None, "renewal_cancelled", documents=[note.number for note in notes]
     )
-    db.session.commit()
-    deliver_soon([email.id for email in emails if email is not None])
     return True
 
 
-def _warn_if_due(account_id: int, today: date) -> bool:
+def _warn_if_due(batch: _Batch, account: Account) -> bool:
     """Queue the one expiry warning of this period; True if it was queued now."""
-    account = try_lock_account(account_id)
-    subscription = account.subscription if account is not None else None
+    subscription = account.subscription
     if (
-        account is None
-        or subscription is None
+        subscription is None
         or subscription.auto_renew
         or subscription.status not in LIVE
-        or not 0 < (subscription.period_end - today).days <= WARNING_DAYS
+        or not 0 < (subscription.period_end - batch.today).days <= WARNING_DAYS
     ):
-        db.session.rollback()
         return False
     email = queue_expiry_warning(account, subscription)
     if email is None:
-        db.session.rollback()
         return False
+    batch.queued(email)
     activity.record(
-        account_id, None, "expiry_warning", period_end=subscription.period_end.isoformat()
+        account.id, None, "expiry_warning", period_end=subscription.period_end.isoformat()
     )
-    db.session.commit()
-    deliver_soon([email.id])
     return True
 
 
-def _renew_or_block(account_id: int, today: date) -> Step | None:
-    """At period end: block without auto-renewal, or invoice the next period.
-
-    None means an open renewal invoice is there to be charged.
+def _renew_or_block(
+    batch: _Batch, account: Account
+) -> Step | tuple[Invoice, PriceBreakdown] | None:
+    """At period end: block without auto-renewal, or build the next period's invoice (not
+    numbered yet, see `_renewed`). None means an open renewal invoice is there to be charged.
     """
-    account = try_lock_account(account_id)
-    if account is None:
-        db.session.rollback()
-        return Step.WAITING
     subscription = account.subscription
     if subscription is None or subscription.status not in LIVE:
-        db.session.rollback()
         return Step.NOTHING
-    if open_renewal_invoice(subscription) is not None:
-        db.session.rollback()
+    if account.id in batch.open_renewals:
         return None
-    if subscription.period_end > today:
-        db.session.rollback()
+    if subscription.period_end > batch.today:
         return Step.NOTHING
-    if in_flight(account_id) is not None:
+    if account.id in batch.busy:
         # A change the customer is paying for (3-D Secure, PayPal) was priced on the period
         # that just ended: it settles first, and the renewal then renews what it made.
-        db.session.rollback()
         return Step.WAITING
     if not subscription.auto_renew:
         _block(account, subscription, "not_renewed")
-        db.session.commit()
         return Step.BLOCKED
-
     running = running_subscription(subscription)
     assert running is not None
     breakdown = price_renewal(
@@ -303,20 +457,34 @@ def _renew_or_block(account_id: int, today: date) -> Step | None:
     covered = breakdown.amount_due_minor == 0
     with force_locale(account.billing_info.invoice_language if account.billing_info else "en"):
         paid_with = _("Account credit") if covered else ""
-    invoice = issue_document(
+    invoice = build_document(
         account,
         breakdown,
-        issued_on=today,
+        issued_on=batch.today,
         paid_with=paid_with,
         status=InvoiceStatus.PAID if covered else InvoiceStatus.OPEN,
     )
+    return invoice, breakdown
+
+
+def _renewed(batch: _Batch, account: Account, invoice: Invoice, breakdown: PriceBreakdown) -> bool:
+    """The numbered renewal invoice moves the period on; True when account credit paid it.
+
+    Otherwise the account is past due until it is paid, so no change of package can discount
+    a period that is not paid for. The open invoice is committed with its first payment row,
+    before any charge: a crash from there on leaves a state the next run picks up (the
+    payment in flight is reconciled), never a second invoice.
+    """
+    subscription = account.subscription
+    assert subscription is not None
     subscription.period_start = breakdown.period.start
     subscription.period_end = breakdown.period.end
     subscription.agent_unit_minor = breakdown.agent_unit_minor
     subscription.pack_unit_minor = breakdown.pack_unit_minor
-    account.credit_minor -= breakdown.credit_used_minor
+    if breakdown.credit_used_minor:
+        account.credit_minor -= breakdown.credit_used_minor
     activity.record(
-        account_id,
+        account.id,
         None,
         "renewal",
         document=invoice.number,
@@ -326,17 +494,11 @@ def _renew_or_block(account_id: int, today: date) -> Step | None:
         amount_due_minor=breakdown.amount_due_minor,
         currency=breakdown.currency,
     )
-    if covered:
-        queue_document_email(invoice)
-        db.session.commit()
-        deliver_document_soon(invoice.id)
-        return Step.RENEWED
-    # Owed from now on: past due until paid, so no change of package can discount a period
-    # that is not paid for. The open invoice is committed before any charge: a crash from
-    # here on leaves a state the next run picks up (charge it), never a second invoice.
+    if breakdown.amount_due_minor == 0:
+        batch.queued(queue_document_email(invoice, account))
+        return True
     subscription.status = SubscriptionStatus.PAST_DUE
-    db.session.commit()
-    return None
+    return False
 
 
 def _block(account: Account, subscription: Subscription, reason: str) -> None:
@@ -347,72 +509,89 @@ def _block(account: Account, subscription: Subscription, reason: str) -> None:
     )
 
 
-def _collect(account_id: int, today: date) -> Step:
-    """Charge the open renewal invoice, or wait, or block after the grace period."""
-    now = clock.now()
-    account = try_lock_account(account_id)
-    if account is None:
-        db.session.rollback()
-        return Step.WAITING
+def _collect(batch: _Batch, account: Account, invoice: Invoice, fresh: bool) -> Step | Payment:
+    """Record the charge of the open renewal invoice, or wait, or block after the grace period.
+
+    `fresh`: the invoice was issued in this transaction, so nothing was ever tried on it.
+    """
     subscription = account.subscription
-    invoice = open_renewal_invoice(subscription) if subscription is not None else None
-    if subscription is None or subscription.status not in LIVE or invoice is None:
-        db.session.rollback()
-        return Step.NOTHING
-    if in_flight(account_id) is not None:
-        db.session.rollback()
+    assert subscription is not None
+    if account.id in batch.busy:
         return Step.WAITING
-    method = default_method(account_id)
-    grace_over = today >= invoice.period_start + timedelta(days=GRACE_DAYS)
-    if grace_over and (method is None or _attempts(invoice.id)):
+    method = batch.methods.get(account.id)
+    grace_over = batch.today >= invoice.period_start + timedelta(days=GRACE_DAYS)
+    if grace_over and (method is None or (not fresh and _attempts(invoice.id))):
         # Blocked only after the renewal was really tried (a run that starts days late
         # charges first), or when there is nothing to try it with.
         _block(account, subscription, "unpaid")
-        db.session.commit()
         return Step.BLOCKED
     if method is None:
-        return _mark_past_due(account, subscription, invoice, "no_method")
-    if _renewal_wait(invoice, now):
-        db.session.rollback()
+        step, email = _mark_past_due(account, subscription, invoice, "no_method")
+        batch.queued(email)
+        return step
+    if not fresh and _renewal_wait(invoice, clock.now()):
         return Step.WAITING
-    invoice_id, method_id = invoice.id, method.id
-    key = f"renewal-{invoice_id}-{1 + _all_attempts(invoice_id)}"
-    db.session.rollback()
-    result = payments.start_payment(
-        account_id=account_id,
+    attempt = 1 if fresh else 1 + _all_attempts(invoice.id)
+    return payments.record_payment(
+        account.id,
         user_id=None,
-        key=key,
-        method_id=method_id,
-        prepare=lambda locked: _renewal_order(locked, invoice_id),
-        return_url=lambda _payment_id: "",
-        off_session=True,
+        key=f"renewal-{invoice.id}-{attempt}",
+        order=open_invoice_order(invoice, PaymentPurpose.RENEWAL),
+        method=method,
+        flush=False,
     )
-    return _after_charge(account_id, invoice_id, result)
 
 
-def _renewal_order(account: Account, invoice_id: int) -> payments.Order | PayResult:
-    """Under the lock: the renewal invoice must still be open and the account live."""
-    invoice = db.session.get(Invoice, invoice_id, populate_existing=True)
-    subscription = account.subscription
-    if (
-        invoice is None
-        or invoice.status != InvoiceStatus.OPEN
-        or subscription is None
-        or subscription.status not in LIVE
+def _charge(batch: _Batch) -> _Visited:
+    """Charge the committed renewal payments, then settle every answer in one transaction."""
+    charged = _Visited()
+    answered = payments.charge_off_session(list(batch.charges.values()))
+    answers = []
+    for account_id, charge in batch.charges.items():
+        answer = answered[charge.payment_id]
+        if answer is None:
+            charged.steps[account_id] = [Step.WAITING]  # in flight: reconciled, or retried
+        else:
+            answers.append((charge.payment_id, answer))
+    if not answers:
+        return charged
+    results = payments.settle_all(answers, then=_past_due_if_declined)
+    for account_id, charge in batch.charges.items():
+        result = results.get(charge.payment_id)
+        if result is None:
+            continue
+        if result.outcome is Outcome.PAID:
+            step = Step.RENEWED
+        elif result.outcome is Outcome.IN_PROGRESS:
+            step = Step.WAITING
+        elif result.outcome is Outcome.NOT_ALLOWED:
+            step = Step.NOTHING
+        else:
+            step = Step.DECLINED
+        charged.steps[account_id] = [step]
+    # The invoices' e-mails the settlement queued (paid, or past due).
+    charged.email_ids = list(
+        db.session.scalars(
+            select(OutgoingEmail.id).where(
+                OutgoingEmail.invoice_id.in_(batch.charged_invoices),
+                OutgoingEmail.status == EmailStatus.PENDING,
+            )
+        )
+    )
+    db.session.rollback()
+    return charged
+
+
+def _past_due_if_declined(account: Account, payment: Payment) -> None:
+    """Under the settlement's lock: a refused renewal charge leaves the account past due."""
+    waiting = (PaymentStatus.CREATED, PaymentStatus.PROCESSING)  # a refund owed, say
+    if payment.purpose is not PaymentPurpose.RENEWAL or payment.status in (
+        PaymentStatus.SUCCEEDED,
+        *waiting,
     ):
-        return PayResult(Outcome.NOT_ALLOWED)
-    return open_invoice_order(invoice, PaymentPurpose.RENEWAL)
-
-
-def _after_charge(account_id: int, invoice_id: int, result: PayResult) -> Step:
-    """Renewed, or past due with the open invoice e-mailed, or nothing (someone else acted)."""
-    if result.outcome is Outcome.PAID:
-        return Step.RENEWED
-    if result.outcome in (Outcome.IN_PROGRESS, Outcome.NOT_ALLOWED):
-        return Step.WAITING if result.outcome is Outcome.IN_PROGRESS else Step.NOTHING
-    account = lock_account(account_id)
+        return
     subscription = account.subscription
-    invoice = db.session.get(Invoice, invoice_id, populate_existing=True)
+    invoice = db.session.get(Invoice, payment.invoice_id)
     if (
         subscription is None
         or subscription.status not in LIVE
@@ -420,10 +599,9 @@ def _after_charge(account_id: int, invoice_id: int, result: PayResult) -> Step:
         or invoice.status != InvoiceStatus.OPEN
     ):
         # Paid by the customer, or blocked by another run, in the meantime.
-        db.session.rollback()
-        return Step.DECLINED
-    reason = str(result.decline_code) if result.decline_code else str(result.outcome)
-    return _mark_past_due(account, subscription, invoice, reason)
+        return
+    reason = str(payment.decline_code) if payment.decline_code else str(result_of(payment).outcome)
+    _mark_past_due(account, subscription, invoice, reason)
 
 
 def _attempts(invoice_id: int) -> int:
@@ -469,8 +647,8 @@ def _renewal_wait(invoice: Invoice, now: datetime) -> bool:
 
 def _mark_past_due(
     account: Account, subscription: Subscription, invoice: Invoice, reason: str
-) -> Step:
-    """The renewal was not paid: past due, the open invoice e-mailed (once); commits."""
+) -> tuple[Step, OutgoingEmail | None]:
+    """The renewal was not paid: past due, the open invoice e-mailed (once); the caller commits."""
     first_failure = (
         db.session.scalar(
             select(BillingActivity.id)
@@ -493,8 +671,7 @@ def _mark_past_due(
             reason=reason,
             block_on=(invoice.period_start + timedelta(days=GRACE_DAYS)).isoformat(),
         )
-    queue_document_email(invoice)
-    db.session.commit()
-    deliver_document_soon(invoice.id)
+    email = queue_document_email(invoice, account)
     # Cron hears about a refused charge; a missing method counts on the first run only.
-    return Step.DECLINED if reason != "no_method" or first_failure else Step.WAITING
+    step = Step.DECLINED if reason != "no_method" or first_failure else Step.WAITING
+    return step, email

@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 
 from portal.domain.periods import add_months
 from portal.extensions import db
-from portal.models import Account, Invoice, Payment, PaymentMethod, Role
+from portal.models import Account, Invoice, OutgoingEmail, Payment, Role
 from portal.payments.sandbox import SandboxCharge
 from tests.conftest import Auth, at_once
+from tests.renewal.conftest import due_account
 from tests.wizard.conftest import Customer, read_form
 
 
@@ -71,29 +72,20 @@ def _due_accounts(app: Flask, factory, today) -> dict[int, str]:
     tokens: dict[int, str] = {}
     behaviours = ["succeed"] * 10 + ["decline"] * 2
     for index, behaviour in enumerate(behaviours):
-        account_id = factory.account(f"Parallelo {index} S.r.l.")
-        factory.subscription(account_id, anchor=anchor)
-        token = f"tok_{behaviour}_{secrets.token_hex(12)}"
-        with app.app_context():
-            db.session.add(
-                PaymentMethod(
-                    account_id=account_id,
-                    kind="card",
-                    brand="Visa",
-                    last4="4242",
-                    exp_month=12,
-                    exp_year=2030,
-                    token=token,
-                    is_default=True,
-                )
-            )
-            db.session.commit()
+        account_id, token = due_account(
+            app, factory, f"Parallelo {index} S.r.l.", anchor, behaviour
+        )
         tokens[account_id] = token
     return tokens
 
 
+@pytest.mark.parametrize(
+    "options",
+    [[], ["--batch-size", "2", "--mail-workers", "0"]],
+    ids=["defaults", "small-batches-in-process-mail"],
+)
 def test_two_renewal_runs_started_together_charge_each_subscription_once(
-    app, factory, database_urls, backend, tmp_path
+    app, factory, database_urls, backend, tmp_path, options
 ):
     today = datetime.now(UTC).date()
     tokens = _due_accounts(app, factory, today)
@@ -105,7 +97,7 @@ def test_two_renewal_runs_started_together_charge_each_subscription_once(
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
         "RATELIMIT_STORAGE_URI": "memory://",
     }
-    command = [sys.executable, "-m", "flask", "--app", "portal", "billing", "renew"]
+    command = [sys.executable, "-m", "flask", "--app", "portal", "billing", "renew", *options]
     runs = [
         subprocess.Popen(
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -129,6 +121,14 @@ def test_two_renewal_runs_started_together_charge_each_subscription_once(
             assert account.subscription.status == expected
             assert account.subscription.period_start == today
         assert db.session.scalar(select(func.count(Payment.id))) == len(tokens)
+        # Every invoice was e-mailed once, with its PDF, by one run or the other.
+        emails = db.session.scalars(select(OutgoingEmail)).all()
+        assert sorted(email.invoice_id for email in emails) == sorted(
+            db.session.scalars(select(Invoice.id))
+        )
+        assert {email.status for email in emails} == {"sent"}
+    sent = list((tmp_path / "outbox").glob("*.eml"))
+    assert len(sent) == len(tokens)
 
     renewed = sum(int(s.split("renewed ")[1].split(",")[0]) for s in summaries)
     declined = sum(int(s.split("declined ")[1].split(",")[0]) for s in summaries)

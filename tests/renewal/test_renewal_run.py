@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from unittest import mock
 
 import pytest
 from sqlalchemy import func, select
@@ -13,11 +14,9 @@ from portal.models import (
     Account,
     BillingActivity,
     Invoice,
-    MethodKind,
     OutgoingEmail,
     Payment,
     PaymentMethod,
-    PaymentPurpose,
     PaymentStatus,
     Subscription,
 )
@@ -86,33 +85,27 @@ def pay_open_invoice(customer, invoice_number: str):
 
 
 def record_renewal_in_flight(app, clock, account_id: int) -> tuple[Invoice, Payment, str]:
-    """What a run leaves when it dies mid-charge: the open invoice and its processing payment.
+    """What a run leaves when it dies mid-charge: the open invoice and its created payment,
+    committed together before the gateway was asked.
 
-    Returns the invoice, the payment and the card's token (both detached).
+    Returns the invoice, the payment and the card's token (all detached).
     """
+
+    def died(_charge):
+        raise SystemExit("the run died before the gateway answered")
+
     with app.app_context():
-        renewal_run._renew_or_block(account_id, clock().date())
+        with (
+            mock.patch.object(renewal_run.payments, "charge_off_session", died),
+            pytest.raises(SystemExit),
+        ):
+            run_renewals(clock().date())
+        db.session.rollback()
         invoice = db.session.scalar(select(Invoice))
-        method = db.session.scalar(select(PaymentMethod))
-        payment = Payment(
-            account_id=account_id,
-            idempotency_key=f"renewal-{invoice.id}-1",
-            method_id=method.id,
-            method_label="Visa",
-            method_kind=MethodKind.CARD,
-            method_token=method.token,
-            status=PaymentStatus.CREATED,
-            purpose=PaymentPurpose.RENEWAL,
-            amount_minor=invoice.amount_due_minor,
-            currency="EUR",
-            invoice_id=invoice.id,
-            created_at=clock(),
-        )
-        db.session.add(payment)
-        db.session.commit()
-        db.session.refresh(invoice)
-        db.session.refresh(payment)
-        token = method.token
+        payment = db.session.scalar(select(Payment))
+        assert payment.idempotency_key == f"renewal-{invoice.id}-1"
+        assert (payment.status, payment.account_id) == (PaymentStatus.CREATED, account_id)
+        token = db.session.scalar(select(PaymentMethod.token))
         db.session.expunge_all()
         return invoice, payment, token
 
