@@ -125,7 +125,6 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "SELLER_VAT_ID": os.environ.get("SELLER_VAT_ID", "IT12345670017"),
         "SELLER_EMAIL": os.environ.get("SELLER_EMAIL", "billing@chatdesk.example.com"),
         "VENDOR_DIR": os.environ.get("VENDOR_DIR", str(PROJECT_ROOT / "node_modules")),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per 15 minutes"),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
