@@ -27,8 +27,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
 
-    from portal import billing_text, cli, i18n, labels, payments, security, web
-    from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from portal import assets, billing_text, cli, i18n, labels, payments, security, web
+    from portal.extensions import csrf, db, htmx, login_manager, migrate
     from portal.services import reference_data
 
     # A broken price list or VAT table stops start-up here, naming the bad entry.
@@ -38,12 +38,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
-    limiter.init_app(app)
     security.init_app(app, login_manager)
     i18n.init_app(app)
     labels.init_app(app)
     billing_text.init_app(app)
     web.init_app(app)
+    assets.init_app(app)
     cli.init_app(app)
     payments.init_app(app)
 

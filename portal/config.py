@@ -141,7 +141,6 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "SUPPORT_URL": os.environ.get("SUPPORT_URL", ""),
         "SUPPORT_EMAIL": os.environ.get("SUPPORT_EMAIL", "support@chatdesk.example.com"),
         "VENDOR_DIR": os.environ.get("VENDOR_DIR", str(PROJECT_ROOT / "node_modules")),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per 15 minutes"),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -35,4 +33,3 @@ babel = PortalBabel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 htmx = Htmx()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -10,14 +10,15 @@ from typing import Any, TypeVar
 from flask import Flask, abort, current_app, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.routing import IntegerConverter, ValidationError
 
+from portal import clock
 from portal.extensions import db
 from portal.forms import FORBIDDEN_TEXT
-from portal.models import Account, Role, User
+from portal.models import Account, QuoteStatus, Role, SalesQuote, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,19 +61,35 @@ def load_user(cookie_id: str) -> User | None:
         return None
     if int(user_id) > MAX_ID:
         return None
-    user = db.session.scalar(_user_with_account(), {"user_id": int(user_id)})
-    if user is None or not user.can_sign_in:
+    row = db.session.execute(
+        _user_with_account(), {"user_id": int(user_id), "today": clock.today()}
+    ).first()
+    if row is None:
+        return None
+    user, open_quotes = row
+    if not user.can_sign_in:
         return None
     if not hmac.compare_digest(user.session_token.encode(), token.encode()):
         return None
+    # The menu's count of open quotes came in the same query (see quote_menu).
+    user.open_quote_count = open_quotes
     return user
 
 
 @cache
-def _user_with_account() -> Select[tuple[User]]:
+def _user_with_account() -> Select[tuple[User, int]]:
     """The loader's statement, built once: building it costs as much as running it."""
+    open_quotes = (
+        select(func.count(SalesQuote.id))
+        .where(
+            SalesQuote.account_id == User.account_id,
+            SalesQuote.status == QuoteStatus.SENT,
+            SalesQuote.valid_until >= bindparam("today"),
+        )
+        .scalar_subquery()
+    )
     return (
-        select(User)
+        select(User, open_quotes)
         .options(
             joinedload(User.account).joinedload(Account.subscription),
             joinedload(User.account).joinedload(Account.billing_info),
@@ -85,29 +102,36 @@ def _user_with_account() -> Select[tuple[User]]:
 CACHEABLE_ENDPOINTS = frozenset({"static", "web.vendor_asset", "web.health"})
 
 
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), usb=(), interest-cohort=()"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def static_headers(app: Flask) -> list[tuple[str, str]]:
+    """The headers that do not depend on the request (HSTS when the site is HTTPS only)."""
+    headers = [
+        ("Permissions-Policy", PERMISSIONS_POLICY),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ]
+    if app.config.get("STRICT_TRANSPORT_SECURITY"):
+        headers.insert(0, ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    return headers
+
+
 def add_security_headers(response: Any) -> Any:
     """Headers every page needs; Vary because pages and fragments share URLs."""
-    if current_app.config.get("STRICT_TRANSPORT_SECURITY"):
-        response.headers.setdefault(
-            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
-        )
-    signed_in = "_user_id" in session and request.endpoint not in CACHEABLE_ENDPOINTS
+    for name, value in static_headers(current_app):
+        response.headers.setdefault(name, value)
+    signed_in = request.endpoint not in CACHEABLE_ENDPOINTS and "_user_id" in session
     if signed_in and "no-store" not in response.headers.get("Cache-Control", ""):
         # Billing pages must not stay in a shared or back-button cache after sign-out.
         response.headers["Cache-Control"] = "no-store"
-    response.headers.setdefault(
-        "Permissions-Policy",
-        "camera=(), microphone=(), geolocation=(), usb=(), interest-cohort=()",
-    )
-    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
-    )
     response.vary.add("HX-Request")
     response.vary.add("Cookie")
     return response

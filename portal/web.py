@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ def vendor_asset(name: str) -> Response:
     if not path.is_file():
         current_app.logger.error("front-end asset %s is missing: run `npm ci`", path)
         abort(404)
-    return send_file(path, max_age=86400)
+    return send_file(path, max_age=None)  # portal.assets sets how long it is kept
 
 
 def _error_page(error: HTTPException) -> tuple[str, int]:
@@ -87,13 +88,41 @@ def _unsafe_text_error(error: UnsafeText) -> tuple[str, int]:
     return render_page("error.html", "_error.html", code=400, message=message), 400
 
 
+class HealthCheck:
+    """WSGI middleware answering `GET /health` before Flask runs.
+
+    A load balancer's probe needs no session, user, locale or request hooks; answered here it
+    costs what a bare WSGI app does. The `web.health` route stays for url_for and for a
+    server that mounts the app elsewhere. The headers are those every response carries.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], headers: list[tuple[str, str]]):
+        """Wrap `app`; answer the probe with `headers`."""
+        self.app = app
+        self.headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "2")]
+        self.headers += headers
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """The probe's answer, or the app's."""
+        if environ.get("PATH_INFO") == "/health" and environ.get("REQUEST_METHOD") in (
+            "GET",
+            "HEAD",
+        ):
+            start_response("200 OK", list(self.headers))
+            return [b"ok"] if environ["REQUEST_METHOD"] == "GET" else []
+        return self.app(environ, start_response)
+
+
 def support_href() -> str:
     """Where customers get help: the configured help-desk page, else a mail to support."""
     return current_app.config["SUPPORT_URL"] or f"mailto:{current_app.config['SUPPORT_EMAIL']}"
 
 
 def init_app(app: Flask) -> None:
-    """Register error pages, the asset route and the support link."""
+    """Register error pages, the asset route and the support link; answer /health before Flask."""
+    from portal.security import static_headers
+
+    app.wsgi_app = HealthCheck(app.wsgi_app, static_headers(app))  # type: ignore[method-assign]
     app.register_blueprint(bp)
     app.jinja_env.globals["support_href"] = support_href
     app.register_error_handler(CSRFError, _csrf_error)

@@ -24,7 +24,7 @@ from sqlalchemy import text
 from portal import create_app
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.periods import period_at
-from portal.extensions import db, limiter
+from portal.extensions import db
 from portal.models import Account, BillingInfo, Role, Subscription, User
 from portal.services.reference_data import reference
 
@@ -168,7 +168,6 @@ def app(
     )
     with app.app_context():
         _empty_tables()
-        limiter.reset()
     yield app
     with app.app_context():
         db.session.remove()

@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import stripe
 from flask import url_for
 from sqlalchemy import DateTime, String, select
 from sqlalchemy.exc import IntegrityError
@@ -147,6 +146,8 @@ class StripeGateway:
     collects_cards_in_browser = True
 
     def __init__(self, settings: StripeSettings) -> None:
+        import stripe  # imported on use: ~30 MiB per process
+
         self.settings = settings
         self.client = stripe.StripeClient(
             settings.secret_key,
@@ -230,6 +231,8 @@ class StripeGateway:
         off_session: bool = False,
     ) -> ChargeResult:
         """A PaymentIntent for the saved card; off-session ones are confirmed in the same call."""
+        import stripe  # imported on use: ~30 MiB per process
+
         if amount_minor <= 0:
             raise ValueError("a payment must be for a positive amount")
         check_currency(currency)
@@ -269,6 +272,8 @@ class StripeGateway:
 
     def confirm_payment(self, reference: str, *, return_url: str) -> ChargeResult:
         """Confirm the intent; a card that wants 3-D Secure goes to the authentication page."""
+        import stripe  # imported on use: ~30 MiB per process
+
         intent = self._call(self.client.v1.payment_intents.retrieve, reference)
         if intent.status == "requires_confirmation":
             try:
@@ -302,6 +307,8 @@ class StripeGateway:
 
     def cancel(self, reference: str) -> ChargeResult:
         """Cancel an intent that was not charged; a succeeded one is reported as it is."""
+        import stripe  # imported on use: ~30 MiB per process
+
         intent = self._call(self.client.v1.payment_intents.retrieve, reference)
         if intent.status in ("requires_confirmation", "requires_action", "requires_payment_method"):
             try:
@@ -312,6 +319,8 @@ class StripeGateway:
 
     def refund(self, *, reference: str, amount_minor: int, idempotency_key: str) -> RefundResult:
         """A refund of the intent's charge through the Refunds API, once per key."""
+        import stripe  # imported on use: ~30 MiB per process
+
         if amount_minor <= 0:
             raise ValueError("a refund must be for a positive amount")
         try:
@@ -350,6 +359,8 @@ class StripeGateway:
     @staticmethod
     def _call(function: Any, *args: Any, **kwargs: Any) -> Any:
         """Call Stripe; a network or server failure is a GatewayError (nothing known)."""
+        import stripe  # imported on use: ~30 MiB per process
+
         try:
             return function(*args, **kwargs)
         except (stripe.APIConnectionError, stripe.RateLimitError) as error:

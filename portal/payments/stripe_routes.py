@@ -6,7 +6,6 @@ import json
 import logging
 from urllib.parse import urlsplit
 
-import stripe
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -89,6 +88,8 @@ def save_card() -> Response:
 @login_required
 def authenticate(reference: str) -> Response | str:
     """The bank's 3-D Secure step, run by Stripe.js; then back to the portal's return page."""
+    import stripe  # imported on use: ~30 MiB per process
+
     back = request.args.get("back", "")
     if not is_safe_redirect(back) or not reference.startswith("pi_") or len(reference) > 100:
         abort(404)
@@ -115,6 +116,8 @@ def authenticate(reference: str) -> Response | str:
 @csrf.exempt
 def webhook() -> tuple[str, int]:
     """Stripe's events: signature checked, each handled once, fed to the same settlement."""
+    import stripe  # imported on use: ~30 MiB per process
+
     payload = request.get_data()
     try:
         stripe.Webhook.construct_event(

@@ -6,15 +6,10 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reportlab import rl_config
-from xhtml2pdf import pisa
-from xhtml2pdf.config.resources import ResourceAccessPolicy
-
-# No creation date and no random document ID: the same HTML gives the same bytes, so a
-# stored PDF and a fresh rendering of unchanged inputs are byte for byte the same file.
-rl_config.invariant = 1
+if TYPE_CHECKING:
+    from types import ModuleType
 
 FONT_PACKAGE = "dejavu-fonts-ttf"
 # The names the template's @font-face rules ask for; nothing else is ever resolved.
@@ -69,8 +64,22 @@ class RenderedPdf:
         return tuple(message for message in self.warnings if MISSING_GLYPH in message)
 
 
+def _pisa() -> ModuleType:
+    """xhtml2pdf, imported on the first drawing only: it and reportlab weigh ~28 MiB per
+    process, and web workers mostly serve PDFs already stored."""
+    from reportlab import rl_config
+    from xhtml2pdf import pisa
+
+    # No creation date and no random document ID: the same HTML gives the same bytes, so a
+    # stored PDF and a fresh rendering of unchanged inputs are byte for byte the same file.
+    rl_config.invariant = 1
+    return pisa
+
+
 def render_options(fonts: Path) -> dict[str, Any]:
     """pisa.CreatePDF's arguments for our documents: fonts only, nothing else is read."""
+    from xhtml2pdf.config.resources import ResourceAccessPolicy
+
     return {
         "encoding": "utf-8",
         "link_callback": font_link_callback(fonts),
@@ -85,7 +94,7 @@ def render_options(fonts: Path) -> dict[str, Any]:
 def html_to_pdf(html: str, fonts: Path) -> RenderedPdf:
     """Convert our own HTML to PDF, raising PdfRenderError when xhtml2pdf reports errors."""
     output = io.BytesIO()
-    status = pisa.CreatePDF(html, dest=output, **render_options(fonts))
+    status = _pisa().CreatePDF(html, dest=output, **render_options(fonts))
     # The context's log, not the logging module: it is complete whatever the log levels.
     errors = [_describe(entry) for entry in status.log if entry[0] == "error"]
     warnings = tuple(_describe(entry) for entry in status.log if entry[0] == "warning")

@@ -589,6 +589,9 @@ def quote_menu() -> dict[str, Any]:
         """Open quotes of the signed-in billing admin's account (0 for everyone else)."""
         if not current_user.is_authenticated or not current_user.user_role.manages_billing:
             return 0
+        counted = getattr(current_user, "open_quote_count", None)
+        if counted is not None:
+            return counted  # loaded with the user
         return service.open_quote_count(current_user.account_id)
 
     return {"open_quotes": open_quotes, "quote_status_label": status_label}

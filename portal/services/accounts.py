@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm.util import identity_key
 
 from portal.extensions import db
 from portal.models import Account, Role, User
 from portal.services import activity
+
+
+@cache
+def _loaded_by_statement() -> frozenset[str]:
+    """The attributes _account_statement loads: the columns and two relations."""
+    columns = {column.key for column in sa_inspect(Account).column_attrs}
+    return frozenset(columns | {"subscription", "billing_info"})
 
 
 def _account_statement(account_id: int) -> Select[tuple[Account]]:
@@ -21,7 +32,14 @@ def _account_statement(account_id: int) -> Select[tuple[Account]]:
 
 
 def load_account(account_id: int) -> Account:
-    """The account with its subscription and billing info, in one query; not locked."""
+    """The account with its subscription and billing info, in one query; not locked.
+
+    The signed-in user's account came with the user (portal.security.load_user): while
+    this session holds it with those loaded (nothing expired), it is the answer, with no query.
+    """
+    held = db.session.identity_map.get(identity_key(Account, account_id))
+    if held is not None and not _loaded_by_statement() & sa_inspect(held).unloaded:
+        return held
     account = db.session.scalar(_account_statement(account_id))
     if account is None:
         raise LookupError(account_id)

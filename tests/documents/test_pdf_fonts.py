@@ -101,7 +101,8 @@ def test_xhtml2pdf_errors_raise_a_clear_error(app, factory, invoicing, monkeypat
     account = invoicing.customer(factory, "Acme S.r.l.")
     invoice_id = invoicing.first_purchase(account)
     failed = SimpleNamespace(err=1, log=[("error", 3, "broken table", "<table>")])
-    monkeypatch.setattr(pdf.pisa, "CreatePDF", lambda *args, **kwargs: failed)
+    broken = SimpleNamespace(CreatePDF=lambda *args, **kwargs: failed)
+    monkeypatch.setattr(pdf, "_pisa", lambda: broken)
     with app.app_context(), pytest.raises(documents.InvoicePdfError) as failure:
         documents.render_invoice_pdf(db.session.get(Invoice, invoice_id))
     assert "INV-2026-000001" in str(failure.value)

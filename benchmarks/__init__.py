@@ -1,0 +1,1 @@
+"""Benchmarks of the performance table: run them all with `python -m benchmarks`."""
