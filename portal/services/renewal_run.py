@@ -32,7 +32,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
-from portal.domain.pricing import ChangeKind, price_renewal
+from portal.domain.pricing import ChangeKind
 from portal.extensions import db
 from portal.models import (
     Account,
@@ -57,8 +57,7 @@ from portal.services.mailer import (
 )
 from portal.services.payment_methods import default_method
 from portal.services.payments import Outcome, PayResult, in_flight
-from portal.services.pricing import customer_tax, running_subscription
-from portal.services.reference_data import reference
+from portal.services.pricing import renewal_price
 from portal.services.renewal import GRACE_DAYS, WARNING_DAYS
 
 log = logging.getLogger(__name__)
@@ -291,15 +290,8 @@ def _renew_or_block(account_id: int, today: date) -> Step | None:
         db.session.commit()
         return Step.BLOCKED
 
-    running = running_subscription(subscription)
-    assert running is not None
-    breakdown = price_renewal(
-        current=running,
-        prices=reference().prices,
-        tax=customer_tax(account),
-        credit_available_minor=account.credit_minor,
-        contract_ends_on=subscription.contract_ends_on,
-    )
+    breakdown = renewal_price(account)
+    assert breakdown is not None
     covered = breakdown.amount_due_minor == 0
     with force_locale(account.billing_info.invoice_language if account.billing_info else "en"):
         paid_with = _("Account credit") if covered else ""
