@@ -19,6 +19,8 @@ from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response
 
 from portal.domain.money import minor_to_decimal
@@ -69,7 +71,39 @@ def switch_language() -> Response:
             current_user.locale = chosen
             db.session.commit()
     target = request.form.get("next")
-    return redirect(target if is_safe_redirect(target) else url_for("dashboard.home"))
+    if not is_safe_redirect(target) or not loads_with_get(urlsplit(target).path):
+        target = url_for("dashboard.home")
+    return redirect(target)
+
+
+def loads_with_get(path: str) -> bool:
+    """True when a GET of this path reaches a page (not a 405 or a 404)."""
+    adapter = current_app.url_map.bind(request.host, script_name=request.script_root or None)
+    try:
+        adapter.match(path, method="GET")
+    except RequestRedirect:
+        return True
+    except HTTPException:
+        return False
+    return True
+
+
+def page_url() -> str:
+    """Where the language switch brings the user back, always a page a GET loads again.
+
+    After a form post (a refused card, a declined payment, a form with errors) the address is
+    the form's target, often POST only: then the page the form was on, else the start page.
+    """
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    if loads_with_get(request.path):
+        return request.path
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and loads_with_get(referrer.path):
+        back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+        if is_safe_redirect(back):
+            return back
+    return url_for("dashboard.home")
 
 
 def format_money(minor: int, currency: str) -> str:
@@ -211,6 +245,9 @@ def init_app(app: Flask) -> None:
         money=format_money, day=format_day, moment=format_moment, percent=format_percent
     )
     app.jinja_env.globals.update(
-        language_choices=language_choices, language_name=language_name, current_locale=get_locale
+        language_choices=language_choices,
+        language_name=language_name,
+        current_locale=get_locale,
+        language_switch_next=page_url,
     )
     app.register_blueprint(bp)

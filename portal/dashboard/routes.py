@@ -11,7 +11,7 @@ from portal import clock
 from portal.dashboard import bp
 from portal.models import BILLING_ROLES, CUSTOMER_ROLES, Role
 from portal.security import current_account_id, roles_required
-from portal.services.package import package_overview
+from portal.services.package import account_next_payment, package_overview
 from portal.services.refunds import RefundOutcome, refund_offer, request_refund
 from portal.services.renewal import NoPaymentMethod, expiry_warning, set_auto_renew
 from portal.web import wants_fragment
@@ -40,11 +40,20 @@ def _package_page(refund_error: str | None = None) -> str:
     manages_billing = current_user.user_role.manages_billing
     return render_template(
         "dashboard/package.html",
-        package=package_overview(current_account_id(), clock.today()),
-        manages_billing=manages_billing,
+        **_package_context(),
         refund=refund_offer(current_account_id(), clock.now()) if manages_billing else None,
         refund_error=refund_error,
     )
+
+
+def _package_context(error: str | None = None) -> dict[str, object]:
+    """What the package fragment shows: facts, next payment, the auto-renewal switch."""
+    return {
+        "package": package_overview(current_account_id(), clock.today()),
+        "next_payment": account_next_payment(current_account_id()),
+        "manages_billing": current_user.user_role.manages_billing,
+        "error": error,
+    }
 
 
 @bp.post("/package/refund")
@@ -100,8 +109,8 @@ def auto_renewal() -> Response | str | tuple[str, int]:
     if state is None:
         abort(404)
     if wants_fragment():
-        overview = package_overview(current_account_id(), clock.today())
-        fragment = render_template("dashboard/_auto_renewal.html", package=overview, error=error)
+        # The whole package swaps: "Renews on", "Auto-renewal" and the next payment change too.
+        fragment = render_template("dashboard/_package.html", **_package_context(error))
         return (fragment, 422) if error else fragment
     if error:
         flash(error, "error")

@@ -13,6 +13,7 @@ from portal.domain.pricing import (
     CurrentSubscription,
     PriceBreakdown,
     price_change,
+    price_renewal,
 )
 from portal.domain.tax import InvalidVatId, TaxTreatment, determine_tax, normalize_vat_id
 from portal.models import Account, Subscription, SubscriptionStatus
@@ -72,6 +73,24 @@ def current_configuration(account: Account) -> Configuration | None:
     """What the account runs now, or None on Free."""
     running = running_subscription(account.subscription)
     return running.configuration if running else None
+
+
+def renewal_price(account: Account) -> PriceBreakdown | None:
+    """What the renewal run charges for the account's next period, after its credit.
+
+    My package shows this same figure before the run happens; None on Free or blocked.
+    """
+    subscription = account.subscription
+    running = running_subscription(subscription)
+    if subscription is None or running is None:
+        return None
+    return price_renewal(
+        current=running,
+        prices=reference().prices,
+        tax=customer_tax(account),
+        credit_available_minor=account.credit_minor,
+        contract_ends_on=subscription.contract_ends_on,
+    )
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
 from portal.domain.payment_lifecycle import IN_FLIGHT
-from portal.domain.pricing import ChangeKind, PriceBreakdown, price_renewal
+from portal.domain.pricing import ChangeKind, PriceBreakdown
 from portal.extensions import db
 from portal.models import (
     Account,
@@ -55,8 +55,7 @@ from portal.services.invoice_payment import open_invoice_order
 from portal.services.invoicing import build_document, cancel_unpaid, number_documents
 from portal.services.mailer import deliver_soon, queue_document_email, queue_expiry_warning
 from portal.services.payments import Outcome, result_of
-from portal.services.pricing import customer_tax, running_subscription
-from portal.services.reference_data import reference
+from portal.services.pricing import renewal_price
 from portal.services.renewal import GRACE_DAYS, WARNING_DAYS
 
 log = logging.getLogger(__name__)
@@ -445,15 +444,9 @@ def _renew_or_block(
     if not subscription.auto_renew:
         _block(account, subscription, "not_renewed")
         return Step.BLOCKED
-    running = running_subscription(subscription)
-    assert running is not None
-    breakdown = price_renewal(
-        current=running,
-        prices=reference().prices,
-        tax=customer_tax(account),
-        credit_available_minor=account.credit_minor,
-        contract_ends_on=subscription.contract_ends_on,
-    )
+
+    breakdown = renewal_price(account)
+    assert breakdown is not None
     covered = breakdown.amount_due_minor == 0
     with force_locale(account.billing_info.invoice_language if account.billing_info else "en"):
         paid_with = _("Account credit") if covered else ""

@@ -118,10 +118,17 @@ def summary() -> Response | str:
         return redirect(url_for("wizard.quantities", **selection.query()))
     breakdown, message = _priced(selection, account)
     if breakdown is None:
-        return render_template(
+        summary_html = render_template(
             "wizard/_summary.html", selection=selection, breakdown=None, summary_message=message
         )
-    return _rendered_summary(breakdown)
+    else:
+        summary_html = _rendered_summary(breakdown)
+    # The fields come along out of band: their errors (and the quote link) must show on the
+    # htmx path too, and go once corrected.
+    fields = render_template(
+        "wizard/_quantity_fields.html", selection=selection, prices=reference().prices, oob=True
+    )
+    return summary_html + fields
 
 
 _SUMMARIES: OrderedDict[tuple[str, str, int], str] = OrderedDict()

@@ -92,3 +92,31 @@ def test_new_customer_buys_in_italian(chromium, live_url, app, new_customer, jav
         account = db.session.scalar(select(Account).where(Account.id == new_customer))
         assert account.subscription.plan == "standard"
         assert account.subscription.agents == 3
+
+
+def test_field_errors_swap_in_while_typing(chromium, live_url, new_customer):
+    """More than 50 agents with JavaScript on: the field is highlighted and the quote link shows;
+    corrected, the error goes and the price comes back."""
+    context = chromium.new_context(locale="en-GB")
+    page = context.new_page()
+    try:
+        page.goto(f"{live_url}/login")
+        page.fill("#email", "owner@trattoria.example.com")
+        page.fill("#password", PASSWORD)
+        page.locator("form input[type=submit], form button[type=submit]").last.click()
+        page.wait_for_url(re.compile(r"/package$"))
+        page.goto(f"{live_url}/package/edit/quantities?plan=standard&period=monthly&currency=EUR")
+        page.fill("#agents", "51")
+        expect(page.locator("#agents")).to_have_attribute("aria-invalid", "true", timeout=15_000)
+        expect(page.locator("#agents-error")).to_contain_text("More than 50 agents")
+        expect(
+            page.locator("#quantity-fields a[href*='/package/edit/request-quote']").first
+        ).to_be_visible()
+        expect(page.locator("#summary")).to_contain_text("Correct the highlighted fields")
+        expect(page.locator("#agents")).to_be_focused()  # the swap keeps the typing field
+        page.fill("#agents", "3")
+        expect(page.locator('#summary [data-figure="due"]')).to_have_text("€54.90", timeout=15_000)
+        expect(page.locator("#agents")).not_to_have_attribute("aria-invalid", "true")
+        expect(page.locator("#agents-error")).to_have_count(0)
+    finally:
+        context.close()

@@ -63,7 +63,7 @@ def test_switch_in_place_spells_out_the_consequence(client, app, subscribed):
     assert "Auto-renewal is on" in page
     off = _switch(client, "off", **HX)
     assert off.status_code == 200
-    assert off.text.lstrip().startswith('<form id="auto-renewal"')
+    assert '<article id="package"' in off.text
     assert "your account will be blocked on December 1, 2026" in off.text
     assert _auto_renew(app, subscribed) is False
     on = _switch(client, "on", **HX)
@@ -81,11 +81,34 @@ def test_switch_in_place_spells_out_the_consequence(client, app, subscribed):
     assert kinds == [False, True]
 
 
+def _fact(page: str, term: str) -> str:
+    """The text of one <dd> of My package's facts, by its <dt>."""
+    after = page.split(f"<dt>{term}</dt>", 1)[1]
+    return after.split("<dd>", 1)[1].split("</dd>", 1)[0].strip()
+
+
+def test_switch_in_place_updates_every_fact_it_changes(client, app, subscribed):
+    """The swapped region carries "Renews on"/"Expires on", "Auto-renewal" and the next payment,
+    so nothing on the page still says auto-renewal is on."""
+    off = _switch(client, "off", **HX).text
+    assert 'id="package"' in off and "<dt>Expires on</dt>" in off
+    assert "<dt>Renews on</dt>" not in off
+    assert _fact(off, "Auto-renewal") == "Off"
+    assert "Nothing will be charged: auto-renewal is off" in off
+    on = _switch(client, "on", **HX).text
+    assert "<dt>Renews on</dt>" in on and _fact(on, "Auto-renewal") == "On"
+    assert "Charged to Visa •••• 4242." in on
+    # The switch targets the region it lives in, so htmx replaces all of it.
+    assert 'hx-target="#package"' in client.get("/package").text
+
+
 def test_switch_without_javascript_reloads_the_page(client, app, subscribed):
     response = _switch(client, "off")
     assert response.status_code == 302
     assert response.headers["Location"] == "/package"
     assert _auto_renew(app, subscribed) is False
+    page = client.get("/package").text
+    assert "<dt>Expires on</dt>" in page and _fact(page, "Auto-renewal") == "Off"
 
 
 def test_consequence_in_italian(client, subscribed):
