@@ -379,8 +379,11 @@ def _seats_page(
         "summary_message": message,
         "prices": reference().prices,
         "fingerprint": breakdown_fingerprint(breakdown) if breakdown else "",
+        # "Add a payment method" comes back to these quantities, not the current ones.
         **method_choice(
-            account.id, url_for("wizard.seats"), declined_method_id=extra.pop("declined", None)
+            account.id,
+            url_for("wizard.seats", agents=selection.agents_text, packs=selection.packs_text),
+            declined_method_id=extra.pop("declined", None),
         ),
         **extra,
     }

@@ -199,3 +199,33 @@ def test_after_a_failed_3ds_step_the_declined_card_is_not_preselected(standard_c
         methods = {m.last4: m.id for m in db.session.scalars(select(PaymentMethod))}
     checked = re.search(r'value="(\d+)" checked', result.text).group(1)
     assert int(checked) == methods["4242"]
+
+
+def test_adding_a_card_from_the_seat_page_keeps_the_chosen_quantities(standard_customer):
+    page = standard_customer.client.get("/package/edit/seats?agents=7&packs=1")
+    link = re.search(r'href="(/billing/payment-methods/\?next=[^"]+)"', page.text)
+    assert link, "the seat page offers no way to add a method"
+    methods_page = standard_customer.client.get(link[1].replace("&amp;", "&"))
+    card_form = re.search(
+        r'action="/billing/payment-methods/cards".*?</form>', methods_page.text, re.S
+    )
+    next_value = re.search(r'name="next" value="([^"]+)"', card_form[0])[1]
+    added = standard_customer.client.post(
+        "/billing/payment-methods/cards",
+        data={
+            "csrf_token": csrf_token_from(methods_page.text),
+            "holder": "Giulia Bianchi",
+            "number": VISA_OK,
+            "expiry": "12/30",
+            "cvc": "123",
+            "make_default": "y",
+            "next": next_value.replace("&amp;", "&"),
+        },
+    )
+    assert added.status_code == 302
+    assert added.headers["Location"].startswith("/package/edit/seats?"), added.headers["Location"]
+    back = standard_customer.client.get(added.headers["Location"])
+    assert back.headers.get("Location") is None and back.status_code == 200
+    assert re.search(r'id="agents"[^>]*value="7"', back.text)
+    assert re.search(r'id="packs"[^>]*value="1"', back.text)
+    assert "Pay " in back.text
