@@ -61,17 +61,17 @@ def test_one_accounts_error_leaves_the_others_renewed_and_no_number_lost(app, fa
     ids = due_accounts(app, factory, 5)
     broken = ids[2]
     renewal_day(clock)
-    real_price = renewal_run.price_renewal
+    real_price = renewal_run.renewal_price
 
-    def price(**arguments):
-        if arguments["current"].configuration.agents == 4:
+    def price(account):
+        if account.subscription.agents == 4:
             raise RuntimeError("a broken price list entry")
-        return real_price(**arguments)
+        return real_price(account)
 
     with app.app_context():
         db.session.scalar(select(Subscription).where(Subscription.account_id == broken)).agents = 4
         db.session.commit()
-        with mock.patch.object(renewal_run, "price_renewal", price):
+        with mock.patch.object(renewal_run, "renewal_price", price):
             report = run_renewals(batch_size=5)
         assert (report.counts[Step.RENEWED], report.counts[Step.ERROR]) == (4, 1)
         assert report.failed
