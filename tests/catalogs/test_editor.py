@@ -77,7 +77,7 @@ def test_entry_shows_source_plural_labels_reference_and_placeholders(client, tra
     assert "Form 1, used for n = 0, 1" in page  # French: 0 is singular
     assert "Form 2, used for n = 2, 3, 4, 5, …" in page
     assert "Reference: Italian" in page and "giorno rimanente" in page
-    assert "templates/dashboard/package.html" in page
+    assert "templates/dashboard/_package.html" in page
     italian = client.get(entry_url("it", DAYS_LEFT)).text
     assert "Form 1, used for n = 1<" in italian  # Italian: n != 1 is plural
     assert "Form 2, used for n = 0, 2, 3, 4, …" in italian
