@@ -48,10 +48,12 @@ def _package_page(refund_error: str | None = None) -> str:
 
 def _package_context(error: str | None = None) -> dict[str, object]:
     """What the package fragment shows: facts, next payment, the auto-renewal switch."""
+    manages_billing = current_user.user_role.manages_billing
     return {
         "package": package_overview(current_account_id(), clock.today()),
-        "next_payment": account_next_payment(current_account_id()),
-        "manages_billing": current_user.user_role.manages_billing,
+        # Amounts and methods are for those who manage billing, as the account credit is.
+        "next_payment": account_next_payment(current_account_id()) if manages_billing else None,
+        "manages_billing": manages_billing,
         "error": error,
     }
 

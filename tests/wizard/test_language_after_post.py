@@ -15,7 +15,7 @@ STANDARD_ONE = {"plan": "standard", "period": "monthly", "currency": "EUR", "age
 
 def language_next(html: str) -> str:
     """The `next` the language switch of a page sends."""
-    form = re.search(r'<form[^>]*class="language-switch".*?</form>', html, re.S)
+    form = re.search(r'<form[^>]*class="language-switch[^"]*".*?</form>', html, re.S)
     assert form, "the page has no language switch"
     return re.search(r'name="next" value="([^"]*)"', form[0])[1].replace("&amp;", "&")
 
