@@ -120,7 +120,7 @@ def test_request_to_sent_quote_and_a_rejection(chromium, live_url, people, app):
         expect(page.locator(".steps")).to_contain_text("Dati di fatturazione")
         _shoot(page, "accept-billing")
         page.go_back()
-        page.locator("details summary").click()
+        page.locator("main details summary").click()
         page.fill("#reason", "Il budget per il 2027 non è ancora approvato.")
         page.locator("form[action$='/reject'] button").click()
         expect(page.locator(".flash-success")).to_contain_text("rifiutato")
