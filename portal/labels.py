@@ -35,14 +35,18 @@ def status_label(status: SubscriptionStatus | str | None) -> str:
     }[SubscriptionStatus(status)]
 
 
-def document_status_label(kind: DocumentKind | str, status: InvoiceStatus | str) -> str:
-    """Where an invoice or credit note stands, agreed with the document's gender.
+def document_status_label(
+    kind: DocumentKind | str, status: InvoiceStatus | str, *, refunded: bool = False
+) -> str:
+    """Where an invoice or credit note stands, in the list, the back office and the PDF.
 
-    The contexts let Italian and French agree: "fattura pagata", "facture payée", but a
-    credit note ("avoir", masculine in French) is settled, never "paid".
+    A credit note is named as such, never "Paid"; an invoice a refund gave back is
+    "Refunded". The context lets Italian and French agree with "fattura" and "facture".
     """
     if DocumentKind(kind) is DocumentKind.CREDIT_NOTE:
-        return pgettext("credit note status", "Settled")
+        return pgettext("invoice status", "Credit note")
+    if refunded:
+        return pgettext("invoice status", "Refunded")
     return {
         InvoiceStatus.PAID: pgettext("invoice status", "Paid"),
         InvoiceStatus.OPEN: pgettext("invoice status", "Open"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from flask import (
     abort,
@@ -30,6 +31,7 @@ from portal.services.invoices import (
     NOTE_MAX_LENGTH,
     NoteTooLong,
     invoice_of,
+    latest_year,
     list_invoices,
     save_note,
 )
@@ -128,6 +130,63 @@ def pdf(invoice_id: int) -> Response:
         mimetype="application/pdf",
         as_attachment=True,
         download_name=f"{invoice.number}.pdf",
+        etag=False,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Documents are dated; a year outside these is no year an account has documents in.
+FIRST_YEAR = 1980
+LAST_YEAR = 9999
+NUMBER = re.compile(r"-?[0-9]+")
+
+
+def _chosen_year(account_id: int) -> int | None:
+    """The `year` asked for, else the latest the account has documents in (None: no
+    document yet); 400 when it is not a number, 404 when no document can be from it."""
+    raw = request.args.get("year", "").strip()
+    if not raw:
+        return latest_year(account_id)
+    if not NUMBER.fullmatch(raw):
+        abort(400)
+    # Length first: int() of thousands of digits is refused, and 2**64 is no year.
+    if len(raw.lstrip("-")) > len(str(LAST_YEAR)) or not FIRST_YEAR <= int(raw) <= LAST_YEAR:
+        abort(404)
+    return int(raw)
+
+
+@bp.get("/zip")
+@roles_required(*BILLING_ROLES)
+def year_zip() -> Response:
+    """Every invoice and credit note of one year in a ZIP, for the accountant."""
+    account_id = current_account_id()
+    year = _chosen_year(account_id)
+    found = []
+    if year is not None:
+        try:
+            found = documents.year_pdfs(account_id, year)
+        except documents.InvoicePdfError as error:
+            current_app.logger.error("%s", error)
+            abort(503)
+    if not found:
+        message = (
+            _("There are no invoices yet: there is nothing to download.")
+            if year is None
+            else _(
+                "There are no invoices or credit notes from %(year)s: there is nothing to "
+                "download.",
+                year=str(year),
+            )
+        )
+        flash(message, "info")
+        return redirect(url_for("invoices.index"))
+    response = send_file(
+        io.BytesIO(documents.pdf_archive(found)),
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"invoices-{year}.zip",
         etag=False,
         max_age=0,
     )

@@ -26,6 +26,7 @@ from portal.models import (
     SubscriptionStatus,
     User,
 )
+from portal.services.invoices import ListedDocument, refunded_expression
 from portal.services.search import LIKE_ESCAPE, contains_pattern
 
 PAGE_SIZE = 25
@@ -191,13 +192,21 @@ def _paged(statement: Select[Any], count: Select[Any], page: int) -> Listing:
 
 
 def account_documents(account_id: int, kind: DocumentKind, page: int) -> Listing:
-    """The account's invoices or credit notes, newest first."""
+    """The account's invoices or credit notes, newest first, each with whether a refund gave
+    it back (shown "Refunded", as the customer sees it)."""
     conditions = (Invoice.account_id == account_id, Invoice.kind == kind.value)
-    return _paged(
-        select(Invoice).where(*conditions).order_by(Invoice.issued_on.desc(), Invoice.id.desc()),
-        select(func.count(Invoice.id)).where(*conditions),
-        page,
-    )
+    total = db.session.scalar(select(func.count(Invoice.id)).where(*conditions)) or 0
+    pages = max(1, -(-total // DETAIL_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = db.session.execute(
+        select(Invoice, refunded_expression(Invoice))
+        .where(*conditions)
+        .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
+        .limit(DETAIL_PAGE_SIZE)
+        .offset((page - 1) * DETAIL_PAGE_SIZE)
+    ).all()
+    listed = [ListedDocument(invoice, None, bool(refunded)) for invoice, refunded in rows]
+    return Listing(listed, page, pages, total)
 
 
 def account_payments(account_id: int, page: int) -> Listing:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import zipfile
 from decimal import Decimal
 from typing import Any
 
@@ -23,10 +25,11 @@ from portal.domain.tax import TaxKind
 from portal.extensions import db
 from portal.models import DocumentKind, Invoice, InvoiceLine, InvoicePdf, InvoiceStatus
 from portal.pdf import FONT_FAMILY, FONT_FILES, PdfRenderError, font_directory, html_to_pdf
+from portal.services.invoices import refund_note_number
 
 # Raise it whenever templates/pdf/invoice.html or the data given to it changes, so every
 # stored PDF is rendered again on its next download.
-TEMPLATE_VERSION = "2026-11-1"
+TEMPLATE_VERSION = "2026-11-2"
 TEMPLATE = "pdf/invoice.html"
 
 
@@ -90,6 +93,7 @@ def source_digest(invoice: Invoice) -> str:
         "customer": invoice.customer,
         "language": invoice.language,
         "corrects": _corrected_number(invoice),
+        "refunded_by": refund_note_number(invoice),
         "note": invoice.note,
         "lines": [
             [
@@ -145,6 +149,7 @@ def render_invoice_html(invoice: Invoice) -> str:
             mention=tax_mention(invoice.tax_kind),
             reverse_charge=invoice.tax_kind == TaxKind.REVERSE_CHARGE,
             corrects_number=_corrected_number(invoice),
+            refund_number=refund_note_number(invoice),
             font_family=FONT_FAMILY,
             font_files=FONT_FILES,
         )
@@ -218,3 +223,45 @@ def pdf_of(account_id: int, invoice_id: int) -> tuple[Invoice, bytes] | None:
     if rendered:
         db.session.commit()
     return invoice, content
+
+
+def year_pdfs(account_id: int, year: int) -> list[tuple[Invoice, bytes]]:
+    """Every invoice and credit note the account has from `year`, oldest first, with its PDF.
+
+    The same stored or fresh PDF the single download gives; what was rendered is committed
+    even when a later document fails, so a retry does not draw it again.
+    """
+    invoices = db.session.scalars(
+        select(Invoice)
+        .options(selectinload(Invoice.lines))
+        .where(Invoice.account_id == account_id, Invoice.year == year)
+        .order_by(Invoice.issued_on, Invoice.id)
+    ).all()
+    found = []
+    rendered_any = False
+    try:
+        for invoice in invoices:
+            content, rendered = _pdf_bytes(invoice)
+            rendered_any = rendered_any or rendered
+            found.append((invoice, content))
+    finally:
+        if rendered_any:
+            db.session.commit()
+    return found
+
+
+def pdf_archive(found: list[tuple[Invoice, bytes]]) -> bytes:
+    """A ZIP of the PDFs, each named by its document number and dated by its issue day."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for invoice, content in found:
+            issued = invoice.issued_on
+            # ZIP dates run from 1980 to 2107; the fixed time keeps the bytes reproducible.
+            year = min(max(issued.year, 1980), 2107)
+            entry = zipfile.ZipInfo(
+                f"{invoice.number}.pdf", (year, issued.month, issued.day, 0, 0, 0)
+            )
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            archive.writestr(entry, content)
+    return buffer.getvalue()

@@ -3,62 +3,179 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, String, cast, func, select, true
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
-from portal.models import Invoice, InvoiceStatus
+from portal.models import DocumentKind, Invoice, InvoiceStatus
 from portal.services import activity
 
 NOTE_MAX_LENGTH = 500
 PAGE_SIZE = 20
+# The change kind of the credit notes the full refund issues (portal.services.refunds).
+REFUND_CHANGE = "refund"
+
+
+class DocumentFilter(StrEnum):
+    """The chips above the list; no filter shows every document."""
+
+    OPEN = "open"
+    PAID = "paid"
+    REFUNDED = "refunded"
+    CREDIT_NOTES = "credit-notes"
+
+
+@dataclass(frozen=True)
+class ListedDocument:
+    """One row of the list."""
+
+    invoice: Invoice
+    corrects: str | None  # the number of the invoice a credit note corrects
+    refunded: bool  # an invoice a refund's credit note gave back
 
 
 @dataclass(frozen=True)
 class InvoicePage:
-    """One page of the list."""
+    """One page of the list, and the years the account has documents in (newest first)."""
 
-    rows: list[tuple[Invoice, str | None]]  # the document and the number it corrects
+    rows: list[ListedDocument]
     page: int
     pages: int
     total: int
-    status: str | None
+    status: DocumentFilter | None
+    years: list[int]
+
+
+def refunded_expression(invoice: Any) -> ColumnElement[bool]:
+    """True for an invoice that a refund's credit note gave back.
+
+    Looked up within the account, so the (account_id, ...) index bounds the search.
+    """
+    refund = aliased(Invoice)
+    return (
+        select(refund.id)
+        .where(
+            refund.account_id == invoice.account_id,
+            refund.corrects_id == invoice.id,
+            refund.kind == DocumentKind.CREDIT_NOTE,
+            refund.change_kind == REFUND_CHANGE,
+        )
+        .exists()
+    )
+
+
+def _filter_conditions(status: DocumentFilter | None) -> list[ColumnElement[bool]]:
+    """What a chip keeps: a refunded invoice or a credit note is never "Paid"."""
+    if status is DocumentFilter.OPEN:
+        return [Invoice.status == InvoiceStatus.OPEN]
+    if status is DocumentFilter.PAID:
+        return [
+            Invoice.status == InvoiceStatus.PAID,
+            Invoice.kind == DocumentKind.INVOICE,
+            ~refunded_expression(Invoice),
+        ]
+    if status is DocumentFilter.REFUNDED:
+        return [Invoice.kind == DocumentKind.INVOICE, refunded_expression(Invoice)]
+    if status is DocumentFilter.CREDIT_NOTES:
+        return [Invoice.kind == DocumentKind.CREDIT_NOTE]
+    return []
+
+
+def parse_filter(value: str | None) -> DocumentFilter | None:
+    """The chip a query string names; anything else is the whole list."""
+    try:
+        return DocumentFilter(value) if value else None
+    except ValueError:
+        return None
 
 
 def list_invoices(account_id: int, *, status: str | None, page: int) -> InvoicePage:
-    """Newest first, optionally only paid or open, with the number a credit note corrects."""
-    corrected = aliased(Invoice)
-    conditions = [Invoice.account_id == account_id]
-    if status in (InvoiceStatus.PAID, InvoiceStatus.OPEN):
-        conditions.append(Invoice.status == status)
-    else:
-        status = None
+    """Newest first, optionally filtered, with the number a credit note corrects."""
+    chosen = parse_filter(status)
+    conditions = [Invoice.account_id == account_id, *_filter_conditions(chosen)]
     page = max(page, 1)
-    rows = _invoice_rows(corrected, conditions, page)
-    if not rows and page > 1:
+    rows = _invoice_rows(account_id, conditions, page)
+    if rows[0].Invoice is None and page > 1:
         # Past the last page (an old link): count, then show the last page.
         total = db.session.scalar(select(func.count(Invoice.id)).where(*conditions)) or 0
         page = max(1, -(-total // PAGE_SIZE))
-        rows = _invoice_rows(corrected, conditions, page)
-    total = rows[0][2] if rows else 0
+        rows = _invoice_rows(account_id, conditions, page)
+    listed = [
+        ListedDocument(row.Invoice, row.corrects, bool(row.refunded))
+        for row in rows
+        if row.Invoice is not None
+    ]
+    total = rows[0].total or 0
     pages = max(1, -(-total // PAGE_SIZE))
-    return InvoicePage([(row[0], row[1]) for row in rows], page, pages, total, status)
+    years = sorted({int(year) for year in (rows[0].years or "").split(",") if year}, reverse=True)
+    return InvoicePage(listed, page, pages, total, chosen, years)
 
 
-def _invoice_rows(corrected: Any, conditions: list[Any], page: int) -> list[Any]:
-    """One page of (invoice, corrected number, total count): the count rides along in a
-    window function, so a page is one query; the index on (account_id, issued_on, id) serves
-    the order, so the 2 000th invoice costs what the 1st does."""
-    return db.session.execute(
-        select(Invoice, corrected.number, func.count().over())
+def _invoice_rows(account_id: int, conditions: list[Any], page: int) -> list[Any]:
+    """One page of documents and the account's years, in one query (at least one row).
+
+    The count rides along in a window function and the index on (account_id, issued_on, id)
+    serves the order, so the 2 000th invoice costs what the 1st does. The years (for the
+    ZIP download) head a LEFT JOIN, so an empty page still brings them.
+    """
+    corrected = aliased(Invoice)
+    page_rows = (
+        select(
+            Invoice.id.label("id"),
+            Invoice.issued_on.label("issued_on"),
+            corrected.number.label("corrects"),
+            refunded_expression(Invoice).label("refunded"),
+            func.count().over().label("total"),
+        )
         .outerjoin(corrected, corrected.id == Invoice.corrects_id)
         .where(*conditions)
         .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
-    ).all()
+        .subquery("page_rows")
+    )
+    distinct_years = (
+        select(Invoice.year).where(Invoice.account_id == account_id).distinct().subquery("years")
+    )
+    years = select(
+        func.aggregate_strings(cast(distinct_years.c.year, String), ",").label("years")
+    ).subquery("year_list")
+    shown = aliased(Invoice, name="Invoice")
+    return list(
+        db.session.execute(
+            select(
+                years.c.years, shown, page_rows.c.corrects, page_rows.c.refunded, page_rows.c.total
+            )
+            .select_from(years)
+            .outerjoin(page_rows, true())
+            .outerjoin(shown, shown.id == page_rows.c.id)
+            .order_by(page_rows.c.issued_on.desc(), page_rows.c.id.desc())
+        ).all()
+    )
+
+
+def latest_year(account_id: int) -> int | None:
+    """The latest year the account has invoices or credit notes in; None before the first."""
+    return db.session.scalar(select(func.max(Invoice.year)).where(Invoice.account_id == account_id))
+
+
+def refund_note_number(invoice: Invoice) -> str | None:
+    """The number of the refund's credit note that gave this invoice back, if any."""
+    if invoice.kind != DocumentKind.INVOICE:
+        return None
+    return db.session.scalar(
+        select(Invoice.number)
+        .where(
+            Invoice.account_id == invoice.account_id,
+            Invoice.corrects_id == invoice.id,
+            Invoice.kind == DocumentKind.CREDIT_NOTE,
+            Invoice.change_kind == REFUND_CHANGE,
+        )
+        .limit(1)
+    )
 
 
 def invoice_of(account_id: int, invoice_id: int) -> Invoice | None:

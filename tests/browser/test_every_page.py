@@ -43,6 +43,10 @@ NOT_PAGES = {
     "web.health": "plain text for load balancers",
     "dashboard.home": "redirects to the role's first page",
     "invoices.pdf": "a PDF",
+    "invoices.year_zip": (
+        "a ZIP of PDFs; a year without documents redirects to Invoices with a message "
+        "(invoices.index, state 'year without documents')"
+    ),
     "quotes.pdf": "a PDF",
     "quotes.staff_pdf": "a PDF",
     "catalogs.download": "a .po file",
@@ -82,7 +86,15 @@ PAGES: dict[str, set[str]] = {
     "wizard.confirmation": {"paid"},
     "sandbox.challenge": {"form"},
     "sandbox.paypal": {"form"},
-    "invoices.index": {"list", "note being edited", "note saved", "open filter", "billing admin"},
+    "invoices.index": {
+        "list",
+        "note being edited",
+        "note saved",
+        "open filter",
+        "credit notes filter",
+        "year without documents",
+        "billing admin",
+    },
     "invoices.edit_note": {"page"},
     "invoices.pay": {"form", "paid", "not found"},
     "methods.index": {"list", "card errors", "billing admin"},
@@ -342,6 +354,7 @@ def owner(page: Page, run: Run) -> None:
     run.check(page, "invoices.pay", "paid", at=ANYWHERE)
     page.goto(run.url("/billing/invoices/?status=open"))
     run.check(page, "invoices.index", "open filter")
+    year_downloads(page, run)
     page.goto(run.url("/billing/invoices/2147483647/pay"))
     run.check(page, "invoices.pay", "not found")
 
@@ -372,6 +385,20 @@ def owner(page: Page, run: Run) -> None:
     page.locator("main input[type=password]").nth(2).fill("a new long password 123")
     page.locator("main form [type=submit]").click()
     run.check(page, "auth.change_password", "wrong current password")
+
+
+def year_downloads(page: Page, run: Run) -> None:
+    """The year's ZIP downloads from the form; a year without documents says so."""
+    page.goto(run.url("/billing/invoices/"))
+    latest = page.locator("#zip-year").input_value()
+    with page.expect_download() as download:
+        page.locator(".year-zip [type=submit]").click()
+    assert download.value.suggested_filename == f"invoices-{latest}.zip"
+    page.goto(run.url("/billing/invoices/?status=credit-notes"))
+    run.check(page, "invoices.index", "credit notes filter")
+    page.goto(run.url("/billing/invoices/zip?year=1999"))
+    expect(page.locator(".flash-info")).to_contain_text("1999")
+    run.check(page, "invoices.index", "year without documents", at=ANYWHERE)
 
 
 def billing_admin(page: Page, run: Run) -> None:

@@ -11,8 +11,8 @@ from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.pricing import Configuration, price_change
 from portal.domain.tax import TaxKind, TaxTreatment
 from portal.extensions import db
-from portal.models import Account, InvoiceStatus
-from portal.services.invoicing import issue_document
+from portal.models import Account, Invoice, InvoiceStatus
+from portal.services.invoicing import issue_document, issue_reversal
 from portal.services.reference_data import reference
 from tests.wizard.conftest import (  # noqa: F401
     Customer,
@@ -51,6 +51,23 @@ def issue(app):
             )
             db.session.commit()
             return invoice.id
+
+    return make
+
+
+@pytest.fixture
+def credit(app):
+    """Take an invoice back with a credit note, as the full refund (or a cancellation) does:
+    `credit(invoice_id, change_kind="refund", on=date)`; returns the note's id."""
+
+    def make(invoice_id: int, *, change_kind: str = "refund", on: date = date(2026, 11, 20)) -> int:
+        with app.app_context():
+            invoice = db.session.get(Invoice, invoice_id)
+            note = issue_reversal(
+                invoice, issued_on=on, change_kind=change_kind, paid_with="Visa •••• 4242"
+            )
+            db.session.commit()
+            return note.id
 
     return make
 

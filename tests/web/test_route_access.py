@@ -78,6 +78,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "invoices.edit_note": BILLING,
     "invoices.update_note": BILLING,
     "invoices.pdf": BILLING,
+    "invoices.year_zip": BILLING,
     "invoices.pay": BILLING,
     "invoices.confirm_pay": BILLING,
     "invoices.payment_return": BILLING,
