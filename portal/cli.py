@@ -11,7 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from portal import clock
 from portal.mail.cli import mail_cli
-from portal.services.demo import seed_demo
+from portal.services.demo import DemoError, seed_demo
 from portal.services.mailer import DeliveryPool, deliver_soon
 from portal.services.payments import reconcile
 from portal.services.renewal_run import BATCH_SIZE, accounts_to_visit, run_renewals
@@ -26,7 +26,10 @@ def seed_demo_command() -> None:
     if current_app.config["PORTAL_ENV"] not in {"development", "testing"}:
         raise click.ClickException("seed-demo only runs with PORTAL_ENV=development.")
     credentials = Path(current_app.instance_path) / "demo-credentials.json"
-    handed_out = seed_demo(clock.today(), credentials)
+    try:
+        handed_out = seed_demo(clock.today(), credentials)
+    except DemoError as error:
+        raise click.ClickException(str(error)) from None
     click.echo("Demo sign-ins (development only):")
     for user, password in handed_out:
         company = user.company or "vendor"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 from flask import current_app, has_app_context
@@ -30,3 +32,19 @@ def today() -> date:
 def as_utc(moment: datetime) -> datetime:
     """A stored instant as an aware UTC datetime (SQLite gives them back naive)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@contextmanager
+def pinned(moment: datetime) -> Iterator[None]:
+    """Run a block as if it were `moment` (the demo's past purchases); then as before."""
+    config = current_app.config
+    saved = {key: config.get(key) for key in ("NOW", "TODAY")}
+    config["NOW"], config["TODAY"] = moment, moment.date()
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                config.pop(key, None)
+            else:
+                config[key] = value

@@ -1,31 +1,36 @@
-"""Demo data for development: one company per situation, one user per role."""
+"""Demo data for development: one company per situation, one user per role.
+
+Each company is what a real customer in its situation would have: the paying ones bought
+their package in the past through the product's own checkout (a sandbox test card saved as
+the default method, one payment settled, its paid invoice), with the clock pinned to the
+day of the purchase.
+"""
 
 from __future__ import annotations
 
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+from flask_babel import force_locale
 from sqlalchemy import select
 
+from portal import clock
+from portal.domain.breakdown_codec import breakdown_fingerprint
 from portal.domain.catalog import BillingPeriod, Plan
-from portal.domain.periods import period_at
-from portal.domain.pricing import Configuration, price_change
+from portal.domain.pricing import Configuration
 from portal.extensions import db
-from portal.models import (
-    Account,
-    BillingInfo,
-    InvoiceStatus,
-    Role,
-    Subscription,
-    SubscriptionStatus,
-    User,
-)
-from portal.services.invoicing import issue_document
-from portal.services.pricing import customer_tax
-from portal.services.reference_data import reference
+from portal.models import Account, BillingInfo, Role, User
+from portal.payments.cards import parse_card
+from portal.payments.gateway import gateway
+from portal.payments.sandbox import SandboxGateway
+from portal.services.accounts import load_account
+from portal.services.checkout import confirm_checkout
+from portal.services.payment_methods import add_card, default_method
+from portal.services.payments import Outcome
+from portal.services.pricing import ChangeRequest, price_for
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class DemoCompany:
     vat_id: str | None
     invoice_language: str
     billing_email: str
+    contact_name: str
 
 
 FREE = DemoCompany(
@@ -61,6 +67,7 @@ FREE = DemoCompany(
     None,
     "it",
     "fatture@bottega-aperta.demo.example",
+    "Giulia Bianchi",
 )
 STANDARD = DemoCompany(
     "Caffè Dante S.r.l.",
@@ -68,9 +75,10 @@ STANDARD = DemoCompany(
     "Corso Vittorio Emanuele II 41",
     "10123",
     "Torino",
-    "IT12345670017",
+    "IT08742130019",  # a valid partita IVA of Torino, not the seller's own
     "it",
     "amministrazione@caffe-dante.demo.example",
+    "Chiara Ferri",
 )
 PRO = DemoCompany(
     "Dvořák & Šťastný s.r.o.",
@@ -81,6 +89,7 @@ PRO = DemoCompany(
     "CZ25123891",
     "en",
     "fakturace@dvorak-stastny.demo.example",
+    "Jiří Dvořák",
 )
 POLISH = DemoCompany(
     "Zakład Usług Łódź Sp. z o.o.",
@@ -91,6 +100,7 @@ POLISH = DemoCompany(
     "PL5260250009",
     "en",
     "faktury@zaklad-lodz.demo.example",
+    "Łukasz Żółć",
 )
 
 USERS = (
@@ -115,7 +125,7 @@ def _company(spec: DemoCompany) -> Account:
         account = Account(name=spec.name, credit_minor=0)
         account.billing_info = BillingInfo(
             company=spec.name,
-            contact_name="",
+            contact_name=spec.contact_name,
             billing_email=spec.billing_email,
             cc_emails=[],
             address=spec.address,
@@ -131,46 +141,82 @@ def _company(spec: DemoCompany) -> Account:
     return account
 
 
-def _subscribe(
-    account: Account,
-    currency: str,
-    plan: Plan,
-    period: BillingPeriod,
-    agents: int,
-    packs: int,
-    anchor: date,
-) -> None:
-    """Give a demo account a subscription running since `anchor`, if it has none."""
+@dataclass(frozen=True)
+class DemoPurchase:
+    """The first purchase of a paying demo company, made by its owner on `days_ago`."""
+
+    company: DemoCompany
+    buyer: str  # the e-mail of the user who bought it
+    currency: str
+    configuration: Configuration
+    days_ago: int
+
+
+# The older purchase first, so invoice numbers follow their dates.
+PURCHASES = (
+    DemoPurchase(
+        PRO,
+        "owner@dvorak-stastny.demo.example",
+        "CZK",
+        Configuration(Plan.PRO, BillingPeriod.ANNUAL, 8, 2),
+        100,
+    ),
+    # Mid-period and within the refund window, so a seat change shows a prorated summary
+    # and My package offers the full refund.
+    DemoPurchase(
+        STANDARD,
+        "owner@caffe-dante.demo.example",
+        "EUR",
+        Configuration(Plan.STANDARD, BillingPeriod.MONTHLY, 3, 0),
+        12,
+    ),
+)
+
+# The sandbox's card that always succeeds; the purchase happens at this time of its day.
+DEMO_CARD_NUMBER = "4242 4242 4242 4242"
+PURCHASE_TIME = time(9, 30, tzinfo=UTC)
+
+
+class DemoError(RuntimeError):
+    """The demo cannot be seeded as a customer would have made it."""
+
+
+def _buy(purchase: DemoPurchase, account: Account, buyer: User, today: date) -> None:
+    """The company's first purchase, as its owner made it in the wizard: a card saved as the
+    default, then one checkout paid with it. Skipped once the company has its package."""
     if account.subscription is not None:
         return
-    prices = reference().prices
-    current = period_at(anchor, period, 0)
-    account.currency = currency
-    account.subscription = Subscription(
-        plan=plan,
-        billing_period=period,
-        agents=agents,
-        packs=packs,
-        anchor_date=anchor,
-        period_start=current.start,
-        period_end=current.end,
-        agent_unit_minor=prices.agent_price(plan, period, currency),
-        pack_unit_minor=prices.pack_price(plan, period, currency),
-        auto_renew=True,
-        status=SubscriptionStatus.ACTIVE,
-    )
-    # The purchase that started it, so the invoices page and its PDF have something to show.
-    breakdown = price_change(
-        current=None,
-        target=Configuration(plan, period, agents, packs),
-        today=anchor,
-        currency=currency,
-        prices=prices,
-        tax=customer_tax(account),
-    )
-    issue_document(
-        account, breakdown, issued_on=anchor, paid_with="Visa •••• 4242", status=InvoiceStatus.PAID
-    )
+    if not isinstance(gateway(), SandboxGateway):
+        raise DemoError("seed-demo pays the demo purchases with the sandbox gateway's test card.")
+    account_id, user_id, holder = account.id, buyer.id, buyer.name
+    language = buyer.locale or purchase.company.invoice_language
+    moment = datetime.combine(today - timedelta(days=purchase.days_ago), PURCHASE_TIME)
+    # No request here: the buyer's language stands for the one their browser would have asked.
+    with clock.pinned(moment), force_locale(language):
+        method = default_method(account_id)
+        if method is None:
+            card = parse_card(
+                number=DEMO_CARD_NUMBER,
+                expiry=f"12/{moment.year + 4}",
+                cvc="123",
+                holder=holder,
+                today=moment.date(),
+            )
+            method = add_card(account_id, user_id, card, make_default=True)
+        request = ChangeRequest(purchase.configuration, purchase.currency)
+        breakdown = price_for(load_account(account_id), request, clock.today())
+        result = confirm_checkout(
+            account_id=account_id,
+            user_id=user_id,
+            request=request,
+            method_id=method.id,
+            # Always the same key: a re-run finds this payment instead of paying again.
+            confirmation_key=f"demofirstpurchase{account_id}",
+            seen_fingerprint=breakdown_fingerprint(breakdown),
+            return_url=lambda _payment_id: "",  # the test card never asks the customer
+        )
+    if result.outcome is not Outcome.PAID:
+        raise DemoError(f"the demo purchase of {purchase.company.name} ended {result.outcome}.")
 
 
 def _load_passwords(path: Path) -> dict[str, str]:
@@ -181,29 +227,9 @@ def _load_passwords(path: Path) -> dict[str, str]:
 
 
 def seed_demo(today: date, credentials_file: Path) -> list[tuple[DemoUser, str]]:
-    """Create the demo companies and users (idempotent); return each sign-in and password."""
+    """Create the demo companies, users and first purchases (idempotent); return each
+    sign-in and password."""
     accounts = {spec.name: _company(spec) for spec in (FREE, STANDARD, PRO, POLISH)}
-    # The older purchase first, so invoice numbers follow their dates.
-    _subscribe(
-        accounts[PRO.name],
-        "CZK",
-        Plan.PRO,
-        BillingPeriod.ANNUAL,
-        8,
-        2,
-        today - timedelta(days=100),
-    )
-    # Mid-period, so a seat change shows a prorated summary at once.
-    _subscribe(
-        accounts[STANDARD.name],
-        "EUR",
-        Plan.STANDARD,
-        BillingPeriod.MONTHLY,
-        3,
-        0,
-        today - timedelta(days=12),
-    )
-
     passwords = _load_passwords(credentials_file)
     handed_out: list[tuple[DemoUser, str]] = []
     for spec in USERS:
@@ -223,4 +249,10 @@ def seed_demo(today: date, credentials_file: Path) -> list[tuple[DemoUser, str]]
     credentials_file.parent.mkdir(parents=True, exist_ok=True)
     credentials_file.write_text(json.dumps(passwords, indent=2))
     credentials_file.chmod(0o600)
+
+    for purchase in PURCHASES:
+        account = load_account(accounts[purchase.company.name].id)
+        buyer = db.session.scalar(select(User).where(User.email == purchase.buyer))
+        assert buyer is not None
+        _buy(purchase, account, buyer, today)
     return handed_out

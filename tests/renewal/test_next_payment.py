@@ -53,6 +53,17 @@ def test_without_a_method_the_page_says_so_and_links_to_add_one(standard_custome
     assert 'href="/billing/payment-methods/">Add a payment method' in page
 
 
+def test_without_a_method_auto_renewal_does_not_promise_a_default_method(standard_customer):
+    page = standard_customer.client.get("/package").text
+    assert "There is no payment method to charge it to." in page
+    assert "charged to your default payment method" not in page
+    assert "Auto-renewal is on: add a payment method before December 1, 2026" in page
+    standard_customer.add_card()
+    page = standard_customer.client.get("/package").text
+    assert "There is no payment method to charge it to." not in page
+    assert "charged to your default payment method" in page
+
+
 def test_paypal_as_default_is_named(standard_customer):
     standard_customer.add_paypal("giulia@example.com")
     assert "Charged to PayPal (giulia@example.com)." in next_payment_text(standard_customer)
