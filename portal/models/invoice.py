@@ -85,7 +85,8 @@ class Invoice(db.Model):
     seller: Mapped[dict[str, Any]] = mapped_column(JSON)
     customer: Mapped[dict[str, Any]] = mapped_column(JSON)
     language: Mapped[str] = mapped_column(String(5))
-    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    # Indexed: the credit notes of an invoice (a refunded invoice in a list) are looked up by it.
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
