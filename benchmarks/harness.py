@@ -36,6 +36,8 @@ POSTGRESQL_ADMIN_URL = os.environ.get(
 PASSWORD = "benchmark password 123"
 SMALL = "bench@example.com"  # a customer with one invoice
 BIG = "big@example.com"  # a customer with 2 000 invoices
+ONE_PAGE = "onepage@example.com"  # a customer with one full page of invoices (20)
+ONE_PAGE_INVOICES = 20
 STAFF = "staff@example.com"
 SUMMARY_CUSTOMERS = 8  # customers whose packages differ, for summary cache misses
 BIG_INVOICES = 2000
@@ -210,6 +212,7 @@ def _seed_customers(app: Any) -> dict[str, int]:
 
     small = _customer(SMALL, "Bench S.r.l.", Role.BILLING_ADMIN, 3, 10)
     big = _customer(BIG, "Big Customer S.p.A.", Role.BILLING_ADMIN, 12, 10)
+    one_page = _customer(ONE_PAGE, "One Page S.r.l.", Role.BILLING_ADMIN, 5, 10)
     for index in range(SUMMARY_CUSTOMERS):
         _customer(
             summary_email(index), f"Summary {index}", Role.BILLING_ADMIN, 2 + index, 1 + index
@@ -220,6 +223,7 @@ def _seed_customers(app: Any) -> dict[str, int]:
     db.session.flush()
     db.session.execute(insert(Invoice), _invoice_rows(small.id, 1, 1))
     db.session.execute(insert(Invoice), _invoice_rows(big.id, BIG_INVOICES, 100))
+    db.session.execute(insert(Invoice), _invoice_rows(one_page.id, ONE_PAGE_INVOICES, 5000))
     invoice = db.session.scalar(select(Invoice).where(Invoice.account_id == small.id))
     today = date.today()
     db.session.add(
