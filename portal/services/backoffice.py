@@ -1,7 +1,7 @@
 """The staff's view of every account: a paged, searchable list and read-only details.
 
-Built for thousands of accounts: one query per page (LIMIT/OFFSET on the indexed name),
-one count, and the totals of past-due and blocked accounts from the indexed status. The
+Built for thousands of accounts: one query per page (LIMIT/OFFSET on the indexed name) that
+also brings the count and the totals of past-due and blocked accounts (indexed status). The
 search is a "contains" on several columns, served by trigram indexes on PostgreSQL
 (migration 075bd1a96616).
 """
@@ -86,6 +86,7 @@ class AccountPage:
     total: int
     query: str
     status: AccountFilter | None
+    attention: dict[SubscriptionStatus, int]  # all accounts past due and blocked, unfiltered
 
 
 class folded(FunctionElement[str]):
@@ -142,7 +143,9 @@ def _conditions(query: str, status: AccountFilter | None) -> list[ColumnElement[
     """The search and the filter, on the accounts table alone (no join needed to count)."""
     conditions = []
     if query:
-        conditions.append(Account.id.in_(_matching_accounts(query)))
+        # A CTE: the page and its count both use it, and the database finds the matches once.
+        matches = _matching_accounts(query).cte("matches")
+        conditions.append(Account.id.in_(select(matches.c.id)))
     if status is not None:
         conditions.append(_status_condition(status))
     return conditions
@@ -156,19 +159,38 @@ def parse_filter(value: str | None) -> AccountFilter | None:
         return None
 
 
-def search_accounts(query: str, status: AccountFilter | None, page: int) -> AccountPage:
-    """One page of accounts, by name, matching the search and the status filter.
+_ROW_COLUMNS = (
+    Account.id,
+    Account.name,
+    Subscription.plan,
+    Subscription.billing_period,
+    Subscription.agents,
+    Subscription.status,
+    Subscription.period_end,
+    func.coalesce(Subscription.auto_renew, False),
+    Account.credit_minor,
+    Account.currency,
+    BillingInfo.billing_email,
+    BillingInfo.vat_id,
+)
+ATTENTION = (SubscriptionStatus.PAST_DUE, SubscriptionStatus.BLOCKED)
 
-    The count reads the accounts table only (its smallest index when nothing is searched);
-    the page's ids come from walking the (name) index, past the earlier pages without
-    joining them, and only those 25 accounts are joined to their subscription and billing
-    info.
-    """
-    query = " ".join(query.split())[:MAX_QUERY_LENGTH]
-    conditions = _conditions(query, status)
-    total = db.session.scalar(select(func.count()).select_from(Account).where(*conditions)) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
+
+def _figures(conditions: list[ColumnElement[bool]]) -> list[Any]:
+    """The list's total, then how many accounts are past due and blocked, as scalar
+    subqueries the database runs once each (the total on the accounts table alone: its
+    smallest index when nothing is searched; the others on the indexed status)."""
+    total = select(func.count()).select_from(Account).where(*conditions).scalar_subquery()
+    return [total] + [
+        select(func.count()).where(Subscription.status == status.value).scalar_subquery()
+        for status in ATTENTION
+    ]
+
+
+def _account_rows(conditions: list[ColumnElement[bool]], page: int) -> list[Any]:
+    """One page of rows, each followed by the figures: the page's ids come from walking the
+    (name) index past the earlier pages without joining them; only those 25 accounts are
+    joined to their subscription and billing info."""
     page_ids = (
         select(Account.id)
         .where(*conditions)
@@ -177,42 +199,43 @@ def search_accounts(query: str, status: AccountFilter | None, page: int) -> Acco
         .offset((page - 1) * PAGE_SIZE)
         .subquery("page_ids")
     )
-    columns = (
-        Account.id,
-        Account.name,
-        Subscription.plan,
-        Subscription.billing_period,
-        Subscription.agents,
-        Subscription.status,
-        Subscription.period_end,
-        func.coalesce(Subscription.auto_renew, False),
-        Account.credit_minor,
-        Account.currency,
-        BillingInfo.billing_email,
-        BillingInfo.vat_id,
+    return list(
+        db.session.execute(
+            select(*_ROW_COLUMNS, *_figures(conditions))
+            .select_from(page_ids)
+            .join(Account, Account.id == page_ids.c.id)
+            .outerjoin(Subscription, Subscription.account_id == Account.id)
+            .outerjoin(BillingInfo, BillingInfo.account_id == Account.id)
+            .order_by(Account.name, Account.id)
+        ).all()
     )
-    rows = db.session.execute(
-        select(*columns)
-        .select_from(page_ids)
-        .join(Account, Account.id == page_ids.c.id)
-        .outerjoin(Subscription, Subscription.account_id == Account.id)
-        .outerjoin(BillingInfo, BillingInfo.account_id == Account.id)
-        .order_by(Account.name, Account.id)
-    ).all()
-    return AccountPage([AccountRow(*row) for row in rows], page, pages, total, query, status)
 
 
-def attention_counts() -> dict[SubscriptionStatus, int]:
-    """How many accounts are past due and blocked right now."""
-    counted = db.session.execute(
-        select(Subscription.status, func.count(Subscription.id))
-        .where(Subscription.status.in_([SubscriptionStatus.PAST_DUE, SubscriptionStatus.BLOCKED]))
-        .group_by(Subscription.status)
-    ).all()
-    counts = {SubscriptionStatus.PAST_DUE: 0, SubscriptionStatus.BLOCKED: 0}
-    for status, count in counted:
-        counts[SubscriptionStatus(status)] = count
-    return counts
+def search_accounts(query: str, status: AccountFilter | None, page: int) -> AccountPage:
+    """One page of accounts, by name, matching the search and the status filter, with how
+    many accounts need attention: one query, a second when the page is empty."""
+    query = " ".join(query.split())[:MAX_QUERY_LENGTH]
+    conditions = _conditions(query, status)
+    page = max(page, 1)
+    rows = _account_rows(conditions, page)
+    if rows:
+        figures = tuple(rows[0][len(_ROW_COLUMNS) :])
+    else:
+        figures = tuple(db.session.execute(select(*_figures(conditions))).one())
+        if figures[0] and page > 1:
+            # Past the last page (an old link or a typed number): show the last page.
+            page = -(-figures[0] // PAGE_SIZE)
+            rows = _account_rows(conditions, page)
+    total, *attention = figures
+    return AccountPage(
+        [AccountRow(*row[: len(_ROW_COLUMNS)]) for row in rows],
+        page,
+        max(1, -(-total // PAGE_SIZE)),
+        total,
+        query,
+        status,
+        dict(zip(ATTENTION, attention, strict=True)),
+    )
 
 
 @dataclass(frozen=True)

@@ -212,8 +212,9 @@ def test_stays_fast_with_5000_accounts(app, client, staff):
         ):
             elapsed = _timed(client, url, queries)
             assert elapsed < 1.5, (url, elapsed)
-            # The user, the count, the page and the two totals: no query per row.
-            assert len(queries) <= 8, (url, len(queries))
+            # The user, then the page with its count and the two totals in one query (the
+            # live catalogs' version check may fall on one request): no query per row.
+            assert len(queries) <= 3, (url, len(queries))
     finally:
         event.remove(engine, "before_cursor_execute", count)
     page = client.get("/backoffice/accounts").text
