@@ -2,4 +2,5 @@
 
 from portal import create_app
 
-app = create_app()
+# Served, never migrated from here (`flask --app portal db upgrade` does that).
+app = create_app(migrations=False)

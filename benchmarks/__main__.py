@@ -19,6 +19,8 @@ import time
 from benchmarks import pages, web_load
 from benchmarks.harness import ROOT, TABLE_HEAD, database, postgresql_available, print_row, seed
 
+ROWS = ("summary", "health", "queries", "first-load", "invoices", "backoffice", "memory", "renewal")
+
 
 def machine() -> str:
     """CPU count and model, memory: the numbers only mean something with these."""
@@ -33,8 +35,20 @@ def machine() -> str:
     load = os.getloadavg()
     return (
         f"{os.cpu_count()} CPUs ({model}), {total_kib / 1024**2:.1f} GiB RAM, "
-        f"Python {platform.python_version()}, load average {load[0]:.2f} at start"
+        f"Python {platform.python_version()}, load average {load[0]:.2f} {load[1]:.2f} "
+        f"{load[2]:.2f} at start"
     )
+
+
+def selected_rows(text: str | None) -> set[str]:
+    """The rows named by --only (comma-separated), or all of them."""
+    if not text:
+        return set(ROWS)
+    chosen = {name.strip() for name in text.split(",") if name.strip()}
+    unknown = chosen - set(ROWS)
+    if unknown:
+        raise SystemExit(f"unknown rows: {', '.join(sorted(unknown))}; known: {', '.join(ROWS)}")
+    return chosen
 
 
 def main() -> None:
@@ -44,7 +58,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per row")
     parser.add_argument("--requests", type=int, default=10_000, help="for the memory row")
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument(
+        "--only", metavar="ROWS", help=f"comma-separated rows to run, of: {', '.join(ROWS)}"
+    )
     args = parser.parse_args()
+    rows = selected_rows(args.only)
 
     began = time.monotonic()
     print(machine())
@@ -58,20 +76,28 @@ def main() -> None:
     for kind in kinds:
         with database(kind) as url:
             ids = seed(url)
-            print_row(web_load.summary_row(kind, url, args.seconds, args.rounds))
-            if kind == "sqlite":
+            if "summary" in rows:
+                print_row(web_load.summary_row(kind, url, args.seconds, args.rounds))
+            if kind == "sqlite" and "health" in rows:
                 for row in web_load.health_row(url, args.seconds, args.rounds):
                     print_row(row)
-            print_row(pages.queries_row(kind, url))
-            if kind == "sqlite":
+            if "queries" in rows:
+                print_row(pages.queries_row(kind, url))
+            if kind == "sqlite" and "first-load" in rows:
                 print_row(pages.first_load_row(url))
-            print_row(pages.invoices_row(kind, url, args.rounds))
-            print_row(pages.backoffice_row(kind, url, args.rounds))
-            if kind == "sqlite":
+            if "invoices" in rows:
+                print_row(pages.invoices_row(kind, url, args.rounds))
+            if "backoffice" in rows:
+                print_row(pages.backoffice_row(kind, url, args.rounds))
+            if kind == "sqlite" and "memory" in rows:
                 print_row(web_load.memory_row(url, ids, args.requests))
-    if importlib.util.find_spec("benchmarks.renewal_run") is not None:
+    if "renewal" in rows and importlib.util.find_spec("benchmarks.renewal_run") is not None:
         subprocess.run([sys.executable, "-m", "benchmarks.renewal_run"], cwd=ROOT, check=False)
-    print(f"(took {time.monotonic() - began:.0f} s)")
+    load = os.getloadavg()
+    print(
+        f"(took {time.monotonic() - began:.0f} s; load average {load[0]:.2f} {load[1]:.2f} "
+        f"{load[2]:.2f} at the end)"
+    )
 
 
 if __name__ == "__main__":

@@ -36,6 +36,8 @@ POSTGRESQL_ADMIN_URL = os.environ.get(
 PASSWORD = "benchmark password 123"
 SMALL = "bench@example.com"  # a customer with one invoice
 BIG = "big@example.com"  # a customer with 2 000 invoices
+ONE_PAGE = "onepage@example.com"  # a customer with one full page of invoices (20)
+ONE_PAGE_INVOICES = 20
 STAFF = "staff@example.com"
 SUMMARY_CUSTOMERS = 8  # customers whose packages differ, for summary cache misses
 BIG_INVOICES = 2000
@@ -210,6 +212,7 @@ def _seed_customers(app: Any) -> dict[str, int]:
 
     small = _customer(SMALL, "Bench S.r.l.", Role.BILLING_ADMIN, 3, 10)
     big = _customer(BIG, "Big Customer S.p.A.", Role.BILLING_ADMIN, 12, 10)
+    one_page = _customer(ONE_PAGE, "One Page S.r.l.", Role.BILLING_ADMIN, 5, 10)
     for index in range(SUMMARY_CUSTOMERS):
         _customer(
             summary_email(index), f"Summary {index}", Role.BILLING_ADMIN, 2 + index, 1 + index
@@ -220,6 +223,7 @@ def _seed_customers(app: Any) -> dict[str, int]:
     db.session.flush()
     db.session.execute(insert(Invoice), _invoice_rows(small.id, 1, 1))
     db.session.execute(insert(Invoice), _invoice_rows(big.id, BIG_INVOICES, 100))
+    db.session.execute(insert(Invoice), _invoice_rows(one_page.id, ONE_PAGE_INVOICES, 5000))
     invoice = db.session.scalar(select(Invoice).where(Invoice.account_id == small.id))
     today = date.today()
     db.session.add(
@@ -451,8 +455,15 @@ def wrk(
     cookie: str | None = None,
     script: str | None = None,
     script_args: tuple[str, ...] = (),
+    stop_line: str | None = None,
 ) -> Load:
-    """Run wrk (one thread) against 127.0.0.1:`port`."""
+    """Run wrk (one thread) against 127.0.0.1:`port`.
+
+    With `stop_line`, wrk is interrupted as soon as its script prints that line: a script
+    that stops its thread after a number of requests leaves wrk asleep until the end of the
+    duration, its connections open, and gunicorn kills a sync worker that waits on one for
+    longer than its timeout (which put a fresh worker in the memory row).
+    """
     command = [
         WRK,
         "-t",
@@ -471,10 +482,13 @@ def wrk(
     command.append(f"http://127.0.0.1:{port}{path}")
     if script_args:
         command += ["--", *script_args]
-    finished = subprocess.run(command, capture_output=True, text=True, check=False)
-    if finished.returncode != 0:
-        raise RuntimeError(f"wrk failed: {finished.stderr.strip() or finished.stdout.strip()}")
-    output = finished.stdout
+    if stop_line is None:
+        finished = subprocess.run(command, capture_output=True, text=True, check=False)
+        returncode, output, errors_text = finished.returncode, finished.stdout, finished.stderr
+    else:
+        returncode, output, errors_text = _wrk_until(command, stop_line)
+    if returncode != 0:
+        raise RuntimeError(f"wrk failed: {errors_text.strip() or output.strip()}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)\b", output)
@@ -487,6 +501,21 @@ def wrk(
     if socket_errors:
         failed += int(socket_errors.group(1)) + int(socket_errors.group(4))
     return Load(rps, float(p50.group(1)) * scale, requests, failed)
+
+
+def _wrk_until(command: list[str], stop_line: str) -> tuple[int, str, str]:
+    """Run wrk; interrupt it (it then prints its statistics) when it prints `stop_line`."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stderr is not None
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.strip() == stop_line:
+            process.send_signal(signal.SIGINT)
+            break
+    lines.append(process.stdout.read())
+    errors_text = process.stderr.read()
+    return process.wait(), "".join(lines), errors_text
 
 
 # --- results ---------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from portal.extensions import include_in_autogenerate
+
 config = context.config
 # Keep the app's loggers: migrations also run inside tests and the set-up command.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -33,7 +35,12 @@ def get_metadata():
 def run_migrations_offline():
     """Emit SQL to stdout instead of running it."""
     url = config.get_main_option("sqlalchemy.url")
-    context.configure(url=url, target_metadata=get_metadata(), literal_binds=True)
+    context.configure(
+        url=url,
+        target_metadata=get_metadata(),
+        literal_binds=True,
+        include_object=include_in_autogenerate,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -52,6 +59,7 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_object", include_in_autogenerate)
 
     with get_engine().connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)

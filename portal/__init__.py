@@ -10,8 +10,12 @@ from flask import Flask
 from portal.config import PROJECT_ROOT, engine_options, load_settings
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the application: settings, extensions, catalogs of prices and rates, blueprints."""
+def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = True) -> Flask:
+    """Build the application: settings, extensions, catalogs of prices and rates, blueprints.
+
+    `migrations=False` leaves out Flask-Migrate (the `flask db` commands): it imports Alembic,
+    Mako and Pygments, about 11 MiB in every server worker that never migrates (wsgi.py).
+    """
     app = Flask(
         __name__,
         instance_path=str(Path(PROJECT_ROOT / "instance").resolve()),
@@ -28,14 +32,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
 
     from portal import assets, billing_text, cli, i18n, labels, payments, security, web
-    from portal.extensions import csrf, db, htmx, login_manager, migrate
+    from portal.extensions import csrf, db, htmx, login_manager
     from portal.services import reference_data
 
     # A broken price list or VAT table stops start-up here, naming the bad entry.
     reference_data.init_app(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    if migrations:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
     security.init_app(app, login_manager)

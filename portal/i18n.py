@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from babel import Locale
+from babel.dates import format_date as babel_format_date
 from babel.numbers import format_currency as babel_format_currency
 from babel.numbers import format_percent as babel_format_percent
 from babel.numbers import get_currency_symbol
@@ -25,7 +26,7 @@ from werkzeug.wrappers import Response
 
 from portal.domain.money import minor_to_decimal
 from portal.extensions import babel, db
-from portal.safe_gettext import format_or_fallback
+from portal.safe_gettext import current_locale, format_or_fallback
 
 bp = Blueprint("i18n", __name__)
 
@@ -111,7 +112,7 @@ def format_money(minor: int, currency: str) -> str:
 
     The one way money becomes text: "€1,234.50", "CZK 58,000.00", "1.234,50 €", "58 000,00 CZK".
     """
-    return _formatted_money(minor, currency, str(get_locale()))
+    return _formatted_money(minor, currency, str(current_locale()))
 
 
 @lru_cache(maxsize=8192)
@@ -161,7 +162,17 @@ def format_day(value: date | None, style: str = "long") -> str:
     """
     if style not in {"medium", "long"}:
         raise ValueError(f"a date for people is medium or long, not {style!r}")
-    return "" if value is None else format_date(value, style)
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_date(value, style)  # moved to the display time zone first
+    return _formatted_day(value, style, str(current_locale()))
+
+
+@lru_cache(maxsize=8192)
+def _formatted_day(value: date, style: str, locale: str) -> str:
+    """Babel's date formatting is pure and costly per call; a list shows three dates a row."""
+    return babel_format_date(value, style, locale=locale)
 
 
 def format_moment(value: datetime) -> str:

@@ -12,27 +12,25 @@ from portal.models import DocumentKind, InvoiceStatus, Role, SubscriptionStatus
 
 def plan_label(plan: Plan | str | None) -> str:
     """The package name; None is the Free package."""
+    # One lookup per call (a list shows one per row), not a dict translating every choice.
     if plan is None:
         return _("Free")
-    return {Plan.STANDARD: _("Standard"), Plan.PRO: _("Pro")}[Plan(plan)]
+    return _("Standard") if Plan(plan) is Plan.STANDARD else _("Pro")
 
 
 def period_label(period: BillingPeriod | str) -> str:
     """Monthly or annual."""
-    return {BillingPeriod.MONTHLY: _("Monthly"), BillingPeriod.ANNUAL: _("Annual")}[
-        BillingPeriod(period)
-    ]
+    return _("Monthly") if BillingPeriod(period) is BillingPeriod.MONTHLY else _("Annual")
 
 
 def status_label(status: SubscriptionStatus | str | None) -> str:
     """Where the subscription stands."""
     if status is None:
         return _("Free")
-    return {
-        SubscriptionStatus.ACTIVE: _("Active"),
-        SubscriptionStatus.PAST_DUE: _("Past due"),
-        SubscriptionStatus.BLOCKED: _("Blocked"),
-    }[SubscriptionStatus(status)]
+    status = SubscriptionStatus(status)
+    if status is SubscriptionStatus.ACTIVE:
+        return _("Active")
+    return _("Past due") if status is SubscriptionStatus.PAST_DUE else _("Blocked")
 
 
 def document_status_label(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from babel import Locale
 from babel.support import NullTranslations
 from flask import current_app, has_app_context
+from flask.globals import _cv_app, _cv_request
 from flask_babel import Babel, Domain, get_locale
 from werkzeug.utils import cached_property
 
@@ -15,6 +17,22 @@ log = logging.getLogger(__name__)
 FORMAT_ERRORS = (KeyError, ValueError, TypeError, IndexError)
 # Where portal.catalogs.live keeps a process's live catalogs (set up in create_app).
 LIVE_CATALOGS_KEY = "live_catalogs"
+
+
+def current_locale() -> Locale | None:
+    """What flask_babel.get_locale() answers, read straight from Flask-Babel's state on `g`
+    once it is known (force_locale sets it there too).
+
+    get_locale() goes through three context-local proxies; a list page asks about ten times
+    a row (every text, date and amount), so it showed in the per-row cost.
+    """
+    app_context = _cv_app.get(None)
+    if app_context is not None:
+        state = getattr(app_context.g, "_flask_babel", None)
+        locale = getattr(state, "babel_locale", None)
+        if locale is not None:
+            return locale
+    return get_locale()
 
 
 def format_or_fallback(
@@ -38,7 +56,25 @@ class SafeDomain(Domain):
     """A gettext domain whose translations fall back to the source text when broken."""
 
     def get_translations(self) -> NullTranslations:
-        """The compiled catalog of the request's language, with the translators' live edits."""
+        """The compiled catalog of the request's language, with the translators' live edits.
+
+        A page asks for it once per text (a list of 20 invoices, about 150 times), so a
+        request keeps what it found for its locale: a new request, or force_locale (a new
+        locale object), looks it up again, and a saved edit reaches the next request.
+        """
+        request_context = _cv_request.get(None)
+        if request_context is None:
+            return self._find_translations()
+        locale = current_locale()
+        found = getattr(request_context, "portal_translations", None)
+        if found is not None and found[0] is locale:
+            return found[1]
+        translations = self._find_translations()
+        request_context.portal_translations = (locale, translations)  # type: ignore[attr-defined]
+        return translations
+
+    def _find_translations(self) -> NullTranslations:
+        """The compiled catalog of the current locale with the live edits laid over it."""
         translations = super().get_translations()
         if not has_app_context():
             return translations

@@ -39,7 +39,10 @@ function response(status)
     failures = (failures or 0) + 1
     if failures == 1 then io.stderr:write("mixed traffic answered " .. status .. "\n") end
   end
-  if answered >= limit then
+  if answered == limit then
+    -- The harness interrupts wrk on this line (a stopped thread alone leaves wrk waiting).
+    io.write("limit reached\n")
+    io.flush()
     wrk.thread:stop()
   end
 end

@@ -32,12 +32,11 @@ def accounts() -> str:
         backoffice.parse_filter(request.args.get("status")),
         _page_number(),
     )
-    attention = backoffice.attention_counts()
     return render_template(
         "backoffice/accounts.html",
         listing=listing,
-        past_due=attention[SubscriptionStatus.PAST_DUE],
-        blocked=attention[SubscriptionStatus.BLOCKED],
+        past_due=listing.attention[SubscriptionStatus.PAST_DUE],
+        blocked=listing.attention[SubscriptionStatus.BLOCKED],
         filters=[(value, backoffice.filter_label(value)) for value in backoffice.AccountFilter],
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from babel import Locale
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -81,6 +80,9 @@ class BillingInfoForm(PortalForm):
         addresses = parse_cc(field.data or "")
         if len(addresses) > MAX_CC:
             raise ValidationError(_("Enter at most %(max)d addresses.", max=MAX_CC))
+        # Imported here: email_validator and idna stay out of the workers that never check one.
+        from email_validator import EmailNotValidError, validate_email
+
         for address in addresses:
             try:
                 validate_email(address, check_deliverability=False)

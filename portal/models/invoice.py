@@ -59,6 +59,8 @@ class Invoice(db.Model):
         # read in index order so a page costs the same at 2 000 invoices as at 1.
         Index("ix_invoices_account_issued", "account_id", "issued_on", "id"),
         Index("ix_invoices_account_status_issued", "account_id", "status", "issued_on", "id"),
+        # The years an account has documents in, from the index alone.
+        Index("ix_invoices_account_year", "account_id", "year"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,7 +87,8 @@ class Invoice(db.Model):
     seller: Mapped[dict[str, Any]] = mapped_column(JSON)
     customer: Mapped[dict[str, Any]] = mapped_column(JSON)
     language: Mapped[str] = mapped_column(String(5))
-    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    # Indexed: the credit notes of an invoice (a refunded invoice in a list) are looked up by it.
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 

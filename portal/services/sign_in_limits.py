@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from limits import parse
 from sqlalchemy import and_, case, delete, func, or_, select
 
 from portal import clock
@@ -31,6 +30,9 @@ class Limit:
     @classmethod
     def parse(cls, text: str) -> Limit:
         """Read "5 per 15 minutes" (the `limits` package's notation)."""
+        # Imported here: `limits` brings its asyncio storage (1.6 MiB), needed at sign-in only.
+        from limits import parse
+
         item = parse(text)
         return cls(item.amount, timedelta(seconds=item.get_expiry()))
 

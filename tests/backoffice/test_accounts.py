@@ -101,6 +101,28 @@ def test_filter_by_status(client, staff, people, status, expected):
     assert _names(response.text) == expected
 
 
+def test_search_and_filter_combine_and_page_by_name(app, client, staff):
+    add_accounts(app, 20)
+    add_accounts(app, 30, prefix="Late", status="past_due")
+    both = client.get("/backoffice/accounts", query_string={"q": "late", "status": "past_due"})
+    assert "30 accounts" in both.text and "Page 1 of 2" in both.text
+    assert _names(both.text) == [f"Late {n:05d}" for n in range(20, 45)]
+    second = client.get(
+        "/backoffice/accounts", query_string={"q": "late", "status": "past_due", "page": 2}
+    )
+    assert _names(second.text) == [f"Late {n:05d}" for n in range(45, 50)]
+    assert _names(client.get("/backoffice/accounts?q=late&status=free").text) == []
+    past_the_end = client.get("/backoffice/accounts", query_string={"q": "company", "page": 9})
+    assert _names(past_the_end.text) == [f"Company {n:05d}" for n in range(20)]
+
+
+def test_one_account_found_by_two_columns_is_listed_once(client, staff, people):
+    # "alpha" is in the name, the company and the user's e-mail of the same account.
+    response = client.get("/backoffice/accounts", query_string={"q": "alpha"})
+    assert _names(response.text) == ["Alpha S.r.l."]
+    assert "<p>1 account</p>" in response.text
+
+
 def test_past_due_and_blocked_at_a_glance(client, staff, people):
     page = client.get("/backoffice/accounts").text
     assert "1 account past due" in page
@@ -190,8 +212,9 @@ def test_stays_fast_with_5000_accounts(app, client, staff):
         ):
             elapsed = _timed(client, url, queries)
             assert elapsed < 1.5, (url, elapsed)
-            # The user, the count, the page and the two totals: no query per row.
-            assert len(queries) <= 8, (url, len(queries))
+            # The user, then the page with its count and the two totals in one query (the
+            # live catalogs' version check may fall on one request): no query per row.
+            assert len(queries) <= 3, (url, len(queries))
     finally:
         event.remove(engine, "before_cursor_execute", count)
     page = client.get("/backoffice/accounts").text

@@ -164,3 +164,21 @@ def test_error_pages_are_translated(client, auth, customer):
     response = client.get("/backoffice/accounts")
     assert response.status_code == 403
     assert "Non hai accesso a questa pagina." in response.text
+
+
+def test_a_request_keeps_its_catalog_but_follows_a_forced_locale(app):
+    from flask_babel import force_locale
+    from flask_babel import gettext as translate
+
+    from portal.i18n import format_day
+
+    with app.test_request_context(headers={"Accept-Language": "it"}):
+        assert translate("Invoices") == "Fatture"
+        assert format_day(date(2026, 11, 16), "medium") == "16 nov 2026"
+        with force_locale("fr"):
+            assert translate("Invoices") == "Factures"
+            assert format_day(date(2026, 11, 16), "medium") == "16 nov. 2026"
+        assert translate("Invoices") == "Fatture"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert translate("Invoices") == "Invoices"
+        assert format_day(date(2026, 11, 16), "medium") == "Nov 16, 2026"
