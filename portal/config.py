@@ -153,6 +153,7 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "CATALOG_CHECK_SECONDS": _env_float("CATALOG_CHECK_SECONDS", 3.0),
         "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "20 per hour"),
         "LOGIN_EMAIL_RATE_LIMIT": os.environ.get("LOGIN_EMAIL_RATE_LIMIT", "20 per hour"),
+        "PASSWORD_HASH_METHOD": "scrypt",
         "PASSWORD_RESET_MAX_AGE": timedelta(hours=1),
         "INVITATION_MAX_AGE": timedelta(days=7),
     }

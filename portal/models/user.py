@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -99,8 +100,21 @@ class User(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         """Store a salted hash, never the password."""
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
         """Compare a candidate password with the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+
+# Werkzeug's memory-hard default. The test suite sets a cheap method (PASSWORD_HASH_METHOD):
+# its thousands of made-up users would otherwise spend half the run in scrypt.
+DEFAULT_HASH_METHOD = "scrypt"
+
+
+def hash_password(password: str) -> str:
+    """A salted hash of `password` with the configured method (scrypt unless set otherwise)."""
+    method = DEFAULT_HASH_METHOD
+    if has_app_context():
+        method = current_app.config.get("PASSWORD_HASH_METHOD", method)
+    return generate_password_hash(password, method=method)

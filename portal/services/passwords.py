@@ -8,13 +8,12 @@ from flask import current_app, url_for
 from flask_babel import force_locale, get_locale
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import generate_password_hash
 
 from portal import clock
 from portal.extensions import db
 from portal.mail.account_messages import password_reset_texts
 from portal.models import OutgoingEmail, User
-from portal.models.user import new_session_token
+from portal.models.user import hash_password, new_session_token
 from portal.services.account_links import (
     LinkPurpose,
     LinkRefused,
@@ -93,7 +92,7 @@ def reset_password(token: str, new_password: str) -> User:
         update(User)
         .where(User.id == user.id, User.password_hash == user.password_hash)
         .values(
-            password_hash=generate_password_hash(new_password),
+            password_hash=hash_password(new_password),
             session_token=new_session_token(),
         )
         .execution_options(synchronize_session=False)

@@ -155,3 +155,14 @@ def test_the_served_app_leaves_the_migration_tools_out(project_root, tmp_path):
     assert served.returncode == 0, served.stderr
     assert served.stdout.split() == ["[]", "False"]
     assert "db" in create_app().cli.commands  # `flask --app portal db upgrade` still works
+
+
+def test_passwords_are_hashed_with_scrypt_outside_the_test_suite():
+    """The suite's cheap hash (tests/conftest.py) is a test setting, never the product's."""
+    from portal.models.user import hash_password
+
+    app = create_app()
+    assert app.config["PASSWORD_HASH_METHOD"] == "scrypt"
+    with app.app_context():
+        assert hash_password("Tramonto sul Po 2026").startswith("scrypt:")
+    assert hash_password("Tramonto sul Po 2026").startswith("scrypt:")  # no app: the default
