@@ -133,7 +133,7 @@ def backend(request: pytest.FixtureRequest) -> str:
     if request.param == "postgresql" and _postgresql_state["error"]:
         pytest.skip(f"PostgreSQL not reachable: {_postgresql_state['error']}")
     if request.param == "sqlite" and request.node.get_closest_marker("postgresql_only"):
-        pytest.skip("needs real concurrency: PostgreSQL only")
+        pytest.skip("PostgreSQL row-lock behaviour: SQLite has no row locks")
     return request.param
 
 

@@ -369,7 +369,12 @@ def _attempt(email: OutgoingEmail, transport: Transport) -> str:
     """Send one claimed message and record how it went: "sent", "retried" or "failed"."""
     email_id = email.id
     try:
-        transport.send(_message_for(email))
+        message = _message_for(email)
+        # Building the message may have stored a PDF drawn just now: commit it before the
+        # SMTP conversation. On SQLite an open write holds the database's only write lock,
+        # so every request that saves anything would wait for the mail server meanwhile.
+        db.session.commit()
+        transport.send(message)
     except TransportError as error:
         return _record_failure(email, str(error))
     except Exception as error:

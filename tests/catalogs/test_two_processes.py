@@ -1,4 +1,4 @@
-"""Two real server processes on one PostgreSQL database: an edit saved on one shows on the other."""
+"""Two real server processes on one database: an edit saved on one shows on the other."""
 
 from __future__ import annotations
 
@@ -24,8 +24,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PROMISED_DELAY = 3.0  # CATALOG_CHECK_SECONDS' default, what the README promises
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
-pytestmark = pytest.mark.postgresql_only
-
 
 @pytest.fixture
 def app_config() -> dict[str, object]:
@@ -41,13 +39,13 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def servers(database_urls: dict[str, str], tmp_path: Path) -> Iterator[list[str]]:
-    """Two gunicorn processes of the portal on the test's PostgreSQL database."""
+def servers(database_urls: dict[str, str], backend: str, tmp_path: Path) -> Iterator[list[str]]:
+    """Two gunicorn processes of the portal on the test's database (SQLite or PostgreSQL)."""
     env = {
         **os.environ,
         "PORTAL_ENV": "testing",
         "SECRET_KEY": "two-processes-test-secret-key-0123456789",
-        "DATABASE_URL": database_urls["postgresql"],
+        "DATABASE_URL": database_urls[backend],
         "SESSION_COOKIE_SECURE": "false",
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
     }

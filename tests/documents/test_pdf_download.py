@@ -155,7 +155,6 @@ def test_pdf_of_is_scoped_to_the_account(app, account_id, invoice_id):
     assert stored(app, invoice_id)[1] == content  # committed
 
 
-@pytest.mark.postgresql_only
 def test_simultaneous_first_downloads_both_succeed(app, auth, client, invoice_id):
     auth.login(ADMIN)
     twin = app.test_client()

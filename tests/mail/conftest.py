@@ -41,9 +41,12 @@ class RecordingHandler:
     refusals_left: int = 0
     delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Set when a message's DATA arrives, before the (slow) answer.
+    answering: threading.Event = field(default_factory=threading.Event)
 
     async def handle_DATA(self, server, session, envelope) -> str:
         """Refuse while refusals are left, else record the message."""
+        self.answering.set()
         if self.delay:
             await asyncio.sleep(self.delay)
         with self.lock:
