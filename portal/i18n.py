@@ -97,13 +97,16 @@ def page_url() -> str:
     """
     if request.method == "GET":
         return request.full_path.rstrip("?")
-    if loads_with_get(request.path):
-        return request.path
     referrer = urlsplit(request.referrer or "")
     if referrer.netloc == request.host and loads_with_get(referrer.path):
         back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
-        if is_safe_redirect(back):
+        # The page the form was on keeps its query (a quote's chosen method, say).
+        if is_safe_redirect(back) and (
+            referrer.path == request.path or not loads_with_get(request.path)
+        ):
             return back
+    if loads_with_get(request.path):
+        return request.path
     return url_for("dashboard.home")
 
 

@@ -20,6 +20,7 @@ from portal.payments.sandbox_routes import sandbox_card_help
 from portal.payments.stripe_routes import content_security_policy as stripe_content_security_policy
 from portal.security import checks_form_text, current_account_id, roles_required
 from portal.services import payment_methods as service
+from portal.web import render_page, wants_fragment
 
 UNPROCESSABLE = 422
 UNAVAILABLE = 503
@@ -152,15 +153,31 @@ def set_default(method_id: int) -> Response:
 
 @bp.post("/<int:method_id>/remove")
 @roles_required(*BILLING_ROLES)
-def remove(method_id: int) -> Response:
-    """Remove a method, unless it is the last one of an auto-renewing subscription."""
+def remove(method_id: int) -> Response | str:
+    """Remove a method, unless it is the last one of an auto-renewing subscription; the
+    default goes only once the customer has confirmed which method takes its place."""
     if not MethodActionForm().validate_on_submit():
         abort(400)
     try:
-        label = service.remove(current_account_id(), current_user.id, method_id)
+        label = service.remove(
+            current_account_id(),
+            current_user.id,
+            method_id,
+            confirmed=request.form.get("confirm_successor"),
+        )
+    except service.RemovalNeedsConfirmation as needed:
+        return render_page(
+            "methods/confirm_remove.html",
+            "methods/_remove_confirm.html",
+            method_id=method_id,
+            method=needed.method,
+            successor=needed.successor,
+            token=needed.token,
+            next_url=_next_url(),
+        )
     except service.MethodInUse:
         flash(_("A payment with this method is in progress. Try again in a few minutes."), "error")
-        return redirect(url_for("methods.index", next=_next_url()))
+        return _after_removal()
     except service.RemovalRefused:
         flash(
             _(
@@ -169,8 +186,18 @@ def remove(method_id: int) -> Response:
             ),
             "error",
         )
-        return redirect(url_for("methods.index", next=_next_url()))
+        return _after_removal()
     if label is None:
         abort(404)
     flash(_("%(method)s was removed.", method=label), "success")
-    return redirect(url_for("methods.index", next=_next_url()))
+    return _after_removal()
+
+
+def _after_removal() -> Response:
+    """Back to the list; an htmx request (the default's Remove) reloads the whole page."""
+    target = url_for("methods.index", next=_next_url())
+    if wants_fragment():
+        response = Response(status=200)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)

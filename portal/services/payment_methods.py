@@ -27,6 +27,21 @@ class RemovalRefused(Exception):
     """The account's only method cannot go while its subscription renews automatically."""
 
 
+class RemovalNeedsConfirmation(Exception):
+    """The default method is going: the customer first confirms which method takes its place."""
+
+    def __init__(self, method: str, successor: str | None, token: str) -> None:
+        super().__init__(method)
+        self.method = method
+        self.successor = successor
+        self.token = token
+
+
+def _successor_token(successor: PaymentMethod | None) -> str:
+    """What the confirmation form carries: the successor it named, so a changed one asks again."""
+    return str(successor.id) if successor is not None else "none"
+
+
 class MethodInUse(Exception):
     """A payment with this method is still waiting for the gateway: removing the method would
     lose the way to learn how it ended."""
@@ -188,11 +203,14 @@ def _renews_automatically(account_id: int) -> bool:
     )
 
 
-def remove(account_id: int, user_id: int | None, method_id: int) -> str | None:
+def remove(
+    account_id: int, user_id: int | None, method_id: int, *, confirmed: str | None = None
+) -> str | None:
     """Delete a method and return its label; None for another account's id.
 
     Raises RemovalRefused for the last method of a subscription with auto-renewal on.
-    A removed default hands over to the newest remaining method.
+    A removed default hands over to the newest remaining method, once the customer has
+    confirmed that very successor (`confirmed`); else RemovalNeedsConfirmation names it.
     """
     _lock_account(account_id)
     method = method_of(account_id, method_id)
@@ -212,12 +230,17 @@ def remove(account_id: int, user_id: int | None, method_id: int) -> str | None:
         db.session.rollback()
         raise RemovalRefused
     label = describe(method)
+    successor = max(others, key=lambda other: (other.created_at, other.id)) if others else None
+    if method.is_default and confirmed != _successor_token(successor):
+        db.session.rollback()
+        raise RemovalNeedsConfirmation(
+            label, describe(successor) if successor else None, _successor_token(successor)
+        )
     # What ON DELETE SET NULL does on PostgreSQL, done here so SQLite agrees.
     db.session.execute(update(Payment).where(Payment.method_id == method.id).values(method_id=None))
     db.session.delete(method)
     record(account_id, user_id, "payment_method_removed", method=label)
-    if method.is_default and others:
-        successor = max(others, key=lambda other: (other.created_at, other.id))
+    if method.is_default and successor is not None:
         _make_default(account_id, successor)
         record(
             account_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from typing import NamedTuple
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -39,16 +40,25 @@ from portal.wizard import bp
 from portal.wizard.selection import Selection, read_selection
 
 
-def _priced(selection: Selection, account: Account) -> tuple[PriceBreakdown | None, str | None]:
+class Priced(NamedTuple):
+    """A selection's breakdown, or the message that stands in for it and, for a change the
+    domain refuses, the refusal's code (the steps then offer no way to continue)."""
+
+    breakdown: PriceBreakdown | None
+    message: str | None
+    refusal_code: str | None = None
+
+
+def _priced(selection: Selection, account: Account) -> Priced:
     """The breakdown for a valid selection, or the message that stands in for it."""
     if not selection.valid:
-        return None, _("Correct the highlighted fields to see the price.")
+        return Priced(None, _("Correct the highlighted fields to see the price."))
     try:
-        return price_for(account, selection.request(), clock.today()), None
+        return Priced(price_for(account, selection.request(), clock.today()), None)
     except ChangeNotAllowed as refusal:
-        return None, change_refusal_message(refusal)
+        return Priced(None, change_refusal_message(refusal), refusal.code)
     except ConfigurationError:
-        return None, _("Correct the highlighted fields to see the price.")
+        return Priced(None, _("Correct the highlighted fields to see the price."))
 
 
 def change_refusal_message(refusal: ChangeNotAllowed) -> str:
@@ -72,12 +82,13 @@ def _context(
     step: int, selection: Selection, account: Account, **extra: object
 ) -> dict[str, object]:
     """What every step's page needs: the selection, its breakdown and the current package."""
-    breakdown, summary_message = _priced(selection, account)
+    priced = _priced(selection, account)
     return {
         "step": step,
         "selection": selection,
-        "breakdown": breakdown,
-        "summary_message": summary_message,
+        "breakdown": priced.breakdown,
+        "summary_message": priced.message,
+        "refusal_code": priced.refusal_code,
         "current": current_configuration(account),
         "account": account,
         "prices": reference().prices,
@@ -116,17 +127,26 @@ def summary() -> Response | str:
     selection = read_selection(request.args, account)
     if not wants_fragment():
         return redirect(url_for("wizard.quantities", **selection.query()))
-    breakdown, message = _priced(selection, account)
-    if breakdown is None:
+    priced = _priced(selection, account)
+    if priced.breakdown is None:
         summary_html = render_template(
-            "wizard/_summary.html", selection=selection, breakdown=None, summary_message=message
+            "wizard/_summary.html",
+            selection=selection,
+            breakdown=None,
+            summary_message=priced.message,
+            refusal_code=priced.refusal_code,
         )
     else:
-        summary_html = _rendered_summary(breakdown)
-    # The fields come along out of band: their errors (and the quote link) must show on the
-    # htmx path too, and go once corrected.
+        summary_html = _rendered_summary(priced.breakdown)
+    # The fields come along out of band: their errors (and the quote link, or the refusal
+    # instead of Continue) must show on the htmx path too, and go once corrected.
     fields = render_template(
-        "wizard/_quantity_fields.html", selection=selection, prices=reference().prices, oob=True
+        "wizard/_quantity_fields.html",
+        selection=selection,
+        prices=reference().prices,
+        summary_message=priced.message,
+        refusal_code=priced.refusal_code,
+        oob=True,
     )
     return summary_html + fields
 
@@ -371,7 +391,7 @@ def _seats_page(
     args.setdefault("agents", str(current.agents))
     args.setdefault("packs", str(current.packs))
     selection = read_selection(args, account)
-    breakdown, message = _priced(selection, account)
+    breakdown, message, _refusal = _priced(selection, account)
     context = {
         "selection": selection,
         "current": current,

@@ -507,3 +507,32 @@ def test_every_page_fits_and_passes_axe(chromium, live_url, app, tmp_path, langu
     unseen = sorted(expected - run.seen)
     assert not unseen, f"states the flows did not reach: {unseen}"
     assert not run.problems, "\n".join(run.problems)
+
+
+TABLE_SCROLL = """() => Array.from(document.querySelectorAll("main .table-scroll"))
+  .map(box => box.scrollWidth - box.clientWidth)"""
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_backoffice_accounts_table_fits_without_scrolling(
+    chromium, live_url, app, tmp_path, language
+):
+    """The accounts table fits the main column at 1280 px and reflows on a phone."""
+    portal = seed_portal(app, language, tmp_path / "demo-credentials.json")
+    run = Run(app=app, base=live_url, language=language, portal=portal)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    context.set_default_timeout(10_000)
+    context.add_init_script(path=AXE)
+    try:
+        page = sign_in(context, live_url, portal, "staff")
+        page.goto(run.url("/backoffice/accounts"))
+        run.check(page, "backoffice.accounts", "list")
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            hidden = page.evaluate(TABLE_SCROLL)
+            assert hidden and max(hidden) <= 0, f"{language} {width}px: {hidden} px to scroll"
+        # On a phone each account is a block of labelled cells, as the other tables do.
+        assert page.locator("main table.reflow td[data-label]").count() > 0
+    finally:
+        context.close()
+    assert not run.problems, "\n".join(run.problems)

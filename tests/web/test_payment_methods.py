@@ -381,15 +381,81 @@ def test_remove_a_method(app, client, auth, people):
     )
 
 
-def test_removing_the_default_promotes_the_newest(app, client, auth, people):
+def confirm_removal(client, method_id: int):
+    """Remove the default: the confirmation first, then its Remove with the field it carries."""
+    url = f"{PAGE}{method_id}/remove"
+    asked = action(client, method_id, "remove")
+    assert asked.status_code == 200
+    token = input_value(asked.text, "confirm_successor", action=url)
+    return asked, action(client, method_id, "remove", confirm_successor=token)
+
+
+def test_removing_the_default_asks_first_naming_the_successor(app, client, auth, people):
     auth.login(OWNER)
     add_three(client)
     visa, _mastercard, paypal = methods(app, people["alpha"])
-    action(client, visa.id, "remove")
+    asked, removed = confirm_removal(client, visa.id)
+    # Nothing goes before the customer confirms, and the page says who takes over.
+    assert "Remove Visa •••• 4242?" in asked.text
+    assert "PayPal (ada@example.com) will become your default method." in asked.text
+    assert removed.status_code == 302
     defaults = [m.id for m in methods(app, people["alpha"]) if m.is_default]
     assert defaults == [paypal.id]
     kinds = [kind for kind, _details in activity(app, people["alpha"])]
     assert kinds[-2:] == ["payment_method_removed", "default_payment_method"]
+
+
+def test_removing_the_default_without_confirmation_removes_nothing(app, client, auth, people):
+    auth.login(OWNER)
+    add_three(client)
+    before = [(m.id, m.is_default) for m in methods(app, people["alpha"])]
+    visa = before[0][0]
+    # A forged post without the field, or naming another successor, only asks again.
+    for data in ({}, {"confirm_successor": "none"}, {"confirm_successor": str(visa)}):
+        response = action(client, visa, "remove", **data)
+        assert response.status_code == 200
+        assert "will become your default method" in response.text
+    assert [(m.id, m.is_default) for m in methods(app, people["alpha"])] == before
+
+
+def test_a_new_method_since_the_confirmation_asks_again(app, client, auth, people):
+    auth.login(OWNER)
+    add_card(client)
+    add_card(client, number="5555 5555 5555 4444")
+    visa, _mastercard = methods(app, people["alpha"])
+    asked = action(client, visa.id, "remove")
+    token = input_value(asked.text, "confirm_successor", action=f"{PAGE}{visa.id}/remove")
+    post_form(client, PAGE, PAYPAL, {"email": "ada@example.com"})
+    again = action(client, visa.id, "remove", confirm_successor=token)
+    assert "PayPal (ada@example.com) will become your default method." in again.text
+    assert visa.id in [m.id for m in methods(app, people["alpha"])]
+
+
+def test_removing_the_default_with_htmx_swaps_the_confirmation_in(app, client, auth, people):
+    auth.login(OWNER)
+    add_card(client)
+    add_card(client, number="5555 5555 5555 4444")
+    visa, mastercard = methods(app, people["alpha"])
+    page = client.get(PAGE).text
+    assert 'id="remove-confirm"' in page
+    assert f'hx-post="{PAGE}{visa.id}/remove"' in page
+    assert f'hx-post="{PAGE}{mastercard.id}/remove"' not in page
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    hx = {"HX-Request": "true", "HX-Target": "remove-confirm"}
+    asked = client.post(f"{PAGE}{visa.id}/remove", data={"csrf_token": token}, headers=hx)
+    assert asked.status_code == 200
+    assert asked.text.lstrip().startswith('<article id="remove-confirm"')
+    assert "<html" not in asked.text
+    assert "Mastercard •••• 4444 will become your default method." in asked.text
+    confirm = input_value(asked.text, "confirm_successor", action=f"{PAGE}{visa.id}/remove")
+    done = client.post(
+        f"{PAGE}{visa.id}/remove",
+        data={"csrf_token": token, "confirm_successor": confirm},
+        headers=hx,
+    )
+    assert done.headers["HX-Redirect"] == PAGE
+    [left] = methods(app, people["alpha"])
+    assert left.id == mastercard.id and left.is_default
 
 
 def test_the_last_method_stays_while_auto_renewal_is_on(app, client, auth, factory, people):
@@ -404,7 +470,7 @@ def test_the_last_method_stays_while_auto_renewal_is_on(app, client, auth, facto
     assert [m.id for m in methods(app, people["alpha"])] == [visa.id]
     # With a second method, the first can go.
     add_card(client, number="5555 5555 5555 4444")
-    action(client, visa.id, "remove")
+    confirm_removal(client, visa.id)
     [mastercard] = methods(app, people["alpha"])
     assert mastercard.is_default
 
@@ -418,7 +484,8 @@ def test_the_last_method_can_go_without_auto_renewal(
     auth.login(OWNER)
     add_card(client)
     [visa] = methods(app, people["alpha"])
-    action(client, visa.id, "remove")
+    asked, _removed = confirm_removal(client, visa.id)
+    assert "No payment method will be left" in asked.text
     assert methods(app, people["alpha"]) == []
 
 

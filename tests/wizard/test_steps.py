@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from portal.models import Role
@@ -215,6 +217,59 @@ def test_annual_to_monthly_says_to_contact_support(app, client, auth, factory):
     assert "not available here" in page.text
     assert "contact our support team" in page.text
     assert 'class="pay-form"' not in page.text
+    assert _support_link(page.text)
+
+
+@pytest.fixture
+def annual_owner(client, auth, factory):
+    """An owner whose Standard package is billed annually."""
+    from datetime import date
+
+    from portal.domain.catalog import BillingPeriod
+
+    account = factory.account("Annual S.r.l.")
+    factory.subscription(account, period=BillingPeriod.ANNUAL, anchor=date(2026, 6, 1))
+    factory.user("annual@example.com", Role.OWNER, account)
+    auth.login("annual@example.com")
+    return client
+
+
+def _support_link(text: str, href: str = "mailto:support@chatdesk.example.com") -> bool:
+    """The refusal itself links to support (not only the shell's help link)."""
+    refusal = re.search(r"not available here.*?</p>", text, re.S)
+    return refusal is not None and f'href="{href}"' in refusal.group(0)
+
+
+def test_annual_to_monthly_plan_step_offers_support_not_activate(annual_owner):
+    page = annual_owner.get("/package/edit?period=monthly").text
+    assert "not available here" in page
+    assert ">Activate<" not in page
+    assert 'action="/package/edit/quantities"' not in page
+    assert _support_link(page)
+    # Back on annual, both plans can be activated again.
+    assert annual_owner.get("/package/edit?period=annual").text.count(">Activate<") == 2
+
+
+def test_annual_to_monthly_quantities_step_has_no_continue(annual_owner):
+    url = "/package/edit/quantities?plan=standard&period=monthly&agents=3&packs=0"
+    page = annual_owner.get(url).text
+    assert "not available here" in page
+    assert ">Continue<" not in page
+    assert _support_link(page)
+    # The htmx path: the summary and the fields swapped beside it say the same.
+    url = "/package/edit/summary?plan=standard&period=monthly&agents=4&packs=0"
+    fragment = annual_owner.get(url, headers=HX).text
+    assert "not available here" in fragment
+    assert ">Continue<" not in fragment
+    assert _support_link(fragment)
+    url = "/package/edit/summary?plan=standard&period=annual&agents=4&packs=0"
+    assert ">Continue<" in annual_owner.get(url, headers=HX).text
+
+
+def test_support_link_follows_the_configured_help_desk(app, annual_owner):
+    app.config["SUPPORT_URL"] = "https://help.example.com/billing"
+    page = annual_owner.get("/package/edit?period=monthly").text
+    assert _support_link(page, "https://help.example.com/billing")
 
 
 def test_members_and_vendor_users_cannot_open_the_wizard(client, auth, factory):
