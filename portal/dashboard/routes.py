@@ -11,7 +11,13 @@ from portal import clock
 from portal.dashboard import bp
 from portal.models import BILLING_ROLES, CUSTOMER_ROLES, Role
 from portal.security import current_account_id, roles_required
-from portal.services.package import account_next_payment, package_overview
+from portal.services.accounts import load_account
+from portal.services.package import (
+    BillingFacts,
+    account_next_payment,
+    billing_facts,
+    package_overview,
+)
 from portal.services.refunds import RefundOutcome, refund_offer, request_refund
 from portal.services.renewal import NoPaymentMethod, expiry_warning, set_auto_renew
 from portal.web import wants_fragment
@@ -38,21 +44,28 @@ def my_package() -> str:
 def _package_page(refund_error: str | None = None) -> str:
     """My package, with the refund offer for those who manage billing."""
     manages_billing = current_user.user_role.manages_billing
+    # What billing shows beyond the account (loaded with the user) comes in one query; a
+    # member sees none of it, so nothing is read.
+    account = load_account(current_account_id())  # it came with the user: no query
+    facts = billing_facts(account, refund=True) if manages_billing else None
     return render_template(
         "dashboard/package.html",
-        **_package_context(),
-        refund=refund_offer(current_account_id(), clock.now()) if manages_billing else None,
+        **_package_context(facts=facts),
+        refund=refund_offer(account.id, clock.now(), facts.refund) if facts else None,
         refund_error=refund_error,
     )
 
 
-def _package_context(error: str | None = None) -> dict[str, object]:
+def _package_context(
+    error: str | None = None, facts: BillingFacts | None = None
+) -> dict[str, object]:
     """What the package fragment shows: facts, next payment, the auto-renewal switch."""
     manages_billing = current_user.user_role.manages_billing
+    account_id = current_account_id()
     return {
-        "package": package_overview(current_account_id(), clock.today()),
+        "package": package_overview(account_id, clock.today()),
         # Amounts and methods are for those who manage billing, as the account credit is.
-        "next_payment": account_next_payment(current_account_id()) if manages_billing else None,
+        "next_payment": account_next_payment(account_id, facts) if manages_billing else None,
         "manages_billing": manages_billing,
         "error": error,
     }

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Date, Integer, Select, bindparam, select
 
 from portal.domain.catalog import BillingPeriod, Plan
-from portal.models import Account, Invoice, SubscriptionStatus
+from portal.extensions import db
+from portal.models import Account, Invoice, PaymentMethod, SubscriptionStatus
 from portal.services.accounts import load_account
-from portal.services.payment_methods import default_method, describe
+from portal.services.payment_methods import describe
 from portal.services.pricing import renewal_price
 from portal.services.reference_data import reference
+from portal.services.refunds import RefundFacts, may_be_offered, refund_facts_in, with_refund_facts
 from portal.services.renewal import GRACE_DAYS
-from portal.services.renewal_run import open_renewal_invoice
+from portal.services.renewal_run import open_renewal_invoice_id
 
 FREE_AGENTS = 1
 
@@ -113,14 +119,80 @@ class NextPayment:
         return self.auto_renew and self.unpaid_invoice is None and self.amount_minor == 0
 
 
-def next_payment(account: Account) -> NextPayment | None:
-    """The next charge of a running subscription, or None on Free and when blocked."""
+@dataclass(frozen=True)
+class BillingFacts:
+    """What My package shows those who manage billing, beyond the account: one query."""
+
+    default_method: PaymentMethod | None
+    open_renewal_invoice: Invoice | None
+    refund: RefundFacts | None  # None: no refund can be offered, so nothing was read
+
+
+NOTHING_TO_READ = BillingFacts(None, None, None)
+
+
+def _is_running(account: Account) -> bool:
+    """A subscription that renews or is blocked at its end: it has a next payment."""
     subscription = account.subscription
-    if subscription is None or subscription.status == SubscriptionStatus.BLOCKED:
+    return subscription is not None and subscription.status != SubscriptionStatus.BLOCKED
+
+
+@cache
+def _billing_facts_statement(with_refund: bool) -> Select[Any]:
+    """The default method, the open renewal invoice and (optionally) the refund offer's facts
+    of the account bound as :account_id, in one row; built once per shape."""
+    account_id = bindparam("account_id", type_=Integer)
+    # As payment_methods.default_method has it: the default, the lowest id if ever two.
+    default_method_id = (
+        select(PaymentMethod.id)
+        .where(PaymentMethod.account_id == account_id, PaymentMethod.is_default)
+        .order_by(PaymentMethod.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    unpaid_id = open_renewal_invoice_id(account_id, bindparam("period_start", type_=Date))
+    statement = (
+        select(PaymentMethod, Invoice)
+        .select_from(Account)
+        .outerjoin(PaymentMethod, PaymentMethod.id == default_method_id)
+        .outerjoin(Invoice, Invoice.id == unpaid_id)
+        .where(Account.id == account_id)
+        .execution_options(populate_existing=True)
+    )
+    return with_refund_facts(statement) if with_refund else statement
+
+
+def billing_facts(account: Account, *, refund: bool = False) -> BillingFacts:
+    """What next_payment (and, with `refund`, refund_offer) read of the account, in one query;
+    none when there is nothing to read (Free, blocked; no refund possible)."""
+    subscription = account.subscription
+    if subscription is None or not _is_running(account):
+        return NOTHING_TO_READ
+    with_refund = refund and may_be_offered(account)
+    row = db.session.execute(
+        _billing_facts_statement(with_refund),
+        {"account_id": account.id, "period_start": subscription.period_start},
+    ).one()
+    return BillingFacts(
+        default_method=row[0],
+        open_renewal_invoice=row[1],
+        refund=refund_facts_in(row) if with_refund else None,
+    )
+
+
+def next_payment(account: Account, facts: BillingFacts | None = None) -> NextPayment | None:
+    """The next charge of a running subscription, or None on Free and when blocked.
+
+    `facts` are read unless given (see billing_facts).
+    """
+    subscription = account.subscription
+    if subscription is None or not _is_running(account):
         return None
-    method = default_method(account.id)
+    if facts is None:
+        facts = billing_facts(account)
+    method = facts.default_method
     label = describe(method) if method is not None else None
-    unpaid = open_renewal_invoice(subscription)
+    unpaid = facts.open_renewal_invoice
     if unpaid is not None:
         return NextPayment(
             on=subscription.period_start + timedelta(days=GRACE_DAYS),
@@ -150,6 +222,6 @@ def next_payment(account: Account) -> NextPayment | None:
     )
 
 
-def account_next_payment(account_id: int) -> NextPayment | None:
+def account_next_payment(account_id: int, facts: BillingFacts | None = None) -> NextPayment | None:
     """The next payment of one account (the caller has checked the user belongs to it)."""
-    return next_payment(load_account(account_id))
+    return next_payment(load_account(account_id), facts)

@@ -12,10 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
+from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Integer, Row, Select, bindparam, func, select
+from sqlalchemy.orm import aliased
 
 from portal import clock
 from portal.extensions import db
@@ -58,63 +61,145 @@ class RefundOutcome(StrEnum):
     FAILED = "failed"  # the gateway refused or was unreachable; nothing else changed
 
 
+def _is_charge(account_id: int | ColumnElement[int]) -> ColumnElement[bool]:
+    """A payment of the account that took money, or one the full refund gave back already (a
+    refund begun and interrupted is finished, never started over)."""
+    return (
+        (Payment.account_id == account_id)
+        & (Payment.amount_minor > 0)
+        & (
+            (Payment.status == PaymentStatus.SUCCEEDED)
+            | (
+                (Payment.status == PaymentStatus.REFUNDED)
+                & (Payment.refund_reason == RefundReason.FULL_REFUND)
+            )
+        )
+    )
+
+
 def _charges(account_id: int) -> list[Payment]:
-    """The account's charges that took money, oldest first, with those the full refund gave
-    back already (a refund begun and interrupted is finished, never started over)."""
+    """The account's charges (see _is_charge), oldest first."""
     return list(
         db.session.scalars(
-            select(Payment)
-            .where(
-                Payment.account_id == account_id,
-                Payment.amount_minor > 0,
-                (Payment.status == PaymentStatus.SUCCEEDED)
-                | (
-                    (Payment.status == PaymentStatus.REFUNDED)
-                    & (Payment.refund_reason == RefundReason.FULL_REFUND)
-                ),
-            )
-            .order_by(Payment.completed_at, Payment.id)
+            select(Payment).where(_is_charge(account_id)).order_by(Payment.completed_at, Payment.id)
         )
     )
 
 
-def _offer(account: Account, now: datetime) -> RefundOffer | None:
-    """The refund the account may ask for now, or None."""
-    subscription = account.subscription
-    if (
-        account.refunded_at is not None
-        or subscription is None
-        or subscription.status != SubscriptionStatus.ACTIVE
-    ):
-        return None
-    charges = _charges(account.id)
-    if not charges:
-        return None
-    first = charges[0]
-    deadline = clock.as_utc(first.completed_at or first.created_at) + REFUND_WINDOW
-    started = any(charge.refunded_at is not None for charge in charges)
-    if now >= deadline and not started:
-        # A refund begun in time (some charges given back, then a refusal) may be finished.
-        return None
-    changed = account.credit_minor != 0 or db.session.scalar(
+@dataclass(frozen=True)
+class RefundFacts:
+    """What the offer reads of the account's payments and documents, fetched in one query."""
+
+    first_charge: Payment | None  # the oldest charge; None: nothing was charged
+    charged_minor: int  # every charge together
+    started: bool  # the full refund gave some charges back already
+    credit_note_or_open_invoice: bool
+
+
+# The first charge, outer-joined: a statement that embeds the facts gets it as a Payment.
+FIRST_CHARGE = aliased(Payment, name="first_charge")
+
+
+def with_refund_facts(statement: Select[Any]) -> Select[Any]:
+    """`statement`, selecting from accounts, with the facts of the account bound as
+    :account_id added: the first charge (outer join) and three columns; see refund_facts_in."""
+    account_id = bindparam("account_id", type_=Integer)
+    charge = _is_charge(account_id)
+    first_charge_id = (
+        select(Payment.id)
+        .where(charge)
+        .order_by(Payment.completed_at, Payment.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    charged = select(func.coalesce(func.sum(Payment.amount_minor), 0)).where(charge)
+    started = select(Payment.id).where(charge, Payment.refunded_at.is_not(None)).exists()
+    corrected_or_owing = (
         select(Invoice.id)
         .where(
-            Invoice.account_id == account.id,
+            Invoice.account_id == account_id,
             (Invoice.kind == DocumentKind.CREDIT_NOTE) | (Invoice.status == InvoiceStatus.OPEN),
         )
-        .limit(1)
+        .exists()
     )
+    return (
+        statement.add_columns(
+            FIRST_CHARGE,
+            charged.scalar_subquery().label("refund_charged_minor"),
+            started.label("refund_started"),
+            corrected_or_owing.label("refund_credit_note_or_open_invoice"),
+        )
+        .outerjoin(FIRST_CHARGE, FIRST_CHARGE.id == first_charge_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def refund_facts_in(row: Row[Any]) -> RefundFacts:
+    """The facts of a row of a statement made by with_refund_facts."""
+    values = row._mapping
+    return RefundFacts(
+        first_charge=values["first_charge"],
+        charged_minor=values["refund_charged_minor"],
+        started=bool(values["refund_started"]),
+        credit_note_or_open_invoice=bool(values["refund_credit_note_or_open_invoice"]),
+    )
+
+
+@cache
+def _refund_facts_statement() -> Select[Any]:
+    """The facts alone, built once."""
+    return with_refund_facts(
+        select().select_from(Account).where(Account.id == bindparam("account_id"))
+    )
+
+
+def refund_facts(account_id: int) -> RefundFacts:
+    """The facts of one account, in one query."""
+    return refund_facts_in(
+        db.session.execute(_refund_facts_statement(), {"account_id": account_id}).one()
+    )
+
+
+def may_be_offered(account: Account) -> bool:
+    """Whether the account could have an offer at all (not refunded yet, its package active);
+    when it cannot, the facts are not read."""
+    subscription = account.subscription
+    return (
+        account.refunded_at is None
+        and subscription is not None
+        and subscription.status == SubscriptionStatus.ACTIVE
+    )
+
+
+def _offer(account: Account, now: datetime, facts: RefundFacts | None = None) -> RefundOffer | None:
+    """The refund the account may ask for now, or None; `facts` are read unless given."""
+    if not may_be_offered(account):
+        return None
+    if facts is None:
+        facts = refund_facts(account.id)
+    first = facts.first_charge
+    if first is None:
+        return None
+    deadline = clock.as_utc(first.completed_at or first.created_at) + REFUND_WINDOW
+    if now >= deadline and not facts.started:
+        # A refund begun in time (some charges given back, then a refusal) may be finished.
+        return None
     return RefundOffer(
-        amount_minor=sum(charge.amount_minor for charge in charges),
+        amount_minor=facts.charged_minor,
         currency=account.currency or first.currency,
         deadline=deadline,
-        needs_support=bool(changed),
+        needs_support=account.credit_minor != 0 or facts.credit_note_or_open_invoice,
     )
 
 
-def refund_offer(account_id: int, now: datetime) -> RefundOffer | None:
-    """What My package offers: the refund, or nothing once the 15 days are over."""
-    return _offer(load_account(account_id), now)
+def refund_offer(
+    account_id: int, now: datetime, facts: RefundFacts | None = None
+) -> RefundOffer | None:
+    """What My package offers: the refund, or nothing once the 15 days are over.
+
+    `facts` (see with_refund_facts) let a page that read them in its own query skip reading.
+    """
+    return _offer(load_account(account_id), now, facts)
 
 
 def request_refund(account_id: int, user_id: int, now: datetime) -> RefundOutcome:

@@ -28,7 +28,7 @@ from enum import StrEnum
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
@@ -360,19 +360,30 @@ def _visit_batch(accounts: list[Account], today: date) -> _Visited:
     return _Visited(steps, email_ids)
 
 
-def open_renewal_invoice(subscription: Subscription) -> Invoice | None:
-    """The unpaid invoice of the subscription's current period, if the renewal left one."""
-    return db.session.scalar(
-        select(Invoice)
+def open_renewal_invoice_id(
+    account_id: int | ColumnElement[int], period_start: date | ColumnElement[date]
+) -> ScalarSelect[int]:
+    """The id of the unpaid renewal invoice of the period starting on `period_start`, as a
+    subquery (My package reads it in the same query as the rest of what it shows)."""
+    return (
+        select(Invoice.id)
         .where(
-            Invoice.account_id == subscription.account_id,
+            Invoice.account_id == account_id,
             Invoice.status == InvoiceStatus.OPEN,
             Invoice.change_kind == ChangeKind.RENEWAL,
-            Invoice.period_start == subscription.period_start,
+            Invoice.period_start == period_start,
         )
         .order_by(Invoice.id.desc())
         .limit(1)
-        .execution_options(populate_existing=True)
+        .scalar_subquery()
+    )
+
+
+def open_renewal_invoice(subscription: Subscription) -> Invoice | None:
+    """The unpaid invoice of the subscription's current period, if the renewal left one."""
+    unpaid_id = open_renewal_invoice_id(subscription.account_id, subscription.period_start)
+    return db.session.scalar(
+        select(Invoice).where(Invoice.id == unpaid_id).execution_options(populate_existing=True)
     )
 
 

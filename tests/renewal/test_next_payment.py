@@ -9,6 +9,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.payments.sandbox import SandboxCharge
+from portal.services.accounts import load_account
+from portal.services.package import billing_facts
+from portal.services.payment_methods import default_method
 from portal.services.renewal_run import run_renewals
 from tests.renewal.test_renewal_run import at, set_credit
 from tests.wizard.conftest import VISA_DECLINED, app_config  # noqa: F401
@@ -95,3 +98,13 @@ def test_next_payment_in_italian(standard_customer):
     standard_customer.add_card()
     page = standard_customer.client.get("/package", headers={"Accept-Language": "it"}).text
     assert "Prossimo pagamento" in page
+
+
+def test_the_method_named_is_the_default_the_renewal_charges(app, standard_customer):
+    standard_customer.add_card()
+    standard_customer.add_card("5555 5555 5555 4444", make_default=True)
+    standard_customer.add_card("4000 0000 0000 0002", make_default=False)
+    assert "Charged to Mastercard •••• 4444." in next_payment_text(standard_customer)
+    with app.app_context():
+        account = load_account(standard_customer.account_id)
+        assert billing_facts(account).default_method == default_method(account.id)

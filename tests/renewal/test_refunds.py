@@ -11,6 +11,9 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Account, BillingActivity, Invoice, OutgoingEmail, Payment, Role
 from portal.payments.sandbox import SandboxCharge, SandboxRefund
+from portal.services.accounts import load_account
+from portal.services.package import billing_facts
+from portal.services.refunds import refund_offer
 from tests.conftest import csrf_token_from
 from tests.wizard.conftest import app_config, read_form  # noqa: F401
 
@@ -176,3 +179,44 @@ def test_members_cannot_ask_for_a_refund(app, client, auth, factory):
     )
     with app.app_context():
         assert db.session.get(Account, account_id).subscription is not None
+
+
+def offers(app, account_id: int, now) -> tuple[object, object]:
+    """The offer as refund_offer reads it alone, and from My package's one query."""
+    with app.app_context():
+        alone = refund_offer(account_id, now)
+        db.session.expunge_all()
+        facts = billing_facts(load_account(account_id), refund=True)
+        return alone, refund_offer(account_id, now, facts.refund)
+
+
+def test_my_package_s_one_query_gives_the_offer_refund_offer_reads(app, clock, customer):
+    buy(customer)
+    clock.advance(days=3)
+    page = customer.client.get("/package/edit/seats?agents=4&packs=1")
+    assert customer.pay(read_form(page.text, "pay-form")).status_code == 302
+    with app.app_context():
+        paid = db.session.scalar(select(func.sum(Payment.amount_minor)))
+        second = db.session.scalars(select(Payment).order_by(Payment.id)).all()[1]
+        # The gateway will refuse the second charge's refund; the first one is given back.
+        db.session.get(SandboxCharge, second.gateway_reference).status = "declined"
+        db.session.commit()
+    alone, from_page = offers(app, customer.account_id, clock())
+    assert alone == from_page
+    assert (alone.amount_minor, alone.needs_support) == (paid, False)
+
+    assert ask_refund(customer).status_code == 502
+    clock.advance(days=14)  # past the 15 days: a refund begun in time may still be finished
+    alone, from_page = offers(app, customer.account_id, clock())
+    assert alone is not None and alone == from_page
+    assert "Request a full refund" in customer.client.get("/package").text
+
+
+def test_after_a_reduction_both_reads_send_to_support(app, clock, customer):
+    buy(customer)
+    page = customer.client.get("/package/edit/seats?agents=1&packs=0")
+    assert customer.pay(read_form(page.text, "pay-form")).status_code == 302
+    alone, from_page = offers(app, customer.account_id, clock())
+    assert alone == from_page and alone.needs_support
+    clock.advance(days=15)
+    assert offers(app, customer.account_id, clock()) == (None, None)
