@@ -1,7 +1,8 @@
 // After htmx replaces part of the page, put the keyboard focus back where the user was,
 // instead of letting it fall to <body>: on an element the new content marks with
 // data-focus, else on the control that sent the request (found again by id, or by name and
-// value), else on the first control of the new content.
+// value), else on the first control of the new content. A data-focus element in the request's
+// target wins even when the focused control survived the swap.
 (function () {
   "use strict";
   var FOCUSABLE = "a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]";
@@ -36,9 +37,19 @@
   document.addEventListener("htmx:afterSettle", function () {
     var wanted = pending;
     pending = null;
+    if (!wanted) return;
+    var target = wanted.target && document.querySelector(wanted.target);
+    // The new content asks for the focus (a confirmation that appeared): it gets it even
+    // when the control that asked for it is still there.
+    var marked = target && target.querySelector("[data-focus]");
+    if (usable(marked)) {
+      if (!marked.matches(FOCUSABLE)) marked.setAttribute("tabindex", "-1");
+      marked.focus();
+      return;
+    }
     var active = document.activeElement;
-    if (!wanted || (active && active !== document.body && document.contains(active))) return;
-    var scope = (wanted.target && document.querySelector(wanted.target)) || document.body;
+    if (active && active !== document.body && document.contains(active)) return;
+    var scope = target || document.body;
     var candidates = [
       scope.querySelector("[data-focus]"),
       wanted.control && document.querySelector(wanted.control),

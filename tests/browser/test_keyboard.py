@@ -112,6 +112,14 @@ def test_focus_after_in_place_updates(chromium, live_url, portal):
         page.keyboard.press("Enter")
         expect(page.locator(f"#note-{invoice} a")).to_have_count(1)
         expect(page.locator(f"#note-{invoice} a")).to_be_focused()
+
+        # Removing the default method: the confirmation that appears above the list gets the
+        # focus, though the Remove button that asked for it is still there.
+        page.goto(f"{live_url}/billing/payment-methods")
+        page.locator("tr:has(.badge) button.secondary").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#remove-confirm-title")).to_be_focused()
+        expect(page.locator("#remove-confirm")).to_contain_text("will become your default method")
     finally:
         context.close()
 
