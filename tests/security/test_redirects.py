@@ -95,6 +95,22 @@ def test_payment_method_actions_ignore_next_elsewhere(app, client, customer, act
         query_string={"next": "////evil.example/"},
         data={"csrf_token": csrf_token_from(page.text), "next": "////evil.example/"},
     )
+    if action == "remove":
+        # The only method is the default: removing it asks first, and the confirmation does
+        # not carry the foreign target on either.
+        assert response.status_code == 200
+        assert "evil.example" not in response.text
+        confirmation = re.search(r'name="confirm_successor" value="([^"]*)"', response.text)
+        assert confirmation is not None
+        response = client.post(
+            f"/billing/payment-methods/{method_id}/{action}",
+            query_string={"next": "////evil.example/"},
+            data={
+                "csrf_token": csrf_token_from(response.text),
+                "confirm_successor": confirmation.group(1),
+                "next": "////evil.example/",
+            },
+        )
     assert response.status_code == 302
     assert "evil.example" not in response.headers["Location"]
     assert response.headers["Location"].startswith("/billing/payment-methods/")
