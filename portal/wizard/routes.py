@@ -138,8 +138,13 @@ def summary() -> Response | str:
         )
     else:
         summary_html = _rendered_summary(priced.breakdown)
-    # The fields come along out of band: their errors (and the quote link, or the refusal
-    # instead of Continue) must show on the htmx path too, and go once corrected.
+    # The fields come along out of band when what they show changes: their errors (and the
+    # quote link, or the refusal instead of Continue) must show on the htmx path too, and go
+    # once corrected. The page says what it shows (#fields-shown); while that stays right, the
+    # numbers the customer is typing are already in the fields.
+    shown = selection.fields_shown(priced.refusal_code)
+    if shown and request.args.get("shown") == shown:
+        return summary_html
     fields = render_template(
         "wizard/_quantity_fields.html",
         selection=selection,
