@@ -48,7 +48,8 @@ class Selection:
         return not self.errors
 
     def fields_shown(self, refusal_code: str | None) -> str:
-        """What step 2's fields region shows besides the typed numbers, as a short key.
+        """What step 2's fields region shows besides the typed numbers and Back's link (sent
+        on its own with each summary), as a short key.
 
         Without an error, a quote link or a refusal, the region only depends on the plan (the
         packs hint); the page keeps this key in #fields-shown and the summary request sends it

@@ -94,14 +94,17 @@ def test_an_error_swaps_the_fields_in_whatever_the_page_shows(customer, agents, 
     assert '<input type="hidden" id="fields-shown" name="shown" value=""' in fields
 
 
-def test_back_carries_what_is_typed_now(customer):
-    """Back submits the form to step 1, so it keeps the numbers typed since the page loaded."""
-    page = customer.client.get("/package/edit/quantities", query_string={**STEP_2, "agents": "3"})
+def test_back_keeps_what_is_typed_without_the_fields(customer):
+    """Back's link comes alone with the summary, carrying the numbers typed now."""
+    query = {**STEP_2, "agents": "7", "packs": "2", "shown": "standard"}
+    response = customer.client.get("/package/edit/summary", query_string=query, headers=HX)
+    assert "quantity-fields" not in response.text
     back = re.search(
-        r'<button type="submit" formaction="([^"]+)" formnovalidate[^>]*>Back<', page.text
+        r'<a id="wizard-back" href="([^"]+)" hx-swap-oob="true"[^>]*>Back</a>', response.text
     )
-    assert back and back[1] == "/package/edit"
-    step_1 = customer.client.get(back[1], query_string={**STEP_2, "agents": "7", "packs": "2"})
-    assert step_1.status_code == 200
-    assert '<input type="hidden" name="agents" value="7">' in step_1.text
-    assert '<input type="hidden" name="packs" value="2">' in step_1.text
+    assert back
+    expected = "plan=standard&amp;period=monthly&amp;currency=EUR&amp;agents=7&amp;packs=2"
+    assert back[1] == "/package/edit?" + expected
+    # On the page, the same link without the out-of-band mark.
+    page = customer.client.get("/package/edit/quantities", query_string=query)
+    assert '<a id="wizard-back" href="/package/edit?plan=standard&amp;period=monthly' in page.text
