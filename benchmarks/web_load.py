@@ -22,12 +22,18 @@ MIB = 1024 * 1024
 
 
 def summary_row(kind: str, url: str, seconds: float, rounds: int) -> Row:
-    """Summary fragment rps with a new selection per request, ÷ /health rps, alternating."""
-    with gunicorn("wsgi:app", {"DATABASE_URL": url}) as server:
+    """Summary fragment rps with a new selection per request, ÷ /health rps, alternating.
+
+    /health is answered by WSGI middleware before Flask, so the row also prints the summary
+    against a bare Flask hello app under the same gunicorn settings, measured in the same
+    alternating rounds.
+    """
+    with (
+        gunicorn("wsgi:app", {"DATABASE_URL": url}) as server,
+        gunicorn("benchmarks.hello_app:app") as hello,
+    ):
         cookies = [http_sign_in(server.port, summary_email(i)) for i in range(SUMMARY_CUSTOMERS)]
         offsets = iter(range(0, 10**9, 100_003))
-        summary_rps: list[float] = []
-        health_rps: list[float] = []
 
         def summary() -> float:
             load = wrk(
@@ -39,33 +45,27 @@ def summary_row(kind: str, url: str, seconds: float, rounds: int) -> Row:
             )
             if load.errors:
                 raise RuntimeError(f"{load.errors} summary requests failed")
-            summary_rps.append(load.rps)
-            return load.rps
-
-        def health() -> float:
-            load = wrk(server.port, "/health", seconds, cookie=cookies[0])
-            health_rps.append(load.rps)
             return load.rps
 
         wrk(server.port, "/health", 1)  # warm-up
-        alternate(1, summary)
-        summary_rps.clear()
-        ratios = [s / h for s, h in zip(*_paired(rounds, summary, health), strict=True)]
-    spread = Spread(tuple(ratios))
+        wrk(hello.port, "/", 1)
+        summary()
+        summaries, health, bare = alternate(
+            rounds,
+            summary,
+            lambda: wrk(server.port, "/health", seconds, cookie=cookies[0]).rps,
+            lambda: wrk(hello.port, "/", seconds).rps,
+        )
+    spread = Spread(tuple(s / h for s, h in zip(summaries.values, health.values, strict=True)))
+    versus_hello = Spread(tuple(s / b for s, b in zip(summaries.values, bare.values, strict=True)))
     return Row(
         f"summary fragment, new selection per request, rps ÷ /health rps ({kind})",
         "≥ 0.5",
         spread.text(),
-        f"summary {Spread(tuple(summary_rps)).text(0)} rps, "
-        f"/health {Spread(tuple(health_rps)).text(0)} rps",
+        f"summary {summaries.text(0)} rps, /health {health.text(0)} rps; "
+        f"÷ bare Flask hello app ({bare.text(0)} rps) {versus_hello.text()}",
         spread.median >= 0.5,
     )
-
-
-def _paired(rounds: int, first, second) -> tuple[list[float], list[float]]:
-    """Alternating rounds of two measures, their values paired by round."""
-    a, b = alternate(rounds, first, second)
-    return list(a.values), list(b.values)
 
 
 def health_row(url: str, seconds: float, rounds: int) -> list[Row]:

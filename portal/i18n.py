@@ -152,7 +152,13 @@ def _is_letter(char: str) -> bool:
 
 def format_percent(fraction: Decimal | float) -> str:
     """A rate (0.22) as the locale writes it: "22%", "22,5%", French "22 %" (narrow space)."""
-    text = babel_format_percent(fraction, locale=get_locale(), decimal_quantization=False)
+    return _formatted_percent(fraction, str(current_locale()))
+
+
+@lru_cache(maxsize=256)
+def _formatted_percent(fraction: Decimal | float, locale: str) -> str:
+    """Babel's formatting is pure and costly per call; every summary shows its VAT rate."""
+    text = babel_format_percent(fraction, locale=locale, decimal_quantization=False)
     # CLDR gives French a full no-break space before %; French typography wants a narrow one.
     return text.replace("\u00a0%", "\u202f%")
 

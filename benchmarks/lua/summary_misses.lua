@@ -2,6 +2,8 @@
 -- (their accounts run different packages, so no two of them price alike) asks for every
 -- valid plan, period, agents and packs in turn, so no worker ever sees a selection twice
 -- within a run (each worker keeps 2048 rendered summaries).
+-- Each request also says, as the page does (#fields-shown), that the fields show no error
+-- for that plan, so the answer carries the fields only when they would change.
 -- Arguments: <offset> <cookie> [<cookie> ...]; the offset makes each run start elsewhere.
 
 local cookies = {}
@@ -20,7 +22,7 @@ function init(args)
       for p = 0, most do
         for agents = 1, 50 do
           selections[#selections + 1] = "plan=" .. plan .. "&period=" .. period
-            .. "&currency=EUR&agents=" .. agents .. "&packs=" .. p
+            .. "&currency=EUR&agents=" .. agents .. "&packs=" .. p .. "&shown=" .. plan
         end
       end
     end

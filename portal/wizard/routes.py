@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -138,8 +139,14 @@ def summary() -> Response | str:
         )
     else:
         summary_html = _rendered_summary(priced.breakdown)
-    # The fields come along out of band: their errors (and the quote link, or the refusal
-    # instead of Continue) must show on the htmx path too, and go once corrected.
+    # The fields come along out of band when what they show changes: their errors (and the
+    # quote link, or the refusal instead of Continue) must show on the htmx path too, and go
+    # once corrected. The page says what it shows (#fields-shown); while that stays right, the
+    # numbers the customer is typing are already in the fields.
+    shown = selection.fields_shown(priced.refusal_code)
+    if shown and request.args.get("shown") == shown:
+        # Only Back's link changes: it carries the numbers typed now.
+        return summary_html + str(back_link(selection, oob=True))
     fields = render_template(
         "wizard/_quantity_fields.html",
         selection=selection,
@@ -149,6 +156,21 @@ def summary() -> Response | str:
         oob=True,
     )
     return summary_html + fields
+
+
+@bp.app_template_global()
+def back_link(selection: Selection, *, oob: bool = False) -> Markup:
+    """Step 2's Back to step 1, keeping the choices; swapped out of band with each summary."""
+    return _BACK_LINK.format(
+        href=url_for("wizard.choose_plan", **selection.query()),
+        oob=Markup(' hx-swap-oob="true"') if oob else "",
+        text=_("Back"),
+    )
+
+
+_BACK_LINK = Markup(
+    '<a id="wizard-back" href="{href}"{oob} role="button" class="secondary outline">{text}</a>'
+)
 
 
 _SUMMARIES: OrderedDict[tuple[str, str, int], str] = OrderedDict()

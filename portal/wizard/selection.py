@@ -47,6 +47,19 @@ class Selection:
         """No field has an error."""
         return not self.errors
 
+    def fields_shown(self, refusal_code: str | None) -> str:
+        """What step 2's fields region shows besides the typed numbers and Back's link (sent
+        on its own with each summary), as a short key.
+
+        Without an error, a quote link or a refusal, the region only depends on the plan (the
+        packs hint); the page keeps this key in #fields-shown and the summary request sends it
+        back, so the region is swapped again only when the key changes. Any error, quote or
+        refusal gives "" (never sent as current), so those answers always carry the fields.
+        """
+        if self.errors or self.quote_required or refusal_code:
+            return ""
+        return self.plan.value
+
     def request(self) -> ChangeRequest:
         """What to price (only when valid)."""
         assert self.agents is not None and self.packs is not None

@@ -118,5 +118,15 @@ def test_field_errors_swap_in_while_typing(chromium, live_url, new_customer):
         expect(page.locator('#summary [data-figure="due"]')).to_have_text("€54.90", timeout=15_000)
         expect(page.locator("#agents")).not_to_have_attribute("aria-invalid", "true")
         expect(page.locator("#agents-error")).to_have_count(0)
+        # Clean now: the page says so, the next answers leave the fields as typed and bring
+        # Back's link with the numbers typed now.
+        expect(page.locator("#fields-shown")).to_have_value("standard")
+        page.fill("#agents", "4")
+        expect(page.locator("#wizard-back")).to_have_attribute(
+            "href", re.compile(r"agents=4&packs=0$"), timeout=15_000
+        )
+        expect(page.locator("#agents")).to_have_value("4")
+        expect(page.locator("#agents")).to_be_focused()
+        expect(page.locator('#summary [data-figure="due"]')).not_to_have_text("€54.90")
     finally:
         context.close()

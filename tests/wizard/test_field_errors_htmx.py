@@ -61,3 +61,50 @@ def test_seat_page_swaps_in_the_field_errors(standard_customer, agents, error, q
     assert error in response.text
     assert 'aria-invalid="true"' in response.text
     assert ("/package/edit/request-quote" in response.text) is quote
+
+
+def test_summary_leaves_out_the_fields_while_the_page_shows_them_right(customer):
+    """The page says which fields region it shows; a clean selection leaves it as it is."""
+    page = customer.client.get("/package/edit/quantities", query_string={**STEP_2, "agents": "3"})
+    shown = re.search(
+        r'<input type="hidden" id="fields-shown" name="shown" value="([^"]*)">', page.text
+    )
+    assert shown and shown[1] == "standard"
+    # Outside the form, so Continue does not carry it, and the summary request includes it.
+    form = re.search(r'<form[^>]*id="quantities".*?</form>', page.text, re.S)[0]
+    assert 'id="fields-shown"' not in form and 'hx-include="#fields-shown"' in form
+    query = {**STEP_2, "agents": "4", "shown": "standard"}
+    response = customer.client.get("/package/edit/summary", query_string=query, headers=HX)
+    assert 'data-figure="due"' in response.text
+    assert "quantity-fields" not in response.text and "fields-shown" not in response.text
+    # The same numbers after an error: the fields come back, clean, and say so.
+    query["shown"] = ""
+    response = customer.client.get("/package/edit/summary", query_string=query, headers=HX)
+    assert "field-error" not in oob_fields(response.text)
+    assert '<input type="hidden" id="fields-shown" name="shown" value="standard"' in response.text
+
+
+@pytest.mark.parametrize(("agents", "error", "quote"), CASES)
+def test_an_error_swaps_the_fields_in_whatever_the_page_shows(customer, agents, error, quote):
+    query = {**STEP_2, "agents": agents, "shown": "standard"}
+    response = customer.client.get("/package/edit/summary", query_string=query, headers=HX)
+    fields = oob_fields(response.text)
+    assert error in fields and 'aria-invalid="true"' in fields
+    # The page is told it shows an error now, so the corrected value swaps the fields again.
+    assert '<input type="hidden" id="fields-shown" name="shown" value=""' in fields
+
+
+def test_back_keeps_what_is_typed_without_the_fields(customer):
+    """Back's link comes alone with the summary, carrying the numbers typed now."""
+    query = {**STEP_2, "agents": "7", "packs": "2", "shown": "standard"}
+    response = customer.client.get("/package/edit/summary", query_string=query, headers=HX)
+    assert "quantity-fields" not in response.text
+    back = re.search(
+        r'<a id="wizard-back" href="([^"]+)" hx-swap-oob="true"[^>]*>Back</a>', response.text
+    )
+    assert back
+    expected = "plan=standard&amp;period=monthly&amp;currency=EUR&amp;agents=7&amp;packs=2"
+    assert back[1] == "/package/edit?" + expected
+    # On the page, the same link without the out-of-band mark.
+    page = customer.client.get("/package/edit/quantities", query_string=query)
+    assert '<a id="wizard-back" href="/package/edit?plan=standard&amp;period=monthly' in page.text
