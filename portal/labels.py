@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
+
 from flask import Flask
 from flask_babel import gettext as _
-from flask_babel import pgettext
+from flask_babel import ngettext, pgettext
 
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.models import DocumentKind, InvoiceStatus, Role, SubscriptionStatus
@@ -45,11 +48,25 @@ def document_status_label(
         return pgettext("invoice status", "Credit note")
     if refunded:
         return pgettext("invoice status", "Refunded")
-    return {
-        InvoiceStatus.PAID: pgettext("invoice status", "Paid"),
-        InvoiceStatus.OPEN: pgettext("invoice status", "Open"),
-        InvoiceStatus.CANCELLED: pgettext("invoice status", "Cancelled"),
-    }[InvoiceStatus(status)]
+    # Only the one text asked for is translated (a list asks once per row).
+    status = InvoiceStatus(status)
+    if status is InvoiceStatus.PAID:
+        return pgettext("invoice status", "Paid")
+    if status is InvoiceStatus.OPEN:
+        return pgettext("invoice status", "Open")
+    return pgettext("invoice status", "Cancelled")
+
+
+def agents_label(agents: int) -> str:
+    """How many agents a package has."""
+    return ngettext("%(num)d agent", "%(num)d agents", agents)
+
+
+def translated_once(label: Callable[..., str]) -> Callable[..., str]:
+    """`label` for one page of a list: each different label is translated once, not on
+    every row (a page of 25 shows a handful). Made per page, so it never outlives the
+    request's language or the translators' live edits."""
+    return cache(label)
 
 
 def role_label(role: Role | str) -> str:
@@ -71,4 +88,6 @@ def init_app(app: Flask) -> None:
         status_label=status_label,
         role_label=role_label,
         document_status_label=document_status_label,
+        agents_label=agents_label,
+        translated_once=translated_once,
     )

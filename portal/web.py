@@ -6,7 +6,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -27,6 +36,22 @@ def wants_fragment() -> bool:
     """True for an htmx swap; a boosted link or a history restore needs the whole page."""
     htmx = getattr(request, "htmx", None)
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+# An id no row has: where it lands in a built URL is where each row's id goes.
+_ID_MARKER = 987_654_321_987
+
+
+def url_for_ids(endpoint: str, argument: str) -> Callable[[int], str]:
+    """`url_for(endpoint, **{argument: id})` for the many ids of a list, built once.
+
+    Werkzeug's URL building was about a quarter of drawing a list row (four links a row);
+    the route is the same for every row, so only the id changes.
+    """
+    head, marker, tail = url_for(endpoint, **{argument: _ID_MARKER}).partition(str(_ID_MARKER))
+    if not marker or str(_ID_MARKER) in tail:
+        raise ValueError(f"{endpoint} does not put {argument} in its URL exactly once")
+    return lambda value: f"{head}{int(value)}{tail}"
 
 
 def render_page(page: str, fragment: str, **context: Any) -> str:
@@ -125,6 +150,7 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = HealthCheck(app.wsgi_app, static_headers(app))  # type: ignore[method-assign]
     app.register_blueprint(bp)
     app.jinja_env.globals["support_href"] = support_href
+    app.jinja_env.globals["url_for_ids"] = url_for_ids
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(UnsafeText, _unsafe_text_error)
     for code in (400, 403, 404, 405, 413, 429, 500, 503):

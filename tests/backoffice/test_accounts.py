@@ -130,6 +130,31 @@ def test_past_due_and_blocked_at_a_glance(client, staff, people):
     assert page.count('class="needs-attention"') == 2
 
 
+ATTENTION_LINK = re.compile(
+    r'<a href="/backoffice/accounts\?status=(past_due|blocked)"([^>]*)>(.*?)</a>'
+)
+
+
+def test_attention_counts_are_alarms_only_when_not_zero(client, staff, factory):
+    factory.subscription(
+        factory.account("Late S.p.A."), anchor=date(2026, 11, 1), status="past_due"
+    )
+    links = {
+        status: (attributes, text)
+        for status, attributes, text in ATTENTION_LINK.findall(
+            client.get("/backoffice/accounts").text
+        )
+    }
+    # One past-due account: red and bold. No blocked account: a plain link, still a filter.
+    assert links["past_due"] == (
+        ' class="status-past_due"',
+        "<strong>1 account past due</strong>",
+    )
+    assert links["blocked"] == ("", "0 accounts blocked")
+    assert _names(client.get("/backoffice/accounts?status=blocked").text) == []
+    assert _names(client.get("/backoffice/accounts?status=past_due").text) == ["Late S.p.A."]
+
+
 def test_a_nul_byte_in_the_search_is_refused(client, staff):
     response = client.get("/backoffice/accounts", query_string={"q": "a\x00"})
     assert response.status_code == 400
