@@ -124,7 +124,7 @@ def static_headers(app: Flask) -> list[tuple[str, str]]:
     return headers
 
 
-def _static_headers_of(app: Flask) -> list[tuple[str, str]]:
+def static_headers_of(app: Flask) -> list[tuple[str, str]]:
     """static_headers(app), worked out once per app (its configuration is read at start)."""
     kept = app.extensions.get("portal_static_headers")
     if kept is None:
@@ -135,7 +135,7 @@ def _static_headers_of(app: Flask) -> list[tuple[str, str]]:
 def add_security_headers(response: Any) -> Any:
     """Headers every page needs; Vary because pages and fragments share URLs."""
     headers = response.headers
-    for name, value in _static_headers_of(current_app._get_current_object()):
+    for name, value in static_headers_of(current_app._get_current_object()):
         if name not in headers:
             headers[name] = value
     signed_in = request.endpoint not in CACHEABLE_ENDPOINTS and "_user_id" in session

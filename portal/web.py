@@ -145,9 +145,9 @@ def support_href() -> str:
 
 def init_app(app: Flask) -> None:
     """Register error pages, the asset route and the support link; answer /health before Flask."""
-    from portal.security import static_headers
+    from portal.security import static_headers_of
 
-    app.wsgi_app = HealthCheck(app.wsgi_app, static_headers(app))  # type: ignore[method-assign]
+    app.wsgi_app = HealthCheck(app.wsgi_app, static_headers_of(app))  # type: ignore[method-assign]
     app.register_blueprint(bp)
     app.jinja_env.globals["support_href"] = support_href
     app.jinja_env.globals["url_for_ids"] = url_for_ids

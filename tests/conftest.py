@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from portal import create_app
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.periods import period_at
 from portal.extensions import db
-from portal.models import Account, BillingInfo, Role, Subscription, User
+from portal.models import Account, BillingInfo, PaymentMethod, Role, Subscription, User
 from portal.services.reference_data import reference
 
 POSTGRESQL_ADMIN_URL = os.environ.get(
@@ -324,6 +325,25 @@ class Factory:
                 )
             )
             db.session.commit()
+
+    def default_card(self, account_id: int, behaviour: str = "succeed") -> str:
+        """A default sandbox Visa that behaves as named when charged; returns its token."""
+        token = f"tok_{behaviour}_{secrets.token_hex(12)}"
+        with self.app.app_context():
+            db.session.add(
+                PaymentMethod(
+                    account_id=account_id,
+                    kind="card",
+                    brand="Visa",
+                    last4="4242",
+                    exp_month=12,
+                    exp_year=2030,
+                    token=token,
+                    is_default=True,
+                )
+            )
+            db.session.commit()
+        return token
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from portal.domain.catalog import BillingPeriod, Plan
 from portal.extensions import db
 from portal.models import Account, Invoice, PaymentMethod, SubscriptionStatus
 from portal.services.accounts import load_account
-from portal.services.payment_methods import describe
+from portal.services.payment_methods import default_method_id, describe
 from portal.services.pricing import renewal_price
 from portal.services.reference_data import reference
 from portal.services.refunds import RefundFacts, may_be_offered, refund_facts_in, with_refund_facts
@@ -142,19 +142,11 @@ def _billing_facts_statement(with_refund: bool) -> Select[Any]:
     """The default method, the open renewal invoice and (optionally) the refund offer's facts
     of the account bound as :account_id, in one row; built once per shape."""
     account_id = bindparam("account_id", type_=Integer)
-    # As payment_methods.default_method has it: the default, the lowest id if ever two.
-    default_method_id = (
-        select(PaymentMethod.id)
-        .where(PaymentMethod.account_id == account_id, PaymentMethod.is_default)
-        .order_by(PaymentMethod.id)
-        .limit(1)
-        .scalar_subquery()
-    )
     unpaid_id = open_renewal_invoice_id(account_id, bindparam("period_start", type_=Date))
     statement = (
         select(PaymentMethod, Invoice)
         .select_from(Account)
-        .outerjoin(PaymentMethod, PaymentMethod.id == default_method_id)
+        .outerjoin(PaymentMethod, PaymentMethod.id == default_method_id(account_id))
         .outerjoin(Invoice, Invoice.id == unpaid_id)
         .where(Account.id == account_id)
         .execution_options(populate_existing=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import Any
+
+from sqlalchemy import ScalarSelect, select, update
 
 from portal.domain.payment_lifecycle import IN_FLIGHT
 from portal.extensions import db
@@ -73,13 +75,22 @@ def list_methods(account_id: int) -> list[PaymentMethod]:
     )
 
 
-def default_method(account_id: int) -> PaymentMethod | None:
-    """The method renewals and the wizard use unless the customer picks another."""
-    return db.session.scalar(
-        select(PaymentMethod)
+def default_method_id(account_id: Any) -> ScalarSelect[int]:
+    """The id of the account's default method, the lowest if ever two, as a subquery
+    (`account_id` may be a value or a bound parameter: My package reads it in its one query)."""
+    return (
+        select(PaymentMethod.id)
         .where(PaymentMethod.account_id == account_id, PaymentMethod.is_default)
         .order_by(PaymentMethod.id)
         .limit(1)
+        .scalar_subquery()
+    )
+
+
+def default_method(account_id: int) -> PaymentMethod | None:
+    """The method renewals and the wizard use unless the customer picks another."""
+    return db.session.scalar(
+        select(PaymentMethod).where(PaymentMethod.id == default_method_id(account_id))
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import date, timedelta
 
 import brotli
@@ -12,7 +11,7 @@ from sqlalchemy import event
 
 from portal.domain.periods import add_months
 from portal.extensions import db
-from portal.models import PaymentMethod, Role
+from portal.models import Role
 from portal.services.renewal_run import run_renewals
 from tests.wizard.conftest import Customer
 
@@ -62,24 +61,6 @@ def test_customer_pages_take_at_most_two_queries(app, client, billing_admin, pat
     assert len(statements) <= 2, statements
 
 
-def _default_card(app, account_id: int, behaviour: str = "succeed") -> None:
-    """A default sandbox Visa that behaves as named when charged."""
-    with app.app_context():
-        db.session.add(
-            PaymentMethod(
-                account_id=account_id,
-                kind="card",
-                brand="Visa",
-                last4="4242",
-                exp_month=12,
-                exp_year=2030,
-                token=f"tok_{behaviour}_{secrets.token_hex(12)}",
-                is_default=True,
-            )
-        )
-        db.session.commit()
-
-
 def _signed_in(factory, auth, role: Role, account_id: int) -> None:
     """A user of the account with `role`, signed in."""
     factory.user("someone@acme.example.com", role, account_id)
@@ -90,7 +71,7 @@ def _running(app, factory, auth, role: Role, **subscription) -> str:
     """Standard, ten days into the period, a default card; returns a text the page shows."""
     account_id = factory.account("Acme S.r.l.")
     factory.subscription(account_id, anchor=date.today() - timedelta(days=10), **subscription)
-    _default_card(app, account_id)
+    factory.default_card(account_id)
     _signed_in(factory, auth, role, account_id)
     return "Next payment" if role.manages_billing else "Chatbot conversations"
 
@@ -112,7 +93,7 @@ def _past_due(app, factory, auth) -> str:
     account_id = factory.account("Acme S.r.l.")
     yesterday = date.today() - timedelta(days=1)
     factory.subscription(account_id, anchor=add_months(yesterday, -1))
-    _default_card(app, account_id, "decline")
+    factory.default_card(account_id, "decline")
     with app.app_context():
         run_renewals(yesterday, send_mail=lambda _ids: None)
     _signed_in(factory, auth, Role.BILLING_ADMIN, account_id)
