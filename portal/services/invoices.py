@@ -61,15 +61,16 @@ def refunded_expression(invoice: Any) -> ColumnElement[bool]:
     Looked up within the account, so the (account_id, ...) index bounds the search, and by
     corrects_id, which has its own index.
     """
+    return select(_REFUND.id).where(*_gave_back(_REFUND, invoice)).exists()
+
+
+def _gave_back(refund: Any, invoice: Any) -> tuple[ColumnElement[bool], ...]:
+    """`refund` is the full refund's credit note of `invoice` (columns, or a loaded invoice)."""
     return (
-        select(_REFUND.id)
-        .where(
-            _REFUND.account_id == invoice.account_id,
-            _REFUND.corrects_id == invoice.id,
-            _REFUND.kind == DocumentKind.CREDIT_NOTE,
-            _REFUND.change_kind == REFUND_CHANGE,
-        )
-        .exists()
+        refund.account_id == invoice.account_id,
+        refund.corrects_id == invoice.id,
+        refund.kind == DocumentKind.CREDIT_NOTE,
+        refund.change_kind == REFUND_CHANGE,
     )
 
 
@@ -206,16 +207,7 @@ def refund_note_number(invoice: Invoice) -> str | None:
     """The number of the refund's credit note that gave this invoice back, if any."""
     if invoice.kind != DocumentKind.INVOICE:
         return None
-    return db.session.scalar(
-        select(Invoice.number)
-        .where(
-            Invoice.account_id == invoice.account_id,
-            Invoice.corrects_id == invoice.id,
-            Invoice.kind == DocumentKind.CREDIT_NOTE,
-            Invoice.change_kind == REFUND_CHANGE,
-        )
-        .limit(1)
-    )
+    return db.session.scalar(select(Invoice.number).where(*_gave_back(Invoice, invoice)).limit(1))
 
 
 def invoice_of(account_id: int, invoice_id: int) -> Invoice | None:

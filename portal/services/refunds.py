@@ -34,6 +34,7 @@ from portal.models import (
 )
 from portal.services import activity, payments
 from portal.services.accounts import load_account, lock_account
+from portal.services.invoices import REFUND_CHANGE
 from portal.services.invoicing import issue_reversal
 from portal.services.mailer import deliver_soon, queue_document_email
 from portal.services.payments import in_flight
@@ -266,7 +267,9 @@ def _back_to_free(account_id: int, user_id: int, now: datetime) -> RefundOutcome
         with force_locale(invoice.language):
             method = method_of_invoice.get(invoice.id) or _("Account credit")
         notes.append(
-            issue_reversal(invoice, issued_on=clock.today(), change_kind="refund", paid_with=method)
+            issue_reversal(
+                invoice, issued_on=clock.today(), change_kind=REFUND_CHANGE, paid_with=method
+            )
         )
     emails = [queue_document_email(note) for note in notes]
     subscription = account.subscription
