@@ -32,13 +32,16 @@ def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = 
     )
 
     from portal import assets, billing_text, cli, i18n, labels, payments, security, web
-    from portal.extensions import csrf, db, htmx, login_manager
+    from portal.extensions import csrf, db, htmx, login_manager, ping_after_idle
     from portal.services import reference_data
 
     # A broken price list or VAT table stops start-up here, naming the bad entry.
     reference_data.init_app(app)
 
     db.init_app(app)
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            ping_after_idle(db.engine, app.config.get("DATABASE_PING_AFTER_IDLE_SECONDS", 10.0))
     if migrations:
         from flask_migrate import Migrate
 

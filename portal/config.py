@@ -79,9 +79,10 @@ def engine_options(database_url: str) -> dict[str, Any]:
         # SQLite writers queue for its single write lock (the account lock there): each
         # waits for it up to 30 s instead of failing at once.
         return {"connect_args": {"timeout": 30}}
-    # A ping before each checkout guards against dropped server connections; a SQLite file
-    # has none to drop, and the ping would cost every request a round trip.
-    return {"pool_pre_ping": True}
+    # Dropped server connections are caught by a ping on checkout after the connection sat
+    # idle (see portal.extensions.ping_after_idle), not before every checkout: a busy server
+    # reuses its connections within milliseconds, and a ping costs every request a round trip.
+    return {}
 
 
 def load_settings(instance_path: Path) -> dict[str, Any]:

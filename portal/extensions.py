@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
-from sqlalchemy import MetaData
+from sqlalchemy import Engine, MetaData, event, exc
 from sqlalchemy.orm import DeclarativeBase
 
 from portal.safe_gettext import PortalBabel
@@ -47,3 +48,28 @@ babel = PortalBabel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 htmx = Htmx()
+
+
+def ping_after_idle(engine: Engine, idle_seconds: float) -> None:
+    """Check a pooled connection with a round trip when it sat idle `idle_seconds` or more.
+
+    A connection the server dropped (a restart, an idle timeout, a failover) is found before a
+    request uses it: the failed ping makes the pool discard it and connect anew (SQLAlchemy's
+    pessimistic disconnect handling). A connection handed back moments ago is used as it is;
+    pinging it too would cost every request one more round trip, most of a small query's time.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _returned(dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is None or time.monotonic() - returned_at < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # The pool discards this connection and checks out another (a fresh one).
+            raise exc.DisconnectionError("the connection was dropped while idle") from error

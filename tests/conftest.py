@@ -133,8 +133,9 @@ def backend(request: pytest.FixtureRequest) -> str:
     """The database the test runs on; every app test runs on both."""
     if request.param == "postgresql" and _postgresql_state["error"]:
         pytest.skip(f"PostgreSQL not reachable: {_postgresql_state['error']}")
-    if request.param == "sqlite" and request.node.get_closest_marker("postgresql_only"):
-        pytest.skip("PostgreSQL row-lock behaviour: SQLite has no row locks")
+    only = request.node.get_closest_marker("postgresql_only")
+    if request.param == "sqlite" and only:
+        pytest.skip(only.args[0] if only.args else "PostgreSQL row locks: SQLite has none")
     return request.param
 
 

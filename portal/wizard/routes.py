@@ -28,7 +28,7 @@ from portal.domain.pricing import (
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Account, Payment, PaymentPurpose, PaymentStatus
 from portal.payments.outcomes import outcome_message, outcome_status
-from portal.security import current_account_id, roles_required
+from portal.security import current_account_id, reads_only, roles_required
 from portal.services import payments
 from portal.services.accounts import load_account
 from portal.services.checkout import confirm_checkout, paid_change
@@ -120,6 +120,7 @@ def quantities() -> str:
 
 
 @bp.get("/summary")
+@reads_only
 @roles_required(*BILLING_ROLES)
 def summary() -> Response | str:
     """The payment summary alone, for htmx; a plain visit goes to the quantities step."""
