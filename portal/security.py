@@ -154,16 +154,29 @@ def static_headers_of(app: Flask) -> list[tuple[str, str]]:
 def add_security_headers(response: Any) -> Any:
     """Headers every page needs; Vary because pages and fragments share URLs."""
     headers = response.headers
-    for name, value in static_headers_of(current_app._get_current_object()):
-        if name not in headers:
-            headers[name] = value
+    # One pass over what the view set (a view may set its own CSP, say), instead of a search
+    # of the headers per name: this runs for every response.
+    present = {name.lower() for name, _value in headers.items()}
+    headers.extend(
+        [
+            (name, value)
+            for name, value in static_headers_of(current_app._get_current_object())
+            if name.lower() not in present
+        ]
+    )
     signed_in = request.endpoint not in CACHEABLE_ENDPOINTS and "_user_id" in session
-    if signed_in and "no-store" not in response.headers.get("Cache-Control", ""):
+    if signed_in and "no-store" not in headers.get("Cache-Control", ""):
         # Billing pages must not stay in a shared or back-button cache after sign-out.
-        response.headers["Cache-Control"] = "no-store"
-    response.vary.add("HX-Request")
-    response.vary.add("Cookie")
+        headers["Cache-Control"] = "no-store"
+    if "vary" in present:
+        response.vary.update(VARY)
+    else:
+        headers["Vary"] = ", ".join(VARY)
     return response
+
+
+# Pages and their htmx fragments share URLs, and what a page shows depends on who is signed in.
+VARY = ("HX-Request", "Cookie")
 
 
 # Our id columns are INTEGER: PostgreSQL refuses anything larger in a query (a 500 otherwise).

@@ -111,6 +111,17 @@ def test_security_headers_and_vary(client):
     assert "HX-Request" in response.headers["Vary"]
 
 
+def _vary(response) -> list[str]:
+    return [name.strip() for name in response.headers["Vary"].split(",")]
+
+
+def test_vary_names_each_request_header_a_page_depends_on_once(client):
+    for headers in ({}, {"Accept-Encoding": "br"}, {"HX-Request": "true"}):
+        response = client.get("/login", headers=headers)
+        assert sorted(_vary(response)) == ["Accept-Encoding", "Cookie", "HX-Request"]
+        assert response.headers.getlist("X-Frame-Options") == ["DENY"]
+
+
 def test_htmx_request_gets_a_fragment_and_a_full_load_gets_the_page(client):
     full = client.get("/no-such-page")
     assert full.status_code == 404
