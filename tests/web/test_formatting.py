@@ -5,12 +5,21 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from flask_babel import force_locale
 
 from portal.config import ConfigurationError, load_settings
-from portal.i18n import format_day, format_moment, format_money, format_percent
+from portal.domain.money import CURRENCIES
+from portal.i18n import (
+    _money_writer,
+    babel_money,
+    format_day,
+    format_moment,
+    format_money,
+    format_percent,
+)
 from portal.mail.messages import expiry_warning_texts
 
 NBSP = "\u00a0"
@@ -47,6 +56,25 @@ def test_money_spaces_a_currency_code_from_the_digits(app, locale, currency, exp
 )
 def test_negative_money_keeps_the_space(app, locale, expected):
     assert formatted(app, locale, format_money, -500, "CZK") == expected
+
+
+def _amounts() -> list[int]:
+    """Every sign, zero, each grouping boundary, and a spread of sizes up to 10^12 major."""
+    around_groups = [10**k + d for k in range(1, 16) for d in (-1, 0, 1)]
+    spread = [(7**k) % 10**14 for k in range(1, 400)]
+    amounts = [0, 1, 5, 99, 100, 101, 999, *around_groups, *spread]
+    return amounts + [-amount for amount in amounts]
+
+
+# The product's languages, and locales that group (hi_IN), place the sign (de_CH) or mark
+# direction (ar) otherwise, so the writer is shown to follow CLDR rather than our three.
+@pytest.mark.parametrize("locale", ["en", "it", "fr", "de_CH", "hi_IN", "ar"])
+@pytest.mark.parametrize("currency", CURRENCIES)
+def test_money_is_written_exactly_as_babel_writes_it(locale, currency):
+    write = _money_writer(currency, locale)
+    assert not isinstance(write, partial), "the fast writer was refused for this locale"
+    for minor in _amounts():
+        assert write(minor) == babel_money(minor, currency, locale), minor
 
 
 @pytest.mark.parametrize(
