@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -217,12 +218,23 @@ def normalize_vat_id(country: str, vat_id: str) -> str:
 
 def _stdnum_validate(candidate: str, vat_id: str, country: str) -> str:
     """python-stdnum's check, with its exceptions mapped to InvalidVatId reasons."""
+    compact, reason = _stdnum_verdict(candidate)
+    if reason is not None:
+        raise InvalidVatId(reason, vat_id, country)
+    assert compact is not None
+    return compact
+
+
+@lru_cache(maxsize=4096)
+def _stdnum_verdict(candidate: str) -> tuple[str | None, str | None]:
+    """python-stdnum's answer for one candidate, kept: every price of an account with a VAT ID
+    checks the same ID again. (compact ID, None), or (None, the reason it is refused)."""
     try:
-        return eu_vat.validate(candidate)
+        return eu_vat.validate(candidate), None
     except stdnum_errors.InvalidChecksum:
-        raise InvalidVatId("checksum", vat_id, country) from None
+        return None, "checksum"
     except stdnum_errors.ValidationError:
-        raise InvalidVatId("format", vat_id, country) from None
+        return None, "format"
 
 
 def determine_tax(
