@@ -177,3 +177,22 @@ def test_passwords_are_hashed_with_scrypt_outside_the_test_suite():
     with app.app_context():
         assert hash_password("Tramonto sul Po 2026").startswith("scrypt:")
     assert hash_password("Tramonto sul Po 2026").startswith("scrypt:")  # no app: the default
+
+
+def test_a_reads_only_view_that_changes_a_row_fails_instead_of_committing_it(app, factory):
+    from portal.extensions import db
+    from portal.models import Account
+    from portal.security import reads_only
+
+    account_id = factory.account("Acme S.r.l.", currency="EUR")
+
+    @reads_only
+    def renames() -> str:
+        db.session.get(Account, account_id).name = "Renamed"
+        return "done"
+
+    with app.test_request_context("/"):
+        with pytest.raises(RuntimeError, match="reads_only"):
+            renames()
+        db.session.rollback()
+        assert db.session.get(Account, account_id).name == "Acme S.r.l."
