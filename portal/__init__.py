@@ -41,7 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = 
     db.init_app(app)
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
-            ping_after_idle(db.engine, app.config.get("DATABASE_PING_AFTER_IDLE_SECONDS", 10.0))
+            ping_after_idle(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
     if migrations:
         from flask_migrate import Migrate
 

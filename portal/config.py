@@ -152,6 +152,8 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "PAYMENT_KILL_AT": os.environ.get("PAYMENT_KILL_AT") if environment == "testing" else None,
         "LIVE_CATALOGS": _env_bool("LIVE_CATALOGS", True),
         "CATALOG_CHECK_SECONDS": _env_float("CATALOG_CHECK_SECONDS", 3.0),
+        # A pooled PostgreSQL connection idle this long is pinged before its next use.
+        "DATABASE_PING_AFTER_IDLE_SECONDS": _env_float("DATABASE_PING_AFTER_IDLE_SECONDS", 10.0),
         "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "20 per hour"),
         "LOGIN_EMAIL_RATE_LIMIT": os.environ.get("LOGIN_EMAIL_RATE_LIMIT", "20 per hour"),
         "PASSWORD_HASH_METHOD": "scrypt",
