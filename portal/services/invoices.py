@@ -68,8 +68,7 @@ class ShownDocument(NamedTuple):
     note: str
 
 
-@dataclass(frozen=True)
-class ListedDocument:
+class ListedDocument(NamedTuple):
     """One row of the list."""
 
     invoice: Invoice | ShownDocument
@@ -150,11 +149,10 @@ def list_invoices(account_id: int, *, status: str | None, page: int) -> InvoiceP
         # Past the last page (an old link): show the last page.
         page = pages
         rows = _invoice_rows(account_id, chosen, page)
-    shown = len(ShownDocument._fields)
     listed = [
-        ListedDocument(ShownDocument._make(row[:shown]), row.corrects, bool(row.refunded))
-        for row in rows
-        if row.id is not None
+        ListedDocument(ShownDocument._make(shown), corrects, bool(refunded))
+        for *shown, corrects, refunded, _years, _total in rows
+        if shown[0] is not None  # the LEFT JOIN's row of an empty page
     ]
     years = sorted({int(year) for year in (rows[0].years or "").split(",") if year}, reverse=True)
     return InvoicePage(listed, page, pages, total, chosen, years)
@@ -214,7 +212,7 @@ def _page_query(status: DocumentFilter | None) -> Select[Any]:
         .subquery("year_list")
     )
     return (
-        select(
+        select(  # in the order list_invoices unpacks
             *(page_rows.c[name] for name in ShownDocument._fields),
             page_rows.c.corrects,
             page_rows.c.refunded,
