@@ -68,9 +68,10 @@ def text_per_row(text: str) -> Callable[[object], str]:
     text is markup, wherever the translation puts it: what translating it again with the
     value would give, without the catalog look-up and formatting on every row.
     """
-    parts = text.split(ROW_VALUE)
+    parts = [str(part) for part in text.split(ROW_VALUE)]
     if isinstance(text, Markup):
-        return lambda value: escape(value).join(parts)
+        # The parts are the translation's markup, the value is escaped: the result is safe.
+        return lambda value: Markup(str(escape(value)).join(parts))  # noqa: S704
     return lambda value: str(value).join(parts)
 
 
