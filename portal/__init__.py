@@ -31,7 +31,17 @@ def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = 
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
 
-    from portal import assets, billing_text, cli, i18n, labels, payments, security, web
+    from portal import (
+        assets,
+        billing_text,
+        cli,
+        i18n,
+        labels,
+        payments,
+        security,
+        templating,
+        web,
+    )
     from portal.extensions import csrf, db, htmx, login_manager, ping_after_idle
     from portal.services import reference_data
 
@@ -49,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = 
     csrf.init_app(app)
     htmx.init_app(app)
     security.init_app(app, login_manager)
+    templating.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)
     billing_text.init_app(app)

@@ -32,7 +32,7 @@ from werkzeug.wrappers import Response
 
 from portal.domain.money import minor_exponent, minor_to_decimal
 from portal.extensions import babel, db
-from portal.safe_gettext import current_locale, format_or_fallback
+from portal.safe_gettext import current_locale_name, format_or_fallback
 
 bp = Blueprint("i18n", __name__)
 
@@ -121,7 +121,7 @@ def format_money(minor: int, currency: str) -> str:
 
     The one way money becomes text: "€1,234.50", "CZK 58,000.00", "1.234,50 €", "58 000,00 CZK".
     """
-    return _money_writer(currency, str(current_locale()))(minor)
+    return _money_writer(currency, current_locale_name())(minor)
 
 
 def babel_money(minor: int, currency: str, locale: str) -> str:
@@ -213,7 +213,7 @@ def _is_letter(char: str) -> bool:
 
 def format_percent(fraction: Decimal | float) -> str:
     """A rate (0.22) as the locale writes it: "22%", "22,5%", French "22 %" (narrow space)."""
-    return _formatted_percent(fraction, str(current_locale()))
+    return _formatted_percent(fraction, current_locale_name())
 
 
 @lru_cache(maxsize=256)
@@ -236,7 +236,7 @@ def format_day(value: date | None, style: str = "long") -> str:
         return ""
     if isinstance(value, datetime):
         return format_date(value, style)  # moved to the display time zone first
-    return _formatted_day(value, style, str(current_locale()))
+    return _formatted_day(value, style, current_locale_name())
 
 
 @lru_cache(maxsize=8192)

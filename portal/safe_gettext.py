@@ -35,6 +35,25 @@ def current_locale() -> Locale | None:
     return get_locale()
 
 
+def current_locale_name() -> str:
+    """`str(current_locale())`, worked out once per request and locale.
+
+    Every date and amount a page formats asks (a list row, four times); Babel builds the
+    identifier anew each time. A new request, or force_locale (a new locale object), asks
+    Babel again.
+    """
+    locale = current_locale()
+    request_context = _cv_request.get(None)
+    if request_context is None:
+        return str(locale)
+    found = getattr(request_context, "portal_locale_name", None)
+    if found is not None and found[0] is locale:
+        return found[1]
+    name = str(locale)
+    request_context.portal_locale_name = (locale, name)  # type: ignore[attr-defined]
+    return name
+
+
 def format_or_fallback(
     translated: str, source: str, variables: dict[str, Any], *, always: bool = False
 ) -> str:
