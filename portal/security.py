@@ -41,11 +41,12 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
 
 
 def reads_only(view: F) -> F:
-    """Mark a view that only reads, in one statement: it runs without a transaction.
+    """Mark a view that only reads, each statement on its own: it runs without a transaction.
 
     On PostgreSQL a transaction costs two round trips of its own (BEGIN, then ROLLBACK when the
-    request ends); a view whose one SELECT is its own snapshot needs neither. Writing in such a
-    view would commit statement by statement, so only views that never write may use this.
+    request ends); a view whose figures all come from one SELECT (the summary, the back office
+    list with its counts) needs neither, as that SELECT is its own snapshot. Writing in such a
+    view would commit statement by statement, so it fails instead (RuntimeError).
     """
 
     @wraps(view)

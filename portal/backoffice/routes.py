@@ -8,7 +8,7 @@ from portal import clock
 from portal.backoffice import bp
 from portal.billing.activity_text import describe_activity
 from portal.models import DocumentKind, Role, SubscriptionStatus
-from portal.security import roles_required
+from portal.security import reads_only, roles_required
 from portal.services import backoffice
 from portal.services.accounts import account_users, load_account
 from portal.services.activity_log import activity_page
@@ -24,6 +24,7 @@ def _page_number(name: str = "page") -> int:
 
 
 @bp.get("/accounts")
+@reads_only
 @roles_required(Role.STAFF)
 def accounts() -> str:
     """Accounts by name, 25 a page, searched by name, e-mail or VAT ID, filtered by status."""

@@ -59,6 +59,16 @@ def test_pages_still_read_in_one_transaction_after_a_summary(app, client, billin
     assert seen and not any(seen)
 
 
+def test_the_back_office_list_reads_without_a_transaction(app, client, factory, auth):
+    """Its page, count and attention figures come from one statement: one snapshot."""
+    factory.account("Acme S.r.l.", currency="EUR")
+    factory.user("staff@vendor.example.com", Role.STAFF)
+    auth.login("staff@vendor.example.com")
+    client.get("/backoffice/accounts")
+    seen = _autocommit_per_statement(app, client, "/backoffice/accounts?q=acme")
+    assert seen and all(seen)
+
+
 def _ping_count(app, monkeypatch) -> list[int]:
     """Count the pings the pool sends from now on."""
     with app.app_context():
