@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 from datetime import date, timedelta
 
@@ -182,6 +183,52 @@ def test_pages_and_assets_are_compressed_for_browsers_that_accept_it(client, bil
     plain = client.get("/vendor/pico.min.css")
     assert "Content-Encoding" not in plain.headers
     assert len(css.get_data()) < len(plain.get_data()) / 4
+
+
+def _hashed_asset_urls(client) -> dict[str, str]:
+    page = client.get("/package").text
+    urls = re.findall(r'(?:href|src)="(/(?:static|vendor)/[^"]+)"', page)
+    return {url.split("?")[0].rsplit("/", 1)[1]: url for url in urls}
+
+
+def test_scripts_and_stylesheets_travel_at_brotli_11_compressed_once(client, billing_admin):
+    from portal.assets import _PRECOMPRESSED
+
+    urls = _hashed_asset_urls(client)
+    for name, url in urls.items():
+        if not name.endswith((".css", ".js")):
+            continue
+        plain = client.get(url).get_data()
+        br = client.get(url, headers={"Accept-Encoding": "gzip, br"})
+        assert br.headers["Content-Encoding"] == "br"
+        assert brotli.decompress(br.get_data()) == plain
+        assert br.get_data() == brotli.compress(plain, quality=11)
+        gz = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert gz.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(gz.get_data()) == plain
+        assert "Accept-Encoding" in br.headers["Vary"]
+        assert br.headers["Content-Length"] == str(len(br.get_data()))
+    compressed = len(_PRECOMPRESSED)
+    client.get(urls["htmx.min.js"], headers={"Accept-Encoding": "br"})
+    assert len(_PRECOMPRESSED) == compressed  # compressed once, then kept
+
+
+def test_assets_carry_only_the_headers_that_act_on_them(client, billing_admin):
+    """A script or stylesheet is no document: no CSP or framing rules; never revalidated while
+    its hash is current, so no validators either. Pages and images keep everything."""
+    urls = _hashed_asset_urls(client)
+    script = client.get(urls["htmx.min.js"], headers={"Accept-Encoding": "br"})
+    assert script.headers["X-Content-Type-Options"] == "nosniff"
+    assert script.headers["Referrer-Policy"] == "same-origin"
+    for name in ("Content-Security-Policy", "X-Frame-Options", "ETag", "Last-Modified"):
+        assert name not in script.headers, name
+    image = client.get(urls["favicon.svg"])
+    assert "Content-Security-Policy" in image.headers
+    page = client.get("/package")
+    assert "Content-Security-Policy" in page.headers and "X-Frame-Options" in page.headers
+    unhashed = client.get("/static/css/portal.css", headers={"Accept-Encoding": "br"})
+    assert unhashed.headers["Cache-Control"] == "no-cache"
+    assert unhashed.headers["ETag"].endswith(':br"')
 
 
 def test_health_needs_no_session_and_keeps_the_security_headers(client, billing_admin):
