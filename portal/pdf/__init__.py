@@ -136,6 +136,12 @@ def _parse_stylesheets_once(pisa_context: type) -> None:
     pisa_context._parseCSSSource = parse_once
 
 
+def load() -> None:
+    """Import and set up xhtml2pdf now, as the first drawing would: a process that is about to
+    fork workers drawing PDFs does it once for all of them."""
+    _pisa()
+
+
 def render_options(fonts: Path) -> dict[str, Any]:
     """pisa.CreatePDF's arguments for our documents: fonts only, nothing else is read."""
     from xhtml2pdf.config.resources import ResourceAccessPolicy
