@@ -29,7 +29,7 @@ from portal.services.invoices import refund_note_number
 
 # Raise it whenever templates/pdf/invoice.html or the data given to it changes, so every
 # stored PDF is rendered again on its next download.
-TEMPLATE_VERSION = "2026-11-2"
+TEMPLATE_VERSION = "2026-11-3"
 TEMPLATE = "pdf/invoice.html"
 
 

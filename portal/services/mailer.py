@@ -44,6 +44,7 @@ from portal.models import (
     Subscription,
     User,
 )
+from portal.pdf import load as load_pdf_drawing
 from portal.services import documents
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,9 @@ MAX_ATTEMPTS = len(BACKOFF) + 1
 # worker that died mid-send has its message picked up again afterwards.
 CLAIM_LEASE = timedelta(minutes=15)
 MAX_ERROR_LENGTH = 2000
+# E-mails per task handed to a delivery worker: a batch is split in a few, so the workers
+# share the last batch of a run instead of one drawing all its PDFs while the others wait.
+HANDOVER_SIZE = 5
 
 
 @dataclass(frozen=True)
@@ -435,6 +439,8 @@ class DeliveryPool:
     """
 
     def __init__(self, app: Flask, workers: int) -> None:
+        # Imported here once, not once in every worker: they are forked from this process.
+        load_pdf_drawing()
         self._executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("fork"),
@@ -444,9 +450,10 @@ class DeliveryPool:
         self._pending: list[Future[DeliveryReport]] = []
 
     def send(self, ids: list[int]) -> None:
-        """Queue these committed e-mails for a worker."""
-        if ids:
-            self._pending.append(self._executor.submit(deliver_soon, ids))
+        """Queue these committed e-mails for the workers, a few per task."""
+        for start in range(0, len(ids), HANDOVER_SIZE):
+            chunk = ids[start : start + HANDOVER_SIZE]
+            self._pending.append(self._executor.submit(deliver_soon, chunk))
 
     def finish(self) -> DeliveryReport:
         """Wait for every e-mail handed over; what was sent, retried and given up on."""
