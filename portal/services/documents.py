@@ -13,8 +13,6 @@ from babel import Locale
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from portal import clock
@@ -22,7 +20,7 @@ from portal.billing_text import line_description, line_heading, tax_mention
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.pricing import BreakdownLine, LineKind
 from portal.domain.tax import TaxKind
-from portal.extensions import db
+from portal.extensions import db, insert_on_conflict
 from portal.models import DocumentKind, Invoice, InvoiceLine, InvoicePdf, InvoiceStatus
 from portal.pdf import FONT_FAMILY, FONT_FILES, PdfRenderError, font_directory, html_to_pdf
 from portal.services.invoices import refund_note_number
@@ -172,10 +170,9 @@ def render_invoice_pdf(invoice: Invoice) -> bytes:
 
 def _store(invoice_id: int, digest: str, content: bytes) -> None:
     """Insert or replace the stored PDF in one statement, safe against a parallel download."""
-    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     values = {"source_digest": digest, "content": content, "rendered_at": clock.now()}
     db.session.execute(
-        insert(InvoicePdf)
+        insert_on_conflict(InvoicePdf)
         .values(invoice_id=invoice_id, **values)
         .on_conflict_do_update(index_elements=["invoice_id"], set_=values)
     )

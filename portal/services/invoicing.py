@@ -7,11 +7,9 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.domain.pricing import PriceBreakdown
-from portal.extensions import db
+from portal.extensions import db, insert_on_conflict
 from portal.models import (
     Account,
     DocumentKind,
@@ -48,9 +46,8 @@ def take_numbers(kind: str, year: int, count: int) -> int:
         ).scalar()
         if last is not None:
             return last - count + 1
-        insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
         db.session.execute(
-            insert(DocumentSequence)
+            insert_on_conflict(DocumentSequence)
             .values(kind=str(kind), year=year, last_number=0)
             .on_conflict_do_nothing(index_elements=["kind", "year"])
         )

@@ -14,13 +14,11 @@ from pathlib import Path
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from portal.domain.translation_checks import Problem, SourceEntry, check_translation
 from portal.domain.translation_progress import CatalogProgress
-from portal.extensions import db
+from portal.extensions import db, insert_on_conflict
 from portal.models import CatalogVersion, TranslationChange, TranslationEdit
 
 EDITABLE_LANGUAGES = ("it", "fr")
@@ -301,9 +299,7 @@ def history_of(edit_ids: Iterable[int]) -> dict[int, list[TranslationChange]]:
 
 def _raise_version(language: str) -> None:
     """Count a change of the language, in the saving transaction, for every process to see."""
-    dialect = db.engine.dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(CatalogVersion).values(language=language, version=1)
+    statement = insert_on_conflict(CatalogVersion).values(language=language, version=1)
     statement = statement.on_conflict_do_update(
         index_elements=[CatalogVersion.language],
         set_={"version": CatalogVersion.version + 1},
