@@ -125,11 +125,16 @@ def pdf(invoice_id: int) -> Response:
     if found is None:
         abort(404)
     invoice, content = found
+    return _private_download(content, "application/pdf", f"{invoice.number}.pdf")
+
+
+def _private_download(content: bytes, mimetype: str, name: str) -> Response:
+    """A file of the account's own, as a download no shared or browser cache keeps."""
     response = send_file(
         io.BytesIO(content),
-        mimetype="application/pdf",
+        mimetype=mimetype,
         as_attachment=True,
-        download_name=f"{invoice.number}.pdf",
+        download_name=name,
         etag=False,
         max_age=0,
     )
@@ -182,16 +187,9 @@ def year_zip() -> Response:
         )
         flash(message, "info")
         return redirect(url_for("invoices.index"))
-    response = send_file(
-        io.BytesIO(documents.pdf_archive(found)),
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"invoices-{year}.zip",
-        etag=False,
-        max_age=0,
+    return _private_download(
+        documents.pdf_archive(found), "application/zip", f"invoices-{year}.zip"
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _pay_page(invoice: Invoice, status: int = 200, error: str | None = None) -> tuple[str, int]:
