@@ -21,6 +21,9 @@ from flask_compress import Compress
 from werkzeug.wrappers import Response
 
 VERSION_ARG = "v"
+ASSET_ENDPOINTS = frozenset({"static", "web.vendor_asset"})
+# What is compressed here once and kept, and goes without the headers that act on documents.
+SCRIPT_AND_STYLE_TYPES = frozenset({"text/css", "text/javascript", "application/javascript"})
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Without the current hash (an old page, a typed URL): usable, but checked again next time.
 REVALIDATE = "no-cache"
@@ -63,7 +66,7 @@ def add_content_hash(endpoint: str, values: dict[str, Any]) -> None:
 
 def cache_assets(response: Response) -> Response:
     """A year, immutable, for an asset asked for by its current hash; revalidate otherwise."""
-    if request.endpoint not in ("static", "web.vendor_asset") or response.status_code != 200:
+    if request.endpoint not in ASSET_ENDPOINTS or response.status_code != 200:
         return response
     # Read the file (closing it) so it is compressed whole: each URL is fetched once per
     # visitor, and the files are a few dozen kilobytes.
@@ -83,7 +86,7 @@ def cache_assets(response: Response) -> Response:
     else:
         response.headers["Cache-Control"] = REVALIDATE
     encoding = request.accept_encodings.best_match(ASSET_ENCODINGS)
-    if path is None or encoding is None or response.mimetype not in COMPRESSED_TYPES:
+    if path is None or encoding is None or response.mimetype not in SCRIPT_AND_STYLE_TYPES:
         response.set_data(content)
         return response
     # Compressed here, at the highest level and once per file and process; Flask-Compress
@@ -99,7 +102,6 @@ def cache_assets(response: Response) -> Response:
 
 UNUSED_WHEN_IMMUTABLE = ("ETag", "Last-Modified", "Accept-Ranges", "Content-Disposition")
 ASSET_ENCODINGS = ("br", "gzip")
-COMPRESSED_TYPES = frozenset({"text/css", "text/javascript", "application/javascript"})
 _PRECOMPRESSED: dict[tuple[Path, str, str], bytes] = {}
 
 

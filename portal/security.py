@@ -16,6 +16,7 @@ from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.routing import IntegerConverter, ValidationError
 
 from portal import clock
+from portal.assets import ASSET_ENDPOINTS, SCRIPT_AND_STYLE_TYPES
 from portal.extensions import db
 from portal.forms import FORBIDDEN_TEXT
 from portal.models import Account, QuoteStatus, Role, SalesQuote, User
@@ -119,7 +120,7 @@ def _user_with_account() -> Select[tuple[User, int]]:
 
 
 # Pages that never show anything of a signed-in user and may be cached.
-CACHEABLE_ENDPOINTS = frozenset({"static", "web.vendor_asset", "web.health"})
+CACHEABLE_ENDPOINTS = ASSET_ENDPOINTS | {"web.health"}
 
 
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), usb=(), interest-cohort=()"
@@ -159,7 +160,7 @@ def add_security_headers(response: Any) -> Any:
     # of the headers per name: this runs for every response.
     present = {name.lower() for name, _value in headers.items()}
     wanted = static_headers_of(current_app._get_current_object())
-    if request.endpoint in ASSET_ENDPOINTS and response.mimetype in SUBRESOURCE_TYPES:
+    if request.endpoint in ASSET_ENDPOINTS and response.mimetype in SCRIPT_AND_STYLE_TYPES:
         wanted = [(name, value) for name, value in wanted if name not in DOCUMENT_ONLY_HEADERS]
     headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
     signed_in = request.endpoint not in CACHEABLE_ENDPOINTS and "_user_id" in session
@@ -176,8 +177,6 @@ def add_security_headers(response: Any) -> Any:
 # A stylesheet or script is never a document: these headers only act on documents (what it may
 # embed, be embedded by, or use), so the assets of a first visit go without them (~2 KB).
 # nosniff and the referrer policy (which a stylesheet's own fetches follow) stay.
-ASSET_ENDPOINTS = frozenset({"static", "web.vendor_asset"})
-SUBRESOURCE_TYPES = frozenset({"text/css", "text/javascript", "application/javascript"})
 DOCUMENT_ONLY_HEADERS = frozenset(
     {
         "Permissions-Policy",
