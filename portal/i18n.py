@@ -149,6 +149,7 @@ def _money_writer(currency: str, locale: str) -> Callable[[int], str]:
     integer digits. It is used only when it writes every probe amount exactly as Babel does,
     else Babel writes each amount (tests compare the two on thousands of amounts).
     """
+    by_babel = partial(babel_money, currency=currency, locale=locale)
     exponent = minor_exponent(currency)
     pattern = parse_pattern(
         _spaced_currency_pattern(currency, locale)
@@ -176,7 +177,7 @@ def _money_writer(currency: str, locale: str) -> Callable[[int], str]:
     for minor in (probe, -probe):
         before, found, after = babel_money(minor, currency, locale).partition(number(probe))
         if not found:
-            return partial(babel_money, currency=currency, locale=locale)
+            return by_babel
         affixes.append((before, after))
     (plus_before, plus_after), (minus_before, minus_after) = affixes
 
@@ -186,7 +187,7 @@ def _money_writer(currency: str, locale: str) -> Callable[[int], str]:
         return plus_before + number(minor) + plus_after
 
     if any(write(minor) != babel_money(minor, currency, locale) for minor in MONEY_PROBES):
-        return partial(babel_money, currency=currency, locale=locale)
+        return by_babel
     return write
 
 
