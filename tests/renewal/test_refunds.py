@@ -27,6 +27,16 @@ def buy(customer, **selection: str) -> None:
     assert response.status_code == 302, response.text
 
 
+def buy_then_add_seats(app, clock, customer) -> int:
+    """Buy, then add an agent and a pack three days later; what the two charges took."""
+    buy(customer)
+    clock.advance(days=3)
+    page = customer.client.get("/package/edit/seats?agents=4&packs=1")
+    assert customer.pay(read_form(page.text, "pay-form")).status_code == 302
+    with app.app_context():
+        return db.session.scalar(select(func.sum(Payment.amount_minor)))
+
+
 def ask_refund(customer, *, confirm: bool = True):
     """Press "Request a full refund" on My package."""
     token = csrf_token_from(customer.client.get("/package").text)
@@ -122,12 +132,7 @@ def test_the_box_must_be_ticked(app, customer):
 
 
 def test_every_charge_and_invoice_of_the_first_days_is_refunded(app, clock, customer):
-    buy(customer)
-    clock.advance(days=3)
-    page = customer.client.get("/package/edit/seats?agents=4&packs=1")
-    assert customer.pay(read_form(page.text, "pay-form")).status_code == 302
-    with app.app_context():
-        paid = db.session.scalar(select(func.sum(Payment.amount_minor)))
+    paid = buy_then_add_seats(app, clock, customer)
     assert f"€{paid / 100:.2f}" in customer.client.get("/package").text
     assert ask_refund(customer).status_code == 302
     with app.app_context():
@@ -191,12 +196,8 @@ def offers(app, account_id: int, now) -> tuple[object, object]:
 
 
 def test_my_package_s_one_query_gives_the_offer_refund_offer_reads(app, clock, customer):
-    buy(customer)
-    clock.advance(days=3)
-    page = customer.client.get("/package/edit/seats?agents=4&packs=1")
-    assert customer.pay(read_form(page.text, "pay-form")).status_code == 302
+    paid = buy_then_add_seats(app, clock, customer)
     with app.app_context():
-        paid = db.session.scalar(select(func.sum(Payment.amount_minor)))
         second = db.session.scalars(select(Payment).order_by(Payment.id)).all()[1]
         # The gateway will refuse the second charge's refund; the first one is given back.
         db.session.get(SandboxCharge, second.gateway_reference).status = "declined"
