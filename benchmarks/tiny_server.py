@@ -30,7 +30,11 @@ async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
 
 async def serve(port: int) -> None:
     """Serve until killed."""
-    server = await asyncio.start_server(answer, "127.0.0.1", port, backlog=1024)
+    # Both processes listen on the one port (the harness starts two): the kernel shares the
+    # connections out between them.
+    server = await asyncio.start_server(
+        answer, "127.0.0.1", port, backlog=1024, reuse_port=True
+    )
     async with server:
         await server.serve_forever()
 
