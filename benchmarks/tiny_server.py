@@ -32,9 +32,7 @@ async def serve(port: int) -> None:
     """Serve until killed."""
     # Both processes listen on the one port (the harness starts two): the kernel shares the
     # connections out between them.
-    server = await asyncio.start_server(
-        answer, "127.0.0.1", port, backlog=1024, reuse_port=True
-    )
+    server = await asyncio.start_server(answer, "127.0.0.1", port, backlog=1024, reuse_port=True)
     async with server:
         await server.serve_forever()
 
