@@ -78,6 +78,7 @@ def main() -> None:
             ids = seed(url)
             if "summary" in rows:
                 print_row(web_load.summary_row(kind, url, args.seconds, args.rounds))
+                print_row(pages.summary_parts_row(kind, url, args.rounds))
             if kind == "sqlite" and "health" in rows:
                 for row in web_load.health_row(url, args.seconds, args.rounds):
                     print_row(row)

@@ -17,11 +17,13 @@ from benchmarks.harness import (
     ONE_PAGE_INVOICES,
     SMALL,
     STAFF,
+    SUMMARY_CUSTOMERS,
     Row,
     Spread,
     alternate,
     client_sign_in,
     make_app,
+    summary_email,
 )
 
 PAGES = {
@@ -212,4 +214,69 @@ def backoffice_row(kind: str, url: str, rounds: int) -> Row:
         + " ms",
         f"page size {max(sizes.values()) / 1024:.0f} KB",
         worst <= 10,
+    )
+
+
+def summary_selections() -> list[str]:
+    """Every valid selection the summary benchmark asks for (as lua/summary_misses.lua does)."""
+    packs = {"standard": 4, "pro": 19}
+    return [
+        f"plan={plan}&period={period}&currency=EUR&agents={agents}&packs={pack}&shown={plan}"
+        for period in ("monthly", "annual")
+        for plan, most in packs.items()
+        for pack in range(most + 1)
+        for agents in range(1, 51)
+    ]
+
+
+def summary_parts_row(kind: str, url: str, rounds: int) -> Row:
+    """Where a summary miss's time goes, in process: what each layer adds over /health.
+
+    Beside the portal's own routes, two empty views are added to this benchmark's app: one
+    anyone may call, one for signed-in users. The first is what Flask and the portal's hooks
+    (session, locale, security headers) cost on every request; the second adds loading the
+    signed-in user. A summary repeated with the same selection adds the route's own work but
+    draws its fragment from the cache; a new selection (a miss) draws it too.
+    """
+    from flask_login import login_required
+
+    app = make_app(url)
+    app.add_url_rule("/benchmark/empty", "benchmark_empty", lambda: "")
+    app.add_url_rule("/benchmark/signed-in", "benchmark_signed_in", login_required(lambda: ""))
+    client = app.test_client()
+    client_sign_in(client, summary_email(0))
+    selections = summary_selections()
+    position = iter(range(10**9))
+    fragment = {"HX-Request": "true"}
+
+    def get(path: str) -> None:
+        response = client.get(path, headers=fragment)
+        assert response.status_code == 200, (path, response.status_code)
+
+    def miss() -> None:
+        get("/package/edit/summary?" + selections[next(position) % len(selections)])
+
+    hit = "/package/edit/summary?" + selections[0]
+    for path in ("/health", "/benchmark/empty", "/benchmark/signed-in", hit):
+        get(path)
+    health, empty, signed_in, repeated, missed = alternate(
+        rounds,
+        lambda: _p50_ms(lambda: get("/health"), 400),
+        lambda: _p50_ms(lambda: get("/benchmark/empty"), 400),
+        lambda: _p50_ms(lambda: get("/benchmark/signed-in"), 400),
+        lambda: _p50_ms(lambda: get(hit), 400),
+        lambda: _p50_ms(miss, 400),
+    )
+
+    def over(spread: Spread) -> str:
+        return f"+{spread.median - health.median:.2f}"
+
+    return Row(
+        f"  where a summary miss goes, in process, p50 over /health ({kind})",
+        "-",
+        f"empty view {over(empty)}, signed in {over(signed_in)}, summary same selection "
+        f"{over(repeated)}, new selection {over(missed)} ms",
+        f"/health {health.text(3)} ms through the test client; {SUMMARY_CUSTOMERS} customers' "
+        f"packages, {len(selections)} selections",
+        None,
     )
