@@ -32,7 +32,8 @@ from portal.services.reference_data import reference
 POSTGRESQL_ADMIN_URL = os.environ.get(
     "TEST_POSTGRESQL_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
-# One database per test process, so two runs on one machine never drop each other's.
+# One database per test process (the test command starts one per CPU), so two runs or two
+# processes never drop each other's.
 POSTGRESQL_TEST_DATABASE = f"portal_test_{os.getpid()}"
 PASSWORD = "correct horse battery staple"
 FAST_PASSWORD_HASH = "pbkdf2:sha256:1000"
@@ -66,7 +67,10 @@ def _compile_catalogs() -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """In CI PostgreSQL is required; elsewhere its tests are skipped when it is missing."""
-    _compile_catalogs()
+    if not hasattr(config, "workerinput"):
+        # Once, in the main process: pytest-xdist's workers start after it, and two of them
+        # writing the same .mo file could let a third read half of it.
+        _compile_catalogs()
     _postgresql_state["error"] = _postgresql_error()
     if _postgresql_state["error"] and os.environ.get("CI") == "true":
         raise pytest.UsageError(
