@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,24 @@ def wants_fragment() -> bool:
     """True for an htmx swap; a boosted link or a history restore needs the whole page."""
     htmx = getattr(request, "htmx", None)
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def private_download(
+    content: bytes | str, mimetype: str, name: str, *, inline: bool = False
+) -> Response:
+    """A file of the signed-in user's own (an invoice, a quote, a catalog) that no shared or
+    browser cache keeps: named `name`, shown in the browser when `inline`, else saved."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=mimetype,
+        as_attachment=not inline,
+        download_name=name,
+        etag=False,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # An id no row has: where it lands in a built URL is where each row's id goes.

@@ -35,7 +35,7 @@ from portal.services.translations import (
     history_of,
     save_translation,
 )
-from portal.web import render_page, wants_fragment
+from portal.web import private_download, render_page, wants_fragment
 
 ENTRY_KEY = re.compile(r"[0-9a-f]{32}")
 MAX_QUERY_LENGTH = 200
@@ -277,7 +277,6 @@ def check_entry(language: str, key: str) -> str:
 def download(language: str) -> Response:
     """The merged catalog as a .po file in pybabel's layout, to commit into the repository."""
     content = export_po(_directory(), _editable(language))
-    response = Response(content, mimetype="text/x-gettext-translation; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="messages-{language}.po"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(
+        content, "text/x-gettext-translation; charset=utf-8", f"messages-{language}.po"
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 from flask import (
@@ -12,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -36,7 +34,7 @@ from portal.services.invoices import (
     save_note,
 )
 from portal.services.payments import Outcome, PayResult
-from portal.web import render_page, wants_fragment
+from portal.web import private_download, render_page, wants_fragment
 
 
 @bp.get("/")
@@ -125,21 +123,7 @@ def pdf(invoice_id: int) -> Response:
     if found is None:
         abort(404)
     invoice, content = found
-    return _private_download(content, "application/pdf", f"{invoice.number}.pdf")
-
-
-def _private_download(content: bytes, mimetype: str, name: str) -> Response:
-    """A file of the account's own, as a download no shared or browser cache keeps."""
-    response = send_file(
-        io.BytesIO(content),
-        mimetype=mimetype,
-        as_attachment=True,
-        download_name=name,
-        etag=False,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(content, "application/pdf", f"{invoice.number}.pdf")
 
 
 # Documents are dated; a year outside these is no year an account has documents in.
@@ -187,9 +171,7 @@ def year_zip() -> Response:
         )
         flash(message, "info")
         return redirect(url_for("invoices.index"))
-    return _private_download(
-        documents.pdf_archive(found), "application/zip", f"invoices-{year}.zip"
-    )
+    return private_download(documents.pdf_archive(found), "application/zip", f"invoices-{year}.zip")
 
 
 def _pay_page(invoice: Invoice, status: int = 200, error: str | None = None) -> tuple[str, int]:

@@ -34,7 +34,7 @@ from portal.services.payment_methods import describe, list_methods
 from portal.services.payments import Outcome, PayResult
 from portal.services.pricing import suggested_currency
 from portal.services.quote_pdf import QuotePdfError, sales_quote_pdf
-from portal.web import render_page
+from portal.web import private_download, render_page
 
 MAX_ID = 2**31 - 1
 
@@ -53,10 +53,7 @@ def _pdf_response(quote: SalesQuote) -> Response:
     except QuotePdfError as error:
         current_app.logger.error("%s", error)
         abort(503)
-    response = Response(content, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{quote.number}.pdf"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(content, "application/pdf", f"{quote.number}.pdf", inline=True)
 
 
 # --- staff ----------------------------------------------------------------------------------

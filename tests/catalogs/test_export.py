@@ -155,7 +155,9 @@ def test_download_button_gives_the_merged_file(client, translator, catalog_dir) 
     save(client, "fr", DAYS_LEFT, "%(num)d jour encore", "%(num)d jours encore")
     response = client.get("/translations/fr/messages.po")
     assert response.status_code == 200
-    assert response.headers["Content-Disposition"] == 'attachment; filename="messages-fr.po"'
+    assert response.headers["Content-Disposition"] == "attachment; filename=messages-fr.po"
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "ETag" not in response.headers
     assert 'msgstr[1] "%(num)d jours encore"' in response.text
     catalog = read_po(iter(response.data.splitlines(keepends=True)), locale="fr")
     assert catalog.num_plurals == 2

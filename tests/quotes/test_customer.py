@@ -104,6 +104,10 @@ def test_list_view_and_pdf(setting: Setting) -> None:
     assert "24 months" in page.text and "€960.00" in page.text
     pdf = setting.client.get(f"/quotes/{quote_id}/pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    # Shown in the browser, named by its number, and kept by no cache.
+    assert pdf.headers["Content-Disposition"] == "inline; filename=Q-2026-000001.pdf"
+    assert pdf.headers["Cache-Control"] == "private, no-store"
+    assert "ETag" not in pdf.headers
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "Q-2026-000001" in text and "Antonín Dvořák" in text and "€960.00" in text
 
