@@ -89,3 +89,25 @@ def test_a_translators_edit_reaches_the_next_pdf(app, client, factory, auth, inv
     assert save(client, "it", key_of("Net"), "Imponibile netto").status_code == 302
     after = pdf_text(render(app, invoicing.first_purchase(account)))
     assert "Imponibile netto" in after
+
+
+@pytest.mark.parametrize(
+    "note",
+    ["", "Ordine 42 <urgente> & co.\n   \n\nRiga   con   spazi  \n\tfine", "  <b>not bold</b>  "],
+)
+def test_drawing_without_the_whitespace_between_tags_gives_the_very_same_bytes(
+    app, factory, invoicing, note
+):
+    account = invoicing.customer(factory, "Caffè <Nero> & Figli S.r.l.", language="it")
+    invoice_id = invoicing.first_purchase(account, agents=3)
+    with app.app_context():
+        invoice = db.session.get(Invoice, invoice_id)
+        invoice.note = note
+        db.session.commit()
+        html = documents.render_invoice_html(invoice)
+        assert documents.tight_html(html) != html
+        fonts = pdf.font_directory(app.config["VENDOR_DIR"])
+        as_written = pdf.html_to_pdf(html, fonts).content
+        assert documents.render_invoice_pdf(invoice) == as_written
+    if note:
+        assert "urgente" in pdf_text(as_written) or "not bold" in pdf_text(as_written)
