@@ -240,9 +240,14 @@ def summary_parts_row(kind: str, url: str, rounds: int) -> Row:
     """
     from flask_login import login_required
 
+    from portal.security import reads_only
+
     app = make_app(url)
     app.add_url_rule("/benchmark/empty", "benchmark_empty", lambda: "")
-    app.add_url_rule("/benchmark/signed-in", "benchmark_signed_in", login_required(lambda: ""))
+    # Read-only as the summary is: on PostgreSQL the user is loaded outside a transaction.
+    app.add_url_rule(
+        "/benchmark/signed-in", "benchmark_signed_in", reads_only(login_required(lambda: ""))
+    )
     client = app.test_client()
     client_sign_in(client, summary_email(0))
     selections = summary_selections()
