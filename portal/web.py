@@ -40,14 +40,11 @@ def wants_fragment() -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
-def private_download(
-    content: bytes | str, mimetype: str, name: str, *, inline: bool = False
-) -> Response:
+def private_download(content: bytes, mimetype: str, name: str, *, inline: bool = False) -> Response:
     """A file of the signed-in user's own (an invoice, a quote, a catalog) that no shared or
     browser cache keeps: named `name`, shown in the browser when `inline`, else saved."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
     response = send_file(
-        io.BytesIO(data),
+        io.BytesIO(content),
         mimetype=mimetype,
         as_attachment=not inline,
         download_name=name,
