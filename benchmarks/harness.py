@@ -42,6 +42,7 @@ STAFF = "staff@example.com"
 SUMMARY_CUSTOMERS = 8  # customers whose packages differ, for summary cache misses
 BIG_INVOICES = 2000
 BACKOFFICE_ACCOUNTS = 5000
+WORKERS = 2  # gunicorn sync workers per served app
 SERVER_ENV = {
     "PORTAL_ENV": "production",
     "SECRET_KEY": "benchmark-only-secret-key-0123456789",
@@ -384,7 +385,9 @@ class Server:
 
 
 @contextlib.contextmanager
-def gunicorn(target: str, env: dict[str, str] | None = None, workers: int = 2) -> Iterator[Server]:
+def gunicorn(
+    target: str, env: dict[str, str] | None = None, workers: int = WORKERS
+) -> Iterator[Server]:
     """`target` served by gunicorn with `workers` sync workers on a free port."""
     port = free_port()
     process = subprocess.Popen(

@@ -7,6 +7,7 @@ from pathlib import Path
 from benchmarks.harness import (
     SMALL,
     SUMMARY_CUSTOMERS,
+    WORKERS,
     Row,
     Server,
     Spread,
@@ -67,9 +68,10 @@ def summary_row(kind: str, url: str, seconds: float, rounds: int) -> Row:
         spread.median >= 0.5,
         [
             # At half of /health's rate, each summary may take one /health request's time
-            # more than /health: 2 workers ÷ /health rps (less, as wrk shares the CPUs).
-            f"the goal leaves a summary at most {2000 / health.median:.2f} ms per request more "
-            "than /health (2 workers ÷ /health rps); the next row shows what it takes in process"
+            # more than /health: workers ÷ /health rps (less, as wrk shares the CPUs).
+            f"the goal leaves a summary at most {1000 * WORKERS / health.median:.2f} ms per "
+            f"request more than /health ({WORKERS} workers ÷ /health rps); the next row shows "
+            "what it takes in process"
         ],
     )
 
@@ -96,7 +98,7 @@ def health_row(url: str, seconds: float, rounds: int) -> list[Row]:
     headroom = Spread(tuple(c / b for c, b in zip(ceiling.values, bare.values, strict=True)))
     return [
         Row(
-            "/health rps ÷ bare Flask hello app rps, gunicorn -w 2 sync",
+            f"/health rps ÷ bare Flask hello app rps, gunicorn -w {WORKERS} sync",
             "≥ 0.8",
             ratio.text(),
             f"/health {health.text(0)} rps, hello {bare.text(0)} rps; "
