@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app, has_app_context
 
@@ -48,3 +49,9 @@ def pinned(moment: datetime) -> Iterator[None]:
                 config.pop(key, None)
             else:
                 config[key] = value
+
+
+def running_from(start: datetime) -> Callable[[], datetime]:
+    """A clock that starts at `start` and runs at the machine's pace (a test server's `NOW`)."""
+    started = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - started)

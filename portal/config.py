@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from portal.clock import running_from
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
@@ -161,7 +163,27 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "INVITATION_MAX_AGE": timedelta(days=7),
     }
     settings.update(_mail_settings(instance_path, settings["SELLER_EMAIL"]))
+    if environment == "testing":
+        settings.update(_test_clock())
     return settings
+
+
+def _test_clock() -> dict[str, Any]:
+    """The tests' servers start at the tests' pinned instant (`PORTAL_CLOCK_START`, ISO 8601
+    with its offset), so what they date agrees with what the tests compute on any day."""
+    start = os.environ.get("PORTAL_CLOCK_START")
+    if not start:
+        return {}
+    try:
+        moment = datetime.fromisoformat(start)
+    except ValueError:
+        raise ConfigurationError(
+            f"PORTAL_CLOCK_START must be an ISO instant, not {start!r}"
+        ) from None
+    if moment.tzinfo is None:
+        raise ConfigurationError("PORTAL_CLOCK_START needs its UTC offset (+00:00)")
+    now = running_from(moment.astimezone(UTC))
+    return {"NOW": now, "TODAY": lambda: now().date()}
 
 
 def _mail_settings(instance_path: Path, seller_email: str) -> dict[str, Any]:

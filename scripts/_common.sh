@@ -26,3 +26,15 @@ compile_catalogs() {
   echo "==> compiling message catalogs"
   pybabel compile -d translations --statistics 2>&1 | sed 's/^/    /'
 }
+
+# ensure_debian_package <file it installs> <package>: install the package when the file is missing.
+ensure_debian_package() {
+  if [ -x "$1" ]; then
+    return
+  fi
+  echo "==> installing Debian's $2"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$2" >/dev/null
+}

@@ -28,6 +28,7 @@ from portal.domain.periods import period_at
 from portal.extensions import db
 from portal.models import Account, BillingInfo, PaymentMethod, Role, Subscription, User
 from portal.services.reference_data import reference
+from tests.clock import Clock
 
 POSTGRESQL_ADMIN_URL = os.environ.get(
     "TEST_POSTGRESQL_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -155,6 +156,13 @@ def _empty_tables() -> None:
 
 
 @pytest.fixture
+def clock() -> Clock:
+    """The app's now and today (13 November 2026, 10:00 UTC); a test module overrides it to
+    start elsewhere, and tests move it instead of sleeping."""
+    return Clock()
+
+
+@pytest.fixture
 def app_config() -> dict[str, object]:
     """Extra settings for this test's app; override in a test module to change them."""
     return {}
@@ -162,9 +170,9 @@ def app_config() -> dict[str, object]:
 
 @pytest.fixture
 def app(
-    backend: str, database_urls: dict[str, str], app_config: dict, tmp_path: Path
+    backend: str, database_urls: dict[str, str], app_config: dict, clock: Clock, tmp_path: Path
 ) -> Iterator[Flask]:
-    """A fresh app on an emptied database, with its own mail outbox."""
+    """A fresh app on an emptied database, with its own mail outbox, pinned to `clock`."""
     app = create_app(
         {
             "TESTING": True,
@@ -172,6 +180,8 @@ def app(
             "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
             # A salted hash still, but cheap: scrypt made half the suite's time.
             "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH,
+            "NOW": clock,
+            "TODAY": clock.today,
             **app_config,
         }
     )

@@ -8,7 +8,7 @@ import pytest
 
 from portal.models import Role
 from tests.conftest import csrf_token_from
-from tests.mail.conftest import app_config, clock, mail_settings, smtp_server  # noqa: F401
+from tests.mail.conftest import app_config, mail_settings, smtp_server  # noqa: F401
 
 LINK = re.compile(r"https?://[^\s]+")
 

@@ -45,10 +45,10 @@ def _sign_out(page: Page) -> None:
 
 
 @pytest.fixture
-def people(app, factory) -> dict[str, str]:
+def people(app, factory, clock) -> dict[str, str]:
     """An Italian company with an Italian billing admin, and a staff user speaking Italian."""
     account_id = factory.account("Pasticceria Dvořák S.r.l.", country="IT")
-    factory.subscription(account_id, agents=3, anchor=__import__("datetime").date.today())
+    factory.subscription(account_id, agents=3, anchor=clock.today())
     factory.user("giulia@dolce.example.com", Role.BILLING_ADMIN, account_id, locale="it")
     factory.user("staff@vendor.example.com", Role.STAFF, locale="it")
     with app.app_context():

@@ -17,12 +17,6 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def app_config() -> dict[str, object]:
-    """18 of 30 days left in a period started on 1 November."""
-    return {"TODAY": date(2026, 11, 13)}
-
-
-@pytest.fixture
 def french_customer(factory) -> int:
     """A French owner of a Standard monthly EUR account with 3 agents, paying by card."""
     account_id = factory.account("Boulangerie Dupont SARL", country="IT")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Account, PaymentMethod, Role
 from tests.conftest import PASSWORD
-from tests.stripe.conftest import app_config, clock, localstripe  # noqa: F401 - fixtures
+from tests.stripe.conftest import app_config, localstripe  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from portal.models import Role
 from tests.account.conftest import body_of
 from tests.conftest import PASSWORD
-from tests.mail.conftest import app_config, clock, mail_settings, smtp_server  # noqa: F401
+from tests.mail.conftest import app_config, mail_settings, smtp_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

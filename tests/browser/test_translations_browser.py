@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from portal.models import Role
 from tests.catalogs.conftest import copy_catalogs, key_of
+from tests.clock import Clock, clock_on
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -23,12 +24,15 @@ SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
 
 
 @pytest.fixture
+def clock() -> Clock:
+    """22 November 2026: the package has 21 days left."""
+    return clock_on(date(2026, 11, 22))
+
+
+@pytest.fixture
 def app_config(tmp_path: Path) -> dict[str, object]:
-    """A private copy of the catalogs, and a day on which the package has 21 days left."""
-    return {
-        "BABEL_TRANSLATION_DIRECTORIES": str(copy_catalogs(tmp_path / "translations")),
-        "TODAY": date(2026, 11, 22),
-    }
+    """A private copy of the catalogs."""
+    return {"BABEL_TRANSLATION_DIRECTORIES": str(copy_catalogs(tmp_path / "translations"))}
 
 
 @pytest.fixture

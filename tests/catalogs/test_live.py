@@ -15,6 +15,7 @@ from portal.models import Role, TranslationEdit
 from portal.services.translations import Translator, entry_key, save_translation
 from tests.catalogs.conftest import TRANSLATOR, key_of
 from tests.catalogs.test_editor import save
+from tests.clock import Clock, clock_on
 from tests.conftest import Auth
 
 DAYS_LEFT = key_of("%(num)d day left")
@@ -22,9 +23,15 @@ CUSTOMER = "marie@client.example.com"
 
 
 @pytest.fixture
+def clock() -> Clock:
+    """22 November 2026: the package has 21 days left."""
+    return clock_on(date(2026, 11, 22))
+
+
+@pytest.fixture
 def app_config(catalog_dir) -> dict[str, object]:
-    """The private catalogs, and a pinned day: the package has 21 days left."""
-    return {"BABEL_TRANSLATION_DIRECTORIES": str(catalog_dir), "TODAY": date(2026, 11, 22)}
+    """The private catalogs."""
+    return {"BABEL_TRANSLATION_DIRECTORIES": str(catalog_dir)}
 
 
 @pytest.fixture
@@ -79,14 +86,15 @@ def test_a_broken_translation_still_falls_back_to_the_source(app, customer) -> N
 
 
 def test_another_process_serves_the_edit_within_the_check_delay(
-    app: Flask, client, translator, customer, database_urls, backend, catalog_dir
+    app: Flask, client, translator, customer, database_urls, backend, catalog_dir, clock
 ) -> None:
     other = create_app(
         {
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_urls[backend],
             "BABEL_TRANSLATION_DIRECTORIES": str(catalog_dir),
-            "TODAY": date(2026, 11, 22),
+            "NOW": clock,
+            "TODAY": clock.today,
             "CATALOG_CHECK_SECONDS": 1.0,
         }
     )

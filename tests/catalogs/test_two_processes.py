@@ -18,6 +18,7 @@ import pytest
 
 from portal.models import Role
 from tests.catalogs.conftest import key_of
+from tests.clock import Clock, server_clock
 from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +40,9 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def servers(database_urls: dict[str, str], backend: str, tmp_path: Path) -> Iterator[list[str]]:
+def servers(
+    database_urls: dict[str, str], backend: str, tmp_path: Path, clock: Clock
+) -> Iterator[list[str]]:
     """Two gunicorn processes of the portal on the test's database (SQLite or PostgreSQL)."""
     env = {
         **os.environ,
@@ -48,6 +51,7 @@ def servers(database_urls: dict[str, str], backend: str, tmp_path: Path) -> Iter
         "DATABASE_URL": database_urls[backend],
         "SESSION_COOKIE_SECURE": "false",
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+        **server_clock(clock),
     }
     env.pop("CATALOG_CHECK_SECONDS", None)
     ports = [free_port(), free_port()]

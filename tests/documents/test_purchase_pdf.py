@@ -7,7 +7,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Account, Invoice
 from tests.documents.conftest import pdf_text
-from tests.wizard.conftest import app_config, clock, customer  # noqa: F401 - fixtures
+from tests.wizard.conftest import customer  # noqa: F401 - fixtures
 
 STANDARD_TWO = {"plan": "standard", "period": "monthly", "currency": "EUR", "agents": "2"}
 

@@ -16,8 +16,6 @@ from portal.services.invoicing import issue_document, issue_reversal
 from portal.services.reference_data import reference
 from tests.wizard.conftest import (  # noqa: F401
     Customer,
-    app_config,
-    clock,
     customer,
     standard_customer,
 )

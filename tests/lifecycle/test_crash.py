@@ -17,7 +17,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Invoice, Payment, PaymentStatus, Role
 from portal.payments.sandbox import SandboxCharge, SandboxRefund
+from tests.clock import PINNED_NOW, Clock, server_clock
 from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,9 +35,9 @@ EMAIL = "owner@crash.example.com"
 
 
 @pytest.fixture
-def app_config() -> dict[str, object]:
-    """The reconciliation runs five minutes after the crash (real time, like the server's)."""
-    return {"NOW": lambda: datetime.now(UTC) + timedelta(minutes=5)}
+def clock() -> Clock:
+    """The reconciliation runs five minutes after the servers start their clocks."""
+    return Clock(PINNED_NOW + timedelta(minutes=5))
 
 
 def _free_port() -> int:
@@ -56,6 +57,7 @@ class Server:
             "PORTAL_ENV": "testing",
             "DATABASE_URL": database_url,
             "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+            **server_clock(Clock(PINNED_NOW)),
         }
         env.pop("PAYMENT_KILL_AT", None)
         if kill_at:

@@ -7,7 +7,6 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -17,7 +16,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Account, Invoice, OutgoingEmail, Payment, Role
-from tests.wizard.conftest import Clock, Customer
+from tests.wizard.conftest import Customer
 
 STANDARD_TWO = {"plan": "standard", "period": "monthly", "currency": "EUR", "agents": "2"}
 BILLING_EMAIL = "billing@bottega.example.com"
@@ -95,23 +94,15 @@ def smtp_server() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    """13 November 2026, 10:00 UTC."""
-    return Clock(datetime(2026, 11, 13, 10, 0, tzinfo=UTC))
-
-
-@pytest.fixture
 def mail_settings(smtp_server: SmtpServer) -> dict[str, object]:
     """Where the portal sends mail; a test module overrides this to point elsewhere."""
     return {"MAIL_SMTP_HOST": "127.0.0.1", "MAIL_SMTP_PORT": smtp_server.port}
 
 
 @pytest.fixture
-def app_config(clock: Clock, tmp_path, mail_settings: dict[str, object]) -> dict[str, object]:
-    """The test clock, a private outbox folder and the mail settings."""
+def app_config(tmp_path, mail_settings: dict[str, object]) -> dict[str, object]:
+    """A private outbox folder and the mail settings."""
     return {
-        "NOW": clock,
-        "TODAY": lambda: clock().date(),
         "MAIL_FROM": "invoices@chatdesk.example.com",
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
         "MAIL_SMTP_TIMEOUT": 5,

@@ -117,10 +117,10 @@ def test_opting_out_queues_nothing_and_the_payment_stands(customer, smtp_server)
     assert smtp_server.received == []
 
 
-def test_credit_note_for_fewer_agents(app, client, auth, factory, smtp_server):
+def test_credit_note_for_fewer_agents(app, client, auth, factory, smtp_server, clock):
     account_id = factory.account("Caffè S.r.l.", country="IT")
     set_billing(app, account_id, billing_email="conti@caffe.example.com")
-    factory.subscription(account_id, agents=3, anchor=portal_clock.today().replace(day=1))
+    factory.subscription(account_id, agents=3, anchor=clock.today().replace(day=1))
     factory.user("admin@caffe.example.com", Role.BILLING_ADMIN, account_id)
     auth.login("admin@caffe.example.com")
     customer = Customer(client, app, account_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from flask import Flask
@@ -12,19 +12,6 @@ from flask.testing import FlaskClient
 from portal.extensions import db
 from portal.models import Account, BillingInfo, Role
 from tests.conftest import Auth, Factory, csrf_token_from, post_form
-from tests.wizard.conftest import Clock
-
-
-@pytest.fixture
-def clock() -> Clock:
-    """13 November 2026, 10:00 UTC."""
-    return Clock(datetime(2026, 11, 13, 10, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def app_config(clock: Clock) -> dict[str, object]:
-    """The app reads today and now from the test clock."""
-    return {"NOW": clock, "TODAY": lambda: clock().date()}
 
 
 @dataclass

@@ -1,10 +1,9 @@
-"""The wizard's customers and test clock, for the seat page tests; renewal test data."""
+"""The wizard's customers, for the seat page tests; renewal test data."""
 
 from datetime import date
 
 from tests.wizard.conftest import (  # noqa: F401
     Customer,
-    clock,
     customer,
     standard_customer,
 )

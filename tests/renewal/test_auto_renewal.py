@@ -9,15 +9,10 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import BillingActivity, Role, Subscription
+from tests.clock import clock_on
 from tests.conftest import csrf_token_from
 
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def app_config() -> dict[str, object]:
-    """Pin today: 13 November 2026, 18 days before the period ends on 1 December."""
-    return {"TODAY": date(2026, 11, 13)}
 
 
 @pytest.fixture
@@ -157,14 +152,14 @@ def test_free_account_has_no_switch(client, auth, factory):
     ("today", "shown"),
     [(date(2026, 11, 23), False), (date(2026, 11, 24), True), (date(2026, 11, 30), True)],
 )
-def test_warning_banner_from_seven_days_before_the_end(app, client, subscribed, today, shown):
+def test_warning_banner_from_seven_days_before_the_end(client, clock, subscribed, today, shown):
     _switch(client, "off")
-    app.config["TODAY"] = today
+    clock.set(clock_on(today).moment)
     for url in ("/package", "/billing/invoices/", "/billing/payment-methods/"):
         page = client.get(url).text
         assert ("your account will be blocked in" in page) is shown, url
 
 
-def test_no_warning_while_auto_renewal_is_on(app, client, subscribed):
-    app.config["TODAY"] = date(2026, 11, 30)
+def test_no_warning_while_auto_renewal_is_on(client, clock, subscribed):
+    clock.set(clock_on(date(2026, 11, 30)).moment)
     assert "will be blocked in" not in client.get("/package").text

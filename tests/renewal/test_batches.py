@@ -17,7 +17,6 @@ from portal.services.documents import render_invoice_pdf
 from portal.services.mailer import DeliveryPool, DeliveryReport
 from portal.services.renewal_run import Step, run_renewals
 from tests.renewal.conftest import due_account
-from tests.wizard.conftest import app_config  # noqa: F401
 
 
 def due_accounts(app, factory, count: int, behaviour: str = "succeed") -> list[int]:

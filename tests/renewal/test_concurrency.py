@@ -6,7 +6,6 @@ import os
 import secrets
 import subprocess
 import sys
-from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
@@ -16,6 +15,7 @@ from portal.domain.periods import add_months
 from portal.extensions import db
 from portal.models import Account, Invoice, OutgoingEmail, Payment, Role
 from portal.payments.sandbox import SandboxCharge
+from tests.clock import server_clock
 from tests.conftest import Auth, at_once
 from tests.renewal.conftest import due_account
 from tests.wizard.conftest import Customer, read_form
@@ -85,14 +85,15 @@ def _due_accounts(app: Flask, factory, today) -> dict[int, str]:
     ids=["defaults", "small-batches-in-process-mail"],
 )
 def test_two_renewal_runs_started_together_charge_each_subscription_once(
-    app, factory, database_urls, backend, tmp_path, options
+    app, factory, database_urls, backend, tmp_path, options, clock
 ):
-    today = datetime.now(UTC).date()
+    today = clock.today()
     tokens = _due_accounts(app, factory, today)
     env = {
         **os.environ,
-        "PORTAL_ENV": "production",
+        "PORTAL_ENV": "testing",
         "SECRET_KEY": secrets.token_hex(16),
+        **server_clock(clock),
         "DATABASE_URL": database_urls[backend],
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
         "RATELIMIT_STORAGE_URI": "memory://",

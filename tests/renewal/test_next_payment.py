@@ -14,7 +14,7 @@ from portal.services.package import billing_facts
 from portal.services.payment_methods import default_method
 from portal.services.renewal_run import run_renewals
 from tests.renewal.test_renewal_run import at, set_credit
-from tests.wizard.conftest import VISA_DECLINED, app_config  # noqa: F401
+from tests.wizard.conftest import VISA_DECLINED
 
 
 def next_payment_text(customer) -> str:

@@ -15,7 +15,7 @@ from portal.services.accounts import load_account
 from portal.services.package import billing_facts
 from portal.services.refunds import refund_offer
 from tests.conftest import csrf_token_from
-from tests.wizard.conftest import app_config, read_form  # noqa: F401
+from tests.wizard.conftest import read_form
 
 STANDARD = {"plan": "standard", "period": "monthly", "currency": "EUR", "agents": "2"}
 

@@ -25,11 +25,10 @@ from portal.payments.sandbox import SandboxCharge, SandboxRefund, customer_refer
 from portal.services import renewal_run
 from portal.services.renewal_run import Step, run_renewals
 from tests.conftest import csrf_token_from
-from tests.wizard.conftest import (  # noqa: F401
+from tests.wizard.conftest import (
     VISA_DECLINED,
     VISA_OK,
     VISA_SCA,
-    app_config,
     read_form,
 )
 

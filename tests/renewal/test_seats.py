@@ -11,11 +11,10 @@ from portal.extensions import db
 from portal.models import Account, Invoice, PaymentMethod
 from portal.payments.sandbox import SandboxCharge
 from tests.conftest import csrf_token_from
-from tests.wizard.conftest import (  # noqa: F401
+from tests.wizard.conftest import (
     VISA_DECLINED,
     VISA_OK,
     VISA_SCA,
-    app_config,
     read_form,
 )
 

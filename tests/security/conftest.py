@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from tests.wizard.conftest import Customer, app_config, clock, customer  # noqa: F401
+from tests.wizard.conftest import Customer, customer  # noqa: F401

@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -15,30 +15,6 @@ from tests.conftest import PASSWORD, csrf_token_from
 
 EMAIL = "owner@bottega.example.com"
 WRONG = "wrong password"
-
-
-class Clock:
-    """A pinned now that a test moves forward."""
-
-    def __init__(self) -> None:
-        """13 November 2026, 10:00 UTC."""
-        self.moment = datetime(2026, 11, 13, 10, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        """The pinned instant."""
-        return self.moment
-
-
-@pytest.fixture
-def clock() -> Clock:
-    """The app's now."""
-    return Clock()
-
-
-@pytest.fixture
-def app_config(clock: Clock) -> dict[str, object]:
-    """The limits read the test clock."""
-    return {"NOW": clock}
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import pytest
 
 from portal.models import Role
 from tests.conftest import Auth
-from tests.wizard.conftest import clock  # noqa: F401 - the test clock fixture
 
 PUBLISHABLE_KEY = "pk_test_portal"
 WEBHOOK_SECRET = "whsec_portal_test"
@@ -80,12 +79,10 @@ def localstripe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStrip
 
 
 @pytest.fixture
-def app_config(localstripe: LocalStripe, clock) -> dict[str, object]:  # noqa: F811
-    """The Stripe gateway against the local server, with the wizard's test clock."""
+def app_config(localstripe: LocalStripe) -> dict[str, object]:
+    """The Stripe gateway against the local server."""
     localstripe.flush()
     return {
-        "NOW": clock,
-        "TODAY": lambda: clock().date(),
         "PAYMENT_GATEWAY": "stripe",
         "STRIPE_SECRET_KEY": "sk_test_portal",
         "STRIPE_PUBLISHABLE_KEY": PUBLISHABLE_KEY,

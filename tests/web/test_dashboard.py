@@ -8,12 +8,13 @@ import pytest
 
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.models import Role
+from tests.clock import Clock, clock_on
 
 
 @pytest.fixture
-def app_config() -> dict[str, object]:
-    """Pin today."""
-    return {"TODAY": date(2026, 11, 22)}
+def clock() -> Clock:
+    """22 November 2026."""
+    return clock_on(date(2026, 11, 22))
 
 
 def sign_in_to(factory, auth, account_id: int, role: Role = Role.OWNER) -> None:

@@ -3,7 +3,7 @@ dropped while idle is replaced before a request uses it (PostgreSQL; SQLite has 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import psycopg
 import pytest
@@ -20,10 +20,10 @@ HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def billing_admin(factory, auth):
+def billing_admin(factory, auth, clock):
     """A signed-in billing admin of a Standard customer ten days into the period."""
     account_id = factory.account("Acme S.r.l.", currency="EUR")
-    factory.subscription(account_id, anchor=date.today() - timedelta(days=10))
+    factory.subscription(account_id, anchor=clock.today() - timedelta(days=10))
     factory.user("admin@acme.example.com", Role.BILLING_ADMIN, account_id)
     auth.login("admin@acme.example.com")
     return account_id

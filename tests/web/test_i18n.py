@@ -8,15 +8,16 @@ import pytest
 
 from portal.extensions import db
 from portal.models import Role, User
+from tests.clock import Clock, clock_on
 from tests.conftest import post_form
 
 NNBSP = "\u202f"  # French groups thousands with a narrow no-break space
 
 
 @pytest.fixture
-def app_config() -> dict[str, object]:
-    """Pin today so renewal dates and days left are known."""
-    return {"TODAY": date(2026, 11, 22)}
+def clock() -> Clock:
+    """22 November 2026, so renewal dates and days left are known."""
+    return clock_on(date(2026, 11, 22))
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from portal.extensions import db
 from portal.models import BillingActivity, PaymentMethod, Role
 from portal.payments.gateway import EXTENSION_KEY, GatewayError
+from tests.clock import Clock, clock_on
 from tests.conftest import post_form
 
 PAGE = "/billing/payment-methods/"
@@ -23,9 +24,9 @@ CVC = "987"
 
 
 @pytest.fixture
-def app_config() -> dict[str, object]:
-    """Pin today."""
-    return {"TODAY": date(2026, 11, 22)}
+def clock() -> Clock:
+    """22 November 2026."""
+    return clock_on(date(2026, 11, 22))
 
 
 @pytest.fixture

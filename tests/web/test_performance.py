@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import brotli
 import pytest
@@ -14,6 +14,7 @@ from portal.domain.periods import add_months
 from portal.extensions import db
 from portal.models import Role
 from portal.services.renewal_run import run_renewals
+from tests.clock import app_today
 from tests.wizard.conftest import Customer
 
 CUSTOMER_PAGES = {
@@ -28,10 +29,10 @@ CUSTOMER_PAGES = {
 
 
 @pytest.fixture
-def billing_admin(app, factory, auth):
+def billing_admin(app, factory, auth, clock):
     """A signed-in billing admin of a Standard customer ten days into the period."""
     account_id = factory.account("Acme S.r.l.", currency="EUR")
-    factory.subscription(account_id, anchor=date.today() - timedelta(days=10))
+    factory.subscription(account_id, anchor=clock.today() - timedelta(days=10))
     factory.user("admin@acme.example.com", Role.BILLING_ADMIN, account_id)
     auth.login("admin@acme.example.com")
     return account_id
@@ -71,7 +72,7 @@ def _signed_in(factory, auth, role: Role, account_id: int) -> None:
 def _running(app, factory, auth, role: Role, **subscription) -> str:
     """Standard, ten days into the period, a default card; returns a text the page shows."""
     account_id = factory.account("Acme S.r.l.")
-    factory.subscription(account_id, anchor=date.today() - timedelta(days=10), **subscription)
+    factory.subscription(account_id, anchor=app_today(app) - timedelta(days=10), **subscription)
     factory.default_card(account_id)
     _signed_in(factory, auth, role, account_id)
     return "Next payment" if role.manages_billing else "Chatbot conversations"
@@ -92,7 +93,7 @@ def _free(app, factory, auth) -> str:
 def _past_due(app, factory, auth) -> str:
     """The renewal yesterday was declined: past due, its invoice open."""
     account_id = factory.account("Acme S.r.l.")
-    yesterday = date.today() - timedelta(days=1)
+    yesterday = app_today(app) - timedelta(days=1)
     factory.subscription(account_id, anchor=add_months(yesterday, -1))
     factory.default_card(account_id, "decline")
     with app.app_context():

@@ -12,6 +12,7 @@ from portal.models import Account, Role
 from portal.payments.cards import parse_card
 from portal.payments.gateway import ChargeResult, ChargeStatus, gateway
 from portal.payments.sandbox import customer_reference
+from tests.clock import Clock, clock_on
 from tests.conftest import csrf_token_from
 
 EMAIL = "owner@sandbox.example.com"
@@ -19,9 +20,9 @@ RETURN_URL = "/package?payment=done"
 
 
 @pytest.fixture
-def app_config() -> dict[str, object]:
-    """Pin today."""
-    return {"TODAY": date(2026, 11, 22)}
+def clock() -> Clock:
+    """22 November 2026."""
+    return clock_on(date(2026, 11, 22))
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -18,33 +18,6 @@ VISA_OK = "4242 4242 4242 4242"
 VISA_DECLINED = "4000 0000 0000 0002"
 VISA_NO_FUNDS = "4000 0000 0000 9995"
 VISA_SCA = "4000 0027 6000 3184"
-
-
-@dataclass
-class Clock:
-    """Now, as the app sees it; tests move it forward instead of sleeping."""
-
-    moment: datetime
-
-    def __call__(self) -> datetime:
-        """The pinned instant."""
-        return self.moment
-
-    def advance(self, **delta: float) -> None:
-        """Move time forward."""
-        self.moment += timedelta(**delta)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    """13 November 2026, 10:00 UTC: 18 of 30 days left in a period started on 1 November."""
-    return Clock(datetime(2026, 11, 13, 10, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def app_config(clock: Clock) -> dict[str, object]:
-    """The app reads today and now from the test clock."""
-    return {"NOW": clock, "TODAY": lambda: clock().date()}
 
 
 @dataclass
