@@ -8,7 +8,6 @@ from functools import cache, wraps
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, request, session
-from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload
@@ -20,6 +19,7 @@ from portal.assets import ASSET_ENDPOINTS, SCRIPT_AND_STYLE_TYPES
 from portal.extensions import db
 from portal.forms import FORBIDDEN_TEXT
 from portal.models import Account, QuoteStatus, Role, SalesQuote, User
+from portal.safe_gettext import lazy_gettext as _l
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -131,7 +131,8 @@ CACHEABLE_ENDPOINTS = ASSET_ENDPOINTS | {"web.health"}
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), usb=(), interest-cohort=()"
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
+    "img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'"
 )
 
 

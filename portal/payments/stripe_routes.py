@@ -42,7 +42,7 @@ def content_security_policy() -> str:
     return (
         f"default-src 'self'; script-src 'self' {allowed}; connect-src 'self' {allowed}; "
         f"frame-src {allowed}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-        "frame-ancestors 'none'; form-action 'self'"
+        "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
     )
 
 

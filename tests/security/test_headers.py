@@ -24,6 +24,22 @@ def test_every_page_has_permissions_policy_and_opener_policy(client):
     assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
 
 
+def directives(policy: str) -> dict[str, str]:
+    """A Content-Security-Policy as {directive: its sources}."""
+    parts = (part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+    return {part[0]: part[1] if len(part) > 1 else "" for part in parts}
+
+
+def test_pages_may_not_move_their_base_nor_post_forms_elsewhere(client, owner):
+    # A <base href> or a form pointing off-site, however it got into a page, does nothing.
+    for path in ("/login", "/package", "/billing/payment-methods/"):
+        policy = directives(client.get(path).headers["Content-Security-Policy"])
+        assert policy["base-uri"] == "'none'", path
+        assert policy["form-action"] == "'self'", path
+        assert policy["object-src"] == "'none'", path
+        assert policy["script-src"] == "'self'", path
+
+
 def test_no_hsts_on_a_developer_machine(client):
     assert "Strict-Transport-Security" not in client.get("/login").headers
 
