@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import Length
+
+from portal.safe_gettext import lazy_gettext as _l
 
 # NUL and other control characters (tab and line breaks are fine) break PostgreSQL or the
 # PDF; bidirectional overrides and isolates make "100" read as "001" in a note.

@@ -25,14 +25,13 @@ from flask_babel import format_date, format_datetime, get_locale, to_user_timezo
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response
 
 from portal.domain.money import minor_exponent, minor_to_decimal
 from portal.extensions import babel, db
-from portal.safe_gettext import current_locale_name, format_or_fallback
+from portal.safe_gettext import current_locale_name, format_or_fallback, translation_html
 
 bp = Blueprint("i18n", __name__)
 
@@ -284,9 +283,10 @@ def _install_safe_jinja_gettext(app: Flask) -> None:
 
     def translate(context: Context, source: str, translated: str, variables: dict) -> str:
         if context.eval_ctx.autoescape:
-            # As Jinja's own gettext: catalog texts are trusted, the variables get escaped.
-            translated = Markup(translated)  # noqa: S704
-            source = Markup(source)  # noqa: S704
+            # A translation is text: escaped, unless its source carries markup (then only the
+            # source's own tags survive); the variables get escaped by Markup's formatting.
+            translated = translation_html(source, translated)
+            source = translation_html(source, source)
         return format_or_fallback(translated, source, variables, always=True)
 
     @pass_context

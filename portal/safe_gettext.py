@@ -1,22 +1,30 @@
-"""Translations that never break a page: a translation that fails to format falls back."""
+"""Translations that never break a page: a translation is text, and one that fails to format
+falls back to its source."""
 
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Any
 
+import nh3
 from babel import Locale
 from babel.support import NullTranslations
 from flask import current_app, has_app_context
 from flask.globals import _cv_app, _cv_request
-from flask_babel import Babel, Domain, get_locale
+from flask_babel import Babel, Domain, get_locale, gettext
+from flask_babel.speaklater import LazyString
+from markupsafe import Markup, escape
 from werkzeug.utils import cached_property
+
+from portal.domain.translation_checks import carries_markup, markup_of, percent_placeholders
 
 log = logging.getLogger(__name__)
 
 FORMAT_ERRORS = (KeyError, ValueError, TypeError, IndexError)
 # Where portal.catalogs.live keeps a process's live catalogs (set up in create_app).
 LIVE_CATALOGS_KEY = "live_catalogs"
+TRANSLATIONS_CACHE_KEY = "portal_compiled_catalogs"
 
 
 def current_locale() -> Locale | None:
@@ -54,6 +62,49 @@ def current_locale_name() -> str:
     return name
 
 
+def translation_html(source: str, translated: str) -> Markup:
+    """A translation as HTML: text, escaped wherever it is printed (element or attribute).
+
+    Only where the English source itself carries markup are tags kept, and then only the
+    source's own tags with the source's attribute values, balanced, by a sanitizer (nh3):
+    nothing a translator types adds an element, an attribute, a comment or a request.
+    """
+    if "<" not in source and "&" not in source:
+        return escape(translated)
+    return _source_markup_only(source, translated)
+
+
+@lru_cache(maxsize=1024)
+def _source_markup_only(source: str, translated: str) -> Markup:
+    """`translated` with every tag, attribute and comment the source does not have removed."""
+    if not carries_markup(source):
+        return escape(translated)
+    allowed = markup_of(source).allowed
+    cleaned = nh3.clean(
+        translated,
+        tags=set(allowed),
+        attributes={},
+        # An attribute survives only with a value the source gives it (placeholders included).
+        tag_attribute_values={tag: values for tag, values in allowed.items() if values},
+        strip_comments=True,
+        link_rel=None,
+        clean_content_tags=set(),
+    )
+    return Markup(cleaned)  # noqa: S704 - sanitized above
+
+
+class TextLazyString(LazyString):
+    """A lazily translated text that prints escaped in a template (Flask-Babel's prints raw)."""
+
+    def __html__(self) -> Markup:
+        return translation_html(str(self._args[0]), str(self))
+
+
+def lazy_gettext(string: str, **variables: Any) -> TextLazyString:
+    """`flask_babel.lazy_gettext`, whose text is escaped when a template prints it."""
+    return TextLazyString(gettext, string, **variables)
+
+
 def format_or_fallback(
     translated: str, source: str, variables: dict[str, Any], *, always: bool = False
 ) -> str:
@@ -64,6 +115,9 @@ def format_or_fallback(
     """
     if not variables and not always:
         return translated
+    if "%" in translated and not _formats_as_source(str(source), str(translated)):
+        log.warning("translation of %r has placeholders of its own; using the source", source)
+        return source % variables
     try:
         return translated % variables
     except FORMAT_ERRORS:
@@ -71,8 +125,22 @@ def format_or_fallback(
         return source % variables
 
 
+@lru_cache(maxsize=4096)
+def _formats_as_source(source: str, translated: str) -> bool:
+    """Each placeholder of the translation is one of the source's, written as the source writes
+    it: no name of its own, and no width, precision or flag the source lacks (a catalog file
+    that bypassed the editor's checks cannot make a page megabytes long or blank an amount)."""
+    return set(percent_placeholders(translated)[0]) <= set(percent_placeholders(source)[0])
+
+
 class SafeDomain(Domain):
     """A gettext domain whose translations fall back to the source text when broken."""
+
+    def get_translations_cache(self, ctx: Any) -> dict[Any, NullTranslations]:
+        """The compiled catalogs read so far, per app: Flask-Babel keeps one cache per domain
+        and ours is shared by every app of the process, while two apps may read different
+        directories (a test's private catalogs beside the repository's)."""
+        return current_app.extensions.setdefault(TRANSLATIONS_CACHE_KEY, {})
 
     def get_translations(self) -> NullTranslations:
         """The compiled catalog of the request's language, with the translators' live edits.

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from portal.domain.passwords import MAX_LENGTH, MIN_LENGTH, PasswordProblem, password_problem
 from portal.forms import PortalForm
+from portal.safe_gettext import lazy_gettext as _l
 
 
 def password_problem_message(problem: PasswordProblem) -> str:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from portal.domain.tax import InvalidVatId, normalize_vat_id
 from portal.forms import PortalForm, shorten
+from portal.safe_gettext import lazy_gettext as _l
 from portal.services.reference_data import reference
 
 MAX_CC = 5

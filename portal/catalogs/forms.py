@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, HiddenField, IntegerField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange
 from wtforms.widgets import HiddenInput
+
+from portal.safe_gettext import lazy_gettext as _l
 
 # More forms than any language has (Arabic has 6): a forged form cannot make the list grow.
 MAX_PLURAL_FORMS = 6

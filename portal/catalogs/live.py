@@ -23,6 +23,7 @@ from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.domain.translation_checks import SourceEntry, check_translation
 from portal.extensions import db
 from portal.models import CatalogVersion, TranslationEdit
 from portal.safe_gettext import LIVE_CATALOGS_KEY
@@ -128,21 +129,28 @@ class LiveCatalogs:
             self._checked_at = time.monotonic()
 
     def _fitting(self, language: str, edits: list[Any]) -> list[Any]:
-        """Only edits made for the sources in the catalog file: after `pybabel update` changed
-        an entry's plural, its old edit is shown to translators, not served."""
+        """Only edits made for the sources in the catalog file that pass today's checks: after
+        `pybabel update` changed an entry's plural, its old edit is shown to translators, not
+        served; an edit saved before a check existed (markup, a format width) is not served
+        either, the file's translation is."""
         directory = Path(self.app.config["BABEL_TRANSLATION_DIRECTORIES"])
         try:
             catalog = read_catalog_file(directory, language)
         except OSError:
-            return edits
+            return []
         fitting = []
         for edit in edits:
             message = catalog.get(edit.msgid, context=edit.context)
             if message is None:
                 continue
             plural = message.id[1] if message.pluralizable else None
-            if (edit.msgid_plural or None) == (plural or None):
-                fitting.append(edit)
+            if (edit.msgid_plural or None) != (plural or None):
+                continue
+            source = SourceEntry(edit.msgid, edit.msgid_plural or None)
+            if check_translation(source, list(edit.strings), catalog.num_plurals):
+                log.warning("the %s edit of %r fails the checks; not served", language, edit.msgid)
+                continue
+            fitting.append(edit)
         return fitting
 
     def _load_edits(self, language: str) -> list[Any]:

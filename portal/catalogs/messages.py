@@ -38,6 +38,19 @@ MESSAGES: dict[ProblemCode, Callable[[Problem], str]] = {
     ProblemCode.HTML_TAGS: lambda problem: _(
         "HTML tags not in the source: %(items)s.", items=_listed(problem)
     ),
+    ProblemCode.MARKUP: lambda problem: _(
+        "A translation is plain text: remove %(items)s (write characters themselves, not "
+        "HTML entities).",
+        items=_listed(problem),
+    ),
+    ProblemCode.UNBALANCED_TAGS: lambda problem: _(
+        "Close every HTML tag of the source, in the source's order."
+    ),
+    ProblemCode.FORMAT_SPEC: lambda problem: _(
+        "Write these placeholders exactly as the source does, without a width, precision "
+        "or flag of your own: %(items)s.",
+        items=_listed(problem),
+    ),
     ProblemCode.CONTROL_CHARACTER: lambda problem: _(
         "The text contains an invisible control character: remove it."
     ),

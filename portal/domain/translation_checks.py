@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 from gettext import c2py
+from html.parser import HTMLParser
 
 MAX_TRANSLATION_LENGTH = 4000
 
@@ -19,7 +20,28 @@ PERCENT_TOKEN = re.compile(
     r"(?P<kind>[diouxXeEfFgGcrsa%])"
 )
 BRACE_TOKEN = re.compile(r"\{\{|\}\}|\{(?P<field>[^{}]*)\}")
-HTML_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)\b[^<>]*?/?>")
+BRACE_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*|\d*")
+# What is left of markup in text once a parser took out every complete tag: an opening that
+# never closed ("<img src=x onerror=…" at the end of a text, "<!-- " blanking the page).
+UNFINISHED_MARKUP = re.compile(r"<[A-Za-z/!?]")
+# Elements that have no end tag.
+VOID_ELEMENTS = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
 FORBIDDEN_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -32,6 +54,9 @@ class ProblemCode(StrEnum):
     PLURAL_COUNT = "plural_count"
     PLURAL_INCOMPLETE = "plural_incomplete"
     HTML_TAGS = "html_tags"
+    MARKUP = "markup"
+    UNBALANCED_TAGS = "unbalanced_tags"
+    FORMAT_SPEC = "format_spec"
     CONTROL_CHARACTER = "control_character"
     TOO_LONG = "too_long"
 
@@ -65,7 +90,8 @@ class SourceEntry:
 
 
 def percent_placeholders(text: str) -> tuple[list[str], int]:
-    """The %-placeholders of `text` (`%%` excluded) and how many lone `%` it has."""
+    """The %-placeholders of `text` as written (`%(name)s`, `%5.2f`; `%%` excluded) and how
+    many lone `%` it has."""
     placeholders: list[str] = []
     position = 0
     lone = 0
@@ -80,21 +106,28 @@ def percent_placeholders(text: str) -> tuple[list[str], int]:
             position = start + 1
             continue
         if match.group("kind") != "%":
-            name = match.group("name")
-            placeholders.append(
-                f"%({name}){match.group('kind')}" if name is not None else f"%{match.group('kind')}"
-            )
+            placeholders.append(match.group(0))
         position = match.end()
+
+
+def placeholder_name(placeholder: str) -> str:
+    """A %-placeholder without its flags, width and precision: `%(name)2000000s` -> `%(name)s`."""
+    match = PERCENT_TOKEN.fullmatch(placeholder)
+    if match is None:
+        return placeholder
+    name = match.group("name")
+    return f"%({name}){match.group('kind')}" if name is not None else f"%{match.group('kind')}"
 
 
 def brace_placeholders(text: str) -> list[str]:
     """The `{name}` placeholders of `text` (doubled braces are literal)."""
-    found = []
-    for match in BRACE_TOKEN.finditer(text):
-        name = match.group("field")
-        if name is not None and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*|\d*", name):
-            found.append("{" + name + "}")
-    return found
+    return [match.group(0) for match in BRACE_TOKEN.finditer(text) if _is_brace_field(match)]
+
+
+def _is_brace_field(match: re.Match[str]) -> bool:
+    """A `{…}` that str.format reads as a field: `{name}`, `{0}`, `{}`; not `{"a": 1}`."""
+    name = match.group("field")
+    return name is not None and BRACE_FIELD.fullmatch(name) is not None
 
 
 def placeholders(text: str) -> Counter[str]:
@@ -103,13 +136,162 @@ def placeholders(text: str) -> Counter[str]:
     return Counter(percent) + Counter(brace_placeholders(text))
 
 
+@dataclass(frozen=True)
+class MarkupFound:
+    """The markup of a text: its tags as written (attributes sorted), each comment,
+    declaration, entity and unfinished opening, the order tags open and close in, and each
+    tag's attributes with their values (what a translation of this text may keep)."""
+
+    tags: Counter[str]
+    other: Counter[str]
+    sequence: tuple[tuple[str, str], ...]
+    allowed: dict[str, dict[str, set[str]]]
+
+
+class _MarkupReader(HTMLParser):
+    """Python's HTML tokenizer, recording markup instead of acting on it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.tags: Counter[str] = Counter()
+        self.other: Counter[str] = Counter()
+        self.sequence: list[tuple[str, str]] = []
+        self.allowed: dict[str, dict[str, set[str]]] = {}
+        self.data: list[str] = []
+
+    def _tag(self, tag: str, attrs: list[tuple[str, str | None]], closed: bool) -> None:
+        listed = "".join(
+            f' {name}="{value}"' if value is not None else f" {name}"
+            for name, value in sorted(attrs)
+        )
+        self.tags[f"<{tag}{listed}{' /' if closed else ''}>"] += 1
+        allowed = self.allowed.setdefault(tag, {})
+        for name, value in attrs:
+            allowed.setdefault(name, set()).add(value or "")
+        self.data.append(" ")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._tag(tag, attrs, closed=False)
+        if tag not in VOID_ELEMENTS:
+            self.sequence.append(("open", tag))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._tag(tag, attrs, closed=True)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.tags[f"</{tag}>"] += 1
+        if tag not in VOID_ELEMENTS:
+            self.sequence.append(("close", tag))
+        self.data.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        self.data.append(data)
+
+    def handle_comment(self, data: str) -> None:
+        self.other[f"<!--{data}-->"] += 1
+
+    def handle_decl(self, decl: str) -> None:
+        self.other[f"<!{decl}>"] += 1
+
+    def unknown_decl(self, data: str) -> None:
+        self.other[f"<![{data}]>"] += 1
+
+    def handle_pi(self, data: str) -> None:
+        self.other[f"<?{data}>"] += 1
+
+    def handle_entityref(self, name: str) -> None:
+        self.other[f"&{name};"] += 1
+
+    def handle_charref(self, name: str) -> None:
+        self.other[f"&#{name};"] += 1
+
+
+def markup_of(text: str) -> MarkupFound:
+    """Every piece of markup in `text`, read by Python's HTML tokenizer."""
+    reader = _MarkupReader()
+    reader.feed(text)
+    reader.close()
+    other = reader.other
+    for match in UNFINISHED_MARKUP.finditer("".join(reader.data)):
+        other[match.group(0)] += 1
+    return MarkupFound(reader.tags, other, tuple(reader.sequence), reader.allowed)
+
+
+def carries_markup(text: str) -> bool:
+    """True when a source text is HTML rather than plain text (a tag or an entity in it)."""
+    if "<" not in text and "&" not in text:
+        return False
+    found = markup_of(text)
+    return bool(found.tags or any(item.startswith("&") for item in found.other))
+
+
 def html_tags(text: str) -> set[str]:
-    """The HTML tags in `text`, written as `<b>` or `</b>`."""
+    """The tag names in `text`, written as `<b>` or `</b>`."""
     tags = set()
-    for match in HTML_TAG.finditer(text):
-        closing = match.group(0).startswith("</")
-        tags.add(f"<{'/' if closing else ''}{match.group(1).lower()}>")
+    for tag in markup_of(text).tags:
+        closing = tag.startswith("</")
+        name = re.match(r"</?([^\s/>]+)", tag)
+        if name:
+            tags.add(f"<{'/' if closing else ''}{name.group(1)}>")
     return tags
+
+
+def _balanced(sequence: tuple[tuple[str, str], ...]) -> bool:
+    """Each opened element closed, in order."""
+    open_elements: list[str] = []
+    for action, tag in sequence:
+        if action == "open":
+            open_elements.append(tag)
+        elif not open_elements or open_elements.pop() != tag:
+            return False
+    return not open_elements
+
+
+def markup_problems(source: str, translation: str, form: int | None) -> list[Problem]:
+    """A translation is text: it may hold only the source's own tags, balanced, and no other
+    markup (no comment, declaration, entity or unfinished tag the source does not have)."""
+    if "<" not in translation and "&" not in translation:
+        return []
+    wanted = markup_of(source)
+    found = markup_of(translation)
+    problems = []
+    extra_tags = found.tags - wanted.tags
+    if extra_tags:
+        names = html_tags("".join(extra_tags))
+        problems.append(Problem(ProblemCode.HTML_TAGS, form, tuple(sorted(names or extra_tags))))
+    extra_other = found.other - wanted.other
+    if extra_other:
+        problems.append(Problem(ProblemCode.MARKUP, form, tuple(sorted(extra_other))))
+    if not extra_tags and _balanced(wanted.sequence) and not _balanced(found.sequence):
+        problems.append(Problem(ProblemCode.UNBALANCED_TAGS, form))
+    return problems
+
+
+def format_problems(source: str, translation: str, form: int | None) -> list[Problem]:
+    """Placeholders missing, unknown, or written with flags, a width or a precision the
+    source's do not have (`%(name)2000000s` makes a page megabytes; `%(x).0s` blanks it)."""
+    wanted = placeholders(source)
+    found = placeholders(translation)
+    missing = wanted - found
+    unknown = found - wanted
+    respelled = sorted(
+        item for item in unknown if placeholder_name(item) in {placeholder_name(m) for m in missing}
+    )
+    for item in respelled:
+        unknown[item] -= 1
+        for candidate in list(missing):
+            if placeholder_name(candidate) == placeholder_name(item) and missing[candidate] > 0:
+                missing[candidate] -= 1
+                break
+    missing, unknown = +missing, +unknown
+    problems = []
+    if missing:
+        problems.append(Problem(ProblemCode.PLACEHOLDERS_MISSING, form, tuple(sorted(missing))))
+    if unknown:
+        problems.append(Problem(ProblemCode.PLACEHOLDERS_UNKNOWN, form, tuple(sorted(unknown))))
+    if respelled:
+        problems.append(Problem(ProblemCode.FORMAT_SPEC, form, tuple(respelled)))
+    return problems
 
 
 def check_form(source: str, translation: str, form: int | None) -> list[Problem]:
@@ -120,19 +302,10 @@ def check_form(source: str, translation: str, form: int | None) -> list[Problem]
     if len(translation) > MAX_TRANSLATION_LENGTH:
         problems.append(Problem(ProblemCode.TOO_LONG, form))
         return problems
-    wanted = placeholders(source)
-    found = placeholders(translation)
-    missing = wanted - found
-    unknown = found - wanted
-    if missing:
-        problems.append(Problem(ProblemCode.PLACEHOLDERS_MISSING, form, tuple(sorted(missing))))
-    if unknown:
-        problems.append(Problem(ProblemCode.PLACEHOLDERS_UNKNOWN, form, tuple(sorted(unknown))))
+    problems.extend(format_problems(source, translation, form))
     if percent_placeholders(translation)[1] > percent_placeholders(source)[1]:
         problems.append(Problem(ProblemCode.LONE_PERCENT, form))
-    extra_tags = html_tags(translation) - html_tags(source)
-    if extra_tags:
-        problems.append(Problem(ProblemCode.HTML_TAGS, form, tuple(sorted(extra_tags))))
+    problems.extend(markup_problems(source, translation, form))
     return problems
 
 
@@ -172,7 +345,7 @@ def split_placeholders(text: str) -> list[tuple[str, bool]]:
         if match.group("kind") != "%" and " " not in match.group("flags"):
             spans.append((match.start(), match.end()))
     for match in BRACE_TOKEN.finditer(text):
-        if match.group("field") is not None:
+        if _is_brace_field(match):
             spans.append((match.start(), match.end()))
     pieces: list[tuple[str, bool]] = []
     position = 0

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import BooleanField, EmailField, Field, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 from wtforms.widgets import TextInput
 
 from portal.forms import PortalForm
+from portal.safe_gettext import lazy_gettext as _l
 
 
 def _strip(value: str | None) -> str | None:

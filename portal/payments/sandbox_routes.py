@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -20,6 +19,7 @@ from portal.payments.sandbox import (
     customer_reference,
     decide,
 )
+from portal.safe_gettext import lazy_gettext as _l
 
 # Like a processor's hosted page, a sandbox page needs the charge's unguessable reference; and
 # as the processor knows its customer, only a signed-in user of the paying account decides it.

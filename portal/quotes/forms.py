@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -22,6 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.money import parse_major
 from portal.domain.sales_quotes import MAX_AGENTS, MAX_TERM_MONTHS, Discount, DiscountKind
+from portal.safe_gettext import lazy_gettext as _l
 from portal.services.quotes import MAX_NOTE, MAX_REASON, QuoteDraft
 
 MAX_DISCOUNT_TEXT = 20

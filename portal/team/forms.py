@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Email, Length
 
 from portal.forms import PortalForm
 from portal.models import Role
+from portal.safe_gettext import lazy_gettext as _l
 
 
 class BillingAdminForm(PortalForm):

@@ -61,8 +61,9 @@ def test_a_fuzzy_or_cleared_edit_is_not_served(client, translator, customer) -> 
     assert "21 days left" in customer.get("/package").text
 
 
-def test_a_broken_translation_still_falls_back_to_the_source(app, customer) -> None:
-    # An edit that bypassed the checks (written by another tool) must not break the page.
+def test_an_edit_failing_the_checks_is_not_served(app, customer) -> None:
+    # An edit that bypassed the checks (written by another tool, or saved before a check
+    # existed) must not break the page: the catalog file's translation is served instead.
     with app.app_context():
         db.session.add(
             TranslationEdit(
@@ -82,7 +83,7 @@ def test_a_broken_translation_still_falls_back_to_the_source(app, customer) -> N
     app.extensions["live_catalogs"].invalidate()  # as if the check delay had passed
     response = customer.get("/package")
     assert response.status_code == 200
-    assert "21 days left" in response.text
+    assert "21 jours restants" in response.text
 
 
 def test_another_process_serves_the_edit_within_the_check_delay(

@@ -119,6 +119,49 @@ def test_a_plural_entry_is_filled_in_completely_or_left_empty() -> None:
         ("Read the <strong>terms</strong>", "Leggi i <strong>termini</strong>", []),
         ("Read the terms", "Leggi i <b>termini</b>", [ProblemCode.HTML_TAGS]),
         ("Read", "<script>alert(1)</script>", [ProblemCode.HTML_TAGS]),
+        # Markup a translator may not add (issue 21): every opening a browser would act on.
+        ("Error", 'Errore" hx-post="/team/invite', []),  # text: escaped wherever printed
+        ("Error", "Errore <!-- ", [ProblemCode.MARKUP]),
+        ("Error", "Errore <img src=x onerror=alert(1)", [ProblemCode.MARKUP]),
+        ("Error", "Errore </div", [ProblemCode.MARKUP]),
+        (
+            "Error",
+            '<meta http-equiv=refresh content="0;url=//evil.example">',
+            [ProblemCode.HTML_TAGS],
+        ),
+        ("Error", "<!doctype html>", [ProblemCode.MARKUP]),
+        ("Error", "<![CDATA[x]]>", [ProblemCode.MARKUP]),
+        ("Error", "<?xml x?>", [ProblemCode.MARKUP]),
+        ("Error", "Errore&nbsp;grave", [ProblemCode.MARKUP]),
+        ("Error", "Errore &#60;b&#62;", [ProblemCode.MARKUP]),
+        ("Error", "Errore: a < b, 3 > 2 & 4 > 1", []),
+        (
+            "Read the <strong>terms</strong>",
+            "Leggi i <strong>termini",
+            [ProblemCode.UNBALANCED_TAGS],
+        ),
+        (
+            "Read the <strong>terms</strong>",
+            "Leggi i </strong>termini<strong>",
+            [ProblemCode.UNBALANCED_TAGS],
+        ),
+        ("Read the <strong>terms</strong>", "Leggi i termini", []),
+        (
+            'Read the <a href="%(url)s">terms</a>',
+            'Leggi i <a href="%(url)s" hx-post="/team/invite">termini</a>',
+            [ProblemCode.HTML_TAGS],
+        ),
+        (
+            'Read the <a href="%(url)s">terms</a>',
+            'Leggi i <a href="javascript:alert(1)">termini</a> %(url)s',
+            [ProblemCode.HTML_TAGS],
+        ),
+        # Format widths, precisions and flags the source lacks.
+        ("Paid %(amount)s", "Pagato %(amount)2000000s", [ProblemCode.FORMAT_SPEC]),
+        ("Paid %(amount)s", "Pagato %(amount).0s", [ProblemCode.FORMAT_SPEC]),
+        ("Paid %(amount)s", "Pagato %(amount)-9s", [ProblemCode.FORMAT_SPEC]),
+        ("%d days", "%05d giorni", [ProblemCode.FORMAT_SPEC]),
+        ("%(num)5.2f%%", "%(num)5.2f%%", []),
         ("Save", "Salva\x00", [ProblemCode.CONTROL_CHARACTER]),
         ("Save", "Salva\nora", []),
         ("Save", "x" * (MAX_TRANSLATION_LENGTH + 1), [ProblemCode.TOO_LONG]),
@@ -157,3 +200,23 @@ def test_placeholders_are_cut_out_for_highlighting() -> None:
 def test_the_source_itself_is_always_an_acceptable_translation(text: str) -> None:
     problems = check_translation(SourceEntry(text), [text], 2)
     assert all(problem.code in {ProblemCode.CONTROL_CHARACTER} for problem in problems)
+
+
+def test_a_respelled_placeholder_is_named_as_written() -> None:
+    [problem] = check_translation(SourceEntry("Paid %(amount)s"), ["Pagato %(amount)99s"], 2)
+    assert problem == Problem(ProblemCode.FORMAT_SPEC, None, ("%(amount)99s",))
+
+
+def test_markup_problems_name_what_was_added() -> None:
+    [problem] = check_translation(SourceEntry("Error"), ["Errore <!-- x -->&nbsp;"], 2)
+    assert problem.code is ProblemCode.MARKUP
+    assert problem.items == ("&nbsp;", "<!-- x -->")
+
+
+@given(st.text(max_size=200), st.text(max_size=200))
+def test_a_translation_with_markup_of_its_own_is_always_refused(source: str, text: str) -> None:
+    translation = f"{text}<b onclick=x>{text}</b>"
+    if "<b onclick=x>" in source:
+        return
+    codes_found = codes(check_translation(SourceEntry(source), [translation], 2))
+    assert ProblemCode.HTML_TAGS in codes_found
