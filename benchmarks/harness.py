@@ -46,6 +46,8 @@ WORKERS = 2  # gunicorn sync workers per served app
 SERVER_ENV = {
     "PORTAL_ENV": "production",
     "SECRET_KEY": "benchmark-only-secret-key-0123456789",
+    # Served and loaded on loopback ports: the one host where production accepts http.
+    "PUBLIC_URL": "http://127.0.0.1",
     "SESSION_COOKIE_SECURE": "false",
     "STRICT_TRANSPORT_SECURITY": "false",
 }

@@ -184,6 +184,7 @@ def main() -> None:
     os.environ.update(
         PORTAL_ENV="production",
         SECRET_KEY="benchmark-only-secret-key-0123456789",
+        PUBLIC_URL="http://127.0.0.1",
         DATABASE_URL=url,
         SESSION_COOKIE_SECURE="false",
         LOGIN_RATE_LIMIT="1000 per minute",

@@ -353,6 +353,7 @@ def _env(url: str, smtp_port: int | None) -> dict[str, str]:
         **os.environ,
         "PORTAL_ENV": "production",
         "SECRET_KEY": secrets.token_hex(32),
+        "PUBLIC_URL": "http://127.0.0.1",
         "DATABASE_URL": url,
         "PAYMENT_GATEWAY": "sandbox",
         "RATELIMIT_STORAGE_URI": "memory://",

@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = 
         i18n,
         labels,
         payments,
+        public_url,
         security,
         templating,
         web,
@@ -63,6 +64,8 @@ def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = 
     i18n.init_app(app)
     labels.init_app(app)
     billing_text.init_app(app)
+    # Unknown hosts are refused; web's /health answer goes around that check (load balancers).
+    public_url.init_app(app)
     web.init_app(app)
     assets.init_app(app)
     cli.init_app(app)

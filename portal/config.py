@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from portal.clock import running_from
@@ -20,6 +23,21 @@ MIN_SECRET_KEY_LENGTH = 32
 # Our largest form (billing info with five CCs) is a few kilobytes; anything far bigger is
 # refused before it is parsed, so nobody can tie a worker up with a huge body.
 MAX_BODY_BYTES = 64 * 1024
+
+# Where the portal is reached when PUBLIC_URL is unset: what `scripts/start` serves on, and
+# the host the Flask test client sends.
+DEVELOPMENT_PUBLIC_URL = "http://127.0.0.1:5000"
+TESTING_PUBLIC_URL = "http://localhost"
+# Served besides the public URL's host on a developer machine and in the tests (the test
+# client, the servers the tests start on a loopback port), never in production.
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
+# A DNS name (a leading dot in ALLOWED_HOSTS: it and every name under it); IPv4 addresses
+# match too. Werkzeug's host check cannot match IPv6 literals, so they are refused.
+_HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
+# urlsplit drops tabs and line breaks silently: they are refused before.
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+# RFC 3986 path characters: a path prefix where a proxy mounts the portal.
+_URL_PATH = re.compile(r"(?:/[A-Za-z0-9._~!$&'()*+,;=:@%-]*)*")
 
 
 class ConfigurationError(RuntimeError):
@@ -55,6 +73,109 @@ def _display_timezone() -> str:
             f"DISPLAY_TIMEZONE must be an IANA time zone such as Europe/Rome, not {name!r}"
         ) from None
     return name
+
+
+def _is_loopback(host: str) -> bool:
+    """localhost or a loopback IP address: nothing sent there leaves the machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_public_url(value: str, *, production: bool) -> str:
+    """PUBLIC_URL as the portal builds links on it (scheme and host lower case, no final
+    slash), or ConfigurationError saying what is wrong.
+
+    Every link in an e-mail and every address handed to the payment gateway starts with it,
+    whatever Host a request came with. In production it must be https: a reset or invitation
+    link carries a sign-in token. A loopback address may use http (a production-mode run on
+    one machine, as the benchmarks do), as nothing sent there can leave the machine.
+    """
+    example = "such as https://billing.example.com (or https://example.com/billing)"
+    url = value.strip()
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    host = parts.hostname or ""
+    if (
+        scheme not in {"http", "https"}
+        or not url.lower().startswith(f"{scheme}://")
+        or _SPACE_OR_CONTROL.search(url)
+        or "?" in url
+        or "#" in url
+        or parts.username is not None
+        or port == 0
+        or "//" in parts.path
+        or not (_HOST_NAME.fullmatch(host) or _is_ipv4(host))
+        or not _URL_PATH.fullmatch(parts.path)
+    ):
+        raise ConfigurationError(
+            f"PUBLIC_URL must be the portal's address as its users open it, {example}: "
+            f"http(s)://, a host name or IPv4 address, an optional port and path prefix, "
+            f"no user, query or fragment; not {value!r}"
+        )
+    if production and scheme != "https" and not _is_loopback(host):
+        raise ConfigurationError(
+            f"PUBLIC_URL must start with https:// in production (links in e-mails carry "
+            f"sign-in tokens), not {value!r}; http:// is accepted only for a loopback address "
+            f"(localhost, 127.0.0.1)."
+        )
+    default_port = {"http": 80, "https": 443}[scheme]
+    netloc = host if port in (None, default_port) else f"{host}:{port}"
+    return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
+
+
+def _is_ipv4(host: str) -> bool:
+    """True for a dotted IPv4 address."""
+    try:
+        return isinstance(ipaddress.ip_address(host), ipaddress.IPv4Address)
+    except ValueError:
+        return False
+
+
+def check_allowed_hosts(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """ALLOWED_HOSTS (comma-separated, or a list) as host names, or ConfigurationError."""
+    entries = value.split(",") if isinstance(value, str) else list(value)
+    if isinstance(value, str) and not value.strip():
+        return ()
+    hosts = []
+    for entry in entries:
+        name = entry.strip().lower()
+        if not (_HOST_NAME.fullmatch(name.removeprefix(".")) or _is_ipv4(name)):
+            raise ConfigurationError(
+                "ALLOWED_HOSTS must list host names or IPv4 addresses separated by commas "
+                "(no scheme, port or path; `.example.com` for every name under it), "
+                f"not {entry!r} in {value!r}"
+            )
+        hosts.append(name)
+    return tuple(hosts)
+
+
+def trusted_hosts(public_url: str, allowed_hosts: tuple[str, ...], *, local: bool) -> list[str]:
+    """The hosts requests may name: the public URL's, the allowed ones, and on a developer
+    machine or in the tests the local ones."""
+    hosts = [urlsplit(public_url).hostname or "", *allowed_hosts, *(LOCAL_HOSTS if local else ())]
+    return list(dict.fromkeys(hosts))
+
+
+def _public_url(environment: str, production: bool) -> str:
+    """PUBLIC_URL from the environment: required in production, a local default elsewhere."""
+    value = os.environ.get("PUBLIC_URL", "")
+    if not value.strip():
+        if production:
+            raise ConfigurationError(
+                "PUBLIC_URL is not set. Set it to the portal's address as its users open it, "
+                "e.g. https://billing.example.com: links in e-mails and the payment gateway's "
+                "return addresses are built on it, and requests for other hosts are refused."
+            )
+        return TESTING_PUBLIC_URL if environment == "testing" else DEVELOPMENT_PUBLIC_URL
+    return check_public_url(value, production=production)
 
 
 def normalize_database_url(url: str) -> str:
@@ -107,6 +228,9 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
             '`python -c "import secrets; print(secrets.token_hex(32))"`.'
         )
 
+    public_url = _public_url(environment, production=not development)
+    allowed_hosts = check_allowed_hosts(os.environ.get("ALLOWED_HOSTS", ""))
+
     database_url = os.environ.get("DATABASE_URL") or (
         f"sqlite:///{instance_path / 'portal.sqlite3'}"
     )
@@ -116,6 +240,10 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
     settings: dict[str, Any] = {
         "PORTAL_ENV": environment,
         "SECRET_KEY": secret_key,
+        # Every link handed out is built on it (portal.public_url.public_url_for).
+        "PUBLIC_URL": public_url,
+        # Hosts served besides the public URL's; any other Host is refused (400).
+        "ALLOWED_HOSTS": allowed_hosts,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

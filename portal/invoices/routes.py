@@ -22,6 +22,7 @@ from portal.invoices import bp
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Invoice, InvoiceStatus, PaymentPurpose
 from portal.payments.outcomes import outcome_message, outcome_status
+from portal.public_url import public_url_for
 from portal.security import current_account_id, roles_required
 from portal.services import documents, payments
 from portal.services.invoice_payment import pay_invoice
@@ -210,8 +211,8 @@ def confirm_pay(invoice_id: int) -> Response | tuple[str, int]:
         invoice_id=invoice_id,
         method_id=request.form.get("method", type=int),
         confirmation_key=key,
-        return_url=lambda payment_id: url_for(
-            "invoices.payment_return", payment_id=payment_id, _external=True
+        return_url=lambda payment_id: public_url_for(
+            "invoices.payment_return", payment_id=payment_id
         ),
     )
     if result is None:

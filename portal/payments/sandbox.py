@@ -44,7 +44,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from flask import current_app, has_request_context, url_for
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -62,6 +61,7 @@ from portal.payments.gateway import (
     RefundResult,
     SavedCard,
 )
+from portal.public_url import public_url_for
 
 log = logging.getLogger(__name__)
 
@@ -155,17 +155,12 @@ class SandboxRefund(db.Model):
 
 
 def action_url(charge: SandboxCharge) -> str | None:
-    """Where the customer completes a pending charge; works without a request (CLI renewals)."""
+    """Where the customer completes a pending charge, on the portal's public URL, as a real
+    gateway hands back its own page's address; works without a request (the reconciliation)."""
     if charge.status != ChargeStatus.REQUIRES_ACTION or charge.action is None:
         return None
     endpoint = "sandbox.challenge" if charge.action == Action.THREE_D_SECURE else "sandbox.paypal"
-    if has_request_context():
-        return url_for(endpoint, reference=charge.reference)
-    adapter = current_app.url_map.bind(
-        current_app.config.get("SERVER_NAME") or "localhost",
-        script_name=current_app.config.get("APPLICATION_ROOT") or "/",
-    )
-    return adapter.build(endpoint, {"reference": charge.reference})
+    return public_url_for(endpoint, reference=charge.reference)
 
 
 def result_of(charge: SandboxCharge) -> ChargeResult:

@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import url_for
 from sqlalchemy import DateTime, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -37,6 +36,7 @@ from portal.payments.gateway import (
     RefundResult,
     SavedCard,
 )
+from portal.public_url import public_url_for
 
 log = logging.getLogger(__name__)
 
@@ -282,7 +282,7 @@ class StripeGateway:
                 intent = self._call(self.client.v1.payment_intents.retrieve, reference)
         result = self._result(intent)
         if result.status is ChargeStatus.REQUIRES_ACTION:
-            action = url_for(
+            action = public_url_for(
                 "stripe.authenticate", reference=reference, back=_safe_path(return_url)
             )
             return ChargeResult(ChargeStatus.REQUIRES_ACTION, reference, action_url=action)

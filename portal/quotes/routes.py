@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Invoice, PaymentPurpose, QuoteStatus, Role, SalesQuote
 from portal.payments.outcomes import outcome_message, outcome_status
+from portal.public_url import public_url_for
 from portal.quotes import bp
 from portal.quotes.forms import AcceptForm, QuoteDraftForm, RejectForm
 from portal.quotes.text import refusal_message, status_label, terms_error_message
@@ -246,7 +247,7 @@ def staff_send(quote_id: int) -> Any:
     form.account_id.data = quote.account_id
     if not form.validate_on_submit():
         return _staff_detail_page(quote, form, 422)
-    link = url_for("quotes.detail", quote_id=quote.id, _external=True)
+    link = public_url_for("quotes.detail", quote_id=quote.id)
     try:
         service.update_draft(quote.id, form.draft())
         sent = service.send_quote(quote.id, current_user.id, link=link)
@@ -535,8 +536,8 @@ def accept_confirm_post(quote_id: int) -> Any:
         method_id=int(form.method.data) if (form.method.data or "").isdigit() else None,
         confirmation_key=key,
         seen_fingerprint=form.fingerprint.data,
-        return_url=lambda payment_id: url_for(
-            "quotes.payment_return", payment_id=payment_id, _external=True
+        return_url=lambda payment_id: public_url_for(
+            "quotes.payment_return", payment_id=payment_id
         ),
     )
     return _after_quote_payment(quote, result, form)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale, get_locale
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.mail.account_messages import password_reset_texts
 from portal.models import OutgoingEmail, User
 from portal.models.user import hash_password, new_session_token
+from portal.public_url import public_url_for
 from portal.services.account_links import (
     LinkPurpose,
     LinkRefused,
@@ -50,11 +51,7 @@ def request_reset(email: str) -> int | None:
     if db.session.scalar(select(OutgoingEmail.id).where(OutgoingEmail.dedupe_key == dedupe_key)):
         return None
     language = user.locale or str(get_locale())
-    link = url_for(
-        "auth.reset_password",
-        token=make_token(user, LinkPurpose.PASSWORD_RESET),
-        _external=True,
-    )
+    link = public_url_for("auth.reset_password", token=make_token(user, LinkPurpose.PASSWORD_RESET))
     with force_locale(language):
         subject, body = password_reset_texts(
             name=user.name,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale, get_locale
 from sqlalchemy import func, select, update
 
@@ -14,6 +14,7 @@ from portal.labels import role_label
 from portal.mail.account_messages import invitation_texts
 from portal.models import Account, Role, User
 from portal.models.user import new_session_token
+from portal.public_url import public_url_for
 from portal.services import activity
 from portal.services.account_links import (
     LinkPurpose,
@@ -48,9 +49,7 @@ def _member(account_id: int, user_id: int) -> User | None:
 def _queue_invitation(user: User, inviter: User, account: Account) -> int:
     """Queue the invitation e-mail in the inviter's language; returns the e-mail's id."""
     language = str(get_locale())
-    link = url_for(
-        "auth.accept_invitation", token=make_token(user, LinkPurpose.INVITATION), _external=True
-    )
+    link = public_url_for("auth.accept_invitation", token=make_token(user, LinkPurpose.INVITATION))
     with force_locale(language):
         subject, body = invitation_texts(
             inviter=inviter.name,

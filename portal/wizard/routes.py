@@ -28,6 +28,7 @@ from portal.domain.pricing import (
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Account, Payment, PaymentPurpose, PaymentStatus
 from portal.payments.outcomes import outcome_message, outcome_status
+from portal.public_url import public_url_for
 from portal.security import current_account_id, reads_only, roles_required
 from portal.services import payments
 from portal.services.accounts import load_account
@@ -247,8 +248,8 @@ def pay() -> Response | tuple[str, int]:
         method_id=request.form.get("method", type=int),
         confirmation_key=key,
         seen_fingerprint=request.form.get("fingerprint", ""),
-        return_url=lambda payment_id: url_for(
-            "wizard.payment_return", payment_id=payment_id, _external=True
+        return_url=lambda payment_id: public_url_for(
+            "wizard.payment_return", payment_id=payment_id
         ),
     )
     return _after_pay(result, selection, from_seats=request.form.get("origin") == "seats")

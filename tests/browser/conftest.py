@@ -31,11 +31,13 @@ def backend() -> str:
 
 @pytest.fixture
 def live_url(app: Flask) -> Iterator[str]:
-    """Serve the test app on a free local port for the length of the test."""
+    """Serve the test app on a free local port for the length of the test; the links it hands
+    out (e-mails, the sandbox gateway's pages and return addresses) lead there."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield app.config["PUBLIC_URL"]
     server.shutdown()
     thread.join(timeout=10)
     server.server_close()

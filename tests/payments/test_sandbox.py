@@ -121,7 +121,7 @@ def test_the_sca_card_requires_the_challenge_page(app) -> None:
     with app.app_context():
         result = charge(token_for("4000 0027 6000 3184"))
         assert result.status is ChargeStatus.REQUIRES_ACTION
-        assert result.action_url == f"/sandbox/3ds/{result.reference}"
+        assert result.action_url == f"http://localhost/sandbox/3ds/{result.reference}"
         assert gateway().retrieve(result.reference).status is ChargeStatus.REQUIRES_ACTION
 
 
@@ -129,13 +129,27 @@ def test_paypal_requires_the_approval_page(app) -> None:
     with app.app_context():
         result = charge(gateway().link_paypal("ada@example.com"))
         assert result.status is ChargeStatus.REQUIRES_ACTION
-        assert result.action_url == f"/sandbox/paypal/{result.reference}"
+        assert result.action_url == f"http://localhost/sandbox/paypal/{result.reference}"
 
 
 def test_action_urls_are_built_inside_a_request_too(app) -> None:
     with app.test_request_context("/anything"):
         result = charge(token_for("4000 0027 6000 3184"))
-        assert result.action_url == f"/sandbox/3ds/{result.reference}"
+        assert result.action_url == f"http://localhost/sandbox/3ds/{result.reference}"
+
+
+def test_action_urls_are_on_the_public_url_with_its_path_prefix(app) -> None:
+    app.config["PUBLIC_URL"] = "https://billing.example.com/portal"
+    with app.app_context():
+        result = charge(gateway().link_paypal("ada@example.com"))
+        assert result.action_url == (
+            f"https://billing.example.com/portal/sandbox/paypal/{result.reference}"
+        )
+    with app.test_request_context("/anything", headers={"Host": "127.0.0.1:5000"}):
+        result = charge(token_for("4000 0027 6000 3184"), key="key-2")
+        assert result.action_url == (
+            f"https://billing.example.com/portal/sandbox/3ds/{result.reference}"
+        )
 
 
 def test_an_unknown_token_is_declined(app) -> None:

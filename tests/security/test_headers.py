@@ -52,6 +52,7 @@ def test_hsts_in_production(client):
 
 def test_production_settings_turn_hsts_on(monkeypatch, tmp_path: Path):
     monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PUBLIC_URL", "https://billing.example.com")
     monkeypatch.setenv("SECRET_KEY", "k" * 64)
     settings = load_settings(tmp_path)
     assert settings["STRICT_TRANSPORT_SECURITY"] is True
@@ -71,6 +72,7 @@ def test_static_assets_stay_cacheable_when_signed_in(client, owner):
 @pytest.mark.parametrize("key", ["x", "short-key", "a" * 31])
 def test_a_short_secret_key_is_refused_in_production(monkeypatch, tmp_path: Path, key):
     monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PUBLIC_URL", "https://billing.example.com")
     monkeypatch.setenv("SECRET_KEY", key)
     with pytest.raises(ConfigurationError, match="SECRET_KEY is too short"):
         load_settings(tmp_path)
@@ -78,5 +80,6 @@ def test_a_short_secret_key_is_refused_in_production(monkeypatch, tmp_path: Path
 
 def test_a_long_secret_key_is_accepted_in_production(monkeypatch, tmp_path: Path):
     monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PUBLIC_URL", "https://billing.example.com")
     monkeypatch.setenv("SECRET_KEY", "0123456789abcdef" * 2)
     assert load_settings(tmp_path)["SECRET_KEY"] == "0123456789abcdef" * 2

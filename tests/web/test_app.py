@@ -27,6 +27,7 @@ def test_missing_secret_key_stops_production_start_up(monkeypatch):
 def test_production_uses_the_given_secret_key(monkeypatch):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-long-random-value-from-the-operator")
+    monkeypatch.setenv("PUBLIC_URL", "https://billing.example.com")
     app = create_app()
     assert app.config["SECRET_KEY"] == "a-long-random-value-from-the-operator"
     assert app.config["SESSION_COOKIE_SECURE"] is True
