@@ -70,6 +70,12 @@ def test_invited_billing_admin_joins_through_the_emailed_link(
     assert "Join Alpha S.r.l." in page.text
     weak = submit(client, link, {"name": "Bruno", "new_password": "x", "confirm_password": "x"})
     assert weak.status_code == 422
+    eleven = "Tramonto 26"
+    short = submit(
+        client, link, {"name": "Bruno", "new_password": eleven, "confirm_password": eleven}
+    )
+    assert short.status_code == 422
+    assert "Use at least 12 characters, with letters and digits." in short.text
     joined = submit(
         client, link, {"name": "Bruno Verdi", "new_password": NEW, "confirm_password": NEW}
     )
