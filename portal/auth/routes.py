@@ -25,6 +25,7 @@ from portal.services.accounts import authenticate, save_locale
 from portal.services.mailer import deliver_soon
 from portal.services.sign_in_limits import SignInLocked, begin_attempt, forget_attempt
 
+CONFLICT = 409
 TOO_MANY_REQUESTS = 429
 UNPROCESSABLE = 422
 
@@ -180,6 +181,20 @@ def reset_password(token: str) -> Response | str | tuple[str, int]:
     return render_template("auth/reset.html", form=form, token=token), status
 
 
+def _address_in_use(invited: User) -> tuple[str, int]:
+    """The invited address signs in as a user already (a user belongs to one company).
+
+    Only the person the link was e-mailed to reads this: the inviting owner is never told.
+    """
+    assert invited.account is not None
+    page = render_template(
+        "auth/invitation_address_in_use.html",
+        email=invited.email,
+        company=invited.account.name,
+    )
+    return page, CONFLICT
+
+
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str) -> Response | str | tuple[str, int]:
     """Join a team from the e-mailed link: choose a name and a password, then go in."""
@@ -187,6 +202,8 @@ def accept_invitation(token: str) -> Response | str | tuple[str, int]:
         user = team.invited_user(token)
     except LinkRefused as error:
         return _refused_link(error)
+    if team.address_signs_in_elsewhere(user):
+        return _address_in_use(user)
     form = AcceptInvitationForm(data={"name": user.name} if request.method == "GET" else None)
     form.user_email = user.email
     if form.validate_on_submit():
@@ -196,6 +213,8 @@ def accept_invitation(token: str) -> Response | str | tuple[str, int]:
             )
         except LinkRefused as error:
             return _refused_link(error)
+        except team.AddressInUse:
+            return _address_in_use(user)
         start_session(joined)
         flash(_("Welcome to the team of %(company)s.", company=joined.account.name), "success")
         return redirect(url_for("dashboard.home"))

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import current_app, url_for
 from flask_babel import force_locale, get_locale
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock
@@ -21,6 +21,7 @@ from portal.services.account_links import (
     minutes_valid,
     user_for_token,
 )
+from portal.services.accounts import signing_in_user
 from portal.services.mailer import queue_user_email
 
 # One reset e-mail per user in this span, whatever is typed into the form.
@@ -42,7 +43,7 @@ def request_reset(email: str) -> int | None:
 
     The caller says the same thing whether or not the address is known.
     """
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    user = signing_in_user(email)
     if user is None or not user.can_sign_in:
         return None
     bucket = int(clock.now().timestamp() // RESET_EMAIL_SPACING.total_seconds())
