@@ -119,10 +119,12 @@ def change_password() -> Response | str | tuple[str, int]:
             form.current_password.errors.append(_wait_message(locked))
             page = render_template("auth/password.html", form=form)
             return page, TOO_MANY_REQUESTS, {"Retry-After": str(locked.minutes * 60)}
-        if passwords.change_password(
+        notice_id = passwords.change_password(
             user, form.current_password.data or "", form.new_password.data or ""
-        ):
+        )
+        if notice_id is not None:
             forget_attempt(attempt_id)
+            deliver_soon([notice_id])
             start_session(user)
             flash(_("Your password was changed. Your other sessions were signed out."), "success")
             return redirect(url_for("dashboard.home"))
@@ -170,9 +172,10 @@ def reset_password(token: str) -> Response | str | tuple[str, int]:
     form.user_email = user.email
     if form.validate_on_submit():
         try:
-            passwords.reset_password(token, form.new_password.data or "")
+            notice_id = passwords.reset_password(token, form.new_password.data or "")
         except LinkRefused as error:
             return _refused_link(error)
+        deliver_soon([notice_id])
         if current_user.is_authenticated:
             _end_session()
         flash(_("Your password was changed. Sign in with the new one."), "success")

@@ -4,7 +4,7 @@ Every change is made under the account's lock (portal.services.accounts.lock_acc
 lock on PostgreSQL, the write lock on SQLite), and what it decides on (the acting owner's
 role, the other user's role and membership) is read again once the lock is held: two tabs
 posting at once run one after the other. The database refuses a second owner besides
-(uq_users_one_owner).
+(uq_users_one_owner). The people a change affects are e-mailed in their language.
 """
 
 from __future__ import annotations
@@ -19,8 +19,15 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import clock
 from portal.extensions import db
+from portal.i18n import format_moment
 from portal.labels import role_label
-from portal.mail.account_messages import invitation_texts
+from portal.mail.account_messages import (
+    invitation_texts,
+    made_billing_admin_texts,
+    ownership_handed_over_texts,
+    ownership_received_texts,
+    removed_from_team_texts,
+)
 from portal.models import Account, Role, User
 from portal.models.user import new_session_token
 from portal.services import activity
@@ -32,7 +39,7 @@ from portal.services.account_links import (
     user_for_token,
 )
 from portal.services.accounts import lock_account
-from portal.services.mailer import queue_user_email
+from portal.services.mailer import queue_user_email, queue_user_notice, support_contact
 
 INVITABLE_ROLES = (Role.MEMBER, Role.BILLING_ADMIN)
 
@@ -85,6 +92,16 @@ def _refuse(reason: str) -> TeamChangeRefused:
     """Undo what the transaction holds (the lock) and say why."""
     db.session.rollback()
     return TeamChangeRefused(reason)
+
+
+def _moment() -> str:
+    """Now, for an e-mail in the active language."""
+    return format_moment(clock.now())
+
+
+def _new_password_link() -> str:
+    """Where to choose a new password, for "it was not you" (not a secret)."""
+    return url_for("auth.forgot_password", _external=True)
 
 
 def _queue_invitation(user: User, inviter: User, account: Account) -> int:
@@ -212,8 +229,11 @@ def accept_invitation(token: str, name: str, password: str) -> User:
 def set_billing_admin(
     account_id: int, owner: User, user_id: int, make_admin: bool
 ) -> TeamChange | None:
-    """Name a user billing admin, or take it back; None when the user is not in the account."""
-    _lock_as_owner(account_id, owner.id)
+    """Name a user billing admin, or take it back; None when the user is not in the account.
+
+    A joined user made billing admin is e-mailed.
+    """
+    account = _lock_as_owner(account_id, owner.id)
     user = _member(account_id, user_id)
     if user is None:
         db.session.rollback()
@@ -225,13 +245,30 @@ def set_billing_admin(
     if user.user_role is not new_role:
         user.role = new_role
         activity.record(account_id, owner.id, "role_changed", name=user.name, role=str(new_role))
+        if new_role is Role.BILLING_ADMIN and not user.invitation_pending:
+            change.email_ids.append(
+                queue_user_notice(
+                    user,
+                    kind="made_billing_admin",
+                    texts=lambda: made_billing_admin_texts(
+                        name=user.name,
+                        company=account.name,
+                        owner=owner.name,
+                        moment=_moment(),
+                        seller=current_app.config["SELLER_NAME"],
+                    ),
+                )
+            )
     db.session.commit()
     return change
 
 
 def remove_user(account_id: int, owner: User, user_id: int) -> TeamChange | None:
-    """Remove a user (or withdraw an invitation); None when not in the account."""
-    _lock_as_owner(account_id, owner.id)
+    """Remove a user (or withdraw an invitation); None when not in the account.
+
+    A removed user who had joined is e-mailed; a withdrawn invitation is not.
+    """
+    account = _lock_as_owner(account_id, owner.id)
     user = _member(account_id, user_id)
     if user is None:
         db.session.rollback()
@@ -240,16 +277,34 @@ def remove_user(account_id: int, owner: User, user_id: int) -> TeamChange | None
         raise _refuse("yourself")
     if user.user_role is Role.OWNER:
         raise _refuse("owner")
+    change = TeamChange(user)
+    if not user.invitation_pending:
+        change.email_ids.append(
+            queue_user_notice(
+                user,
+                kind="removed_from_team",
+                texts=lambda: removed_from_team_texts(
+                    name=user.name,
+                    company=account.name,
+                    owner=owner.name,
+                    moment=_moment(),
+                    seller=current_app.config["SELLER_NAME"],
+                ),
+            )
+        )
     user.removed_at = clock.now()
     user.end_sessions()
     activity.record(account_id, owner.id, "user_removed", name=user.name, email=user.email)
     db.session.commit()
-    return TeamChange(user)
+    return change
 
 
 def transfer_ownership(account_id: int, owner: User, user_id: int) -> TeamChange | None:
-    """Hand the account to a billing admin, who becomes owner; the owner a billing admin."""
-    _lock_as_owner(account_id, owner.id)
+    """Hand the account to a billing admin, who becomes owner; the owner a billing admin.
+
+    Both are e-mailed: the new owner, and the previous one in case it was not them.
+    """
+    account = _lock_as_owner(account_id, owner.id)
     user = _member(account_id, user_id)
     if user is None:
         db.session.rollback()
@@ -265,5 +320,31 @@ def transfer_ownership(account_id: int, owner: User, user_id: int) -> TeamChange
     activity.record(
         account_id, owner.id, "ownership_transferred", previous=owner.name, owner=user.name
     )
+    seller = current_app.config["SELLER_NAME"]
+    received = queue_user_notice(
+        user,
+        kind="ownership_received",
+        texts=lambda: ownership_received_texts(
+            name=user.name,
+            company=account.name,
+            previous=owner.name,
+            moment=_moment(),
+            seller=seller,
+        ),
+    )
+    handed_over = queue_user_notice(
+        owner,
+        kind="ownership_handed_over",
+        texts=lambda: ownership_handed_over_texts(
+            name=owner.name,
+            company=account.name,
+            owner=user.name,
+            moment=_moment(),
+            link=_new_password_link(),
+            support=support_contact(),
+            seller=seller,
+        ),
+        fallback=str(get_locale()),
+    )
     db.session.commit()
-    return TeamChange(user)
+    return TeamChange(user, [received, handed_over])
