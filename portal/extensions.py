@@ -26,6 +26,10 @@ NAMING_CONVENTION = {
 # PostgreSQL-only trigram (pg_trgm GIN) indexes end so; they live in the migrations alone
 # (075bd1a96616), as SQLite has no such index, and autogenerate must not drop them.
 DATABASE_ONLY_INDEX_SUFFIX = "_trgm"
+# Partial unique indexes live in the migrations alone too (63d762632e0f): SQLAlchemy spells
+# their WHERE per dialect (postgresql_where), and naming PostgreSQL's in a model would load
+# its dialect into every worker of a SQLite deployment.
+DATABASE_ONLY_INDEXES = frozenset({"uq_users_one_owner", "uq_users_email_signs_in"})
 
 
 def include_in_autogenerate(
@@ -33,7 +37,9 @@ def include_in_autogenerate(
 ) -> bool:
     """Alembic's include_object: everything but the database-only indexes."""
     return not (
-        type_ == "index" and reflected and (name or "").endswith(DATABASE_ONLY_INDEX_SUFFIX)
+        type_ == "index"
+        and reflected
+        and ((name or "").endswith(DATABASE_ONLY_INDEX_SUFFIX) or name in DATABASE_ONLY_INDEXES)
     )
 
 

@@ -43,7 +43,7 @@ def _new_password_field() -> PasswordField:
     """The new-password field shared by change, reset and invitation."""
     return PasswordField(
         _l("New password"),
-        description=_l("At least 8 characters, with letters and digits."),
+        description=_l("At least %(min)d characters, with letters and digits.", min=MIN_LENGTH),
         validators=[DataRequired(message=_l("Enter a new password.")), StrongPassword()],
     )
 

@@ -25,6 +25,7 @@ from portal.services.accounts import authenticate, save_locale
 from portal.services.mailer import deliver_soon
 from portal.services.sign_in_limits import SignInLocked, begin_attempt, forget_attempt
 
+CONFLICT = 409
 TOO_MANY_REQUESTS = 429
 UNPROCESSABLE = 422
 
@@ -118,10 +119,12 @@ def change_password() -> Response | str | tuple[str, int]:
             form.current_password.errors.append(_wait_message(locked))
             page = render_template("auth/password.html", form=form)
             return page, TOO_MANY_REQUESTS, {"Retry-After": str(locked.minutes * 60)}
-        if passwords.change_password(
+        notice_id = passwords.change_password(
             user, form.current_password.data or "", form.new_password.data or ""
-        ):
+        )
+        if notice_id is not None:
             forget_attempt(attempt_id)
+            deliver_soon([notice_id])
             start_session(user)
             flash(_("Your password was changed. Your other sessions were signed out."), "success")
             return redirect(url_for("dashboard.home"))
@@ -169,15 +172,30 @@ def reset_password(token: str) -> Response | str | tuple[str, int]:
     form.user_email = user.email
     if form.validate_on_submit():
         try:
-            passwords.reset_password(token, form.new_password.data or "")
+            notice_id = passwords.reset_password(token, form.new_password.data or "")
         except LinkRefused as error:
             return _refused_link(error)
+        deliver_soon([notice_id])
         if current_user.is_authenticated:
             _end_session()
         flash(_("Your password was changed. Sign in with the new one."), "success")
         return redirect(url_for("auth.login"))
     status = UNPROCESSABLE if form.errors else 200
     return render_template("auth/reset.html", form=form, token=token), status
+
+
+def _address_in_use(invited: User) -> tuple[str, int]:
+    """The invited address signs in as a user already (a user belongs to one company).
+
+    Only the person the link was e-mailed to reads this: the inviting owner is never told.
+    """
+    assert invited.account is not None
+    page = render_template(
+        "auth/invitation_address_in_use.html",
+        email=invited.email,
+        company=invited.account.name,
+    )
+    return page, CONFLICT
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -187,6 +205,8 @@ def accept_invitation(token: str) -> Response | str | tuple[str, int]:
         user = team.invited_user(token)
     except LinkRefused as error:
         return _refused_link(error)
+    if team.address_signs_in_elsewhere(user):
+        return _address_in_use(user)
     form = AcceptInvitationForm(data={"name": user.name} if request.method == "GET" else None)
     form.user_email = user.email
     if form.validate_on_submit():
@@ -196,6 +216,8 @@ def accept_invitation(token: str) -> Response | str | tuple[str, int]:
             )
         except LinkRefused as error:
             return _refused_link(error)
+        except team.AddressInUse:
+            return _address_in_use(user)
         start_session(joined)
         flash(_("Welcome to the team of %(company)s.", company=joined.account.name), "success")
         return redirect(url_for("dashboard.home"))

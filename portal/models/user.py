@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -60,10 +60,21 @@ class User(UserMixin, db.Model):
             " OR (role IN ('staff', 'translator') AND account_id IS NULL)",
             name="role_matches_account",
         ),
+        # The owner has joined and was not removed: removal and invitations never touch them.
+        CheckConstraint(
+            "role <> 'owner' OR (NOT invitation_pending AND removed_at IS NULL)",
+            name="owner_signs_in",
+        ),
+        # One user per address in an account: a removed user or an invitation is invited again.
+        Index("uq_users_account_email", "account_id", "email", unique=True),
+        # Two partial unique indexes live in the migrations alone (63d762632e0f; see
+        # portal.extensions.DATABASE_ONLY_INDEXES): uq_users_one_owner, one owner per account
+        # whatever two requests do at once; uq_users_email_signs_in, an address signs in as
+        # one user only (an invitation waiting or a removed user may share it).
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))

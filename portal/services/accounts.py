@@ -11,7 +11,6 @@ from sqlalchemy.orm.util import identity_key
 
 from portal.extensions import db
 from portal.models import Account, Role, User
-from portal.services import activity
 
 
 @cache
@@ -130,9 +129,23 @@ def _timing_hash() -> str:
     return _TIMING_HASH
 
 
+def signing_in_user(email: str) -> User | None:
+    """The user who signs in with this address: joined and not removed (one at most).
+
+    Invitations waiting and removed users may share an address with them.
+    """
+    return db.session.scalar(
+        select(User).where(
+            func.lower(User.email) == email.strip().lower(),
+            User.removed_at.is_(None),
+            User.invitation_pending.is_(False),
+        )
+    )
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The user with this e-mail and password, or None."""
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    user = signing_in_user(email)
     if user is None:
         User(email="", name="", role=Role.MEMBER, password_hash=_timing_hash()).check_password(
             password
@@ -154,30 +167,3 @@ def account_users(account_id: int) -> list[User]:
     ).all()
     order = {Role.OWNER: 0, Role.BILLING_ADMIN: 1, Role.MEMBER: 2}
     return sorted(users, key=lambda user: (order[user.user_role], user.name.lower()))
-
-
-class RoleChangeRefused(Exception):
-    """The owner's own role, or a role that is not for customers."""
-
-
-def set_billing_admin(
-    account_id: int, user_id: int, make_admin: bool, acting_user_id: int | None = None
-) -> User | None:
-    """Name a member billing admin, or take it back; None when the user is not in the account."""
-    user = db.session.scalar(
-        select(User).where(
-            User.id == user_id, User.account_id == account_id, User.removed_at.is_(None)
-        )
-    )
-    if user is None:
-        return None
-    if user.user_role is Role.OWNER:
-        raise RoleChangeRefused
-    new_role = Role.BILLING_ADMIN if make_admin else Role.MEMBER
-    if user.user_role is not new_role:
-        user.role = new_role
-        activity.record(
-            account_id, acting_user_id, "role_changed", name=user.name, role=str(new_role)
-        )
-    db.session.commit()
-    return user

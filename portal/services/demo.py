@@ -20,6 +20,7 @@ from sqlalchemy import select
 from portal import clock
 from portal.domain.breakdown_codec import breakdown_fingerprint
 from portal.domain.catalog import BillingPeriod, Plan
+from portal.domain.passwords import password_problem
 from portal.domain.pricing import Configuration
 from portal.extensions import db
 from portal.models import Account, BillingInfo, Role, User
@@ -219,6 +220,14 @@ def _buy(purchase: DemoPurchase, account: Account, buyer: User, today: date) -> 
         raise DemoError(f"the demo purchase of {purchase.company.name} ended {result.outcome}.")
 
 
+def _new_password(email: str) -> str:
+    """A random password that follows the rules every chosen password follows."""
+    while True:
+        password = secrets.token_urlsafe(12)  # 16 characters
+        if password_problem(password, email=email) is None:
+            return password
+
+
 def _load_passwords(path: Path) -> dict[str, str]:
     """Passwords handed out by an earlier run, so re-running prints the same ones."""
     if path.exists():
@@ -235,8 +244,13 @@ def seed_demo(today: date, credentials_file: Path) -> list[tuple[DemoUser, str]]
     for spec in USERS:
         user = db.session.scalar(select(User).where(User.email == spec.email))
         password = passwords.get(spec.email)
-        if user is None or password is None or not user.check_password(password):
-            password = secrets.token_urlsafe(9)
+        if (
+            user is None
+            or password is None
+            or password_problem(password, email=spec.email) is not None
+            or not user.check_password(password)
+        ):
+            password = _new_password(spec.email)
             if user is None:
                 user = User(email=spec.email, name=spec.name, role=spec.role)
                 user.account = accounts[spec.company] if spec.company else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -518,3 +518,36 @@ def queue_user_email(
         body=body,
         details={"user_id": str(user.id)},
     )
+
+
+def user_language(user: User, fallback: str | None = None) -> str:
+    """The language to write to a user in: their saved one, else `fallback` (the page's, when
+    they are the one acting), else their account's invoice language, else the default."""
+    offered = current_app.config["LANGUAGES"]
+    for language in (user.locale, fallback):
+        if language in offered:
+            return language
+    account = db.session.get(Account, user.account_id) if user.account_id else None
+    return _account_language(account) if account else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def queue_user_notice(
+    user: User, *, kind: str, texts: Callable[[], tuple[str, str]], fallback: str | None = None
+) -> int:
+    """Queue a security notice to one user in their language (see user_language); its id.
+
+    `texts` gives the subject and body, called in that language.
+    """
+    language = user_language(user, fallback)
+    with force_locale(language):
+        subject, body = texts()
+    email = queue_user_email(
+        user, kind=kind, language=language, subject=subject, body=body, dedupe_key=None
+    )
+    db.session.flush()
+    return email.id
+
+
+def support_contact() -> str:
+    """Support as an e-mail shows it: the help-desk page, else support's address."""
+    return current_app.config["SUPPORT_URL"] or current_app.config["SUPPORT_EMAIL"]

@@ -6,12 +6,13 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import force_locale, get_locale
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock
 from portal.extensions import db
-from portal.mail.account_messages import password_reset_texts
+from portal.i18n import format_moment
+from portal.mail.account_messages import password_changed_texts, password_reset_texts
 from portal.models import OutgoingEmail, User
 from portal.models.user import hash_password, new_session_token
 from portal.public_url import public_url_for
@@ -22,20 +23,43 @@ from portal.services.account_links import (
     minutes_valid,
     user_for_token,
 )
-from portal.services.mailer import queue_user_email
+from portal.services.accounts import signing_in_user
+from portal.services.mailer import queue_user_email, queue_user_notice, support_contact
 
 # One reset e-mail per user in this span, whatever is typed into the form.
 RESET_EMAIL_SPACING = timedelta(minutes=2)
 
 
-def change_password(user: User, current_password: str, new_password: str) -> bool:
-    """Set a new password if the current one is right; every session of the user ends."""
+def _queue_password_notice(user: User, *, reset: bool) -> int:
+    """Queue the e-mail telling the user their password changed (never the password)."""
+    return queue_user_notice(
+        user,
+        kind="password_was_reset" if reset else "password_changed",
+        texts=lambda: password_changed_texts(
+            name=user.name,
+            email=user.email,
+            moment=format_moment(clock.now()),
+            reset=reset,
+            link=public_url_for("auth.forgot_password"),
+            support=support_contact(),
+            seller=current_app.config["SELLER_NAME"],
+        ),
+        fallback=str(get_locale()),
+    )
+
+
+def change_password(user: User, current_password: str, new_password: str) -> int | None:
+    """Set a new password if the current one is right; every session of the user ends.
+
+    Returns the id of the e-mail telling the user, or None when the current password is wrong.
+    """
     if not user.check_password(current_password):
-        return False
+        return None
     user.set_password(new_password)
     user.end_sessions()
+    email_id = _queue_password_notice(user, reset=False)
     db.session.commit()
-    return True
+    return email_id
 
 
 def request_reset(email: str) -> int | None:
@@ -43,7 +67,7 @@ def request_reset(email: str) -> int | None:
 
     The caller says the same thing whether or not the address is known.
     """
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    user = signing_in_user(email)
     if user is None or not user.can_sign_in:
         return None
     bucket = int(clock.now().timestamp() // RESET_EMAIL_SPACING.total_seconds())
@@ -81,8 +105,11 @@ def reset_user(token: str) -> User:
     return user_for_token(token, LinkPurpose.PASSWORD_RESET)
 
 
-def reset_password(token: str, new_password: str) -> User:
-    """Set the password from a reset link; the link and every session stop working."""
+def reset_password(token: str, new_password: str) -> int:
+    """Set the password from a reset link; the link and every session stop working.
+
+    Returns the id of the e-mail telling the user their password was reset.
+    """
     user = reset_user(token)
     # Only if nobody used the link in the meantime: two tabs cannot both use it.
     used = db.session.execute(
@@ -97,6 +124,6 @@ def reset_password(token: str, new_password: str) -> User:
     if used.rowcount != 1:
         db.session.rollback()
         raise LinkRefused("invalid")
+    email_id = _queue_password_notice(user, reset=True)
     db.session.commit()
-    db.session.refresh(user)
-    return user
+    return email_id

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from portal.models import Role, User
 from portal.security import checks_form_text, current_account_id, roles_required
 from portal.services import team as service
-from portal.services.accounts import RoleChangeRefused, account_users, set_billing_admin
+from portal.services.accounts import account_users
 from portal.services.mailer import deliver_soon
 from portal.team import bp
 from portal.team.forms import BillingAdminForm, InviteForm, TeamActionForm
@@ -24,11 +24,9 @@ def _refusal_message(reason: str) -> str:
     """What the owner reads when a team change is not allowed."""
     messages = {
         "in_team": _("This person is already in your team."),
-        "email_taken": _(
-            "This e-mail address is already used in the portal by another company. "
-            "Ask the person for another address."
-        ),
         "owner": _("The owner cannot be removed. Hand over ownership first."),
+        "owner_role": _("The owner's role cannot be changed."),
+        "not_owner": _("This change was not made: you are no longer the owner of this account."),
         "yourself": _("You cannot do this to your own user."),
         "not_billing_admin": _("Ownership can only go to a billing admin who has joined."),
     }
@@ -70,6 +68,8 @@ def invite() -> Response | tuple[str, int]:
                 Role(form.role.data),
             )
         except service.TeamChangeRefused as refused:
+            if refused.reason == "not_owner":
+                return _refused(refused)
             form.email.errors.append(_refusal_message(refused.reason))
         else:
             deliver_soon([email_id])
@@ -81,6 +81,14 @@ def invite() -> Response | tuple[str, int]:
     return _page(form, UNPROCESSABLE)
 
 
+def _refused(refused: service.TeamChangeRefused) -> Response:
+    """Say why the change was not made: back to the team, or home for who is no longer owner."""
+    flash(_refusal_message(refused.reason), "error")
+    if refused.reason == "not_owner":
+        return redirect(url_for("dashboard.home"))
+    return redirect(url_for("team.members"))
+
+
 @bp.post("/<int:user_id>/billing-admin")
 @roles_required(Role.OWNER)
 def change_billing_admin(user_id: int) -> Response:
@@ -88,15 +96,16 @@ def change_billing_admin(user_id: int) -> Response:
     form = BillingAdminForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        user = set_billing_admin(
-            current_account_id(), user_id, form.grant.data == "1", current_user.id
-        )
-    except RoleChangeRefused:
-        flash(_("The owner's role cannot be changed."), "error")
-        return redirect(url_for("team.members"))
-    if user is None:
-        abort(404)
+    grant = form.grant.data == "1"
+    user = _apply_team_change(
+        lambda account_id, owner, user_id: service.set_billing_admin(
+            account_id, owner, user_id, grant
+        ),
+        user_id,
+        checked=True,
+    )
+    if isinstance(user, Response):
+        return user
     if user.user_role is Role.BILLING_ADMIN:
         flash(_("%(name)s is now a billing admin.", name=user.name), "success")
     else:
@@ -105,23 +114,26 @@ def change_billing_admin(user_id: int) -> Response:
 
 
 def _apply_team_change(
-    change: Callable[[int, User, int], User | None], user_id: int
+    change: Callable[[int, User, int], service.TeamChange | None],
+    user_id: int,
+    *,
+    checked: bool = False,
 ) -> Response | User:
-    """Run one owner-only change on a user of this account.
+    """Run one owner-only change on a user of this account, then send its e-mails.
 
-    Returns the changed user, or the answer to give instead: a redirect back to the team with
-    the refusal, or a 404 for a user of another account.
+    Returns the changed user, or the answer to give instead: a redirect with the refusal, or
+    a 404 for a user of another account. `checked`: the caller validated its own form.
     """
-    if not TeamActionForm().validate_on_submit():
+    if not checked and not TeamActionForm().validate_on_submit():
         abort(400)
     try:
-        user = change(current_account_id(), current_user._get_current_object(), user_id)
+        made = change(current_account_id(), current_user._get_current_object(), user_id)
     except service.TeamChangeRefused as refused:
-        flash(_refusal_message(refused.reason), "error")
-        return redirect(url_for("team.members"))
-    if user is None:
+        return _refused(refused)
+    if made is None:
         abort(404)
-    return user
+    deliver_soon(made.email_ids)
+    return made.user
 
 
 @bp.post("/<int:user_id>/remove")

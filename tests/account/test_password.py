@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 
 from portal.domain.passwords import PasswordProblem, password_problem
+from portal.extensions import db
+from portal.models import User
 from tests.account.conftest import body_of, link_in, submit
 from tests.conftest import PASSWORD
 
@@ -17,11 +19,14 @@ NEW = "Tramonto sul Po 2026"
     ("password", "problem"),
     [
         ("abc123", PasswordProblem.TOO_SHORT),
+        ("abcdefgh123", PasswordProblem.TOO_SHORT),  # 11 characters
+        ("abcdefghi123", None),  # 12 (OWASP ASVS 2.1.1)
         ("a1" * 101, PasswordProblem.TOO_LONG),
-        ("onlyletters", PasswordProblem.NEEDS_LETTERS_AND_DIGITS),
-        ("1234567890", PasswordProblem.NEEDS_LETTERS_AND_DIGITS),
-        ("Password123", PasswordProblem.TOO_COMMON),
-        ("qwerty123", PasswordProblem.TOO_COMMON),
+        ("only letters here", PasswordProblem.NEEDS_LETTERS_AND_DIGITS),
+        ("123456789012", PasswordProblem.NEEDS_LETTERS_AND_DIGITS),
+        ("Password12345", PasswordProblem.TOO_COMMON),
+        ("qwerty123456", PasswordProblem.TOO_COMMON),
+        ("November2026", PasswordProblem.TOO_COMMON),
         ("olga.rossi2026", PasswordProblem.TOO_COMMON),
         (NEW, None),
     ],
@@ -44,9 +49,11 @@ def test_change_needs_the_current_password(client, auth, alpha):
 @pytest.mark.parametrize(
     ("new", "message"),
     [
-        ("short1", "Use at least 8 characters, with letters and digits."),
-        ("lettersonly", "Use both letters and digits."),
-        ("password123", "This password is too common"),
+        ("short1", "Use at least 12 characters, with letters and digits."),
+        ("eleven char", "Use at least 12 characters, with letters and digits."),
+        ("Tramonto 26", "Use at least 12 characters, with letters and digits."),
+        ("only letters here", "Use both letters and digits."),
+        ("password12345", "This password is too common"),
     ],
 )
 def test_weak_new_passwords_are_refused(client, auth, alpha, new, message):
@@ -97,7 +104,10 @@ def test_reset_by_email_link_once(app, client, auth, alpha, smtp_server):
 
     weak = submit(client, link, {"new_password": "weakpass", "confirm_password": "weakpass"})
     assert weak.status_code == 422
-    assert "Use both letters and digits." in weak.text
+    assert "Use at least 12 characters, with letters and digits." in weak.text
+    short = submit(client, link, {"new_password": "Tramonto 26", "confirm_password": "Tramonto 26"})
+    assert short.status_code == 422
+    assert "Use at least 12 characters, with letters and digits." in short.text
 
     done = submit(client, link, {"new_password": NEW, "confirm_password": NEW})
     assert done.status_code == 302
@@ -177,3 +187,37 @@ def test_guessing_the_current_password_is_limited_like_sign_in(client, auth, alp
     locked = submit(client, "/password", right)
     assert locked.status_code == 429
     assert "Too many attempts. Try again in 15 minutes." in locked.text
+
+
+def test_the_rule_is_shown_and_told_in_the_users_language(client, auth, alpha):
+    auth.login("owner@alpha.example.com", **{"Accept-Language": "it"})
+    page = client.get("/password", headers={"Accept-Language": "it"})
+    assert "Almeno 12 caratteri, con lettere e cifre." in page.text
+    short = "Tramonto 26"
+    response = submit(
+        client,
+        "/password",
+        {"current_password": PASSWORD, "new_password": short, "confirm_password": short},
+        headers={"Accept-Language": "it"},
+    )
+    assert response.status_code == 422
+    assert "Usa almeno 12 caratteri, con lettere e cifre." in response.text
+
+
+def test_a_user_whose_old_password_is_shorter_still_signs_in(app, client, auth, alpha):
+    with app.app_context():
+        owner = db.session.get(User, alpha["owner"])
+        owner.set_password("olga2019")
+        db.session.commit()
+    assert auth.login("owner@alpha.example.com", "olga2019").status_code == 302
+    # A new one must follow the rule.
+    response = submit(
+        client,
+        "/password",
+        {
+            "current_password": "olga2019",
+            "new_password": "olga2019x",
+            "confirm_password": "olga2019x",
+        },
+    )
+    assert response.status_code == 422

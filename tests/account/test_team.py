@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
+
+import pytest
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import BillingActivity, Role, User
@@ -70,6 +73,12 @@ def test_invited_billing_admin_joins_through_the_emailed_link(
     assert "Join Alpha S.r.l." in page.text
     weak = submit(client, link, {"name": "Bruno", "new_password": "x", "confirm_password": "x"})
     assert weak.status_code == 422
+    eleven = "Tramonto 26"
+    short = submit(
+        client, link, {"name": "Bruno", "new_password": eleven, "confirm_password": eleven}
+    )
+    assert short.status_code == 422
+    assert "Use at least 12 characters, with letters and digits." in short.text
     joined = submit(
         client, link, {"name": "Bruno Verdi", "new_password": NEW, "confirm_password": NEW}
     )
@@ -104,9 +113,6 @@ def test_an_invited_person_cannot_sign_in_before_joining(app, client, auth, alph
 
 def test_invitation_refusals(client, auth, alpha, smtp_server):
     auth.login("owner@alpha.example.com")
-    taken = _invite(client, "agent@beta.example.com")
-    assert taken.status_code == 422
-    assert "already used in the portal by another company" in taken.text
     member = _invite(client, "agent@alpha.example.com")
     assert member.status_code == 422
     assert "already in your team" in member.text
@@ -221,3 +227,99 @@ def test_a_withdrawn_invitation_link_no_longer_works(app, client, auth, alpha, s
     auth.logout()
     response = client.get(link_in(smtp_server.received[0].message))
     assert response.status_code == 410
+
+
+USER_LINK = re.compile(r"/team/\d+/")
+
+
+def _team_row(page: str, email: str) -> str:
+    """The team table's row of an address, with the address and the user's id left out."""
+    rows = [chunk.partition("</tr>")[0] for chunk in page.split("<tr>")[1:]]
+    [row] = [row for row in rows if email in row]
+    return USER_LINK.sub("/team/ID/", row.replace(email, "ADDRESS"))
+
+
+@pytest.mark.parametrize(
+    "taken",
+    ["agent@beta.example.com", "Agent@Beta.example.com", "staff@vendor.example.com"],
+)
+def test_an_address_used_elsewhere_is_invited_as_any_new_address(
+    app, client, auth, factory, alpha, smtp_server, taken
+):
+    factory.user("staff@vendor.example.com", Role.STAFF, name="Stella")
+    auth.login("owner@alpha.example.com")
+    new = _invite(client, "nuovo@alpha.example.com", name="Bruno Verdi")
+    used = _invite(client, taken, name="Bruno Verdi")
+    assert (used.status_code, used.headers["Location"]) == (
+        new.status_code,
+        new.headers["Location"],
+    )
+    page = client.get(used.headers["Location"]).text
+    assert f"Invitation sent to {taken.lower()}." in page
+    assert "another company" not in page
+    # The team shows both invitations alike: nothing tells the owner who else uses the address.
+    assert _team_row(page, taken.lower()) == _team_row(page, "nuovo@alpha.example.com")
+    assert _activity(app, alpha["account"]) == ["user_invited", "user_invited"]
+    # Each address got the same invitation.
+    first, second = smtp_server.received
+    assert second.rcpt_tos == [taken.lower()]
+    assert second.message["Subject"] == first.message["Subject"]
+
+    # Nobody moved: the address's user stays where they were, signing in as before.
+    with app.app_context():
+        users = db.session.scalars(
+            select(User).where(func.lower(User.email) == taken.lower()).order_by(User.id)
+        ).all()
+        [elsewhere, invited] = [(u.account_id, u.role, u.can_sign_in) for u in users]
+    assert elsewhere[1:] == (Role.MEMBER if "beta" in taken.lower() else Role.STAFF, True)
+    assert elsewhere[0] in (alpha["beta_account"], None)
+    assert invited == (alpha["account"], Role.BILLING_ADMIN, False)
+    auth.logout()
+    assert auth.login(taken.lower()).status_code == 302
+    auth.logout()
+
+
+def test_the_invitee_whose_address_has_a_user_is_told_and_nothing_moves(
+    app, client, auth, alpha, smtp_server
+):
+    auth.login("owner@alpha.example.com")
+    _invite(client, "agent@beta.example.com")
+    auth.logout()
+    link = link_in(smtp_server.received[0].message)
+    opened = client.get(link)
+    assert opened.status_code == 409
+    assert "agent@beta.example.com already has a user in the billing portal" in opened.text
+    tried = client.post(
+        link,
+        data={
+            "csrf_token": csrf_token_from(opened.text),
+            "name": "Bea",
+            "new_password": NEW,
+            "confirm_password": NEW,
+        },
+    )
+    assert tried.status_code == 409
+    assert client.get("/package").status_code == 302  # not signed in
+    # Beta's agent keeps their password and company; Alpha's invitation stays pending.
+    assert auth.login("agent@beta.example.com", NEW).status_code == 200
+    assert auth.login("agent@beta.example.com").status_code == 302
+    assert "Beta S.p.A." in client.get("/package").text
+    assert _activity(app, alpha["account"]) == ["user_invited"]
+
+
+def test_once_the_other_company_removed_the_user_the_invitation_can_be_accepted(
+    app, client, auth, alpha, smtp_server
+):
+    auth.login("owner@alpha.example.com")
+    _invite(client, "agent@beta.example.com")
+    auth.logout()
+    with app.app_context():
+        beta_agent = db.session.get(User, alpha["beta_agent"])
+        beta_agent.removed_at = beta_agent.created_at
+        db.session.commit()
+    link = link_in(smtp_server.received[0].message)
+    joined = submit(client, link, {"name": "Bea", "new_password": NEW, "confirm_password": NEW})
+    assert joined.status_code == 302
+    assert "Alpha S.r.l." in client.get("/package").text
+    auth.logout()
+    assert auth.login("agent@beta.example.com", NEW).status_code == 302

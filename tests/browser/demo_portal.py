@@ -39,6 +39,8 @@ class Portal:
     draft_quote_id: int
     reset_token: str
     invitation_token: str
+    # An invitation to an address that signs in elsewhere (another demo company's owner).
+    address_in_use_token: str
     emails: dict[str, str] = field(default_factory=dict)
 
 
@@ -118,6 +120,11 @@ def seed_portal(app: Flask, language: str, credentials: Path) -> Portal:
         )
         invite(dante.id, owner, "newcomer@caffe-dante.demo.example", "Anna Bruni", Role.MEMBER)
         newcomer = _user("newcomer@caffe-dante.demo.example")
+        invite(dante.id, owner, ROLE_EMAILS["free_owner"], "Marco", Role.MEMBER)
+        taken = db.session.scalar(
+            select(User).where(User.email == ROLE_EMAILS["free_owner"], User.account_id == dante.id)
+        )
+        assert taken is not None
         return Portal(
             passwords=passwords,
             dante_id=dante.id,
@@ -127,6 +134,7 @@ def seed_portal(app: Flask, language: str, credentials: Path) -> Portal:
             draft_quote_id=kept_draft.id,
             reset_token=make_token(_user(ROLE_EMAILS["member"]), LinkPurpose.PASSWORD_RESET),
             invitation_token=make_token(newcomer, LinkPurpose.INVITATION),
+            address_in_use_token=make_token(taken, LinkPurpose.INVITATION),
         )
 
 

@@ -67,7 +67,7 @@ PAGES: dict[str, set[str]] = {
     "auth.login": {"empty", "wrong password", "menus open"},
     "auth.forgot_password": {"empty", "invalid e-mail"},
     "auth.reset_password": {"form", "too short", "link refused"},
-    "auth.accept_invitation": {"form", "too short"},
+    "auth.accept_invitation": {"form", "too short", "address in use"},
     "auth.change_password": {"form", "wrong current password"},
     "dashboard.my_package": {
         "owner",
@@ -254,6 +254,8 @@ def anonymous(page: Page, run: Run) -> None:
     page.locator("main input[type=password]").last.fill("short")
     page.locator("main form [type=submit]").click()
     run.check(page, "auth.accept_invitation", "too short")
+    page.goto(run.url(f"/invitation/{run.portal.address_in_use_token}"))
+    run.check(page, "auth.accept_invitation", "address in use")
 
 
 def owner(page: Page, run: Run) -> None:

@@ -75,7 +75,7 @@ def test_owner_invites_a_billing_admin_who_joins_by_the_link(
         page.fill("#new_password", "corta1")
         page.fill("#confirm_password", "corta1")
         page.get_by_role("button", name="Entra nel team").click()
-        expect(page.get_by_text("Usa almeno 8 caratteri, con lettere e cifre.")).to_be_visible()
+        expect(page.get_by_text("Usa almeno 12 caratteri, con lettere e cifre.")).to_be_visible()
         page.fill("#new_password", NEW_PASSWORD)
         page.fill("#confirm_password", NEW_PASSWORD)
         for width in (390, 1280):

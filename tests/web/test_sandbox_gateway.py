@@ -30,7 +30,7 @@ def owner(factory) -> int:
     """An owner of a customer account; returns the account id."""
     account_id = factory.account("Sandbox S.r.l.")
     factory.user(EMAIL, Role.OWNER, account_id)
-    factory.user("italiano@sandbox.example.com", Role.OWNER, account_id, locale="it")
+    factory.user("italiano@sandbox.example.com", Role.BILLING_ADMIN, account_id, locale="it")
     return account_id
 
 
