@@ -6,6 +6,7 @@ import os
 import re
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -388,3 +389,23 @@ def at_once(*calls):
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+def later(delay_ms: int, call):
+    """The call, made `delay_ms` milliseconds after it is started (a staggered `at_once`)."""
+
+    def run():
+        if delay_ms:
+            time.sleep(delay_ms / 1000)
+        return call()
+
+    return run
+
+
+@pytest.fixture
+def mail_left_queued(monkeypatch: pytest.MonkeyPatch) -> None:
+    """E-mails stay queued for `flask mail deliver` instead of being sent after each payment:
+    for race tests that loop many trials, drawing each one's PDF took most of their time."""
+    from portal.services import mailer
+
+    monkeypatch.setattr(mailer, "_deliver", lambda limit, only_ids: mailer.DeliveryReport())

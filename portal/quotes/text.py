@@ -44,6 +44,10 @@ def _refusals() -> dict[str, str]:
             "The figures changed since you reviewed them. "
             "Review the order again before you confirm."
         ),
+        "payment_in_progress": _(
+            "A payment accepting this quote is being confirmed: the quote cannot be "
+            "rejected or withdrawn until it ends. Check again in a few minutes."
+        ),
         "valid_until_past": _(
             "The valid-until date has passed. Choose a later date before sending."
         ),

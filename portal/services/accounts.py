@@ -45,73 +45,128 @@ def load_account(account_id: int) -> Account:
     return account
 
 
-def _begin_writing() -> None:
-    """On SQLite, make the transaction a writer from its start (BEGIN IMMEDIATE).
+def _begin_writing() -> bool:
+    """Start a writer's transaction; True where rows are locked one by one (PostgreSQL).
 
-    SQLite has no row locks: FOR UPDATE is ignored there. Taking its single write lock when
-    the account is loaded serializes every writer of every account, which is coarser than
-    PostgreSQL's row lock but gives the same guarantee: what was read under the lock is
-    still true when the transaction commits. A transaction that already wrote holds that
-    lock already; reads done before are not trusted, the account is read again below.
+    SQLite has no row locks: FOR UPDATE is ignored there. Taking its single write lock
+    (BEGIN IMMEDIATE) when the account is loaded serializes every writer of every account,
+    which is coarser than PostgreSQL's row lock but gives the same guarantee: what was read
+    under the lock is still true when the transaction commits. A transaction that already
+    wrote holds that lock already; reads done before are not trusted, the account is read
+    again below.
     """
     connection = db.session.connection()
     if connection.dialect.name != "sqlite":
-        return
+        return True
     raw = connection.connection.dbapi_connection
     if raw is not None and not raw.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return False
+
+
+# Why every lock below is one query and the read another, on PostgreSQL.
+#
+# A query that waits for a row lock (READ COMMITTED) gets, once the lock is granted, the
+# newest version of the locked row only: the rows it joined come from the snapshot the
+# query took before it waited. `SELECT accounts JOIN subscriptions FOR UPDATE OF accounts`
+# that waited for another payment's settlement returned the fresh account with the
+# subscription from before that settlement, and the payment priced a change already made
+# (issue #21: one seat change charged twice, the second refunded). So the lock is taken by
+# a query of its own, and the account with its subscription and billing info is read by a
+# second query, whose snapshot is taken with the lock held: no writer of the account (they
+# all take this lock) can have changed anything since. One more round trip per lock, on
+# PostgreSQL only; on SQLite the write lock is held before the read starts.
+
+
+def _fresh_accounts(account_ids: list[int]) -> list[Account]:
+    """The accounts with their subscription and billing info, in id order, read now."""
+    return list(
+        db.session.scalars(
+            select(Account)
+            .options(joinedload(Account.subscription), joinedload(Account.billing_info))
+            .where(Account.id.in_(account_ids))
+            .order_by(Account.id)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def lock_account(account_id: int) -> Account:
-    """The account under its lock, for the rest of the transaction; read fresh."""
-    _begin_writing()
-    account = db.session.scalar(_account_statement(account_id).with_for_update(of=Account))
+    """The account under its lock, for the rest of the transaction; read once the lock is held.
+
+    Raises LookupError for an account that does not exist.
+    """
+    if _begin_writing():
+        locked = db.session.scalar(
+            select(Account.id).where(Account.id == account_id).with_for_update()
+        )
+        if locked is None:
+            raise LookupError(account_id)
+    account = db.session.scalar(_account_statement(account_id))
     if account is None:
         raise LookupError(account_id)
     return account
 
 
 def lock_accounts(account_ids: list[int]) -> dict[int, Account]:
-    """Several accounts under their locks, taken in id order (so two callers never deadlock)."""
-    _begin_writing()
-    accounts = db.session.scalars(
-        select(Account)
-        .options(joinedload(Account.subscription), joinedload(Account.billing_info))
-        .where(Account.id.in_(account_ids))
-        .order_by(Account.id)
-        .with_for_update(of=Account)
-        .execution_options(populate_existing=True)
-    ).all()
-    return {account.id: account for account in accounts}
+    """Several accounts under their locks, taken in id order (so two callers never deadlock),
+    read once the locks are held."""
+    if _begin_writing():
+        account_ids = list(
+            db.session.scalars(
+                select(Account.id)
+                .where(Account.id.in_(account_ids))
+                .order_by(Account.id)
+                .with_for_update()
+            )
+        )
+    return {account.id: account for account in _fresh_accounts(account_ids)}
 
 
 def try_lock_accounts(*where: ColumnElement[bool], limit: int) -> list[Account]:
     """Up to `limit` accounts with a subscription matching `where`, in id order, under their
-    locks; PostgreSQL skips the ones another transaction holds (SQLite waits for its lock)."""
-    _begin_writing()
-    return list(
-        db.session.scalars(
-            select(Account)
-            .join(Account.subscription)
-            .options(contains_eager(Account.subscription), joinedload(Account.billing_info))
-            .where(*where)
-            .order_by(Account.id)
-            .limit(limit)
-            .with_for_update(of=Account, skip_locked=True)
-            .execution_options(populate_existing=True)
+    locks, read once the locks are held; PostgreSQL skips the ones another transaction holds
+    (SQLite waits for its lock).
+
+    `where` chose them before their locks were granted: the caller checks again on what is
+    returned (an account's subscription may even be gone by then).
+    """
+    if not _begin_writing():
+        return list(
+            db.session.scalars(
+                select(Account)
+                .join(Account.subscription)
+                .options(contains_eager(Account.subscription), joinedload(Account.billing_info))
+                .where(*where)
+                .order_by(Account.id)
+                .limit(limit)
+                .execution_options(populate_existing=True)
+            )
         )
-    )
+    locked = db.session.scalars(
+        select(Account.id)
+        .join(Account.subscription)
+        .where(*where)
+        .order_by(Account.id)
+        .limit(limit)
+        .with_for_update(of=Account, skip_locked=True)
+    ).all()
+    return _fresh_accounts(list(locked)) if locked else []
 
 
 def try_lock_account(account_id: int) -> Account | None:
-    """The account under its lock, or None while another transaction holds it.
+    """The account under its lock, read once the lock is held; None while another transaction
+    holds it (or when it does not exist).
 
     PostgreSQL skips a locked row instead of waiting; SQLite waits for its write lock.
     """
-    _begin_writing()
-    return db.session.scalar(
-        _account_statement(account_id).with_for_update(of=Account, skip_locked=True)
-    )
+    if _begin_writing():
+        locked = db.session.scalar(
+            select(Account.id).where(Account.id == account_id).with_for_update(skip_locked=True)
+        )
+        if locked is None:
+            return None
+    return db.session.scalar(_account_statement(account_id))
 
 
 # Verifying against a real hash even for unknown e-mails keeps response times alike,

@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, or_, select, update
 from portal import clock
 from portal.domain.breakdown_codec import breakdown_fingerprint, breakdown_to_data
 from portal.domain.catalog import BillingPeriod, Plan
-from portal.domain.payment_lifecycle import PaymentPurpose, RefundReason
+from portal.domain.payment_lifecycle import IN_FLIGHT, PaymentPurpose, RefundReason
 from portal.domain.pricing import Configuration, PriceBreakdown, with_tax_and_credit
 from portal.domain.sales_quotes import (
     Discount,
@@ -43,7 +43,7 @@ from portal.models import (
     User,
 )
 from portal.services import activity, payments
-from portal.services.accounts import load_account
+from portal.services.accounts import load_account, lock_account
 from portal.services.checkout import apply_package, issue_paid_document
 from portal.services.invoicing import (
     customer_details,
@@ -520,7 +520,16 @@ def send_quote(quote_id: int, staff_id: int, *, link: str) -> SalesQuote:
 
 
 def withdraw_quote(quote_id: int, staff_id: int) -> SalesQuote:
-    """Take back a sent quote (expired ones too); anything else is a QuoteStateError."""
+    """Take back a sent quote (expired ones too); anything else is a QuoteStateError.
+
+    Refused while a payment accepting it is under way (QuoteStateError "payment_in_progress"):
+    withdrawn then, its charge would be refunded as soon as it succeeded.
+    """
+    account_id = db.session.scalar(select(SalesQuote.account_id).where(SalesQuote.id == quote_id))
+    if account_id is None:
+        db.session.rollback()
+        raise LookupError(quote_id)
+    _lock_without_quote_payment(account_id, quote_id)
     quote = _claimed_quote(
         quote_id,
         QuoteStatus.SENT,
@@ -573,36 +582,63 @@ def acceptance_refusal(quote: SalesQuote, account: Account) -> str | None:
     return None
 
 
+def _quote_payment_in_flight(quote_id: int) -> Payment | None:
+    """A payment accepting this quote that is still waiting for the gateway or the customer."""
+    return db.session.scalar(
+        select(Payment)
+        .where(Payment.sales_quote_id == quote_id, Payment.status.in_(IN_FLIGHT))
+        .order_by(Payment.id)
+        .limit(1)
+    )
+
+
+def _lock_without_quote_payment(account_id: int, quote_id: int) -> None:
+    """Take the account's lock with no payment of this quote in flight, or raise.
+
+    Accepting a quote pays under the same lock (`confirm_quote_checkout`), so once it is held
+    the quote cannot start being paid: a rejection or withdrawal decided now is final, and a
+    payment already under way makes it refused before that payment is charged and refunded
+    (QuoteStateError "payment_in_progress"). A payment a crash or a lost reply left in flight
+    is finished first by asking the gateway, as a new payment would. The caller commits.
+    """
+    for _attempt in range(2):
+        db.session.rollback()  # what was read before the lock is not trusted
+        lock_account(account_id)
+        busy = _quote_payment_in_flight(quote_id)
+        if busy is None:
+            return
+        busy_id, stale = busy.id, payments.is_stale(busy, clock.now())
+        db.session.rollback()
+        if not stale:
+            break
+        payments.reconcile_payment(busy_id)
+    raise QuoteStateError("payment_in_progress")
+
+
 def reject_quote(account_id: int, quote_id: int, user_id: int, reason: str) -> SalesQuote:
     """Reject a sent quote with an optional plain-text reason; commits.
 
-    Raises LookupError for another account's quote, QuoteStateError when it is no longer open.
+    Decided under the account lock, as acceptance is: raises LookupError for another account's
+    quote, QuoteStateError when it is no longer open or while a payment accepting it is under
+    way ("payment_in_progress").
     """
-    quote = customer_quote(account_id, quote_id)
+    _lock_without_quote_payment(account_id, quote_id)
+    quote = _sent_quote(account_id, quote_id)
     if quote is None:
+        db.session.rollback()
         raise LookupError(quote_id)
     status = quote.status_on(clock.today())
     if status is not QuoteStatus.SENT:
-        raise QuoteStateError(str(status))
-    reason = reason.strip()[:MAX_REASON]
-    taken = db.session.execute(
-        update(SalesQuote)
-        .where(SalesQuote.id == quote.id, SalesQuote.status == QuoteStatus.SENT)
-        .values(
-            status=QuoteStatus.REJECTED,
-            decided_at=clock.now(),
-            decided_by_id=user_id,
-            rejection_reason=reason,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if taken.rowcount != 1:
         db.session.rollback()
-        db.session.refresh(quote)
-        raise QuoteStateError(str(quote.status))
-    activity.record(account_id, user_id, "quote_rejected", quote=quote.number, reason=reason)
+        raise QuoteStateError(str(status))
+    quote.status = QuoteStatus.REJECTED
+    quote.decided_at = clock.now()
+    quote.decided_by_id = user_id
+    quote.rejection_reason = reason.strip()[:MAX_REASON]
+    activity.record(
+        account_id, user_id, "quote_rejected", quote=quote.number, reason=quote.rejection_reason
+    )
     db.session.commit()
-    db.session.refresh(quote)
     return quote
 
 
