@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Enum
 
+from portal import clock
+
 
 def utc_now() -> datetime:
-    """Current time in UTC, the default of every created/at column."""
-    return datetime.now(UTC)
+    """The app's current time in UTC (pinned in tests and demos), the default of every
+    created/at column: what a row records agrees with every date the app computes."""
+    return clock.now()
 
 
 def enum_column(enum: type[StrEnum], length: int = 20, *, check: str | None = None) -> Enum:

@@ -7,7 +7,7 @@ import io
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from babel.messages.pofile import read_po, write_po
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from portal import clock
 from portal.domain.translation_checks import Problem, SourceEntry, check_translation
 from portal.domain.translation_progress import CatalogProgress
 from portal.extensions import db, insert_on_conflict
@@ -360,7 +361,7 @@ def save_translation(
         raise EditConflict(current)
     if entry.edit is not None and entry.strings == strings and entry.fuzzy == fuzzy:
         return entry  # nothing changed: no new revision
-    submission = Submission(strings, fuzzy, expected_revision, translator, datetime.now(UTC))
+    submission = Submission(strings, fuzzy, expected_revision, translator, clock.now())
     if current is None:
         edit = _create_first_edit(language, key, entry, submission)
     else:
@@ -510,7 +511,7 @@ def export_to_files(directory: Path, languages: Iterable[str]) -> dict[str, int]
         catalog, edits = merged_catalog(directory, language)
         fresh = [edit for edit in edits if edit.changed_since_export]
         if fresh:
-            catalog.revision_date = datetime.now(UTC)
+            catalog.revision_date = clock.now()
         output = io.BytesIO()
         write_po(output, catalog, width=PO_WIDTH)
         path = po_path(directory, language)
