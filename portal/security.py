@@ -20,6 +20,7 @@ from portal.assets import ASSET_ENDPOINTS, SCRIPT_AND_STYLE_TYPES
 from portal.extensions import db
 from portal.forms import FORBIDDEN_TEXT
 from portal.models import Account, QuoteStatus, Role, SalesQuote, User
+from portal.numbers import ASCII_DIGITS, MAX_ID, MAX_ID_DIGITS, whole_number
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,13 +83,12 @@ def load_user(cookie_id: str) -> User | None:
     Loading the account, its subscription and billing info in the same query saves a round
     trip on every customer page (the payment summary is read on each keystroke).
     """
-    user_id, _sep, token = cookie_id.partition(":")
-    if not user_id.isdigit() or len(user_id) > MAX_ID_DIGITS or not token:
-        return None
-    if int(user_id) > MAX_ID:
+    user_text, _sep, token = cookie_id.partition(":")
+    user_id = whole_number(user_text)
+    if user_id is None or not token:
         return None
     row = db.session.execute(
-        _user_with_account(), {"user_id": int(user_id), "today": clock.today()}
+        _user_with_account(), {"user_id": user_id, "today": clock.today()}
     ).first()
     if row is None:
         return None
@@ -195,13 +195,12 @@ DOCUMENT_ONLY_HEADERS = frozenset(
 VARY = ("HX-Request", "Cookie")
 
 
-# Our id columns are INTEGER: PostgreSQL refuses anything larger in a query (a 500 otherwise).
-MAX_ID = 2**31 - 1
-MAX_ID_DIGITS = len(str(MAX_ID))
-
-
 class BoundedIntegerConverter(IntegerConverter):
-    """`<int:...>` that only matches ids a database column can hold; larger ones are 404."""
+    """`<int:...>` that only matches ids a database column can hold, in ASCII digits: larger
+    ones, and full-width or other Unicode digits (U+FF12, which werkzeug's regex and `int()`
+    accept), are 404."""
+
+    regex = ASCII_DIGITS.pattern
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         """As werkzeug's, with MAX_ID as the default maximum."""
@@ -210,7 +209,7 @@ class BoundedIntegerConverter(IntegerConverter):
 
     def to_python(self, value: str) -> int:
         """A number in range, else 404 at once (not a 405 from a sibling rule's method)."""
-        if len(value) > MAX_ID_DIGITS:
+        if len(value) > MAX_ID_DIGITS or not ASCII_DIGITS.fullmatch(value):
             raise NotFound
         try:
             return super().to_python(value)

@@ -19,6 +19,7 @@ from portal.catalogs.messages import entry_filter_label, entry_status_label, pro
 from portal.domain.translation_checks import check_translation, plural_examples, split_placeholders
 from portal.i18n import is_safe_redirect
 from portal.models import Role, TranslationChange
+from portal.numbers import page_number
 from portal.security import roles_required
 from portal.services.translations import (
     EDITABLE_LANGUAGES,
@@ -168,7 +169,7 @@ def entries(language: str) -> str:
     except ValueError:
         chosen = EntryFilter.ALL
     query = request.args.get("q", "").replace("\x00", "")[:MAX_QUERY_LENGTH]
-    found = find_entries(view, chosen, query, request.args.get("page", 1, type=int))
+    found = find_entries(view, chosen, query, page_number(request.args))
     reference = _reference(language)
     around = Surroundings.load(reference, found.entries, request.full_path)
     rendered = [_entry_context(view, entry, around) for entry in found.entries]

@@ -21,6 +21,7 @@ from portal.forms import echo_limit
 from portal.invoices import bp
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Invoice, InvoiceStatus, PaymentPurpose
+from portal.numbers import id_from, page_number
 from portal.payments.outcomes import outcome_message, outcome_status
 from portal.security import current_account_id, roles_required
 from portal.services import documents, payments
@@ -44,7 +45,7 @@ def index() -> str:
     listing = list_invoices(
         current_account_id(),
         status=request.args.get("status") or None,
-        page=request.args.get("page", 1, type=int),
+        page=page_number(request.args),
     )
     return render_template("invoices/index.html", listing=listing, note_max=NOTE_MAX_LENGTH)
 
@@ -208,7 +209,7 @@ def confirm_pay(invoice_id: int) -> Response | tuple[str, int]:
         account_id=current_account_id(),
         user_id=current_user.id,
         invoice_id=invoice_id,
-        method_id=request.form.get("method", type=int),
+        method_id=id_from(request.form, "method"),
         confirmation_key=key,
         return_url=lambda payment_id: url_for(
             "invoices.payment_return", payment_id=payment_id, _external=True

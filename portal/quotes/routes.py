@@ -20,6 +20,7 @@ from portal.domain.sales_quotes import DiscountKind, QuoteTermsError
 from portal.extensions import db
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Invoice, PaymentPurpose, QuoteStatus, Role, SalesQuote
+from portal.numbers import MAX_ID, id_from, page_number, whole_number
 from portal.payments.outcomes import outcome_message, outcome_status
 from portal.quotes import bp
 from portal.quotes.forms import AcceptForm, QuoteDraftForm, RejectForm
@@ -35,8 +36,6 @@ from portal.services.payments import Outcome, PayResult
 from portal.services.pricing import suggested_currency
 from portal.services.quote_pdf import QuotePdfError, sales_quote_pdf
 from portal.web import private_download, render_page
-
-MAX_ID = 2**31 - 1
 
 
 def _checked_id(value: int) -> int:
@@ -65,12 +64,9 @@ def staff_list() -> str:
     """Quotes filtered by status and account, and the queue of quote requests."""
     status_text = request.args.get("status", "")
     status = QuoteStatus(status_text) if status_text in set(QuoteStatus) else None
-    account_id = request.args.get("account", type=int)
-    if account_id is not None and account_id > MAX_ID:
-        account_id = None
-    page = request.args.get("page", 1, type=int)
+    account_id = id_from(request.args, "account")
     listing = service.staff_quotes(
-        status, account_id, request.args.get("q", ""), page if 0 < page <= MAX_ID else 1
+        status, account_id, request.args.get("q", ""), page_number(request.args)
     )
     return render_template(
         "quotes/staff_list.html",
@@ -106,9 +102,9 @@ def _draft_form(currency: str, **kwargs: Any) -> QuoteDraftForm:
 @roles_required(Role.STAFF)
 def staff_new() -> Response | str | tuple[str, int]:
     """A new draft for an account."""
-    account_id = request.values.get("account_id", type=int)
+    account_id = id_from(request.values, "account_id")
     currency = "EUR"
-    if account_id is not None and 0 < account_id <= MAX_ID:
+    if account_id:
         with suppress(LookupError):
             currency = suggested_currency(load_account(account_id))
     form = _draft_form(currency)
@@ -427,7 +423,7 @@ def _billing_values(form: BillingInfoForm) -> dict[str, Any]:
 
 def _chosen_method(account_id: int) -> int | None:
     """The method picked in step 2, if it is one of the account's."""
-    chosen = request.values.get("method", type=int)
+    chosen = id_from(request.values, "method")
     return chosen if chosen in {m.id for m in list_methods(account_id)} else None
 
 
@@ -532,7 +528,7 @@ def accept_confirm_post(quote_id: int) -> Any:
         account_id=quote.account_id,
         user_id=current_user.id,
         quote_id=quote.id,
-        method_id=int(form.method.data) if (form.method.data or "").isdigit() else None,
+        method_id=whole_number(form.method.data),
         confirmation_key=key,
         seen_fingerprint=form.fingerprint.data,
         return_url=lambda payment_id: url_for(

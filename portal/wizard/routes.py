@@ -27,6 +27,7 @@ from portal.domain.pricing import (
 )
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Account, Payment, PaymentPurpose, PaymentStatus
+from portal.numbers import id_from, whole_number
 from portal.payments.outcomes import outcome_message, outcome_status
 from portal.security import current_account_id, reads_only, roles_required
 from portal.services import payments
@@ -244,7 +245,7 @@ def pay() -> Response | tuple[str, int]:
         account_id=account.id,
         user_id=current_user.id,
         request=selection.request(),
-        method_id=request.form.get("method", type=int),
+        method_id=id_from(request.form, "method"),
         confirmation_key=key,
         seen_fingerprint=request.form.get("fingerprint", ""),
         return_url=lambda payment_id: url_for(
@@ -387,8 +388,9 @@ def _adjusted(args: MultiDict[str, str]) -> MultiDict[str, str]:
     field, _sep, step = args.get("adjust", "").partition(":")
     if field in {"agents", "packs"} and step in {"1", "-1"}:
         current = values.get(field, "")
-        if current.strip().isdigit():
-            values[field] = str(max(int(current) + int(step), 0))
+        typed = whole_number(current.strip())
+        if typed is not None:
+            values[field] = str(max(typed + int(step), 0))
     return values
 
 

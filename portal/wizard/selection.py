@@ -14,6 +14,7 @@ from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.money import CURRENCIES
 from portal.domain.pricing import Configuration, ConfigurationError, validate_configuration
 from portal.models import Account
+from portal.numbers import whole_number
 from portal.services.pricing import ChangeRequest, current_configuration, suggested_currency
 from portal.services.reference_data import reference
 
@@ -83,9 +84,9 @@ class Selection:
 def _to_int(text: str) -> int | None:
     """A whole number typed by a person, or None."""
     text = text.strip()
-    if not text.isdigit() or len(text) > MAX_DIGITS:
+    if len(text) > MAX_DIGITS:
         return None
-    return int(text)
+    return whole_number(text)
 
 
 def _enum_or_400(enum: type, value: str | None, default: Any) -> Any:

@@ -11,12 +11,26 @@ import re
 import pytest
 
 from portal.models import Role
+from portal.numbers import MAX_ID, MAX_PAGE, page_number
 from tests.invoices.conftest import issue  # noqa: F401
 
 # Past the last page: beyond PostgreSQL's INTEGER, SQLite's 64 bits, and far beyond.
 PAST_THE_END = ["2", "99", str(2**31), str(2**31 + 1), str(2**63), str(2**64), "9" * 5000]
 # Not a page number: the first page.
-NOT_A_NUMBER = ["0", "-1", "abc", "", "1e3", " 1", "+1", "1_0", "２", "²", "٣", "0x10"]
+NOT_A_NUMBER = [
+    "0",
+    "-1",
+    "abc",
+    "",
+    "1e3",
+    " 1",
+    "+1",
+    "1_0",
+    "\uff12",
+    "\u00b2",
+    "\u0663",
+    "0x10",
+]
 
 
 def _pages(owner: bool) -> list[tuple[str, str]]:
@@ -62,3 +76,20 @@ def test_the_translation_editor_reads_page_numbers_as_the_other_lists(client, au
         response = client.get(f"/translations/fr/?page={page}")
         assert response.status_code == 200, page
         assert "Page 1 of" in response.text, page
+
+
+def test_the_furthest_page_keeps_its_offset_an_integer():
+    """page_number's ceiling times any list's page size fits PostgreSQL's INTEGER."""
+    from portal.services import activity_log, backoffice, invoices, quotes, translations
+
+    sizes = [
+        activity_log.PAGE_SIZE,
+        backoffice.PAGE_SIZE,
+        backoffice.DETAIL_PAGE_SIZE,
+        invoices.PAGE_SIZE,
+        quotes.STAFF_PAGE_SIZE,
+        translations.PAGE_SIZE,
+    ]
+    assert max(sizes) * MAX_PAGE <= MAX_ID
+    assert page_number({"page": "9" * 5000}) == MAX_PAGE
+    assert page_number({"page": "0003"}) == 3
