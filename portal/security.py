@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Callable, Iterable
 from functools import cache, wraps
 from typing import Any, TypeVar
@@ -215,6 +216,27 @@ class BoundedIntegerConverter(IntegerConverter):
             return super().to_python(value)
         except ValidationError:
             raise NotFound from None
+
+
+# What our pages put in a Pay form (secrets.token_hex) and what a gateway takes as an
+# idempotency key: ASCII letters and digits. str.isalnum() also passes full-width or accented
+# letters, which the gateway's HTTP header cannot carry: the payment was left "created".
+CONFIRMATION_KEY = re.compile(r"[A-Za-z0-9]{8,64}")
+
+
+class BadConfirmationKey(BadRequest):
+    """A Pay form whose confirmation key our pages did not write: changed, or out of date."""
+
+    code = 400
+    description = "bad confirmation key"
+
+
+def confirmation_key(text: str | None) -> str:
+    """The confirmation key of a Pay form (wizard, seats, open invoice, quote checkout);
+    anything else is refused before a payment is recorded (BadConfirmationKey, a 400 page)."""
+    if text is None or not CONFIRMATION_KEY.fullmatch(text):
+        raise BadConfirmationKey
+    return text
 
 
 class UnsafeText(BadRequest):

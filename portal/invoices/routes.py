@@ -23,7 +23,7 @@ from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Invoice, InvoiceStatus, PaymentPurpose
 from portal.numbers import id_from, page_number
 from portal.payments.outcomes import outcome_message, outcome_status
-from portal.security import current_account_id, roles_required
+from portal.security import confirmation_key, current_account_id, roles_required
 from portal.services import documents, payments
 from portal.services.invoice_payment import pay_invoice
 from portal.services.invoices import (
@@ -202,9 +202,7 @@ def pay(invoice_id: int) -> Response | tuple[str, int]:
 @roles_required(*BILLING_ROLES)
 def confirm_pay(invoice_id: int) -> Response | tuple[str, int]:
     """Charge the open invoice once per confirmation key."""
-    key = request.form.get("confirmation_key", "")
-    if not (8 <= len(key) <= 64) or not key.isalnum():
-        abort(400)
+    key = confirmation_key(request.form.get("confirmation_key"))
     result = pay_invoice(
         account_id=current_account_id(),
         user_id=current_user.id,

@@ -201,7 +201,8 @@ class AcceptForm(FlaskForm):
     method = HiddenField()
     fingerprint = HiddenField(validators=[DataRequired()])
     # One key per rendering of the page: a resent confirmation finds the first payment.
-    confirmation_key = HiddenField(validators=[Length(max=64)])
+    # Checked by portal.security.confirmation_key, as on every Pay form.
+    confirmation_key = HiddenField()
     accept = BooleanField(
         _l("I accept this quote"),
         validators=[DataRequired(message=_l("Tick the box to accept the quote."))],

@@ -25,7 +25,7 @@ from portal.payments.outcomes import outcome_message, outcome_status
 from portal.quotes import bp
 from portal.quotes.forms import AcceptForm, QuoteDraftForm, RejectForm
 from portal.quotes.text import refusal_message, status_label, terms_error_message
-from portal.security import current_account_id, roles_required
+from portal.security import confirmation_key, current_account_id, roles_required
 from portal.services import payments
 from portal.services import quotes as service
 from portal.services.accounts import load_account
@@ -521,9 +521,7 @@ def accept_confirm_post(quote_id: int) -> Any:
         return refused
     if not valid:
         return _confirm_page(quote, form, 422)
-    key = form.confirmation_key.data or ""
-    if not (8 <= len(key) <= 64) or not key.isalnum():
-        abort(400)
+    key = confirmation_key(form.confirmation_key.data)
     result = service.confirm_quote_checkout(
         account_id=quote.account_id,
         user_id=current_user.id,

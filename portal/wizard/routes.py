@@ -29,7 +29,7 @@ from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Account, Payment, PaymentPurpose, PaymentStatus
 from portal.numbers import id_from, whole_number
 from portal.payments.outcomes import outcome_message, outcome_status
-from portal.security import current_account_id, reads_only, roles_required
+from portal.security import confirmation_key, current_account_id, reads_only, roles_required
 from portal.services import payments
 from portal.services.accounts import load_account
 from portal.services.checkout import confirm_checkout, paid_change
@@ -238,8 +238,8 @@ def pay() -> Response | tuple[str, int]:
     """Charge exactly the summary the customer saw, once per confirmation key."""
     account = load_account(current_account_id())
     selection = read_selection(request.form, account)
-    key = request.form.get("confirmation_key", "")
-    if not selection.valid or not (8 <= len(key) <= 64) or not key.isalnum():
+    key = confirmation_key(request.form.get("confirmation_key"))
+    if not selection.valid:
         abort(400)
     result = confirm_checkout(
         account_id=account.id,

@@ -164,8 +164,8 @@ def test_numbers_in_other_digits_in_a_query_string(client, auth, factory):
         answer = client.get(
             "/package/edit/quantities", query_string={**STANDARD_ONE, "agents": agents}
         )
-        assert answer.status_code == 422, agents
-        assert "Enter a whole number of agents." in answer.text
+        assert answer.status_code == 200, agents
+        assert "Enter a whole number of agents." in answer.text, agents
     auth.logout()
     auth.login("staff@vendor.example")
     for account in [*OTHER_DIGITS, str(2**31), str(2**64)]:
