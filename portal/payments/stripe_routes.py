@@ -120,13 +120,29 @@ def webhook() -> tuple[str, int]:
 
     payload = request.get_data()
     try:
-        stripe.Webhook.construct_event(
-            payload, request.headers.get("Stripe-Signature", ""), _stripe().settings.webhook_secret
+        stripe.WebhookSignature.verify_header(
+            payload,
+            request.headers.get("Stripe-Signature", ""),
+            _stripe().settings.webhook_secret,
+            stripe.Webhook.DEFAULT_TOLERANCE,
         )
     except (ValueError, stripe.SignatureVerificationError):
         return "invalid signature", 400
+    # Stripe retries an event answered with a 5xx for days: a signed event the portal cannot
+    # read is a 400, one about an intent Stripe itself does not know a 200, both logged.
     try:
-        stripe_events.handle(json.loads(payload))
+        event = json.loads(payload)
+    except ValueError:
+        log.warning("signed Stripe event that is not JSON ignored: %.200r", payload)
+        return "malformed event", 400
+    try:
+        stripe_events.handle(event)
+    except stripe_events.MalformedEvent as error:
+        log.warning("malformed Stripe event ignored (%s): %.200r", error, payload)
+        return "malformed event", 400
+    except stripe.InvalidRequestError as error:
+        log.warning("Stripe event about an intent Stripe does not know ignored: %s", error)
+        return "", 200
     except GatewayError:
         return "try again later", 503
     return "", 200
