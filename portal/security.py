@@ -251,26 +251,47 @@ def has_forbidden_text(values: Iterable[str]) -> bool:
     return any(FORBIDDEN_TEXT.search(value) for value in values)
 
 
-def checks_form_text(view: F) -> F:
-    """Mark a view whose PortalForm refuses unsafe text itself, field by field.
+class UnexpectedFile(BadRequest):
+    """A file part (multipart with a filename) posted to a route of ours: none takes files."""
 
-    The guard below then leaves the posted form to it: the page comes back with the field's
-    error and what was typed, instead of a bare 400. Only for views that read nothing from
-    the posted form except through that form.
+    code = 400
+    description = "no file expected"
+
+
+def checks_form_text(view: F) -> F:
+    """Mark a view that refuses unsafe text in its posted form itself, field by field.
+
+    Its PortalForm does (or, for a field read without one, forms.unsafe_text_error): the page
+    comes back with the field's error and everything else that was typed, instead of the
+    guard's bare 400. A file part posted into one of its fields is that field's error too.
+    Only for views that read nothing from the posted form except through such a check.
     """
     view.checks_form_text = True  # type: ignore[attr-defined]
     return view
 
 
 def refuse_unsafe_text() -> None:
-    """Every text input of every route, in one place: refuse rather than store or echo them."""
+    """Every text input of every route, in one place: refuse rather than store or echo them.
+
+    Query strings (links, GET search boxes) and the names of posted fields are refused here
+    with a 400 page; posted values too, unless the view checks them field by field
+    (checks_form_text). No route takes a file: a file part is refused the same way.
+    """
     view = current_app.view_functions.get(request.endpoint or "")
     checked_by_form = getattr(view, "checks_form_text", False)
-    for values in (request.args,) if checked_by_form else (request.args, request.form):
-        if has_forbidden_text(values.keys()) or has_forbidden_text(
-            value for _key, value in values.items(multi=True)
-        ):
-            raise UnsafeText
+    posted = request.form
+    if has_forbidden_text(request.args.keys()) or has_forbidden_text(
+        value for _key, value in request.args.items(multi=True)
+    ):
+        raise UnsafeText
+    if has_forbidden_text(posted.keys()) or has_forbidden_text(request.files.keys()):
+        raise UnsafeText
+    if checked_by_form:
+        return
+    if has_forbidden_text(value for _key, value in posted.items(multi=True)):
+        raise UnsafeText
+    if request.files:
+        raise UnexpectedFile
 
 
 def init_app(app: Flask, login_manager: LoginManager) -> None:

@@ -25,7 +25,12 @@ from portal.payments.outcomes import outcome_message, outcome_status
 from portal.quotes import bp
 from portal.quotes.forms import AcceptForm, QuoteDraftForm, RejectForm
 from portal.quotes.text import refusal_message, status_label, terms_error_message
-from portal.security import confirmation_key, current_account_id, roles_required
+from portal.security import (
+    checks_form_text,
+    confirmation_key,
+    current_account_id,
+    roles_required,
+)
 from portal.services import payments
 from portal.services import quotes as service
 from portal.services.accounts import load_account
@@ -100,6 +105,7 @@ def _draft_form(currency: str, **kwargs: Any) -> QuoteDraftForm:
 
 @bp.route("/backoffice/quotes/new", methods=["GET", "POST"])
 @roles_required(Role.STAFF)
+@checks_form_text
 def staff_new() -> Response | str | tuple[str, int]:
     """A new draft for an account."""
     account_id = id_from(request.values, "account_id")
@@ -155,6 +161,7 @@ def _staff_detail_page(quote: SalesQuote, form: QuoteDraftForm | None, code: int
 
 @bp.route("/backoffice/quotes/<int:quote_id>", methods=["GET", "POST"])
 @roles_required(Role.STAFF)
+@checks_form_text
 def staff_detail(quote_id: int) -> Any:
     """See a quote; edit it while it is a draft."""
     quote = service.staff_quote(_checked_id(quote_id))
@@ -211,6 +218,7 @@ def _conflict(message: str) -> tuple[str, int]:
 
 @bp.post("/backoffice/quotes/<int:quote_id>/preview")
 @roles_required(Role.STAFF)
+@checks_form_text
 def staff_preview(quote_id: int) -> str:
     """The figures for the values on the draft form, unsaved (the htmx live preview)."""
     quote = service.staff_quote(_checked_id(quote_id))
@@ -231,6 +239,7 @@ def staff_preview(quote_id: int) -> str:
 
 @bp.post("/backoffice/quotes/<int:quote_id>/send")
 @roles_required(Role.STAFF)
+@checks_form_text
 def staff_send(quote_id: int) -> Any:
     """Save the draft's values as on the form, then freeze, number and e-mail the quote."""
     quote = service.staff_quote(_checked_id(quote_id))
@@ -338,6 +347,7 @@ def pdf(quote_id: int) -> Response:
 
 @bp.post("/quotes/<int:quote_id>/reject")
 @roles_required(*BILLING_ROLES)
+@checks_form_text
 def reject(quote_id: int) -> Any:
     """Say no, with an optional reason staff will read."""
     quote = _own_quote(quote_id)
@@ -384,6 +394,7 @@ def _refused_page(quote: SalesQuote) -> tuple[str, int] | None:
 
 @bp.route("/quotes/<int:quote_id>/accept", methods=["GET", "POST"])
 @roles_required(*BILLING_ROLES)
+@checks_form_text
 def accept_billing(quote_id: int) -> Any:
     """Step 1: review and edit billing info; a VAT ID change re-prices the taxes."""
     quote = _own_quote(quote_id)

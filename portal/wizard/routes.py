@@ -25,17 +25,30 @@ from portal.domain.pricing import (
     ConfigurationError,
     PriceBreakdown,
 )
+from portal.forms import (
+    FILE_IN_TEXT_ERROR,
+    UNSAFE_TEXT_ERROR,
+    echo_limit,
+    marked,
+    unsafe_text_error,
+)
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Account, Payment, PaymentPurpose, PaymentStatus
 from portal.numbers import id_from, whole_number
 from portal.payments.outcomes import outcome_message, outcome_status
-from portal.security import confirmation_key, current_account_id, reads_only, roles_required
+from portal.security import (
+    checks_form_text,
+    confirmation_key,
+    current_account_id,
+    reads_only,
+    roles_required,
+)
 from portal.services import payments
 from portal.services.accounts import load_account
 from portal.services.checkout import confirm_checkout, paid_change
 from portal.services.payments import Outcome, PayResult
 from portal.services.pricing import current_configuration, price_for
-from portal.services.quotes import file_quote_request
+from portal.services.quotes import MAX_MESSAGE, file_quote_request
 from portal.services.reference_data import reference
 from portal.web import render_page, wants_fragment
 from portal.wizard import bp
@@ -347,6 +360,7 @@ def confirmation(payment_id: int) -> str:
 
 @bp.route("/request-quote", methods=["GET", "POST"])
 @roles_required(*BILLING_ROLES)
+@checks_form_text
 def request_quote() -> Response | str | tuple[str, int]:
     """More than 50 agents: ask the vendor for an offer; staff find it in their queue."""
     account = load_account(current_account_id())
@@ -357,13 +371,23 @@ def request_quote() -> Response | str | tuple[str, int]:
         for name in ("agents", "packs")
         if name in selection.errors and getattr(selection, name) is None
     }
+    message = request.form.get("message", "")
+    if "message" in request.files:
+        invalid["message"] = str(FILE_IN_TEXT_ERROR)
+    elif unsafe_text_error(message) is not None:
+        invalid["message"] = str(UNSAFE_TEXT_ERROR)
     if invalid:
-        page = render_template("wizard/request_quote.html", selection=selection, errors=invalid)
+        page = render_template(
+            "wizard/request_quote.html",
+            selection=selection,
+            errors=invalid,
+            message=marked(message[: echo_limit(MAX_MESSAGE)]),
+        )
         return page, 422
     if request.method == "POST":
         if selection.agents is None or selection.packs is None:
             return render_template("wizard/request_quote.html", selection=selection), 422
-        message = request.form.get("message", "").replace("\x00", "").strip()
+        message = message.strip()
         file_quote_request(
             account,
             current_user,
@@ -379,7 +403,7 @@ def request_quote() -> Response | str | tuple[str, int]:
             "success",
         )
         return redirect(url_for("dashboard.my_package"))
-    return render_template("wizard/request_quote.html", selection=selection, errors={})
+    return render_template("wizard/request_quote.html", selection=selection, errors={}, message="")
 
 
 def _adjusted(args: MultiDict[str, str]) -> MultiDict[str, str]:
