@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Callable, Iterable
 from functools import cache, wraps
 from typing import Any, TypeVar
@@ -19,6 +20,7 @@ from portal.assets import ASSET_ENDPOINTS, SCRIPT_AND_STYLE_TYPES
 from portal.extensions import db
 from portal.forms import FORBIDDEN_TEXT
 from portal.models import Account, QuoteStatus, Role, SalesQuote, User
+from portal.numbers import ASCII_DIGITS, MAX_ID, MAX_ID_DIGITS, whole_number
 from portal.safe_gettext import lazy_gettext as _l
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -82,13 +84,12 @@ def load_user(cookie_id: str) -> User | None:
     Loading the account, its subscription and billing info in the same query saves a round
     trip on every customer page (the payment summary is read on each keystroke).
     """
-    user_id, _sep, token = cookie_id.partition(":")
-    if not user_id.isdigit() or len(user_id) > MAX_ID_DIGITS or not token:
-        return None
-    if int(user_id) > MAX_ID:
+    user_text, _sep, token = cookie_id.partition(":")
+    user_id = whole_number(user_text)
+    if user_id is None or not token:
         return None
     row = db.session.execute(
-        _user_with_account(), {"user_id": int(user_id), "today": clock.today()}
+        _user_with_account(), {"user_id": user_id, "today": clock.today()}
     ).first()
     if row is None:
         return None
@@ -196,13 +197,12 @@ DOCUMENT_ONLY_HEADERS = frozenset(
 VARY = ("HX-Request", "Cookie")
 
 
-# Our id columns are INTEGER: PostgreSQL refuses anything larger in a query (a 500 otherwise).
-MAX_ID = 2**31 - 1
-MAX_ID_DIGITS = len(str(MAX_ID))
-
-
 class BoundedIntegerConverter(IntegerConverter):
-    """`<int:...>` that only matches ids a database column can hold; larger ones are 404."""
+    """`<int:...>` that only matches ids a database column can hold, in ASCII digits: larger
+    ones, and full-width or other Unicode digits (U+FF12, which werkzeug's regex and `int()`
+    accept), are 404."""
+
+    regex = ASCII_DIGITS.pattern
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         """As werkzeug's, with MAX_ID as the default maximum."""
@@ -211,12 +211,33 @@ class BoundedIntegerConverter(IntegerConverter):
 
     def to_python(self, value: str) -> int:
         """A number in range, else 404 at once (not a 405 from a sibling rule's method)."""
-        if len(value) > MAX_ID_DIGITS:
+        if len(value) > MAX_ID_DIGITS or not ASCII_DIGITS.fullmatch(value):
             raise NotFound
         try:
             return super().to_python(value)
         except ValidationError:
             raise NotFound from None
+
+
+# What our pages put in a Pay form (secrets.token_hex) and what a gateway takes as an
+# idempotency key: ASCII letters and digits. str.isalnum() also passes full-width or accented
+# letters, which the gateway's HTTP header cannot carry: the payment was left "created".
+CONFIRMATION_KEY = re.compile(r"[A-Za-z0-9]{8,64}")
+
+
+class BadConfirmationKey(BadRequest):
+    """A Pay form whose confirmation key our pages did not write: changed, or out of date."""
+
+    code = 400
+    description = "bad confirmation key"
+
+
+def confirmation_key(text: str | None) -> str:
+    """The confirmation key of a Pay form (wizard, seats, open invoice, quote checkout);
+    anything else is refused before a payment is recorded (BadConfirmationKey, a 400 page)."""
+    if text is None or not CONFIRMATION_KEY.fullmatch(text):
+        raise BadConfirmationKey
+    return text
 
 
 class UnsafeText(BadRequest):
@@ -231,26 +252,47 @@ def has_forbidden_text(values: Iterable[str]) -> bool:
     return any(FORBIDDEN_TEXT.search(value) for value in values)
 
 
-def checks_form_text(view: F) -> F:
-    """Mark a view whose PortalForm refuses unsafe text itself, field by field.
+class UnexpectedFile(BadRequest):
+    """A file part (multipart with a filename) posted to a route of ours: none takes files."""
 
-    The guard below then leaves the posted form to it: the page comes back with the field's
-    error and what was typed, instead of a bare 400. Only for views that read nothing from
-    the posted form except through that form.
+    code = 400
+    description = "no file expected"
+
+
+def checks_form_text(view: F) -> F:
+    """Mark a view that refuses unsafe text in its posted form itself, field by field.
+
+    Its PortalForm does (or, for a field read without one, forms.unsafe_text_error): the page
+    comes back with the field's error and everything else that was typed, instead of the
+    guard's bare 400. A file part posted into one of its fields is that field's error too.
+    Only for views that read nothing from the posted form except through such a check.
     """
     view.checks_form_text = True  # type: ignore[attr-defined]
     return view
 
 
 def refuse_unsafe_text() -> None:
-    """Every text input of every route, in one place: refuse rather than store or echo them."""
+    """Every text input of every route, in one place: refuse rather than store or echo them.
+
+    Query strings (links, GET search boxes) and the names of posted fields are refused here
+    with a 400 page; posted values too, unless the view checks them field by field
+    (checks_form_text). No route takes a file: a file part is refused the same way.
+    """
     view = current_app.view_functions.get(request.endpoint or "")
     checked_by_form = getattr(view, "checks_form_text", False)
-    for values in (request.args,) if checked_by_form else (request.args, request.form):
-        if has_forbidden_text(values.keys()) or has_forbidden_text(
-            value for _key, value in values.items(multi=True)
-        ):
-            raise UnsafeText
+    posted = request.form
+    if has_forbidden_text(request.args.keys()) or has_forbidden_text(
+        value for _key, value in request.args.items(multi=True)
+    ):
+        raise UnsafeText
+    if has_forbidden_text(posted.keys()) or has_forbidden_text(request.files.keys()):
+        raise UnsafeText
+    if checked_by_form:
+        return
+    if has_forbidden_text(value for _key, value in posted.items(multi=True)):
+        raise UnsafeText
+    if request.files:
+        raise UnexpectedFile
 
 
 def init_app(app: Flask, login_manager: LoginManager) -> None:

@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from portal.security import UnsafeText
+from portal.security import BadConfirmationKey, UnexpectedFile, UnsafeText
 
 bp = Blueprint("web", __name__)
 
@@ -140,6 +140,21 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
     return render_page("error.html", "_error.html", code=400, message=message), 400
 
 
+def _confirmation_key_error(error: BadConfirmationKey) -> tuple[str, int]:
+    """A Pay form whose confirmation key was changed: nothing was recorded nor charged."""
+    message = _(
+        "This payment form was changed or is out of date: nothing was charged. Reload the "
+        "page and pay again."
+    )
+    return render_page("error.html", "_error.html", code=400, message=message), 400
+
+
+def _unexpected_file_error(error: UnexpectedFile) -> tuple[str, int]:
+    """A file sent where a form takes text (no form of the portal takes files)."""
+    message = _("This form does not take files. Type or paste the text, then send it again.")
+    return render_page("error.html", "_error.html", code=400, message=message), 400
+
+
 def _unsafe_text_error(error: UnsafeText) -> tuple[str, int]:
     """Invisible control or text-direction characters were typed or pasted: say which."""
     message = _(
@@ -192,5 +207,7 @@ def init_app(app: Flask) -> None:
     )
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(UnsafeText, _unsafe_text_error)
+    app.register_error_handler(BadConfirmationKey, _confirmation_key_error)
+    app.register_error_handler(UnexpectedFile, _unexpected_file_error)
     for code in (400, 403, 404, 405, 413, 429, 500, 503):
         app.register_error_handler(code, _error_page)

@@ -19,6 +19,7 @@ from portal.auth.forms import (
 from portal.extensions import db
 from portal.i18n import is_safe_redirect
 from portal.models import User
+from portal.security import checks_form_text
 from portal.services import passwords, team
 from portal.services.account_links import LinkRefused
 from portal.services.accounts import authenticate, save_locale
@@ -58,6 +59,7 @@ def _wait_message(locked: SignInLocked) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@checks_form_text
 def login() -> Response | str | tuple[str, int]:
     """Show the form; on success go to the page asked for, or the home page."""
     if current_user.is_authenticated:
@@ -105,6 +107,7 @@ def logout() -> Response:
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@checks_form_text
 def change_password() -> Response | str | tuple[str, int]:
     """Change the password; the user's other sessions end, this one goes on."""
     form = PasswordChangeForm()
@@ -134,6 +137,7 @@ def change_password() -> Response | str | tuple[str, int]:
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@checks_form_text
 def forgot_password() -> Response | str | tuple[str, int]:
     """Ask for a reset link; the answer never tells whether the address has an account."""
     form = ForgotPasswordForm()
@@ -162,6 +166,7 @@ def _refused_link(error: LinkRefused) -> tuple[str, int]:
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@checks_form_text
 def reset_password(token: str) -> Response | str | tuple[str, int]:
     """Choose a new password from the e-mailed link (once, before it expires)."""
     try:
@@ -199,6 +204,7 @@ def _address_in_use(invited: User) -> tuple[str, int]:
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
+@checks_form_text
 def accept_invitation(token: str) -> Response | str | tuple[str, int]:
     """Join a team from the e-mailed link: choose a name and a password, then go in."""
     try:

@@ -8,6 +8,7 @@ from portal import clock
 from portal.backoffice import bp
 from portal.billing.activity_text import describe_activity
 from portal.models import DocumentKind, Role, SubscriptionStatus
+from portal.numbers import page_number
 from portal.security import reads_only, roles_required
 from portal.services import backoffice
 from portal.services.accounts import account_users, load_account
@@ -15,12 +16,6 @@ from portal.services.activity_log import activity_page
 from portal.services.package import overview_of
 
 SECTIONS = ("invoices", "credit-notes", "payments", "activity")
-
-
-def _page_number(name: str = "page") -> int:
-    """A page number from the query string; anything else is the first page."""
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) <= 6 else 1
 
 
 @bp.get("/accounts")
@@ -31,7 +26,7 @@ def accounts() -> str:
     listing = backoffice.search_accounts(
         request.args.get("q", ""),
         backoffice.parse_filter(request.args.get("status")),
-        _page_number(),
+        page_number(request.args),
     )
     return render_template(
         "backoffice/accounts.html",
@@ -53,7 +48,7 @@ def account(account_id: int) -> str:
     section = request.args.get("show", "invoices")
     if section not in SECTIONS:
         section = "invoices"
-    page = _page_number()
+    page = page_number(request.args)
     if section == "invoices":
         listing = backoffice.account_documents(account_id, DocumentKind.INVOICE, page)
     elif section == "credit-notes":

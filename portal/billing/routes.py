@@ -11,6 +11,7 @@ from portal.billing import bp
 from portal.billing.activity_text import describe_activity
 from portal.billing.forms import BillingInfoForm, parse_cc
 from portal.models import BILLING_ROLES
+from portal.numbers import page_number
 from portal.security import checks_form_text, current_account_id, roles_required
 from portal.services.accounts import load_account
 from portal.services.activity_log import activity_page
@@ -58,5 +59,5 @@ def info() -> Response | tuple[str, int] | str:
 @roles_required(*BILLING_ROLES)
 def activity_log() -> str:
     """Who changed what in billing, newest first, paged."""
-    page = activity_page(current_account_id(), request.args.get("page", 1, type=int))
+    page = activity_page(current_account_id(), page_number(request.args))
     return render_template("billing/activity.html", listing=page, describe=describe_activity)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, HiddenField, IntegerField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange
 from wtforms.widgets import HiddenInput
 
+from portal.forms import PortalForm
 from portal.safe_gettext import lazy_gettext as _l
 
 # More forms than any language has (Arabic has 6): a forged form cannot make the list grow.
@@ -19,7 +19,7 @@ def unix_newlines(value: str | None) -> str:
     return (value or "").replace("\r\n", "\n").replace("\r", "\n")
 
 
-class EntryForm(FlaskForm):
+class EntryForm(PortalForm):
     """The translation (one field per plural form), the fuzzy toggle and the revision seen."""
 
     translation = FieldList(

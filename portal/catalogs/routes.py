@@ -19,7 +19,8 @@ from portal.catalogs.messages import entry_filter_label, entry_status_label, pro
 from portal.domain.translation_checks import check_translation, plural_examples, split_placeholders
 from portal.i18n import is_safe_redirect
 from portal.models import Role, TranslationChange
-from portal.security import roles_required
+from portal.numbers import page_number
+from portal.security import checks_form_text, roles_required
 from portal.services.translations import (
     EDITABLE_LANGUAGES,
     CatalogEntry,
@@ -168,7 +169,7 @@ def entries(language: str) -> str:
     except ValueError:
         chosen = EntryFilter.ALL
     query = request.args.get("q", "").replace("\x00", "")[:MAX_QUERY_LENGTH]
-    found = find_entries(view, chosen, query, request.args.get("page", 1, type=int))
+    found = find_entries(view, chosen, query, page_number(request.args))
     reference = _reference(language)
     around = Surroundings.load(reference, found.entries, request.full_path)
     rendered = [_entry_context(view, entry, around) for entry in found.entries]
@@ -201,6 +202,7 @@ def entry(language: str, key: str) -> str:
 
 @bp.post("/<language>/entries/<key>")
 @roles_required(Role.TRANSLATOR)
+@checks_form_text
 def save_entry(language: str, key: str) -> Response | str | tuple[str, int]:
     """Save a translation; a failed check or a newer revision sends the form back (422)."""
     view = catalog_view(_directory(), _editable(language))
@@ -220,7 +222,9 @@ def save_entry(language: str, key: str) -> Response | str | tuple[str, int]:
     if found.obsolete:
         return refused([_("This source text no longer exists: the entry cannot be edited.")])
     if not form.validate():
-        return refused([_("The form was incomplete. Reload the entry and try again.")])
+        # A control or text-direction character (or a file) in a form: its own message.
+        typed = [str(error) for field in form.translation.entries for error in field.errors]
+        return refused(typed or [_("The form was incomplete. Reload the entry and try again.")])
     try:
         saved = save_translation(
             _directory(),
@@ -259,16 +263,19 @@ def save_entry(language: str, key: str) -> Response | str | tuple[str, int]:
 
 @bp.post("/<language>/entries/<key>/check")
 @roles_required(Role.TRANSLATOR)
+@checks_form_text
 def check_entry(language: str, key: str) -> str:
     """The problems of the translation being typed (htmx, on each pause)."""
     view = catalog_view(_directory(), _editable(language))
     found = _entry_or_404(view, key)
     form = EntryForm()
+    form.validate()
+    typed = list(dict.fromkeys(str(e) for field in form.translation.entries for e in field.errors))
     problems = check_translation(found.source, form.strings(), view.plural_count)
     return render_template(
         "catalogs/_problems.html",
         entry=found,
-        problems=[problem_message(problem) for problem in problems],
+        problems=typed + [problem_message(problem) for problem in problems],
     )
 
 

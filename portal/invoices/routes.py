@@ -17,13 +17,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal.forms import echo_limit
+from portal.forms import FILE_IN_TEXT_ERROR, echo_limit, marked, unsafe_text_error
 from portal.invoices import bp
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Invoice, InvoiceStatus, PaymentPurpose
+from portal.numbers import id_from, page_number
 from portal.payments.outcomes import outcome_message, outcome_status
 from portal.public_url import public_url_for
-from portal.security import current_account_id, roles_required
+from portal.security import (
+    checks_form_text,
+    confirmation_key,
+    current_account_id,
+    roles_required,
+)
 from portal.services import documents, payments
 from portal.services.invoice_payment import pay_invoice
 from portal.services.invoices import (
@@ -45,7 +51,7 @@ def index() -> str:
     listing = list_invoices(
         current_account_id(),
         status=request.args.get("status") or None,
-        page=request.args.get("page", 1, type=int),
+        page=page_number(request.args),
     )
     return render_template("invoices/index.html", listing=listing, note_max=NOTE_MAX_LENGTH)
 
@@ -79,32 +85,42 @@ def edit_note(invoice_id: int) -> str:
     )
 
 
+def _note_refused(invoice_id: int, text: str, error: str) -> tuple[str, int]:
+    """The note form again (the cell's fragment for htmx) with the error and what was typed."""
+    invoice = invoice_of(current_account_id(), invoice_id)
+    if invoice is None:
+        abort(404)
+    page = render_page(
+        "invoices/note.html",
+        "invoices/_note_form.html",
+        invoice=invoice,
+        # Enough goes back into the form to shorten it, never a whole huge body; each refused
+        # character shows as U+FFFD.
+        text=marked(text[: echo_limit(NOTE_MAX_LENGTH)]),
+        error=error,
+        note_max=NOTE_MAX_LENGTH,
+    )
+    return page, 422
+
+
 @bp.post("/<int:invoice_id>/note")
 @roles_required(*BILLING_ROLES)
+@checks_form_text
 def update_note(invoice_id: int) -> Response | tuple[str, int] | str:
     """Save the note; the cell (htmx) or the list (plain form) shows it."""
     text = request.form.get("note", "")
+    error = FILE_IN_TEXT_ERROR if "note" in request.files else unsafe_text_error(text)
+    if error is not None:
+        return _note_refused(invoice_id, text, error)
     try:
         invoice = save_note(current_account_id(), current_user.id, invoice_id, text)
     except NoteTooLong:
-        invoice = invoice_of(current_account_id(), invoice_id)
-        if invoice is None:
-            abort(404)
         error = _(
             "The note can have at most %(max)d characters; this one has %(count)d.",
             max=NOTE_MAX_LENGTH,
             count=len(text.strip()),
         )
-        page = render_page(
-            "invoices/note.html",
-            "invoices/_note_form.html",
-            invoice=invoice,
-            # Enough goes back into the form to shorten it, never a whole huge body.
-            text=text[: echo_limit(NOTE_MAX_LENGTH)],
-            error=error,
-            note_max=NOTE_MAX_LENGTH,
-        )
-        return page, 422
+        return _note_refused(invoice_id, text, error)
     if invoice is None:
         abort(404)
     if wants_fragment():
@@ -202,14 +218,12 @@ def pay(invoice_id: int) -> Response | tuple[str, int]:
 @roles_required(*BILLING_ROLES)
 def confirm_pay(invoice_id: int) -> Response | tuple[str, int]:
     """Charge the open invoice once per confirmation key."""
-    key = request.form.get("confirmation_key", "")
-    if not (8 <= len(key) <= 64) or not key.isalnum():
-        abort(400)
+    key = confirmation_key(request.form.get("confirmation_key"))
     result = pay_invoice(
         account_id=current_account_id(),
         user_id=current_user.id,
         invoice_id=invoice_id,
-        method_id=request.form.get("method", type=int),
+        method_id=id_from(request.form, "method"),
         confirmation_key=key,
         return_url=lambda payment_id: public_url_for(
             "invoices.payment_return", payment_id=payment_id

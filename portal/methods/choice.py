@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import request
 
+from portal.numbers import id_from
 from portal.services.payment_methods import describe, list_methods
 
 
@@ -20,7 +21,7 @@ def method_choice(
     rendering: resending this page's form finds the first payment.
     """
     methods = list_methods(account_id)
-    chosen = request.values.get("method", type=int)
+    chosen = id_from(request.values, "method")
     if chosen == declined_method_id or chosen not in {method.id for method in methods}:
         others = [method for method in methods if method.id != declined_method_id]
         default = next((method for method in others if method.is_default), None)

@@ -114,6 +114,7 @@ def add_card() -> Response | tuple[str, int]:
 
 @bp.post("/paypal")
 @roles_required(*BILLING_ROLES)
+@checks_form_text
 def add_paypal() -> Response | tuple[str, int]:
     """Link a PayPal account by e-mail."""
     form = PayPalForm()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -12,6 +13,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from portal.extensions import csrf
+from portal.forms import FILE_IN_TEXT_ERROR, unsafe_text_error
 from portal.i18n import is_safe_redirect
 from portal.models import BILLING_ROLES
 from portal.payments.cards import CardError
@@ -19,12 +21,15 @@ from portal.payments.gateway import GatewayError, gateway
 from portal.payments.messages import card_error_message
 from portal.payments.sandbox import customer_reference
 from portal.payments.stripe_gateway import StripeGateway
-from portal.security import current_account_id, roles_required
+from portal.security import checks_form_text, current_account_id, roles_required
 from portal.services import payment_methods, stripe_events
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("stripe", __name__)
+
+# A SetupIntent's id as Stripe writes it.
+SETUP_INTENT = re.compile(r"seti_[A-Za-z0-9_]{1,95}")
 
 
 def _stripe() -> StripeGateway:
@@ -54,12 +59,20 @@ def _origin(url: str) -> str:
 
 @bp.post("/billing/payment-methods/stripe-card")
 @roles_required(*BILLING_ROLES)
+@checks_form_text
 def save_card() -> Response:
     """Keep the card Stripe.js saved: brand, last four, expiry and its id, nothing else."""
     setup_intent = request.form.get("setup_intent", "")
+    holder = request.form.get("holder", "")
     target = request.args.get("next")
     back = target if is_safe_redirect(target) else url_for("methods.index")
-    if not setup_intent.startswith("seti_") or len(setup_intent) > 100:
+    # The form is Stripe.js's: its card fields live in Stripe's frame and are typed again on
+    # the page, so the refusal of its one text field (the name) is said above the form.
+    refused = FILE_IN_TEXT_ERROR if request.files else unsafe_text_error(holder)
+    if refused is not None:
+        flash(str(refused), "error")
+        return redirect(back)
+    if not SETUP_INTENT.fullmatch(setup_intent):
         flash(_("The card could not be saved. Check the details and try again."), "error")
         return redirect(back)
     try:
@@ -67,7 +80,7 @@ def save_card() -> Response:
             current_account_id(),
             current_user.id,
             setup_intent,
-            holder=request.form.get("holder", "")[:120].strip(),
+            holder=holder[:120].strip(),
             make_default=request.form.get("make_default") == "y",
         )
     except CardError as error:
@@ -120,13 +133,29 @@ def webhook() -> tuple[str, int]:
 
     payload = request.get_data()
     try:
-        stripe.Webhook.construct_event(
-            payload, request.headers.get("Stripe-Signature", ""), _stripe().settings.webhook_secret
+        stripe.WebhookSignature.verify_header(
+            payload,
+            request.headers.get("Stripe-Signature", ""),
+            _stripe().settings.webhook_secret,
+            stripe.Webhook.DEFAULT_TOLERANCE,
         )
     except (ValueError, stripe.SignatureVerificationError):
         return "invalid signature", 400
+    # Stripe retries an event answered with a 5xx for days: a signed event the portal cannot
+    # read is a 400, one about an intent Stripe itself does not know a 200, both logged.
     try:
-        stripe_events.handle(json.loads(payload))
+        event = json.loads(payload)
+    except ValueError:
+        log.warning("signed Stripe event that is not JSON ignored: %.200r", payload)
+        return "malformed event", 400
+    try:
+        stripe_events.handle(event)
+    except stripe_events.MalformedEvent as error:
+        log.warning("malformed Stripe event ignored (%s): %.200r", error, payload)
+        return "malformed event", 400
+    except stripe.InvalidRequestError as error:
+        log.warning("Stripe event about an intent Stripe does not know ignored: %s", error)
+        return "", 200
     except GatewayError:
         return "try again later", 503
     return "", 200

@@ -16,21 +16,16 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.money import parse_major
 from portal.domain.sales_quotes import MAX_AGENTS, MAX_TERM_MONTHS, Discount, DiscountKind
+from portal.forms import PortalForm
 from portal.safe_gettext import lazy_gettext as _l
 from portal.services.quotes import MAX_NOTE, MAX_REASON, QuoteDraft
 
 MAX_DISCOUNT_TEXT = 20
-
-
-def no_nul(form: FlaskForm, field: StringField) -> None:
-    """Plain text only: a NUL byte is never part of what a person typed."""
-    if "\x00" in (field.data or ""):
-        raise ValidationError(_("This text contains characters that are not allowed."))
 
 
 def plan_choices() -> list[SelectChoice]:
@@ -58,7 +53,7 @@ def discount_choices() -> list[SelectChoice]:
     ]
 
 
-class QuoteDraftForm(FlaskForm):
+class QuoteDraftForm(PortalForm):
     """What staff agree with a customer."""
 
     account_id = SelectField(_l("Account"), coerce=int, validate_choice=True)
@@ -109,7 +104,6 @@ class QuoteDraftForm(FlaskForm):
         _l("Note to the customer"),
         validators=[
             Length(max=MAX_NOTE, message=_l("At most 2,000 characters.")),
-            no_nul,
         ],
     )
 
@@ -186,12 +180,12 @@ class QuoteDraftForm(FlaskForm):
         )
 
 
-class RejectForm(FlaskForm):
+class RejectForm(PortalForm):
     """Why the customer says no (optional)."""
 
     reason = TextAreaField(
         _l("Reason (optional)"),
-        validators=[Length(max=MAX_REASON, message=_l("At most 500 characters.")), no_nul],
+        validators=[Length(max=MAX_REASON, message=_l("At most 500 characters."))],
     )
 
 
@@ -201,7 +195,8 @@ class AcceptForm(FlaskForm):
     method = HiddenField()
     fingerprint = HiddenField(validators=[DataRequired()])
     # One key per rendering of the page: a resent confirmation finds the first payment.
-    confirmation_key = HiddenField(validators=[Length(max=64)])
+    # Checked by portal.security.confirmation_key, as on every Pay form.
+    confirmation_key = HiddenField()
     accept = BooleanField(
         _l("I accept this quote"),
         validators=[DataRequired(message=_l("Tick the box to accept the quote."))],

@@ -20,12 +20,18 @@ from portal.domain.sales_quotes import DiscountKind, QuoteTermsError
 from portal.extensions import db
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Invoice, PaymentPurpose, QuoteStatus, Role, SalesQuote
+from portal.numbers import MAX_ID, id_from, page_number, whole_number
 from portal.payments.outcomes import outcome_message, outcome_status
 from portal.public_url import public_url_for
 from portal.quotes import bp
 from portal.quotes.forms import AcceptForm, QuoteDraftForm, RejectForm
 from portal.quotes.text import refusal_message, status_label, terms_error_message
-from portal.security import current_account_id, roles_required
+from portal.security import (
+    checks_form_text,
+    confirmation_key,
+    current_account_id,
+    roles_required,
+)
 from portal.services import payments
 from portal.services import quotes as service
 from portal.services.accounts import load_account
@@ -36,8 +42,6 @@ from portal.services.payments import Outcome, PayResult
 from portal.services.pricing import suggested_currency
 from portal.services.quote_pdf import QuotePdfError, sales_quote_pdf
 from portal.web import private_download, render_page
-
-MAX_ID = 2**31 - 1
 
 
 def _checked_id(value: int) -> int:
@@ -66,12 +70,9 @@ def staff_list() -> str:
     """Quotes filtered by status and account, and the queue of quote requests."""
     status_text = request.args.get("status", "")
     status = QuoteStatus(status_text) if status_text in set(QuoteStatus) else None
-    account_id = request.args.get("account", type=int)
-    if account_id is not None and account_id > MAX_ID:
-        account_id = None
-    page = request.args.get("page", 1, type=int)
+    account_id = id_from(request.args, "account")
     listing = service.staff_quotes(
-        status, account_id, request.args.get("q", ""), page if 0 < page <= MAX_ID else 1
+        status, account_id, request.args.get("q", ""), page_number(request.args)
     )
     return render_template(
         "quotes/staff_list.html",
@@ -105,11 +106,12 @@ def _draft_form(currency: str, **kwargs: Any) -> QuoteDraftForm:
 
 @bp.route("/backoffice/quotes/new", methods=["GET", "POST"])
 @roles_required(Role.STAFF)
+@checks_form_text
 def staff_new() -> Response | str | tuple[str, int]:
     """A new draft for an account."""
-    account_id = request.values.get("account_id", type=int)
+    account_id = id_from(request.values, "account_id")
     currency = "EUR"
-    if account_id is not None and 0 < account_id <= MAX_ID:
+    if account_id:
         with suppress(LookupError):
             currency = suggested_currency(load_account(account_id))
     form = _draft_form(currency)
@@ -160,6 +162,7 @@ def _staff_detail_page(quote: SalesQuote, form: QuoteDraftForm | None, code: int
 
 @bp.route("/backoffice/quotes/<int:quote_id>", methods=["GET", "POST"])
 @roles_required(Role.STAFF)
+@checks_form_text
 def staff_detail(quote_id: int) -> Any:
     """See a quote; edit it while it is a draft."""
     quote = service.staff_quote(_checked_id(quote_id))
@@ -216,6 +219,7 @@ def _conflict(message: str) -> tuple[str, int]:
 
 @bp.post("/backoffice/quotes/<int:quote_id>/preview")
 @roles_required(Role.STAFF)
+@checks_form_text
 def staff_preview(quote_id: int) -> str:
     """The figures for the values on the draft form, unsaved (the htmx live preview)."""
     quote = service.staff_quote(_checked_id(quote_id))
@@ -236,6 +240,7 @@ def staff_preview(quote_id: int) -> str:
 
 @bp.post("/backoffice/quotes/<int:quote_id>/send")
 @roles_required(Role.STAFF)
+@checks_form_text
 def staff_send(quote_id: int) -> Any:
     """Save the draft's values as on the form, then freeze, number and e-mail the quote."""
     quote = service.staff_quote(_checked_id(quote_id))
@@ -343,6 +348,7 @@ def pdf(quote_id: int) -> Response:
 
 @bp.post("/quotes/<int:quote_id>/reject")
 @roles_required(*BILLING_ROLES)
+@checks_form_text
 def reject(quote_id: int) -> Any:
     """Say no, with an optional reason staff will read."""
     quote = _own_quote(quote_id)
@@ -389,6 +395,7 @@ def _refused_page(quote: SalesQuote) -> tuple[str, int] | None:
 
 @bp.route("/quotes/<int:quote_id>/accept", methods=["GET", "POST"])
 @roles_required(*BILLING_ROLES)
+@checks_form_text
 def accept_billing(quote_id: int) -> Any:
     """Step 1: review and edit billing info; a VAT ID change re-prices the taxes."""
     quote = _own_quote(quote_id)
@@ -428,7 +435,7 @@ def _billing_values(form: BillingInfoForm) -> dict[str, Any]:
 
 def _chosen_method(account_id: int) -> int | None:
     """The method picked in step 2, if it is one of the account's."""
-    chosen = request.values.get("method", type=int)
+    chosen = id_from(request.values, "method")
     return chosen if chosen in {m.id for m in list_methods(account_id)} else None
 
 
@@ -526,14 +533,12 @@ def accept_confirm_post(quote_id: int) -> Any:
         return refused
     if not valid:
         return _confirm_page(quote, form, 422)
-    key = form.confirmation_key.data or ""
-    if not (8 <= len(key) <= 64) or not key.isalnum():
-        abort(400)
+    key = confirmation_key(form.confirmation_key.data)
     result = service.confirm_quote_checkout(
         account_id=quote.account_id,
         user_id=current_user.id,
         quote_id=quote.id,
-        method_id=int(form.method.data) if (form.method.data or "").isdigit() else None,
+        method_id=whole_number(form.method.data),
         confirmation_key=key,
         seen_fingerprint=form.fingerprint.data,
         return_url=lambda payment_id: public_url_for(

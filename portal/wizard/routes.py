@@ -25,17 +25,31 @@ from portal.domain.pricing import (
     ConfigurationError,
     PriceBreakdown,
 )
+from portal.forms import (
+    FILE_IN_TEXT_ERROR,
+    UNSAFE_TEXT_ERROR,
+    echo_limit,
+    marked,
+    unsafe_text_error,
+)
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Account, Payment, PaymentPurpose, PaymentStatus
+from portal.numbers import id_from, whole_number
 from portal.payments.outcomes import outcome_message, outcome_status
 from portal.public_url import public_url_for
-from portal.security import current_account_id, reads_only, roles_required
+from portal.security import (
+    checks_form_text,
+    confirmation_key,
+    current_account_id,
+    reads_only,
+    roles_required,
+)
 from portal.services import payments
 from portal.services.accounts import load_account
 from portal.services.checkout import confirm_checkout, paid_change
 from portal.services.payments import Outcome, PayResult
 from portal.services.pricing import current_configuration, price_for
-from portal.services.quotes import file_quote_request
+from portal.services.quotes import MAX_MESSAGE, file_quote_request
 from portal.services.reference_data import reference
 from portal.web import render_page, wants_fragment
 from portal.wizard import bp
@@ -238,14 +252,14 @@ def pay() -> Response | tuple[str, int]:
     """Charge exactly the summary the customer saw, once per confirmation key."""
     account = load_account(current_account_id())
     selection = read_selection(request.form, account)
-    key = request.form.get("confirmation_key", "")
-    if not selection.valid or not (8 <= len(key) <= 64) or not key.isalnum():
+    key = confirmation_key(request.form.get("confirmation_key"))
+    if not selection.valid:
         abort(400)
     result = confirm_checkout(
         account_id=account.id,
         user_id=current_user.id,
         request=selection.request(),
-        method_id=request.form.get("method", type=int),
+        method_id=id_from(request.form, "method"),
         confirmation_key=key,
         seen_fingerprint=request.form.get("fingerprint", ""),
         return_url=lambda payment_id: public_url_for(
@@ -347,6 +361,7 @@ def confirmation(payment_id: int) -> str:
 
 @bp.route("/request-quote", methods=["GET", "POST"])
 @roles_required(*BILLING_ROLES)
+@checks_form_text
 def request_quote() -> Response | str | tuple[str, int]:
     """More than 50 agents: ask the vendor for an offer; staff find it in their queue."""
     account = load_account(current_account_id())
@@ -357,13 +372,23 @@ def request_quote() -> Response | str | tuple[str, int]:
         for name in ("agents", "packs")
         if name in selection.errors and getattr(selection, name) is None
     }
+    message = request.form.get("message", "")
+    if "message" in request.files:
+        invalid["message"] = str(FILE_IN_TEXT_ERROR)
+    elif unsafe_text_error(message) is not None:
+        invalid["message"] = str(UNSAFE_TEXT_ERROR)
     if invalid:
-        page = render_template("wizard/request_quote.html", selection=selection, errors=invalid)
+        page = render_template(
+            "wizard/request_quote.html",
+            selection=selection,
+            errors=invalid,
+            message=marked(message[: echo_limit(MAX_MESSAGE)]),
+        )
         return page, 422
     if request.method == "POST":
         if selection.agents is None or selection.packs is None:
             return render_template("wizard/request_quote.html", selection=selection), 422
-        message = request.form.get("message", "").replace("\x00", "").strip()
+        message = message.strip()
         file_quote_request(
             account,
             current_user,
@@ -379,7 +404,7 @@ def request_quote() -> Response | str | tuple[str, int]:
             "success",
         )
         return redirect(url_for("dashboard.my_package"))
-    return render_template("wizard/request_quote.html", selection=selection, errors={})
+    return render_template("wizard/request_quote.html", selection=selection, errors={}, message="")
 
 
 def _adjusted(args: MultiDict[str, str]) -> MultiDict[str, str]:
@@ -388,8 +413,9 @@ def _adjusted(args: MultiDict[str, str]) -> MultiDict[str, str]:
     field, _sep, step = args.get("adjust", "").partition(":")
     if field in {"agents", "packs"} and step in {"1", "-1"}:
         current = values.get(field, "")
-        if current.strip().isdigit():
-            values[field] = str(max(int(current) + int(step), 0))
+        typed = whole_number(current.strip())
+        if typed is not None:
+            values[field] = str(max(typed + int(step), 0))
     return values
 
 

@@ -13,7 +13,9 @@ from werkzeug.datastructures import MultiDict
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.money import CURRENCIES
 from portal.domain.pricing import Configuration, ConfigurationError, validate_configuration
+from portal.forms import REPLACEMENT, UNSAFE_TEXT_ERROR, marked
 from portal.models import Account
+from portal.numbers import whole_number
 from portal.services.pricing import ChangeRequest, current_configuration, suggested_currency
 from portal.services.reference_data import reference
 
@@ -83,9 +85,9 @@ class Selection:
 def _to_int(text: str) -> int | None:
     """A whole number typed by a person, or None."""
     text = text.strip()
-    if not text.isdigit() or len(text) > MAX_DIGITS:
+    if len(text) > MAX_DIGITS:
         return None
-    return int(text)
+    return whole_number(text)
 
 
 def _enum_or_400(enum: type, value: str | None, default: Any) -> Any:
@@ -114,7 +116,11 @@ def read_selection(args: MultiDict[str, str], account: Account) -> Selection:
     same_plan = current is not None and current.plan == plan
     agents_text = args.get("agents") or str(current.agents if current else 1)
     packs_text = args.get("packs") or str(current.packs if same_plan and current else 0)
-    selection = Selection(plan, period, currency, agents_text.strip(), packs_text.strip())
+    # Control or text-direction characters typed in a quantity are shown as U+FFFD, with
+    # their own error (see _check_quantities), never echoed.
+    selection = Selection(
+        plan, period, currency, marked(agents_text.strip()), marked(packs_text.strip())
+    )
     _check_quantities(selection)
     return selection
 
@@ -126,6 +132,9 @@ def _check_quantities(selection: Selection) -> None:
         selection.errors["agents"] = _("Enter a whole number of agents.")
     if selection.packs is None:
         selection.errors["packs"] = _("Enter a whole number of packs.")
+    for name, text in (("agents", selection.agents_text), ("packs", selection.packs_text)):
+        if REPLACEMENT in text:
+            selection.errors[name] = str(UNSAFE_TEXT_ERROR)
     if selection.errors:
         return
     try:

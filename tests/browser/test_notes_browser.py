@@ -86,7 +86,8 @@ def test_note_edited_in_place_appears_on_the_pdf(chromium, live_url, invoice_id,
 
 
 def test_a_refused_note_keeps_its_text_and_says_why(chromium, live_url, invoice_id):
-    """htmx keeps the form on a 400; the page shows the server's translated reason."""
+    """The form comes back in place (422) with the field's translated error and the text,
+    each refused character shown as U+FFFD."""
     context = chromium.new_context(locale="it-IT")
     page = context.new_page()
     try:
@@ -96,16 +97,17 @@ def test_a_refused_note_keeps_its_text_and_says_why(chromium, live_url, invoice_
         page.locator("main form [type=submit]").click()
         page.wait_for_url(re.compile(r"/package$"))
         page.goto(f"{live_url}/billing/invoices/")
-        error = page.locator("#request-error")
-        expect(error).to_be_hidden()
+        error = page.locator(f"#note-error-{invoice_id}")
         page.locator(f"#note-{invoice_id}").get_by_role("link").click()
         textarea = page.locator(f"#note-text-{invoice_id}")
         typed = "Totale \u202e001\u202c euro"
         textarea.fill(typed)
         page.locator(f"#note-{invoice_id} button[type=submit]").click()
         expect(error).to_be_visible()
-        expect(error).to_contain_text("caratteri che non si possono usare")
-        assert textarea.input_value() == typed
+        expect(error).to_contain_text("caratteri di controllo invisibili")
+        expect(textarea).to_have_value("Totale \ufffd001\ufffd euro")
+        expect(page.locator("#request-error")).to_be_hidden()
+        assert page.url.endswith("/billing/invoices/")  # swapped in place, no navigation
         # A correct note afterwards saves and clears the message.
         textarea.fill("Ordine 4711")
         page.locator(f"#note-{invoice_id} button[type=submit]").click()

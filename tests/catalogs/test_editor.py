@@ -220,10 +220,12 @@ def test_a_failing_check_refuses_the_save(
 
 
 def test_a_control_character_is_refused_before_the_editor_sees_it(client, translator) -> None:
-    # The app-wide text guard answers first (400, its own message); nothing is saved.
+    # The form refuses it as the entry's problem (422), the text shown again with U+FFFD;
+    # nothing is saved.
     response = save(client, "fr", key_of("Open", "example status"), "Ouv\x00erte")
-    assert response.status_code == 400
-    assert "characters that cannot be used" in response.text
+    assert response.status_code == 422
+    assert "invisible control or text-direction characters" in response.text
+    assert "Ouv\ufffderte" in response.text and "\x00" not in response.text
     assert "History" not in client.get(entry_url("fr", key_of("Open", "example status"))).text
 
 

@@ -82,7 +82,7 @@ def test_unsafe_characters_in_a_note_are_refused(app, client, auth, factory, iss
     response = post_form(
         client, "/billing/invoices/", f"/billing/invoices/{invoice_id}/note", {"note": text}
     )
-    _refused(response)
+    _refused_in_the_form(response, text)
     with app.app_context():
         assert db.session.get(Invoice, invoice_id).note in (None, "")
 
@@ -161,8 +161,11 @@ def test_the_refusal_is_translated(client, auth, factory, issue):  # noqa: F811
         data={"csrf_token": csrf_token_from(page.text), "note": "a\x00"},
         headers={"Accept-Language": "it"},
     )
-    assert response.status_code == 400
-    assert "caratteri che non si possono usare" in response.text
+    assert response.status_code == 422
+    assert "caratteri di controllo invisibili" in response.text
+    refused = client.get("/billing/invoices/?status=a%00", headers={"Accept-Language": "it"})
+    assert refused.status_code == 400
+    assert "caratteri che non si possono usare" in refused.text
 
 
 def test_tabs_and_line_breaks_are_fine(app, client, auth, factory, issue):  # noqa: F811

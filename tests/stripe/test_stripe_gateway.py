@@ -124,11 +124,16 @@ def signed_event(kind: str, obj: dict, event_id: str) -> tuple[bytes, str]:
     payload = json.dumps(
         {"id": event_id, "object": "event", "type": kind, "data": {"object": obj}}
     ).encode()
+    return payload, signature_of(payload)
+
+
+def signature_of(payload: bytes) -> str:
+    """The Stripe-Signature header Stripe sends with this body now."""
     timestamp = int(time.time())
     signature = hmac.new(
         WEBHOOK_SECRET.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256
     ).hexdigest()
-    return payload, f"t={timestamp},v1={signature}"
+    return f"t={timestamp},v1={signature}"
 
 
 def post_event(client, kind: str, obj: dict, event_id: str, *, header: str | None = None):
