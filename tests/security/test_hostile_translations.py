@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -388,9 +389,10 @@ def seeded(app: Flask, tmp_path: Path) -> Seeded:
     return Seeded(portal, payments_waiting(app, portal))
 
 
-def app_with(catalogs: Path, database_url: str, clock, tmp_path: Path) -> Flask:
-    """Another app on the same database, serving `catalogs`."""
-    return create_app(
+@contextmanager
+def app_with(catalogs: Path, database_url: str, clock, tmp_path: Path) -> Iterator[Flask]:
+    """Another app on the same database, serving `catalogs`; its connections closed after."""
+    other = create_app(
         {
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
@@ -401,6 +403,12 @@ def app_with(catalogs: Path, database_url: str, clock, tmp_path: Path) -> Flask:
             "TODAY": clock.today,
         }
     )
+    try:
+        yield other
+    finally:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_no_translation_adds_markup_anywhere_it_is_printed(
@@ -408,12 +416,12 @@ def test_no_translation_adds_markup_anywhere_it_is_printed(
 ) -> None:
     harmless_dir = tmp_path / "harmless"
     write_catalogs(harmless_dir, translated_as(HARMLESS))
-    harmless = app_with(harmless_dir, database_urls[backend], clock, tmp_path)
     expected: dict[str, list[str]] = {}
     printed: set[str] = set()
-    for name, html in answers(harmless, seeded):
-        expected[name] = shape_of(html)
-        printed.update(re.findall(r"qz[a-z]+zq", html))
+    with app_with(harmless_dir, database_urls[backend], clock, tmp_path) as harmless:
+        for name, html in answers(harmless, seeded):
+            expected[name] = shape_of(html)
+            printed.update(re.findall(r"qz[a-z]+zq", html))
 
     cases = {name: translated_as(payload) for name, payload in HOSTILE.items()}
     cases |= {name: translated_as(HARMLESS, respell) for name, respell in RESPELLED.items()}
@@ -421,13 +429,13 @@ def test_no_translation_adds_markup_anywhere_it_is_printed(
     for case, text_for in cases.items():
         directory = tmp_path / re.sub(r"\W+", "-", case)
         write_catalogs(directory, text_for)
-        hostile = app_with(directory, database_urls[backend], clock, tmp_path)
-        for name, html in answers(hostile, seeded):
-            if len(html) > 1_000_000:
-                failures.append(f"{case} | {name}: {len(html)} characters")
-            shape = shape_of(html)
-            if shape != expected[name]:
-                failures.append(f"{case} | {name}: {first_difference(expected[name], shape)}")
+        with app_with(directory, database_urls[backend], clock, tmp_path) as hostile:
+            for name, html in answers(hostile, seeded):
+                if len(html) > 1_000_000:
+                    failures.append(f"{case} | {name}: {len(html)} characters")
+                shape = shape_of(html)
+                if shape != expected[name]:
+                    failures.append(f"{case} | {name}: {first_difference(expected[name], shape)}")
     with capsys.disabled():
         print(f"\n    catalog entries seen printed: {len(printed)}")
     assert not failures, "\n".join(failures[:40]) + f"\n({len(failures)} in all)"
