@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from portal.mail.letter import letter
+
 
 def password_reset_texts(*, name: str, link: str, minutes: int, seller: str) -> tuple[str, str]:
     """Subject and body of the e-mail with a single-use link to choose a new password."""
     subject = _("Choose a new password")
     paragraphs = [
-        _("Hello %(name)s,", name=name) if name else _("Hello,"),
         _("Someone asked to reset the password of your billing portal account."),
         ngettext(
             "To choose a new password, open this link within %(num)d minute. It works once.",
@@ -20,9 +21,8 @@ def password_reset_texts(*, name: str, link: str, minutes: int, seller: str) -> 
         + "\n"
         + link,
         _("If it was not you, ignore this e-mail: your password stays as it is."),
-        _("Kind regards,") + "\n" + seller,
     ]
-    return subject, "\n\n".join(paragraphs) + "\n"
+    return subject, letter(name, paragraphs, seller)
 
 
 def invitation_texts(
@@ -32,7 +32,6 @@ def invitation_texts(
     # Translators: e-mail subject; company is the customer's company name.
     subject = _("Join %(company)s in the billing portal", company=company)
     paragraphs = [
-        _("Hello,"),
         _(
             "%(inviter)s invites you to the billing portal of %(company)s as %(role)s.",
             inviter=inviter,
@@ -47,9 +46,8 @@ def invitation_texts(
         + "\n"
         + link,
         _("If you do not know %(company)s, ignore this e-mail.", company=company),
-        _("Kind regards,") + "\n" + seller,
     ]
-    return subject, "\n\n".join(paragraphs) + "\n"
+    return subject, letter(None, paragraphs, seller)
 
 
 def _if_it_was_not_you(link: str, support: str) -> str:
@@ -88,12 +86,10 @@ def password_changed_texts(
             moment=moment,
         )
     paragraphs = [
-        _("Hello %(name)s,", name=name) if name else _("Hello,"),
         what,
         _if_it_was_not_you(link, support),
-        _("Kind regards,") + "\n" + seller,
     ]
-    return subject, "\n\n".join(paragraphs) + "\n"
+    return subject, letter(name, paragraphs, seller)
 
 
 def ownership_received_texts(
@@ -103,7 +99,6 @@ def ownership_received_texts(
     # Translators: e-mail subject; company is the customer's company name.
     subject = _("You are now the owner of %(company)s", company=company)
     paragraphs = [
-        _("Hello %(name)s,", name=name) if name else _("Hello,"),
         # Translators: previous is the previous owner's name; moment a date and time.
         _(
             "%(previous)s handed the ownership of %(company)s in the billing portal over to "
@@ -118,9 +113,8 @@ def ownership_received_texts(
             previous=previous,
         ),
         _("If you did not expect this, ask %(previous)s.", previous=previous),
-        _("Kind regards,") + "\n" + seller,
     ]
-    return subject, "\n\n".join(paragraphs) + "\n"
+    return subject, letter(name, paragraphs, seller)
 
 
 def ownership_handed_over_texts(
@@ -132,7 +126,6 @@ def ownership_handed_over_texts(
         "You handed the ownership of %(company)s over to %(owner)s", company=company, owner=owner
     )
     paragraphs = [
-        _("Hello %(name)s,", name=name) if name else _("Hello,"),
         # Translators: owner is the new owner's name; moment a date and time.
         _(
             "The ownership of %(company)s in the billing portal went to %(owner)s on "
@@ -143,9 +136,8 @@ def ownership_handed_over_texts(
             moment=moment,
         ),
         _if_it_was_not_you(link, support),
-        _("Kind regards,") + "\n" + seller,
     ]
-    return subject, "\n\n".join(paragraphs) + "\n"
+    return subject, letter(name, paragraphs, seller)
 
 
 def removed_from_team_texts(
@@ -155,7 +147,6 @@ def removed_from_team_texts(
     # Translators: e-mail subject; company is the customer's company name.
     subject = _("You are no longer in the team of %(company)s", company=company)
     paragraphs = [
-        _("Hello %(name)s,", name=name) if name else _("Hello,"),
         # Translators: owner is the owner's name; moment a date and time.
         _(
             "%(owner)s removed you from the team of %(company)s in the billing portal on "
@@ -165,9 +156,8 @@ def removed_from_team_texts(
             moment=moment,
         ),
         _("If you think it is a mistake, ask %(owner)s.", owner=owner),
-        _("Kind regards,") + "\n" + seller,
     ]
-    return subject, "\n\n".join(paragraphs) + "\n"
+    return subject, letter(name, paragraphs, seller)
 
 
 def made_billing_admin_texts(
@@ -177,7 +167,6 @@ def made_billing_admin_texts(
     # Translators: e-mail subject; company is the customer's company name.
     subject = _("You are now a billing admin of %(company)s", company=company)
     paragraphs = [
-        _("Hello %(name)s,", name=name) if name else _("Hello,"),
         # Translators: owner is the owner's name; moment a date and time.
         _(
             "%(owner)s made you a billing admin of %(company)s in the billing portal on "
@@ -191,6 +180,5 @@ def made_billing_admin_texts(
             "accept or reject quotes."
         ),
         _("If you did not expect this, ask %(owner)s.", owner=owner),
-        _("Kind regards,") + "\n" + seller,
     ]
-    return subject, "\n\n".join(paragraphs) + "\n"
+    return subject, letter(name, paragraphs, seller)

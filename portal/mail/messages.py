@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal.i18n import format_day, format_money
+from portal.mail.letter import letter
 from portal.models import DocumentKind, Invoice, InvoiceStatus, OutgoingEmail
 
 HTML_TEMPLATE = "mail/document.html"
@@ -86,14 +87,11 @@ def document_texts(invoice: Invoice, corrected_number: str | None) -> tuple[str,
 
     name = customer.get("contact_name") or customer.get("company") or ""
     paragraphs = [
-        _("Hello %(name)s,", name=name) if name else _("Hello,"),
         intro,
         "\n".join(facts),
         _("You can also download it at any time from Invoices in the billing portal."),
-        # Translators: the e-mail's closing, followed by the vendor's name on the next line.
-        _("Kind regards,") + "\n" + seller,
     ]
-    return subject, "\n\n".join(paragraphs) + "\n"
+    return subject, letter(name, paragraphs, seller)
 
 
 def expiry_warning_texts(*, name: str, company: str, ends_on: date, seller: str) -> tuple[str, str]:
@@ -102,7 +100,6 @@ def expiry_warning_texts(*, name: str, company: str, ends_on: date, seller: str)
     # Translators: e-mail subject; date is the day the package ends, e.g. "1 December 2026".
     subject = _("Your package ends on %(date)s", date=day)
     paragraphs = [
-        _("Hello %(name)s,", name=name) if name else _("Hello,"),
         _(
             "Auto-renewal is off for %(company)s, so your package ends on %(date)s. "
             "From that day the account is blocked and goes back to the Free limits.",
@@ -113,9 +110,8 @@ def expiry_warning_texts(*, name: str, company: str, ends_on: date, seller: str)
             "To keep your package, turn auto-renewal on under My package in the billing "
             "portal before that day."
         ),
-        _("Kind regards,") + "\n" + seller,
     ]
-    return subject, "\n\n".join(paragraphs) + "\n"
+    return subject, letter(name, paragraphs, seller)
 
 
 def _html_alternative(email: OutgoingEmail) -> str:
@@ -169,7 +165,6 @@ def quote_texts(
     # Translators: e-mail subject; number is e.g. Q-2026-000001, seller the vendor's name.
     subject = _("Quote %(number)s from %(seller)s", number=number, seller=seller)
     paragraphs = [
-        _("Hello %(name)s,", name=name) if name else _("Hello,"),
         _(
             "We have prepared quote %(number)s for %(company)s; you will find it attached.",
             number=number,
@@ -188,16 +183,14 @@ def quote_texts(
             ]
         ),
         _("To accept or reject it, open it in the billing portal:") + "\n" + link,
-        _("Kind regards,") + "\n" + seller,
     ]
-    return subject, "\n\n".join(paragraphs) + "\n"
+    return subject, letter(name, paragraphs, seller)
 
 
 def quote_request_texts(*, name: str, agents: int, seller: str) -> tuple[str, str]:
     """Subject and body acknowledging a customer's quote request, in the active locale."""
     subject = _("We received your quote request")
     paragraphs = [
-        _("Hello %(name)s,", name=name) if name else _("Hello,"),
         ngettext(
             "Thank you for your request for %(num)d agent. Our team will prepare a quote and "
             "send it to the billing admins of your account.",
@@ -205,6 +198,5 @@ def quote_request_texts(*, name: str, agents: int, seller: str) -> tuple[str, st
             "send it to the billing admins of your account.",
             agents,
         ),
-        _("Kind regards,") + "\n" + seller,
     ]
-    return subject, "\n\n".join(paragraphs) + "\n"
+    return subject, letter(name, paragraphs, seller)
