@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
+from html.parser import HTMLParser
 from typing import Any
 
 import nh3
@@ -90,14 +91,50 @@ def _source_markup_only(source: str, translated: str) -> Markup:
         link_rel=None,
         clean_content_tags=set(),
     )
-    return Markup(cleaned)  # noqa: S704 - sanitized above
+    return Markup(_TextEscaped.serialize(cleaned))  # noqa: S704 - sanitized, text escaped
+
+
+class _TextEscaped(HTMLParser):
+    """nh3's output written again with its text escaped as markupsafe does, quotes included:
+    nh3 leaves a quote in text as it is, which would end an attribute it is printed in."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.written: list[str] = []
+
+    @classmethod
+    def serialize(cls, html: str) -> str:
+        writer = cls()
+        writer.feed(html)
+        writer.close()
+        return "".join(writer.written)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        listed = "".join(f' {name}="{escape(value or "")}"' for name, value in attrs)
+        self.written.append(f"<{tag}{listed}>")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.written.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        self.written.append(str(escape(data)))
 
 
 class TextLazyString(LazyString):
-    """A lazily translated text that prints escaped in a template (Flask-Babel's prints raw)."""
+    """A lazily translated text that prints escaped in a template (Flask-Babel's prints raw)
+    and formats as gettext does, falling back to the source (WTForms formats its messages
+    with `%`: "Use at most %(max)d characters.")."""
 
     def __html__(self) -> Markup:
         return translation_html(str(self._args[0]), str(self))
+
+    def __mod__(self, variables: Any) -> str:
+        if not isinstance(variables, dict):
+            return str(self) % variables
+        return format_or_fallback(str(self), str(self._args[0]), variables)
 
 
 def lazy_gettext(string: str, **variables: Any) -> TextLazyString:
@@ -130,7 +167,10 @@ def _formats_as_source(source: str, translated: str) -> bool:
     """Each placeholder of the translation is one of the source's, written as the source writes
     it: no name of its own, and no width, precision or flag the source lacks (a catalog file
     that bypassed the editor's checks cannot make a page megabytes long or blank an amount)."""
-    return set(percent_placeholders(translated)[0]) <= set(percent_placeholders(source)[0])
+    found, lone = percent_placeholders(translated)
+    wanted, lone_in_source = percent_placeholders(source)
+    # A conversion with the space flag ("% 2000000s") counts as a lone %: none the source lacks.
+    return set(found) <= set(wanted) and lone <= lone_in_source
 
 
 class SafeDomain(Domain):

@@ -51,6 +51,10 @@ MESSAGES: dict[ProblemCode, Callable[[Problem], str]] = {
         "or flag of your own: %(items)s.",
         items=_listed(problem),
     ),
+    ProblemCode.LINE_BREAKS: lambda problem: _(
+        "Keep the line breaks of the source: none where it has none, and one at the start "
+        "or the end only where it has one there."
+    ),
     ProblemCode.CONTROL_CHARACTER: lambda problem: _(
         "The text contains an invisible control character: remove it."
     ),

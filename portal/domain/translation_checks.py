@@ -42,7 +42,11 @@ VOID_ELEMENTS = frozenset(
         "wbr",
     ]
 )
-FORBIDDEN_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters (tab and line feed are text) and the text-direction marks, overrides and
+# isolates that make "100" read as "001": the same the portal's forms refuse.
+FORBIDDEN_CHARACTER = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 
 
 class ProblemCode(StrEnum):
@@ -57,6 +61,7 @@ class ProblemCode(StrEnum):
     MARKUP = "markup"
     UNBALANCED_TAGS = "unbalanced_tags"
     FORMAT_SPEC = "format_spec"
+    LINE_BREAKS = "line_breaks"
     CONTROL_CHARACTER = "control_character"
     TOO_LONG = "too_long"
 
@@ -294,6 +299,16 @@ def format_problems(source: str, translation: str, form: int | None) -> list[Pro
     return problems
 
 
+def line_breaks_differ(source: str, translation: str) -> bool:
+    """A line break where the source has none (an e-mail subject cannot hold one), or a text
+    that starts or ends with one unlike its source (`msgfmt -c` refuses the catalog)."""
+    if "\n" in translation and "\n" not in source:
+        return True
+    return translation.startswith("\n") != source.startswith("\n") or translation.endswith(
+        "\n"
+    ) != source.endswith("\n")
+
+
 def check_form(source: str, translation: str, form: int | None) -> list[Problem]:
     """The problems of one translated form against its source text."""
     problems: list[Problem] = []
@@ -303,6 +318,8 @@ def check_form(source: str, translation: str, form: int | None) -> list[Problem]
         problems.append(Problem(ProblemCode.TOO_LONG, form))
         return problems
     problems.extend(format_problems(source, translation, form))
+    if line_breaks_differ(source, translation):
+        problems.append(Problem(ProblemCode.LINE_BREAKS, form))
     if percent_placeholders(translation)[1] > percent_placeholders(source)[1]:
         problems.append(Problem(ProblemCode.LONE_PERCENT, form))
     problems.extend(markup_problems(source, translation, form))

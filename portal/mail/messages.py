@@ -134,7 +134,8 @@ def build_message(
     message["To"] = ", ".join(email.recipients)
     if email.cc:
         message["Cc"] = ", ".join(email.cc)
-    message["Subject"] = email.subject
+    # A header is one line: a line break in a subject's translation must not stop the e-mail.
+    message["Subject"] = " ".join(email.subject.split())
     message["Date"] = format_datetime(sent_at)
     message["Message-ID"] = email.details["message_id"]
     # Out-of-office replies and vacation responders stay quiet for automatic mail.

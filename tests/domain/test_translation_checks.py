@@ -162,8 +162,20 @@ def test_a_plural_entry_is_filled_in_completely_or_left_empty() -> None:
         ("Paid %(amount)s", "Pagato %(amount)-9s", [ProblemCode.FORMAT_SPEC]),
         ("%d days", "%05d giorni", [ProblemCode.FORMAT_SPEC]),
         ("%(num)5.2f%%", "%(num)5.2f%%", []),
+        (
+            "Total: %(total)s",
+            "Totale: %(total) 2000000s",
+            [ProblemCode.PLACEHOLDERS_MISSING, ProblemCode.LONE_PERCENT],
+        ),
         ("Save", "Salva\x00", [ProblemCode.CONTROL_CHARACTER]),
-        ("Save", "Salva\nora", []),
+        # A line break where the source has none: an e-mail subject cannot hold one.
+        ("Save", "Salva\nora", [ProblemCode.LINE_BREAKS]),
+        ("Save", "Salva\n", [ProblemCode.LINE_BREAKS]),
+        ("Line one\nline two", "Riga uno\nriga due", []),
+        ("Line one\nline two\n", "Riga uno\nriga due", [ProblemCode.LINE_BREAKS]),
+        ("Save", "Sal\u202eva", [ProblemCode.CONTROL_CHARACTER]),
+        ("Save", "Sal\u2066va", [ProblemCode.CONTROL_CHARACTER]),
+        ("Save", "Salva \U0001f469\u200d\U0001f4bb", []),  # an emoji with a joiner is text
         ("Save", "x" * (MAX_TRANSLATION_LENGTH + 1), [ProblemCode.TOO_LONG]),
     ],
 )

@@ -32,3 +32,31 @@ def test_the_invoice_email_lands_in_the_outbox(customer, app, runner):
     result = runner.invoke(args=["mail", "deliver"])
     assert (result.exit_code, result.output) == (0, "sent 0, retried 0, failed 0\n")
     assert len(list(outbox.iterdir())) == 1
+
+
+def test_a_line_break_in_a_subject_does_not_stop_the_email(app):
+    # A header is one line: a translation that slipped a line break into a subject (the
+    # editor refuses it now) is sent on one line, not left failing.
+    from datetime import UTC, datetime
+
+    from portal.mail.messages import build_message
+    from portal.models import OutgoingEmail
+
+    email = OutgoingEmail(
+        kind="notice",
+        recipients=["someone@example.com"],
+        cc=[],
+        language="it",
+        subject="Scegli una nuova\npassword\nBcc: x@evil.example",
+        body="Ciao,\n\nun testo.\n",
+        details={"message_id": "<notice-1@chatdesk.example.com>"},
+    )
+    with app.app_context():
+        message = build_message(
+            email,
+            sender="portal@example.com",
+            sent_at=datetime(2026, 11, 13, tzinfo=UTC),
+            attachment=None,
+        )
+    assert message["Subject"] == "Scegli una nuova password Bcc: x@evil.example"
+    assert message["Bcc"] is None
