@@ -26,7 +26,7 @@ LARGEST_PAGE_SIZE = MAX_ID // MAX_PAGE
 
 def whole_number(text: str | None) -> int | None:
     """The number written in ASCII digits, or None (anything else, or beyond MAX_ID)."""
-    if not text or not ASCII_DIGITS.fullmatch(text):
+    if not isinstance(text, str) or not ASCII_DIGITS.fullmatch(text):
         return None
     digits = text.lstrip("0") or "0"
     if len(digits) > MAX_ID_DIGITS:
@@ -43,10 +43,9 @@ def id_from(values: Mapping[str, str], name: str) -> int | None:
 def page_number(values: Mapping[str, str], name: str = "page") -> int:
     """The page a query string asks for: 1 unless it is a number written in ASCII digits;
     any number past MAX_PAGE is MAX_PAGE (past the last page: the list shows its last)."""
-    text = values.get(name) or ""
-    if not ASCII_DIGITS.fullmatch(text):
+    text = values.get(name)
+    if not isinstance(text, str) or not ASCII_DIGITS.fullmatch(text):
         return 1
-    digits = text.lstrip("0") or "0"
-    if len(digits) > len(str(MAX_PAGE)):
-        return MAX_PAGE
-    return min(max(int(digits), 1), MAX_PAGE)
+    number = whole_number(text)
+    # A number beyond any id (however long) is past the last page, as MAX_PAGE is.
+    return MAX_PAGE if number is None else min(max(number, 1), MAX_PAGE)

@@ -235,7 +235,7 @@ class BadConfirmationKey(BadRequest):
 def confirmation_key(text: str | None) -> str:
     """The confirmation key of a Pay form (wizard, seats, open invoice, quote checkout);
     anything else is refused before a payment is recorded (BadConfirmationKey, a 400 page)."""
-    if text is None or not CONFIRMATION_KEY.fullmatch(text):
+    if not isinstance(text, str) or not CONFIRMATION_KEY.fullmatch(text):
         raise BadConfirmationKey
     return text
 

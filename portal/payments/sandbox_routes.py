@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SubmitField
 
+from portal.forms import PortalForm
 from portal.payments.gateway import ChargeStatus
 from portal.payments.sandbox import (
     TEST_CARDS,
@@ -26,14 +27,14 @@ from portal.safe_gettext import lazy_gettext as _l
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
 
-class ChallengeForm(FlaskForm):
+class ChallengeForm(PortalForm):
     """The bank's 3-D Secure question: confirm or refuse the payment."""
 
     approve = SubmitField(_l("Confirm payment"))
     fail = SubmitField(_l("Refuse payment"))
 
 
-class PayPalForm(FlaskForm):
+class PayPalForm(PortalForm):
     """PayPal's approval question: approve or cancel."""
 
     approve = SubmitField(_l("Approve payment"))

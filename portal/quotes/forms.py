@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -189,7 +188,7 @@ class RejectForm(PortalForm):
     )
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(PortalForm):
     """The last step: the tick and the figures the customer saw."""
 
     method = HiddenField()

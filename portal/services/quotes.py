@@ -808,13 +808,16 @@ def _invoice_language(account: Account) -> str:
 
 
 def billing_admin_emails(account_id: int) -> list[str]:
-    """The e-mail addresses of the account's owner and billing admins."""
+    """The e-mail addresses of the account's owner and billing admins who are in the team
+    (not removed, invitation accepted): a quote and its PDF go to nobody else."""
     return list(
         db.session.scalars(
             select(User.email)
             .where(
                 User.account_id == account_id,
                 or_(*(User.role == str(role) for role in BILLING_ROLES)),
+                User.removed_at.is_(None),
+                User.invitation_pending.is_(False),
             )
             .order_by(User.id)
         )

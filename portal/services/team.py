@@ -29,7 +29,7 @@ from portal.mail.account_messages import (
     removed_from_team_texts,
 )
 from portal.models import Account, Role, User
-from portal.models.user import new_session_token
+from portal.models.user import hash_password, new_session_token
 from portal.public_url import public_url_for
 from portal.services import activity
 from portal.services.account_links import (
@@ -197,15 +197,14 @@ def accept_invitation(token: str, name: str, password: str) -> User:
     if address_signs_in_elsewhere(user):
         db.session.rollback()
         raise AddressInUse
-    probe = User(email="", name="", role=Role.MEMBER)
-    probe.set_password(password)
+    password_hash = hash_password(password)
     try:
         joined = db.session.execute(
             update(User)
             .where(User.id == user.id, User.invitation_pending.is_(True), User.removed_at.is_(None))
             .values(
                 name=name.strip()[:120],
-                password_hash=probe.password_hash,
+                password_hash=password_hash,
                 invitation_pending=False,
                 session_token=new_session_token(),
             )

@@ -405,3 +405,51 @@ def test_two_admins_paying_the_same_quote_at_once_charge_once(setting: Setting) 
         assert db.session.scalar(select(func.count(Invoice.id))) == 1
         assert len(db.session.scalars(select(SandboxCharge)).all()) == 1
         assert db.session.get(SalesQuote, quote_id).status is QuoteStatus.ACCEPTED
+
+
+def test_a_json_confirmation_is_refused_without_a_server_error(setting: Setting) -> None:
+    # Flask-WTF reads a JSON body into a form: its numbers must not reach the key checks.
+    quote_id = setting.sent_quote()
+    setting.as_admin()
+    method = _add_card(setting)
+    confirm = setting.client.get(f"/quotes/{quote_id}/accept/confirm?method={method}")
+    answer = setting.client.post(
+        f"/quotes/{quote_id}/accept/confirm",
+        headers={"X-CSRFToken": csrf_token_from(confirm.text)},
+        json={
+            "fingerprint": _fingerprint(confirm.text),
+            "confirmation_key": 12345678,
+            "method": method,
+            "accept": True,
+        },
+    )
+    assert 400 <= answer.status_code < 500
+    with setting.app.app_context():
+        assert db.session.scalar(select(func.count(Payment.id))) == 0
+        assert db.session.scalar(select(func.count()).select_from(SandboxCharge)) == 0
+
+
+def test_a_quote_goes_to_billing_admins_in_the_team_only(setting: Setting) -> None:
+    # A removed billing admin, or one whose invitation is still waiting, gets no quote.
+    with setting.app.app_context():
+        from portal import clock
+        from portal.models import Role, User
+
+        removed = db.session.scalar(select(User).where(User.email == "admin2@acme.example"))
+        removed.removed_at = clock.now()
+        db.session.add(
+            User(
+                email="invited@acme.example",
+                name="Invited",
+                role=Role.BILLING_ADMIN,
+                account_id=setting.account_id,
+                invitation_pending=True,
+                password_hash="x",
+            )
+        )
+        db.session.commit()
+    setting.sent_quote()
+    with setting.app.app_context():
+        email = db.session.scalar(select(OutgoingEmail).where(OutgoingEmail.kind == "sales_quote"))
+        assert email is not None
+        assert sorted(email.recipients) == ["admin@acme.example", "owner@acme.example"]
