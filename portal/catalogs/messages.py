@@ -39,9 +39,10 @@ MESSAGES: dict[ProblemCode, Callable[[Problem], str]] = {
         "HTML tags not in the source: %(items)s.", items=_listed(problem)
     ),
     ProblemCode.MARKUP: lambda problem: _(
-        "A translation is plain text: remove %(items)s (write characters themselves, not "
-        "HTML entities).",
-        items=_listed(problem),
+        "A translation is plain text: remove %(items)s.", items=_listed(problem)
+    ),
+    ProblemCode.ENTITIES: lambda problem: _(
+        "Write the characters themselves, not HTML entities: %(items)s.", items=_listed(problem)
     ),
     ProblemCode.UNBALANCED_TAGS: lambda problem: _(
         "Close every HTML tag of the source, in the source's order."

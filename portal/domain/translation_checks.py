@@ -59,6 +59,7 @@ class ProblemCode(StrEnum):
     PLURAL_INCOMPLETE = "plural_incomplete"
     HTML_TAGS = "html_tags"
     MARKUP = "markup"
+    ENTITIES = "entities"
     UNBALANCED_TAGS = "unbalanced_tags"
     FORMAT_SPEC = "format_spec"
     LINE_BREAKS = "line_breaks"
@@ -265,8 +266,12 @@ def markup_problems(source: str, translation: str, form: int | None) -> list[Pro
         names = html_tags("".join(extra_tags))
         problems.append(Problem(ProblemCode.HTML_TAGS, form, tuple(sorted(names or extra_tags))))
     extra_other = found.other - wanted.other
-    if extra_other:
-        problems.append(Problem(ProblemCode.MARKUP, form, tuple(sorted(extra_other))))
+    entities = tuple(sorted(item for item in extra_other if item.startswith("&")))
+    other = tuple(sorted(item for item in extra_other if not item.startswith("&")))
+    if other:
+        problems.append(Problem(ProblemCode.MARKUP, form, other))
+    if entities:
+        problems.append(Problem(ProblemCode.ENTITIES, form, entities))
     if not extra_tags and _balanced(wanted.sequence) and not _balanced(found.sequence):
         problems.append(Problem(ProblemCode.UNBALANCED_TAGS, form))
     return problems

@@ -132,8 +132,8 @@ def test_a_plural_entry_is_filled_in_completely_or_left_empty() -> None:
         ("Error", "<!doctype html>", [ProblemCode.MARKUP]),
         ("Error", "<![CDATA[x]]>", [ProblemCode.MARKUP]),
         ("Error", "<?xml x?>", [ProblemCode.MARKUP]),
-        ("Error", "Errore&nbsp;grave", [ProblemCode.MARKUP]),
-        ("Error", "Errore &#60;b&#62;", [ProblemCode.MARKUP]),
+        ("Error", "Errore&nbsp;grave", [ProblemCode.ENTITIES]),
+        ("Error", "Errore &#60;b&#62;", [ProblemCode.ENTITIES]),
         ("Error", "Errore: a < b, 3 > 2 & 4 > 1", []),
         (
             "Read the <strong>terms</strong>",
@@ -220,9 +220,9 @@ def test_a_respelled_placeholder_is_named_as_written() -> None:
 
 
 def test_markup_problems_name_what_was_added() -> None:
-    [problem] = check_translation(SourceEntry("Error"), ["Errore <!-- x -->&nbsp;"], 2)
-    assert problem.code is ProblemCode.MARKUP
-    assert problem.items == ("&nbsp;", "<!-- x -->")
+    markup, entities = check_translation(SourceEntry("Error"), ["Errore <!-- x -->&nbsp;"], 2)
+    assert (markup.code, markup.items) == (ProblemCode.MARKUP, ("<!-- x -->",))
+    assert (entities.code, entities.items) == (ProblemCode.ENTITIES, ("&nbsp;",))
 
 
 @given(st.text(max_size=200), st.text(max_size=200))
