@@ -93,3 +93,29 @@ def test_owner_invites_a_billing_admin_who_joins_by_the_link(
         page.screenshot(path=str(tmp_path / "activity-1280.png"), full_page=True)
     finally:
         invitee.close()
+
+
+def test_a_long_action_label_wraps_on_a_phone(chromium, live_url, factory):
+    # "Revoca il ruolo di amministratore di fatturazione" was cut at the screen's edge.
+    account_id = factory.account("Pasticceria Dolce S.r.l.", country="IT")
+    factory.user("owner@dolce.example.com", Role.OWNER, account_id, name="Olga", locale="it")
+    factory.user("bruno@dolce.example.com", Role.BILLING_ADMIN, account_id, name="Bruno")
+    context = chromium.new_context(locale="it-IT", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_url}/login")
+        page.fill("#email", "owner@dolce.example.com")
+        page.fill("#password", PASSWORD)
+        page.get_by_role("button", name="Accedi").click()
+        page.goto(f"{live_url}/team/")
+        button = page.get_by_role(
+            "button", name="Revoca il ruolo di amministratore di fatturazione"
+        )
+        expect(button).to_be_visible()
+        box = button.bounding_box()
+        row = page.get_by_role("row", name=re.compile("Bruno")).bounding_box()
+        assert box is not None and row is not None
+        assert box["x"] + box["width"] <= row["x"] + row["width"] + 1
+        assert button.evaluate("element => element.scrollWidth <= element.clientWidth + 1")
+    finally:
+        context.close()
