@@ -43,6 +43,17 @@ def live_url(app: Flask) -> Iterator[str]:
     server.server_close()
 
 
+def browser_environment() -> dict[str, str]:
+    """The browser's environment: this one, without libfaketime (scripts/test-on-date moves
+    the clock of the portal and the tests; Chromium stalls under it, and a browser's clock is
+    the visitor's own anyway)."""
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if name != "LD_PRELOAD" and not name.startswith("FAKETIME")
+    }
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """Debian's Chromium under Playwright (Playwright's own browser download is not used)."""
@@ -53,6 +64,8 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=browser_environment()
+        )
         yield browser
         browser.close()
