@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.models import Invoice, Payment, PaymentMethod, QuoteStatus, SalesQuote, Subscription
 from portal.payments.sandbox import SandboxCharge, SandboxRefund
 from tests.conftest import Auth, at_once, csrf_token_from, later, post_form
-from tests.quotes.conftest import Setting
+from tests.quotes.conftest import DRAFT_FORM, Setting
 
 TRIALS = 20
 
@@ -98,19 +98,8 @@ class Desk:
         data = {
             "csrf_token": self.staff_token,
             "account_id": str(self.account_id),
-            "plan": "standard",
-            "period": "monthly",
+            **DRAFT_FORM,
             "agents": str(agents + 1),
-            "packs": "0",
-            "agent_discount_kind": "percent",
-            "agent_discount_value": "20",
-            "pack_discount_kind": "none",
-            "pack_discount_value": "",
-            "overall_discount_kind": "none",
-            "overall_discount_value": "",
-            "term_months": "24",
-            "billing_starts_on": "2026-11-13",
-            "valid_until": "2026-12-13",
             "note": "",
         }
         created = self.staff.post("/backoffice/quotes/new", data=data)

@@ -41,6 +41,7 @@ from portal.services.reference_data import reference
 from tests.catalogs.conftest import app_config, catalog_dir, key_of  # noqa: F401
 from tests.conftest import PASSWORD, Factory, csrf_token_from
 from tests.invoices.conftest import ITALY
+from tests.quotes.conftest import DRAFT_FORM
 
 NUL = "\x00"
 RIGHT_TO_LEFT_OVERRIDE = "\u202e"
@@ -160,23 +161,7 @@ def _token(purpose: LinkPurpose, email: str) -> Callable[[Place], None]:
     return prepare
 
 
-DRAFT = {
-    "account_id": "{account}",
-    "plan": "standard",
-    "period": "monthly",
-    "agents": "80",
-    "packs": "0",
-    "agent_discount_kind": "percent",
-    "agent_discount_value": "20",
-    "pack_discount_kind": "none",
-    "pack_discount_value": "",
-    "overall_discount_kind": "none",
-    "overall_discount_value": "",
-    "term_months": "24",
-    "billing_starts_on": "2026-11-13",
-    "valid_until": "2026-12-13",
-    "note": "Prezzo riservato",
-}
+DRAFT = {"account_id": "{account}", **DRAFT_FORM, "note": "Prezzo riservato"}
 BILLING = {
     "company": "Bottega S.r.l.",
     "contact_name": "Giulia Bianchi",
