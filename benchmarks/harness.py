@@ -209,9 +209,9 @@ def _seed_customers(app: Any) -> dict[str, int]:
     """The small and big customers, the summary customers and a staff user."""
     from sqlalchemy import insert, select
 
+    from portal.documents.pdf import invoice_pdf_bytes
     from portal.extensions import db
     from portal.models import Invoice, InvoiceLine, Role, User
-    from portal.services.documents import invoice_pdf_bytes
 
     small = _customer(SMALL, "Bench S.r.l.", Role.BILLING_ADMIN, 3, 10)
     big = _customer(BIG, "Big Customer S.p.A.", Role.BILLING_ADMIN, 12, 10)

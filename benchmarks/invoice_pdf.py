@@ -47,14 +47,14 @@ def prepare_database(app) -> int:
     """Migrate, add an Italian customer with a seat-change invoice; return the invoice id."""
     from flask_migrate import upgrade
 
+    from portal.documents.issuing import issue_document
     from portal.domain.catalog import BillingPeriod, Plan
     from portal.domain.periods import Period
     from portal.domain.pricing import Configuration, CurrentSubscription, price_change
     from portal.domain.tax import determine_tax
     from portal.extensions import db
     from portal.models import Account, BillingInfo, InvoiceStatus, Role, User
-    from portal.services.invoicing import issue_document
-    from portal.services.reference_data import reference
+    from portal.reference_data import reference
 
     with app.app_context():
         upgrade()
@@ -192,10 +192,10 @@ def main() -> None:
     from xhtml2pdf import pisa
 
     from portal import create_app
+    from portal.documents import pdf as documents
     from portal.extensions import db
     from portal.models import Invoice, InvoicePdf
     from portal.pdf import font_directory, render_options
-    from portal.services import documents
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     invoice_id = prepare_database(app)

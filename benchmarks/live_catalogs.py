@@ -52,9 +52,9 @@ def add_translator_edits(url: str) -> None:
     from sqlalchemy import select
 
     from portal import create_app
+    from portal.catalogs.store import Translator, entry_key, save_translation
     from portal.extensions import db
     from portal.models import Role, User
-    from portal.services.translations import Translator, entry_key, save_translation
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():

@@ -218,7 +218,7 @@ def seed(url: str, count: int) -> None:
     from portal.domain.periods import add_months, period_at
     from portal.extensions import db
     from portal.models import Account, BillingInfo, PaymentMethod, Subscription
-    from portal.services.reference_data import reference
+    from portal.reference_data import reference
 
     app = _app(url)
     with app.app_context():

@@ -39,12 +39,12 @@ def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = 
         labels,
         payments,
         public_url,
+        reference_data,
         security,
         templating,
         web,
     )
     from portal.extensions import csrf, db, htmx, login_manager, ping_after_idle
-    from portal.services import reference_data
 
     # A broken price list or VAT table stops start-up here, naming the bad entry.
     reference_data.init_app(app)
@@ -71,23 +71,22 @@ def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = 
     cli.init_app(app)
     payments.init_app(app)
 
-    from portal import (
-        auth,
-        backoffice,
-        billing,
-        catalogs,
-        dashboard,
-        invoices,
-        methods,
-        quotes,
-        team,
-        wizard,
-    )
+    from portal.auth import routes as auth
+    from portal.backoffice import routes as backoffice
+    from portal.billing import routes as billing
+    from portal.dashboard import routes as dashboard
+    from portal.invoices import routes as invoices
+    from portal.methods import routes as methods
+    from portal.quotes import routes as quotes
+    from portal.team import routes as team
+    from portal.wizard import routes as wizard
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(team.bp)
     app.register_blueprint(backoffice.bp)
+    from portal import catalogs
+
     catalogs.init_app(app)
     app.register_blueprint(methods.bp)
     app.register_blueprint(wizard.bp)

@@ -30,6 +30,12 @@ REVALIDATE = "no-cache"
 
 compress = Compress()
 
+# The front-end packages' files served under /vendor/<name>, as npm installs them.
+VENDOR_FILES = {
+    "htmx.min.js": "htmx.org/dist/htmx.min.js",
+    "pico.min.css": "@picocss/pico/css/pico.min.css",
+}
+
 
 @cache
 def content_hash(path: Path) -> str:
@@ -45,8 +51,6 @@ def asset_path(endpoint: str, values: dict[str, Any]) -> Path | None:
     if endpoint == "static" and "filename" in values:
         return Path(current_app.static_folder or "") / values["filename"]
     if endpoint == "web.vendor_asset" and "name" in values:
-        from portal.web import VENDOR_FILES
-
         relative = VENDOR_FILES.get(values["name"])
         if relative is not None:
             return Path(current_app.config["VENDOR_DIR"]) / relative

@@ -10,11 +10,11 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from portal import clock
+from portal.demo import DemoError, seed_demo
 from portal.mail.cli import mail_cli
-from portal.services.demo import DemoError, seed_demo
-from portal.services.mailer import DeliveryPool, deliver_soon
-from portal.services.payments import reconcile
-from portal.services.renewal_run import BATCH_SIZE, accounts_to_visit, run_renewals
+from portal.mail.outbox import DeliveryPool, deliver_soon
+from portal.payments.lifecycle import reconcile
+from portal.renewal.run import BATCH_SIZE, accounts_to_visit, run_renewals
 
 billing_cli = AppGroup("billing", help="Renewals and other billing runs.")
 

@@ -278,7 +278,7 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", ""),
-        # The crash tests' servers die at this payment step (portal.services.payments).
+        # The crash tests' servers die at this payment step (portal.payments.lifecycle).
         "PAYMENT_KILL_AT": os.environ.get("PAYMENT_KILL_AT") if environment == "testing" else None,
         "LIVE_CATALOGS": _env_bool("LIVE_CATALOGS", True),
         "CATALOG_CHECK_SECONDS": _env_float("CATALOG_CHECK_SECONDS", 3.0),

@@ -23,15 +23,12 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from portal.security import BadConfirmationKey, UnexpectedFile, UnsafeText
+from portal.assets import VENDOR_FILES
+from portal.security import BadConfirmationKey, UnexpectedFile, UnsafeText, static_headers_of
 
 bp = Blueprint("web", __name__)
 
 # The only third-party files we serve, each from its npm package (package.json pins them).
-VENDOR_FILES = {
-    "htmx.min.js": "htmx.org/dist/htmx.min.js",
-    "pico.min.css": "@picocss/pico/css/pico.min.css",
-}
 
 
 def wants_fragment() -> bool:
@@ -197,8 +194,6 @@ def support_href() -> str:
 
 def init_app(app: Flask) -> None:
     """Register error pages, the asset route and the support link; answer /health before Flask."""
-    from portal.security import static_headers_of
-
     app.wsgi_app = HealthCheck(app.wsgi_app, static_headers_of(app))  # type: ignore[method-assign]
     app.register_blueprint(bp)
     app.jinja_env.globals["support_href"] = support_href

@@ -28,7 +28,7 @@ from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.periods import period_at
 from portal.extensions import db
 from portal.models import Account, BillingInfo, PaymentMethod, Role, Subscription, User
-from portal.services.reference_data import reference
+from portal.reference_data import reference
 from tests.clock import Clock
 
 POSTGRESQL_ADMIN_URL = os.environ.get(
@@ -406,6 +406,6 @@ def later(delay_ms: int, call):
 def mail_left_queued(monkeypatch: pytest.MonkeyPatch) -> None:
     """E-mails stay queued for `flask mail deliver` instead of being sent after each payment:
     for race tests that loop many trials, drawing each one's PDF took most of their time."""
-    from portal.services import mailer
+    from portal.mail import outbox as mailer
 
     monkeypatch.setattr(mailer, "_deliver", lambda limit, only_ids: mailer.DeliveryReport())

@@ -6,7 +6,7 @@ Revises: e3a91c5b7f20
 Create Date: 2026-11-28 09:00:00.000000
 
 The back office searches accounts by any part of a name, an e-mail or a VAT ID
-(portal.services.backoffice): a LIKE '%...%' no B-tree can serve. On PostgreSQL, pg_trgm's
+(portal.backoffice.queries): a LIKE '%...%' no B-tree can serve. On PostgreSQL, pg_trgm's
 GIN indexes serve it, each column on its own (the search is a UNION of one SELECT a column).
 pg_trgm ships with PostgreSQL (contrib) and is a trusted extension since PostgreSQL 13, so
 the database owner may create it; where it cannot be created the indexes are skipped with a

@@ -1,7 +1,1 @@
 """Sign-in and sign-out."""
-
-from flask import Blueprint
-
-bp = Blueprint("auth", __name__)
-
-from portal.auth import routes  # noqa: E402, F401

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from portal.auth import bp
+from portal.account_links import LinkRefused
+from portal.accounts import authenticate, save_locale
+from portal.auth import passwords
 from portal.auth.forms import (
     AcceptInvitationForm,
     ForgotPasswordForm,
@@ -16,15 +18,15 @@ from portal.auth.forms import (
     PasswordChangeForm,
     SignInForm,
 )
+from portal.auth.sign_in_limits import SignInLocked, begin_attempt, forget_attempt
 from portal.extensions import db
 from portal.i18n import is_safe_redirect
+from portal.mail.outbox import deliver_soon
 from portal.models import User
 from portal.security import checks_form_text
-from portal.services import passwords, team
-from portal.services.account_links import LinkRefused
-from portal.services.accounts import authenticate, save_locale
-from portal.services.mailer import deliver_soon
-from portal.services.sign_in_limits import SignInLocked, begin_attempt, forget_attempt
+from portal.team import changes as team
+
+bp = Blueprint("auth", __name__)
 
 CONFLICT = 409
 TOO_MANY_REQUESTS = 429

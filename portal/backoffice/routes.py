@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 
 from portal import clock
-from portal.backoffice import bp
-from portal.billing.activity_text import describe_activity
+from portal.accounts import account_users, load_account
+from portal.activity.log import activity_page
+from portal.activity.text import describe_activity
+from portal.backoffice import queries as backoffice
+from portal.dashboard.package import overview_of
 from portal.models import DocumentKind, Role, SubscriptionStatus
 from portal.numbers import page_number
 from portal.security import reads_only, roles_required
-from portal.services import backoffice
-from portal.services.accounts import account_users, load_account
-from portal.services.activity_log import activity_page
-from portal.services.package import overview_of
+
+bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")
 
 SECTIONS = ("invoices", "credit-notes", "payments", "activity")
 

@@ -11,8 +11,8 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from portal.domain.tax import InvalidVatId, normalize_vat_id
 from portal.forms import PortalForm, shorten
+from portal.reference_data import reference
 from portal.safe_gettext import lazy_gettext as _l
-from portal.services.reference_data import reference
 
 MAX_CC = 5
 # EU member states plus the countries customers outside the EU most often write from.

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal.billing import bp
-from portal.billing.activity_text import describe_activity
+from portal.accounts import load_account
+from portal.activity.log import activity_page
+from portal.activity.text import describe_activity
 from portal.billing.forms import BillingInfoForm, parse_cc
+from portal.billing.info import update_billing_info
 from portal.models import BILLING_ROLES
 from portal.numbers import page_number
 from portal.security import checks_form_text, current_account_id, roles_required
-from portal.services.accounts import load_account
-from portal.services.activity_log import activity_page
-from portal.services.billing_info import update_billing_info
+
+bp = Blueprint("billing", __name__, url_prefix="/billing")
 
 
 @bp.route("/info", methods=["GET", "POST"])

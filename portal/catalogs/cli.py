@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from portal.services.translations import EDITABLE_LANGUAGES, export_to_files
+from portal.catalogs.store import EDITABLE_LANGUAGES, export_to_files
 
 translations_cli = AppGroup("translations", help="The translators' catalogs.")
 

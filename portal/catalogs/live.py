@@ -23,11 +23,11 @@ from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.catalogs.store import read_catalog_file
 from portal.domain.translation_checks import SourceEntry, check_translation
 from portal.extensions import db
 from portal.models import CatalogVersion, TranslationEdit
 from portal.safe_gettext import LIVE_CATALOGS_KEY
-from portal.services.translations import read_catalog_file
 
 log = logging.getLogger(__name__)
 

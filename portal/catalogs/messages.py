@@ -7,8 +7,8 @@ from collections.abc import Callable
 from flask_babel import gettext as _
 from flask_babel import ngettext, pgettext
 
+from portal.catalogs.store import EntryFilter, EntryStatus
 from portal.domain.translation_checks import MAX_TRANSLATION_LENGTH, Problem, ProblemCode
-from portal.services.translations import EntryFilter, EntryStatus
 
 
 def _listed(problem: Problem) -> str:

@@ -6,22 +6,16 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
-from portal.catalogs import bp
 from portal.catalogs.forms import EntryForm
 from portal.catalogs.live import live_catalogs
 from portal.catalogs.messages import entry_filter_label, entry_status_label, problem_message
-from portal.domain.translation_checks import check_translation, plural_examples, split_placeholders
-from portal.i18n import is_safe_redirect
-from portal.models import Role, TranslationChange
-from portal.numbers import page_number
-from portal.security import checks_form_text, roles_required
-from portal.services.translations import (
+from portal.catalogs.store import (
     EDITABLE_LANGUAGES,
     CatalogEntry,
     CatalogView,
@@ -36,7 +30,14 @@ from portal.services.translations import (
     history_of,
     save_translation,
 )
+from portal.domain.translation_checks import check_translation, plural_examples, split_placeholders
+from portal.i18n import is_safe_redirect
+from portal.models import Role, TranslationChange
+from portal.numbers import page_number
+from portal.security import checks_form_text, roles_required
 from portal.web import private_download, render_page, wants_fragment
+
+bp = Blueprint("catalogs", __name__, url_prefix="/translations")
 
 ENTRY_KEY = re.compile(r"[0-9a-f]{32}")
 MAX_QUERY_LENGTH = 200

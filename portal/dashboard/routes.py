@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from portal import clock
-from portal.dashboard import bp
-from portal.models import BILLING_ROLES, CUSTOMER_ROLES, Role
-from portal.security import current_account_id, roles_required
-from portal.services.accounts import load_account
-from portal.services.package import (
+from portal.accounts import load_account
+from portal.dashboard.package import (
     BillingFacts,
     account_next_payment,
     billing_facts,
     package_overview,
 )
-from portal.services.refunds import RefundOutcome, refund_offer, request_refund
-from portal.services.renewal import NoPaymentMethod, expiry_warning, set_auto_renew
+from portal.models import BILLING_ROLES, CUSTOMER_ROLES, Role
+from portal.refunds.full_refund import RefundOutcome, refund_offer, request_refund
+from portal.renewal.auto_renew import NoPaymentMethod, expiry_warning, set_auto_renew
+from portal.security import current_account_id, roles_required
 from portal.web import wants_fragment
+
+bp = Blueprint("dashboard", __name__)
 
 
 @bp.get("/")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import (
+    Blueprint,
     abort,
     current_app,
     flash,
@@ -17,11 +18,22 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.documents import pdf as documents
 from portal.forms import FILE_IN_TEXT_ERROR, echo_limit, marked, unsafe_text_error
-from portal.invoices import bp
+from portal.invoices.listing import (
+    NOTE_MAX_LENGTH,
+    NoteTooLong,
+    invoice_of,
+    latest_year,
+    list_invoices,
+    save_note,
+)
+from portal.invoices.payment import pay_invoice
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Invoice, InvoiceStatus, PaymentPurpose
 from portal.numbers import id_from, page_number
+from portal.payments import lifecycle as payments
+from portal.payments.lifecycle import Outcome, PayResult
 from portal.payments.outcomes import outcome_message, outcome_status
 from portal.public_url import public_url_for
 from portal.security import (
@@ -30,18 +42,9 @@ from portal.security import (
     current_account_id,
     roles_required,
 )
-from portal.services import documents, payments
-from portal.services.invoice_payment import pay_invoice
-from portal.services.invoices import (
-    NOTE_MAX_LENGTH,
-    NoteTooLong,
-    invoice_of,
-    latest_year,
-    list_invoices,
-    save_note,
-)
-from portal.services.payments import Outcome, PayResult
 from portal.web import private_download, render_page, wants_fragment
+
+bp = Blueprint("invoices", __name__, url_prefix="/billing/invoices")
 
 
 @bp.get("/")

@@ -1,1 +1,1 @@
-"""Outgoing e-mail: the transports and the message building; the queue is in services.mailer."""
+"""Outgoing e-mail: the transports, the message building and the outbox queue."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from portal.services.mailer import deliver_pending
+from portal.mail.outbox import deliver_pending
 
 mail_cli = AppGroup("mail", help="Outgoing e-mail.")
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import request
 
 from portal.numbers import id_from
-from portal.services.payment_methods import describe, list_methods
+from portal.payments.saved_methods import describe, list_methods
 
 
 def method_choice(

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal import clock
 from portal.i18n import is_safe_redirect
-from portal.methods import bp
 from portal.methods.forms import CardForm, MethodActionForm, PayPalForm
 from portal.models import BILLING_ROLES
+from portal.payments import saved_methods as service
 from portal.payments.cards import CardError, parse_card
 from portal.payments.gateway import GatewayError, gateway
 from portal.payments.messages import card_error_message
@@ -19,8 +19,9 @@ from portal.payments.sandbox import SandboxGateway, customer_reference
 from portal.payments.sandbox_routes import sandbox_card_help
 from portal.payments.stripe_routes import content_security_policy as stripe_content_security_policy
 from portal.security import checks_form_text, current_account_id, roles_required
-from portal.services import payment_methods as service
 from portal.web import render_page, wants_fragment
+
+bp = Blueprint("methods", __name__, url_prefix="/billing/payment-methods")
 
 UNPROCESSABLE = 422
 UNAVAILABLE = 503

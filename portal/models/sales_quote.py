@@ -105,7 +105,7 @@ class SalesQuote(db.Model):
     valid_until: Mapped[date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
 
-    # Every figure as it was when sent (see portal.services.quotes.freeze): later price-list
+    # Every figure as it was when sent (see portal.quotes.workflow.freeze): later price-list
     # changes never alter a sent quote.
     frozen: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 

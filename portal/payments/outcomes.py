@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 
 from portal import clock
 from portal.domain.payment_lifecycle import RefundReason
+from portal.payments.lifecycle import Outcome, PayResult
 from portal.payments.messages import decline_message, retry_message
-from portal.services.payments import Outcome, PayResult
 
 # HTTP status of the page that shows each outcome (PAID and ACTION_REQUIRED redirect instead).
 STATUS = {

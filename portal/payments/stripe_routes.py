@@ -16,13 +16,14 @@ from portal.extensions import csrf
 from portal.forms import FILE_IN_TEXT_ERROR, unsafe_text_error
 from portal.i18n import is_safe_redirect
 from portal.models import BILLING_ROLES
+from portal.payments import saved_methods as payment_methods
+from portal.payments import stripe_events
 from portal.payments.cards import CardError
 from portal.payments.gateway import GatewayError, gateway
 from portal.payments.messages import card_error_message
 from portal.payments.sandbox import customer_reference
 from portal.payments.stripe_gateway import StripeGateway
 from portal.security import checks_form_text, current_account_id, roles_required
-from portal.services import payment_methods, stripe_events
 
 log = logging.getLogger(__name__)
 

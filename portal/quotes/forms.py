@@ -21,8 +21,8 @@ from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.money import parse_major
 from portal.domain.sales_quotes import MAX_AGENTS, MAX_TERM_MONTHS, Discount, DiscountKind
 from portal.forms import PortalForm
+from portal.quotes.workflow import MAX_NOTE, MAX_REASON, QuoteDraft
 from portal.safe_gettext import lazy_gettext as _l
-from portal.services.quotes import MAX_NOTE, MAX_REASON, QuoteDraft
 
 MAX_DISCOUNT_TEXT = 20
 

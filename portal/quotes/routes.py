@@ -6,24 +6,32 @@ import secrets
 from contextlib import suppress
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal import clock
-from portal.billing.activity_text import describe_activity
+from portal import account_pricing, accounts, clock
+from portal.account_pricing import suggested_currency
+from portal.accounts import load_account
+from portal.activity.text import describe_activity
 from portal.billing.forms import BillingInfoForm, parse_cc
+from portal.billing.info import update_billing_info
+from portal.documents.quote_pdf import QuotePdfError, sales_quote_pdf
 from portal.domain.money import minor_to_decimal
 from portal.domain.pricing import ChangeNotAllowed, ConfigurationError
 from portal.domain.sales_quotes import DiscountKind, QuoteTermsError
 from portal.extensions import db
+from portal.mail.outbox import deliver_soon
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Invoice, PaymentPurpose, QuoteStatus, Role, SalesQuote
 from portal.numbers import MAX_ID, id_from, page_number, whole_number
+from portal.payments import lifecycle as payments
+from portal.payments.lifecycle import Outcome, PayResult
 from portal.payments.outcomes import outcome_message, outcome_status
+from portal.payments.saved_methods import describe, list_methods
 from portal.public_url import public_url_for
-from portal.quotes import bp
+from portal.quotes import workflow as service
 from portal.quotes.forms import AcceptForm, QuoteDraftForm, RejectForm
 from portal.quotes.text import refusal_message, status_label, terms_error_message
 from portal.security import (
@@ -32,16 +40,9 @@ from portal.security import (
     current_account_id,
     roles_required,
 )
-from portal.services import payments
-from portal.services import quotes as service
-from portal.services.accounts import load_account
-from portal.services.billing_info import update_billing_info
-from portal.services.mailer import deliver_soon
-from portal.services.payment_methods import describe, list_methods
-from portal.services.payments import Outcome, PayResult
-from portal.services.pricing import suggested_currency
-from portal.services.quote_pdf import QuotePdfError, sales_quote_pdf
 from portal.web import private_download, render_page
+
+bp = Blueprint("quotes", __name__)
 
 
 def _checked_id(value: int) -> int:
@@ -78,7 +79,7 @@ def staff_list() -> str:
         "quotes/staff_list.html",
         listing=listing,
         requests=service.open_requests(),
-        filter_account=service.account_name(account_id) if account_id is not None else None,
+        filter_account=accounts.account_name(account_id) if account_id is not None else None,
         status=status,
         account_id=account_id,
         statuses=list(QuoteStatus),
@@ -100,7 +101,7 @@ def draft_from_request(request_id: int) -> Response:
 def _draft_form(currency: str, **kwargs: Any) -> QuoteDraftForm:
     """The draft form with the account picker filled."""
     form = QuoteDraftForm(currency=currency, **kwargs)
-    form.account_id.choices = service.account_choices()
+    form.account_id.choices = accounts.account_choices()
     return form
 
 
@@ -133,7 +134,7 @@ def _figures(quote: SalesQuote) -> tuple[Any, str | None]:
     """The quote's figures, or the message that stands in for them on a draft."""
     account = load_account(quote.account_id)
     try:
-        return service.quote_pricing(quote, account), None
+        return account_pricing.quote_pricing(quote, account), None
     except (QuoteTermsError, ConfigurationError, ChangeNotAllowed) as error:
         return None, terms_error_message(error)
 
@@ -142,7 +143,7 @@ def _staff_detail_page(quote: SalesQuote, form: QuoteDraftForm | None, code: int
     """The staff's page of one quote: the form while a draft, the frozen figures after."""
     account = load_account(quote.account_id)
     pricing, message = _figures(quote)
-    names = service.user_names(
+    names = accounts.user_names(
         [quote.created_by_id, quote.sent_by_id, quote.withdrawn_by_id, quote.decided_by_id]
     )
     page = render_template(
@@ -188,7 +189,7 @@ def staff_detail(quote_id: int) -> Any:
 
 def _fill_form(form: QuoteDraftForm, quote: SalesQuote) -> None:
     """Show the draft's stored values."""
-    terms = service.terms_of(quote)
+    terms = account_pricing.terms_of(quote)
     form.plan.data = quote.plan
     form.period.data = quote.billing_period
     form.agents.data = quote.agents
@@ -307,7 +308,7 @@ def index() -> str:
     """The account's quotes, open ones first."""
     today = clock.today()
     rows = [
-        (quote, quote.status_on(today), service.pricing_of(quote))
+        (quote, quote.status_on(today), account_pricing.pricing_of(quote))
         for quote in service.account_quotes(current_account_id())
     ]
     # Stable sort: open quotes first, each group newest first as loaded.
@@ -322,12 +323,12 @@ def _detail_page(quote: SalesQuote, form: RejectForm, code: int = 200) -> tuple[
     page = render_template(
         "quotes/detail.html",
         quote=quote,
-        pricing=service.quote_pricing(quote, account),
+        pricing=account_pricing.quote_pricing(quote, account),
         status=quote.status_on(clock.today()),
         refusal=refusal_message(refusal) if refusal else None,
         open=quote.status_on(clock.today()) is QuoteStatus.SENT,
         form=form,
-        names=service.user_names([quote.decided_by_id]),
+        names=accounts.user_names([quote.decided_by_id]),
     )
     return page, code
 
@@ -371,7 +372,7 @@ def reject(quote_id: int) -> Any:
 def _checkout_context(quote: SalesQuote, step: int, **extra: Any) -> dict[str, Any]:
     """What every acceptance step shows: the quote and the first invoice as due today."""
     account = load_account(quote.account_id)
-    pricing = service.quote_pricing(quote, account)
+    pricing = account_pricing.quote_pricing(quote, account)
     breakdown = service.checkout_breakdown(quote, account)
     return {
         "quote": quote,

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.accounts import account_users
+from portal.mail.outbox import deliver_soon
 from portal.models import Role, User
 from portal.security import checks_form_text, current_account_id, roles_required
-from portal.services import team as service
-from portal.services.accounts import account_users
-from portal.services.mailer import deliver_soon
-from portal.team import bp
+from portal.team import changes as service
 from portal.team.forms import BillingAdminForm, InviteForm, TeamActionForm
+
+bp = Blueprint("team", __name__, url_prefix="/team")
 
 UNPROCESSABLE = 422
 

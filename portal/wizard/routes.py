@@ -6,7 +6,7 @@ import threading
 from collections import OrderedDict
 from typing import NamedTuple
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,7 +15,10 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from portal import clock
+from portal.account_pricing import current_configuration, price_for
+from portal.accounts import load_account
 from portal.catalogs.live import catalog_version
+from portal.checkout import confirm_checkout, paid_change
 from portal.domain.breakdown_codec import breakdown_fingerprint
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.pricing import (
@@ -35,8 +38,12 @@ from portal.forms import (
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Account, Payment, PaymentPurpose, PaymentStatus
 from portal.numbers import id_from, whole_number
+from portal.payments import lifecycle as payments
+from portal.payments.lifecycle import Outcome, PayResult
 from portal.payments.outcomes import outcome_message, outcome_status
 from portal.public_url import public_url_for
+from portal.quotes.workflow import MAX_MESSAGE, file_quote_request
+from portal.reference_data import reference
 from portal.security import (
     checks_form_text,
     confirmation_key,
@@ -44,16 +51,10 @@ from portal.security import (
     reads_only,
     roles_required,
 )
-from portal.services import payments
-from portal.services.accounts import load_account
-from portal.services.checkout import confirm_checkout, paid_change
-from portal.services.payments import Outcome, PayResult
-from portal.services.pricing import current_configuration, price_for
-from portal.services.quotes import MAX_MESSAGE, file_quote_request
-from portal.services.reference_data import reference
 from portal.web import render_page, wants_fragment
-from portal.wizard import bp
 from portal.wizard.selection import Selection, read_selection
+
+bp = Blueprint("wizard", __name__, url_prefix="/package/edit")
 
 
 class Priced(NamedTuple):

@@ -10,14 +10,14 @@ from flask_babel import format_number
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from portal.account_pricing import ChangeRequest, current_configuration, suggested_currency
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.money import CURRENCIES
 from portal.domain.pricing import Configuration, ConfigurationError, validate_configuration
 from portal.forms import REPLACEMENT, UNSAFE_TEXT_ERROR, marked
 from portal.models import Account
 from portal.numbers import whole_number
-from portal.services.pricing import ChangeRequest, current_configuration, suggested_currency
-from portal.services.reference_data import reference
+from portal.reference_data import reference
 
 MAX_DIGITS = 6  # nobody types a million agents; longer input is refused as not a number
 

@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 from sqlalchemy import event
 
+from portal.activity import record as activity
 from portal.extensions import db
 from portal.models import InvoiceStatus, Payment, Role
-from portal.services import activity
 from tests.backoffice.conftest import add_accounts
 
 ROW = re.compile(r'<a href="/backoffice/accounts/(\d+)">([^<]+)</a>')

@@ -10,21 +10,20 @@ from flask import Flask
 from playwright.sync_api import BrowserContext, Page
 from sqlalchemy import select
 
-from portal import clock
+from portal import clock, demo
+from portal.account_links import LinkPurpose, make_token
+from portal.account_pricing import customer_tax
+from portal.documents.issuing import issue_document
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.pricing import Configuration, price_change
 from portal.domain.sales_quotes import Discount
 from portal.extensions import db
 from portal.models import Invoice, InvoiceStatus, Role, User
 from portal.payments.cards import CardDetails
-from portal.services import demo
-from portal.services.account_links import LinkPurpose, make_token
-from portal.services.invoicing import issue_document
-from portal.services.payment_methods import add_card, add_paypal
-from portal.services.pricing import customer_tax
-from portal.services.quotes import QuoteDraft, create_draft, file_quote_request, send_quote
-from portal.services.reference_data import reference
-from portal.services.team import invite
+from portal.payments.saved_methods import add_card, add_paypal
+from portal.quotes.workflow import QuoteDraft, create_draft, file_quote_request, send_quote
+from portal.reference_data import reference
+from portal.team.changes import invite
 
 
 @dataclass

@@ -11,13 +11,13 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from portal.documents.issuing import issue_document
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.pricing import Configuration, price_change
 from portal.domain.tax import TaxKind, TaxTreatment
 from portal.extensions import db
 from portal.models import Account, InvoiceStatus, Role
-from portal.services.invoicing import issue_document
-from portal.services.reference_data import reference
+from portal.reference_data import reference
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser

@@ -8,9 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.models import Role
-from tests.account.conftest import body_of
 from tests.conftest import PASSWORD
 from tests.mail.conftest import app_config, mail_settings, smtp_server  # noqa: F401
+from tests.team.conftest import body_of
 
 pytestmark = pytest.mark.browser
 

@@ -10,8 +10,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
+from portal.catalogs.store import entry_key
 from portal.models import Role
-from portal.services.translations import entry_key
 
 REPO_TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
 TRANSLATOR = "tina@vendor.example.com"

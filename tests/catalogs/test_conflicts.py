@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from portal.catalogs.store import EditConflict, Translator, save_translation
 from portal.extensions import db
 from portal.models import Role, TranslationChange, TranslationEdit
-from portal.services.translations import EditConflict, Translator, save_translation
 from tests.catalogs.conftest import TRANSLATOR, key_of
 from tests.conftest import PASSWORD, at_once, csrf_token_from
 

@@ -10,9 +10,9 @@ from flask import Flask
 from sqlalchemy import event
 
 from portal import create_app
+from portal.catalogs.store import Translator, entry_key, save_translation
 from portal.extensions import db
 from portal.models import Role, TranslationEdit
-from portal.services.translations import Translator, entry_key, save_translation
 from tests.catalogs.conftest import TRANSLATOR, key_of
 from tests.catalogs.test_editor import save
 from tests.clock import Clock, clock_on
@@ -76,7 +76,7 @@ def test_an_edit_failing_the_checks_is_not_served(app, customer) -> None:
             )
         )
         db.session.commit()
-        from portal.services.translations import _raise_version
+        from portal.catalogs.store import _raise_version
 
         _raise_version("fr")
         db.session.commit()

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from stdnum.eu import vat
 
 from portal import clock
+from portal.demo import STANDARD, USERS
 from portal.extensions import db
 from portal.models import (
     Account,
@@ -35,9 +36,8 @@ from portal.models import (
 )
 from portal.payments.gateway import EXTENSION_KEY
 from portal.payments.sandbox import SandboxCharge
-from portal.services.demo import STANDARD, USERS
-from portal.services.payment_methods import default_method, describe
-from portal.services.refunds import REFUND_WINDOW, refund_offer
+from portal.payments.saved_methods import default_method, describe
+from portal.refunds.full_refund import REFUND_WINDOW, refund_offer
 from tests.conftest import Auth
 
 NO_METHOD = "There is no payment method to charge it to."

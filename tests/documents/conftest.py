@@ -10,14 +10,14 @@ import pypdf
 import pytest
 from flask import Flask
 
+from portal.documents.issuing import issue_document
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.periods import Period
 from portal.domain.pricing import Configuration, CurrentSubscription, price_change
 from portal.domain.tax import determine_tax
 from portal.extensions import db
 from portal.models import Account, Invoice, InvoiceStatus
-from portal.services.invoicing import issue_document
-from portal.services.reference_data import reference
+from portal.reference_data import reference
 
 ISSUED_ON = date(2026, 11, 13)
 # The spec's seat example: a period of 1 November - 1 December, 18 of 30 days left on the 13th.

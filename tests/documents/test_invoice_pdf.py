@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from babel.numbers import format_currency
 
+from portal.documents import pdf as documents
 from portal.extensions import db
 from portal.models import Invoice, InvoiceStatus
-from portal.services import documents
 from tests.documents.conftest import embedded_fonts, flat, pdf_text
 
 POLISH = "Zakład Usług Łódź Sp. z o.o."

@@ -7,9 +7,9 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from portal.documents import pdf as documents
 from portal.extensions import db
 from portal.models import Invoice, InvoicePdf, Role
-from portal.services import documents
 from tests.documents.conftest import pdf_text
 
 ADMIN = "billing@acme.example.com"

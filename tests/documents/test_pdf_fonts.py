@@ -8,10 +8,10 @@ import pytest
 from flask import current_app
 
 from portal import pdf
+from portal.documents import pdf as documents
 from portal.extensions import db
 from portal.models import Invoice
 from portal.pdf import FontFilesMissing, PdfRenderError, font_directory, html_to_pdf
-from portal.services import documents
 from tests.documents.conftest import pdf_text
 
 # Czech, Polish, French, Italian, and the rest of the Latin-script languages of the EU.

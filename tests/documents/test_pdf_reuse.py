@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import pytest
 
 from portal import pdf
+from portal.documents import pdf as documents
 from portal.extensions import db
 from portal.models import Invoice, Role
-from portal.services import documents
 from tests.catalogs.conftest import copy_catalogs, key_of
 from tests.catalogs.test_editor import save
 from tests.documents.conftest import pdf_text

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from portal.documents import pdf as documents
 from portal.extensions import db
 from portal.models import Invoice
-from portal.services import documents
 
 
 def digest(app, invoice_id: int) -> str:

@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 
+from portal.documents.issuing import issue_document, issue_reversal
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.pricing import Configuration, price_change
 from portal.domain.tax import TaxKind, TaxTreatment
 from portal.extensions import db
 from portal.models import Account, Invoice, InvoiceStatus
-from portal.services.invoicing import issue_document, issue_reversal
-from portal.services.reference_data import reference
+from portal.reference_data import reference
 from tests.wizard.conftest import (  # noqa: F401
     Customer,
     customer,

@@ -8,10 +8,10 @@ from datetime import datetime
 import pytest
 from flask_babel import force_locale
 
+from portal.documents import pdf as documents
 from portal.extensions import db
 from portal.mail.messages import document_texts
 from portal.models import Account, BillingActivity, Invoice
-from portal.services import documents
 from tests.documents.conftest import pdf_text
 
 NNBSP = "\u202f"

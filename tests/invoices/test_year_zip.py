@@ -10,9 +10,9 @@ import pypdf
 import pytest
 from sqlalchemy import select
 
+from portal.documents import pdf as documents
 from portal.extensions import db
 from portal.models import Invoice, Role
-from portal.services import documents
 
 ZIP = "/billing/invoices/zip"
 

@@ -21,7 +21,7 @@ from portal.models import (
     PaymentStatus,
 )
 from portal.payments.sandbox import SandboxCharge, SandboxRefund
-from portal.services.renewal_run import run_renewals
+from portal.renewal.run import run_renewals
 from tests.conftest import at_once
 from tests.wizard.conftest import VISA_DECLINED, Customer, read_form
 

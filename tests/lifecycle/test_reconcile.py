@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import BillingActivity, Invoice, Payment, PaymentStatus, RefundReason
+from portal.payments import lifecycle as payments
 from portal.payments.gateway import GatewayError
 from portal.payments.sandbox import SandboxCharge, SandboxGateway, SandboxRefund
-from portal.services import payments
 from tests.conftest import at_once
 from tests.wizard.conftest import VISA_SCA, read_form
 

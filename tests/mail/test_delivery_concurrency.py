@@ -12,13 +12,13 @@ from sqlalchemy import select, update
 
 from portal import clock
 from portal.extensions import db
-from portal.models import EmailStatus, Invoice, InvoicePdf, OutgoingEmail
-from portal.services.mailer import (
+from portal.mail.outbox import (
     CLAIM_LEASE,
     DeliveryReport,
     deliver_pending,
     queue_document_email,
 )
+from portal.models import EmailStatus, Invoice, InvoicePdf, OutgoingEmail
 from tests.documents.conftest import Invoicing
 from tests.mail.conftest import set_billing
 

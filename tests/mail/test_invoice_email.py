@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from portal import clock as portal_clock
 from portal.extensions import db
+from portal.mail.outbox import BACKOFF
 from portal.models import Role, User
-from portal.services.mailer import BACKOFF
 from tests.mail.conftest import (
     BILLING_EMAIL,
     REFUSAL,

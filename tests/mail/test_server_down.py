@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from portal import clock as portal_clock
-from portal.services import documents
-from portal.services.mailer import BACKOFF
+from portal.documents import pdf as documents
+from portal.mail.outbox import BACKOFF
 from tests.mail.conftest import assert_paid_and_queued, buy, free_port, queued_emails
 
 

@@ -11,11 +11,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from portal.accounts import load_account, lock_account
 from portal.extensions import db
 from portal.models import Account, BillingActivity, Invoice, OutgoingEmail, SalesQuote
 from portal.quotes import routes as quote_routes
-from portal.services.accounts import load_account, lock_account
-from portal.services.quotes import QuoteStateError, apply_accepted_quote
+from portal.quotes.workflow import QuoteStateError, apply_accepted_quote
 from tests.quotes.conftest import Setting
 
 

@@ -9,13 +9,13 @@ from unittest import mock
 
 from sqlalchemy import func, select
 
+from portal.documents.pdf import render_invoice_pdf
 from portal.extensions import db
+from portal.mail.outbox import DeliveryPool, DeliveryReport
 from portal.models import Invoice, OutgoingEmail, Payment, Subscription
 from portal.payments.sandbox import SandboxCharge
-from portal.services import renewal_run
-from portal.services.documents import render_invoice_pdf
-from portal.services.mailer import DeliveryPool, DeliveryReport
-from portal.services.renewal_run import Step, run_renewals
+from portal.renewal import run as renewal_run
+from portal.renewal.run import Step, run_renewals
 from tests.renewal.conftest import due_account
 
 

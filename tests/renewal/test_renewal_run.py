@@ -22,8 +22,8 @@ from portal.models import (
 )
 from portal.payments.gateway import gateway
 from portal.payments.sandbox import SandboxCharge, SandboxRefund, customer_reference
-from portal.services import renewal_run
-from portal.services.renewal_run import Step, run_renewals
+from portal.renewal import run as renewal_run
+from portal.renewal.run import Step, run_renewals
 from tests.conftest import csrf_token_from
 from tests.wizard.conftest import (
     VISA_DECLINED,

@@ -19,6 +19,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from portal.account_links import LinkPurpose, make_token
+from portal.documents.issuing import issue_document
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.pricing import Configuration, price_change
 from portal.domain.sales_quotes import Discount
@@ -34,10 +36,8 @@ from portal.models import (
     SalesQuote,
     User,
 )
-from portal.services.account_links import LinkPurpose, make_token
-from portal.services.invoicing import issue_document
-from portal.services.quotes import QuoteDraft, create_draft, send_quote
-from portal.services.reference_data import reference
+from portal.quotes.workflow import QuoteDraft, create_draft, send_quote
+from portal.reference_data import reference
 from tests.catalogs.conftest import app_config, catalog_dir, key_of  # noqa: F401
 from tests.conftest import PASSWORD, Factory, csrf_token_from
 from tests.invoices.conftest import ITALY

@@ -29,13 +29,13 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from portal import create_app
+from portal.documents.pdf import render_invoice_html
+from portal.documents.quote_pdf import render_quote_html
 from portal.domain.translation_checks import percent_placeholders
 from portal.extensions import db
 from portal.mail.messages import _html_alternative
 from portal.models import Account, Invoice, OutgoingEmail, Payment, PaymentMethod, SalesQuote
 from portal.safe_gettext import translation_html
-from portal.services.documents import render_invoice_html
-from portal.services.quote_pdf import render_quote_html
 from tests.browser.demo_portal import ROLE_EMAILS, Portal, seed_portal
 from tests.conftest import FAST_PASSWORD_HASH, csrf_token_from
 from tests.wizard.conftest import read_form

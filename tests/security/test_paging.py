@@ -80,7 +80,11 @@ def test_the_translation_editor_reads_page_numbers_as_the_other_lists(client, au
 
 def test_the_furthest_page_keeps_its_offset_an_integer():
     """page_number's ceiling times any list's page size fits PostgreSQL's INTEGER."""
-    from portal.services import activity_log, backoffice, invoices, quotes, translations
+    from portal.activity import log as activity_log
+    from portal.backoffice import queries as backoffice
+    from portal.catalogs import store as translations
+    from portal.invoices import listing as invoices
+    from portal.quotes import workflow as quotes
 
     sizes = [
         activity_log.PAGE_SIZE,

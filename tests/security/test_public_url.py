@@ -21,12 +21,12 @@ from portal.config import ConfigurationError, load_settings
 from portal.extensions import db
 from portal.models import OutgoingEmail, Payment, PaymentMethod, Role
 from portal.payments.sandbox import SandboxCharge
-from tests.account.conftest import body_of
 from tests.conftest import CSRF_INPUT, Factory, _empty_tables, csrf_token_from, post_form
 from tests.mail.conftest import mail_settings, smtp_server  # noqa: F401
 from tests.quotes.conftest import Setting, setting  # noqa: F401
 from tests.quotes.test_customer import _accept_all_steps
 from tests.renewal.test_renewal_run import approve_at_the_bank, at, pay_open_invoice, run
+from tests.team.conftest import body_of
 from tests.wizard.conftest import VISA_SCA, Customer
 
 PUBLIC = "https://billing.example.com/portal"

@@ -30,7 +30,7 @@ from portal.models import (
 )
 from portal.payments.gateway import gateway
 from portal.payments.stripe_gateway import StripeEvent, StripeGateway, _decline_code
-from portal.services.renewal_run import Step, run_renewals
+from portal.renewal.run import Step, run_renewals
 from tests.conftest import csrf_token_from
 from tests.stripe.conftest import WEBHOOK_SECRET
 from tests.wizard.conftest import read_form

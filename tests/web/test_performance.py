@@ -13,7 +13,7 @@ from sqlalchemy import event
 from portal.domain.periods import add_months
 from portal.extensions import db
 from portal.models import Role
-from portal.services.renewal_run import run_renewals
+from portal.renewal.run import run_renewals
 from tests.clock import app_today
 from tests.wizard.conftest import Customer
 

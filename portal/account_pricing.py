@@ -1,0 +1,179 @@
+"""What the pricing core needs of an account, and its price breakdown of a change; no writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from portal.domain.catalog import BillingPeriod, Plan
+from portal.domain.periods import Period
+from portal.domain.pricing import (
+    ChangeNotAllowed,
+    Configuration,
+    CurrentSubscription,
+    PriceBreakdown,
+    price_change,
+    price_renewal,
+)
+from portal.domain.sales_quotes import (
+    Discount,
+    DiscountKind,
+    QuotePricing,
+    QuoteTerms,
+    price_sales_quote,
+    pricing_from_data,
+)
+from portal.domain.tax import InvalidVatId, TaxTreatment, determine_tax, normalize_vat_id
+from portal.models import Account, SalesQuote, Subscription, SubscriptionStatus
+from portal.reference_data import reference
+
+# A first purchase suggests the currency of the customer's country; the customer may pick another.
+COUNTRY_CURRENCIES = {"CZ": "CZK", "PL": "PLN", "US": "USD"}
+
+
+def suggested_currency(account: Account) -> str:
+    """The account's currency, or the one its country usually pays in."""
+    if account.currency:
+        return account.currency
+    country = account.billing_info.country if account.billing_info else ""
+    return COUNTRY_CURRENCIES.get(country, "EUR")
+
+
+def customer_tax(account: Account) -> TaxTreatment:
+    """VAT treatment from the account's billing info and the seller's country."""
+    data = reference()
+    info = account.billing_info
+    country = info.country if info else data.seller_country
+    vat_id = info.vat_id if info else None
+    if vat_id and data.vat_rates.is_eu(country):
+        try:
+            vat_id = normalize_vat_id(country, vat_id)
+        except InvalidVatId:
+            vat_id = None
+    return determine_tax(
+        seller_country=data.seller_country,
+        customer_country=country,
+        customer_vat_id=vat_id,
+        rates=data.vat_rates,
+    )
+
+
+def running_subscription(subscription: Subscription | None) -> CurrentSubscription | None:
+    """The subscription as the pricing core sees it; a blocked one is bought anew."""
+    if subscription is None or subscription.status == SubscriptionStatus.BLOCKED:
+        return None
+    return CurrentSubscription(
+        configuration=Configuration(
+            Plan(subscription.plan),
+            BillingPeriod(subscription.billing_period),
+            subscription.agents,
+            subscription.packs,
+        ),
+        period=Period(subscription.period_start, subscription.period_end),
+        anchor=subscription.anchor_date,
+        currency=subscription.account.currency or "",
+        agent_unit_minor=subscription.agent_unit_minor,
+        pack_unit_minor=subscription.pack_unit_minor,
+    )
+
+
+def current_configuration(account: Account) -> Configuration | None:
+    """What the account runs now, or None on Free."""
+    running = running_subscription(account.subscription)
+    return running.configuration if running else None
+
+
+def renewal_price(account: Account) -> PriceBreakdown | None:
+    """What the renewal run charges for the account's next period, after its credit.
+
+    My package shows this same figure before the run happens; None on Free or blocked.
+    """
+    subscription = account.subscription
+    running = running_subscription(subscription)
+    if subscription is None or running is None:
+        return None
+    return price_renewal(
+        current=running,
+        prices=reference().prices,
+        tax=customer_tax(account),
+        credit_available_minor=account.credit_minor,
+        contract_ends_on=subscription.contract_ends_on,
+    )
+
+
+@dataclass(frozen=True)
+class ChangeRequest:
+    """A change the customer is looking at."""
+
+    configuration: Configuration
+    currency: str
+
+
+def price_for(account: Account, request: ChangeRequest, today: date) -> PriceBreakdown:
+    """What moving the account to the requested configuration costs today.
+
+    A past-due account pays its open renewal invoice first: until then the current period
+    is not paid for, and its unused part must not turn into a discount.
+    """
+    subscription = account.subscription
+    if subscription is not None and subscription.status == SubscriptionStatus.PAST_DUE:
+        raise ChangeNotAllowed("past_due", "the renewal invoice is not paid yet")
+    return price_change(
+        current=running_subscription(account.subscription),
+        target=request.configuration,
+        today=today,
+        currency=request.currency,
+        prices=reference().prices,
+        tax=customer_tax(account),
+        credit_available_minor=account.credit_minor,
+    )
+
+
+def discount_of(kind: DiscountKind | str, value: Decimal | None) -> Discount:
+    """A stored kind and value as the domain's discount (amounts are kept in minor units)."""
+    kind = DiscountKind(kind)
+    value = Decimal(value or 0)
+    if kind is DiscountKind.PERCENT:
+        return Discount(kind, percent=value)
+    if kind is DiscountKind.AMOUNT:
+        return Discount(kind, amount_minor=int(value))
+    return Discount()
+
+
+def terms_of(quote: SalesQuote) -> QuoteTerms:
+    """The quote's terms as the domain prices them."""
+    return QuoteTerms(
+        Configuration(
+            Plan(quote.plan), BillingPeriod(quote.billing_period), quote.agents, quote.packs
+        ),
+        quote.currency,
+        discount_of(quote.agent_discount_kind, quote.agent_discount_value),
+        discount_of(quote.pack_discount_kind, quote.pack_discount_value),
+        discount_of(quote.overall_discount_kind, quote.overall_discount_value),
+        quote.term_months,
+        quote.billing_starts_on,
+    )
+
+
+def live_pricing(quote: SalesQuote, account: Account) -> QuotePricing:
+    """The quote priced now from the price list, the account's VAT and running package."""
+    return price_sales_quote(
+        terms_of(quote),
+        current=running_subscription(account.subscription),
+        prices=reference().prices,
+        tax=customer_tax(account),
+        credit_available_minor=account.credit_minor,
+    )
+
+
+def quote_pricing(quote: SalesQuote, account: Account) -> QuotePricing:
+    """What the quote shows: its frozen figures once sent, live figures while a draft."""
+    if quote.frozen is not None:
+        return pricing_from_data(quote.frozen["pricing"])
+    return live_pricing(quote, account)
+
+
+def pricing_of(quote: SalesQuote) -> QuotePricing | None:
+    """A sent quote's frozen figures (None for a draft)."""
+    return pricing_from_data(quote.frozen["pricing"]) if quote.frozen else None

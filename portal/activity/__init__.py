@@ -1,0 +1,1 @@
+"""Billing activity: recording every change, reading the log, its wording."""

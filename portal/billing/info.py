@@ -1,0 +1,48 @@
+"""Change who invoices are made out to: future invoices and the most recent one follow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portal.accounts import lock_account
+from portal.activity import record as activity
+from portal.documents.issuing import customer_details, latest_invoice
+from portal.extensions import db
+from portal.models import BillingInfo
+
+FIELDS = (
+    "company",
+    "contact_name",
+    "billing_email",
+    "cc_emails",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "vat_id",
+    "invoice_language",
+    "invoices_by_email",
+)
+
+
+def update_billing_info(account_id: int, user_id: int, values: dict[str, Any]) -> list[str]:
+    """Save the new details, refresh the latest invoice's customer block; return what changed."""
+    account = lock_account(account_id)
+    info = account.billing_info
+    if info is None:
+        info = BillingInfo(account_id=account_id, cc_emails=[])
+        account.billing_info = info
+    changed = [name for name in FIELDS if getattr(info, name, None) != values[name]]
+    if not changed:
+        db.session.rollback()
+        return []
+    for name in changed:
+        setattr(info, name, values[name])
+    latest = latest_invoice(account_id)
+    if latest is not None:
+        # Only the most recent invoice follows; its amounts never change, its PDF is redrawn.
+        latest.customer = customer_details(account)
+        latest.language = info.invoice_language
+    activity.record(account_id, user_id, "billing_info", fields=changed)
+    db.session.commit()
+    return changed

@@ -1,0 +1,1 @@
+"""Invoices and credit notes: issuing them in a gapless sequence, their PDFs."""

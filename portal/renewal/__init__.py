@@ -1,0 +1,1 @@
+"""Auto-renewal: the switch, the expiry warning and the renewal run."""

@@ -1,1 +1,0 @@
-"""Services: load models, call the domain, persist. The only layer that commits."""

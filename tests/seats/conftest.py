@@ -1,0 +1,7 @@
+"""Seat changes are made by the wizard's customers."""
+
+from tests.wizard.conftest import (  # noqa: F401
+    Customer,
+    customer,
+    standard_customer,
+)
