@@ -44,9 +44,9 @@ class ClockSigner(TimestampSigner):
 
 def _serializer(purpose: LinkPurpose) -> URLSafeTimedSerializer:
     """Signs with the app's secret key, salted per purpose."""
-    return URLSafeTimedSerializer(
-        current_app.secret_key, salt=f"portal-{purpose}", signer=ClockSigner
-    )
+    secret_key = current_app.secret_key
+    assert secret_key is not None  # load_settings refuses to start without one
+    return URLSafeTimedSerializer(secret_key, salt=f"portal-{purpose}", signer=ClockSigner)
 
 
 def _fingerprint(user: User) -> str:

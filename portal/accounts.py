@@ -20,7 +20,7 @@ def _loaded_by_statement() -> frozenset[str]:
     return frozenset(columns | {"subscription", "billing_info"})
 
 
-def _account_statement(account_id: int) -> Select[tuple[Account]]:
+def _account_statement(account_id: int) -> Select[Account]:
     """The account with its subscription and billing info, in one query."""
     return (
         select(Account)

@@ -100,7 +100,7 @@ def cache_assets(response: Response) -> Response:
     response.vary.add("Accept-Encoding")
     etag, weak = response.get_etag()
     if etag:  # revalidated URLs only: one validator per encoding
-        response.set_etag(f"{etag}:{encoding}", weak=weak)
+        response.set_etag(f"{etag}:{encoding}", weak=bool(weak))
     return response
 
 

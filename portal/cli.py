@@ -64,7 +64,8 @@ def renew_command(no_mail: bool, mail_workers: int | None, batch_size: int) -> N
     today = clock.today()
     workers = (os.cpu_count() or 1) if mail_workers is None else mail_workers
     pool = (
-        DeliveryPool(current_app._get_current_object(), workers)
+        # current_app is a LocalProxy that Flask types as the app itself, hence the ignore.
+        DeliveryPool(current_app._get_current_object(), workers)  # type: ignore[attr-defined]
         if workers and not no_mail
         else None
     )

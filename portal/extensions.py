@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
 from sqlalchemy import Engine, MetaData, event, exc
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import DeclarativeBase
 
 from portal.safe_gettext import PortalBabel
@@ -51,6 +52,16 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as FlaskModel
+
+    class Model(FlaskModel, Base):
+        """`db.Model` as mypy can see it: a type checker cannot subclass an attribute."""
+
+else:
+    # Flask-SQLAlchemy builds this class from Base and its own mixins.
+    Model = db.Model
+
 
 def insert_on_conflict(table: Any) -> Any:
     """An INSERT that can say ON CONFLICT, for the database in use (PostgreSQL or SQLite).
@@ -59,10 +70,21 @@ def insert_on_conflict(table: Any) -> Any:
     SQLite deployment 2.4 MiB.
     """
     if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
+
+
+def matched_rows(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE without RETURNING matched.
+
+    Such a statement's result is a CursorResult, but SQLAlchemy types `Session.execute` as
+    returning a plain Result, since other ORM statements give one (its advice: cast).
+    """
+    return cast(CursorResult[Any], result).rowcount
 
 
 babel = PortalBabel()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache, partial
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 from babel import Locale
@@ -51,7 +51,7 @@ def select_locale() -> str:
 MAX_REDIRECT_LENGTH = 2000
 
 
-def is_safe_redirect(target: str | None) -> bool:
+def is_safe_redirect(target: str | None) -> TypeGuard[str]:
     """Only a path on this site: `next` must never become an open redirect.
 
     Browsers read `//host`, `/\\host` and `////host` (after werkzeug collapses slashes) as
@@ -268,14 +268,14 @@ def _moment_pattern(locale: str, zone: str) -> str:
 def language_choices() -> list[tuple[str, str]]:
     """Each supported language named in its own language, for the switch."""
     return [
-        (code, Locale.parse(code).get_display_name(code).capitalize())
+        (code, (Locale.parse(code).get_display_name(code) or code).capitalize())
         for code in current_app.config["LANGUAGES"]
     ]
 
 
 def language_name(code: str) -> str:
     """A language's name in the viewer's language."""
-    return Locale.parse(code).get_display_name(get_locale()).capitalize()
+    return (Locale.parse(code).get_display_name(get_locale()) or code).capitalize()
 
 
 def _install_safe_jinja_gettext(app: Flask) -> None:

@@ -34,6 +34,7 @@ REFUSAL = b"Bad Request: this host name is not served here.\n"
 def public_url_for(endpoint: str, **values: Any) -> str:
     """The absolute URL of `endpoint` on the portal's public URL (PUBLIC_URL, with its path
     prefix), as `url_for(endpoint, **values, _external=True)` would give on that address."""
+    # current_app is a LocalProxy that Flask types as the app itself, hence the ignore.
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     base = urlsplit(app.config["PUBLIC_URL"])
     app.inject_url_defaults(endpoint, values)
@@ -87,4 +88,5 @@ def init_app(app: Flask) -> None:
     allowed = check_allowed_hosts(app.config["ALLOWED_HOSTS"])
     hosts = trusted_hosts(public_url, allowed, local=local)
     app.config.update(PUBLIC_URL=public_url, ALLOWED_HOSTS=allowed, TRUSTED_HOSTS=hosts)
+    # Wrapping wsgi_app is how Flask adds WSGI middleware; mypy sees a method replaced.
     app.wsgi_app = TrustedHosts(app.wsgi_app, hosts, static_headers_of(app))  # type: ignore[method-assign]

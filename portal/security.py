@@ -38,6 +38,7 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
+        # wraps gives the view's name and docstring, not its type: F says the signature stays.
         return wrapped  # type: ignore[return-value]
 
     return decorator
@@ -65,6 +66,7 @@ def reads_only(view: F) -> F:
             raise RuntimeError(f"{view.__name__} is marked reads_only but changed rows")
         return result
 
+    # wraps gives the view's name and docstring, not its type: F says the signature stays.
     return wrapped  # type: ignore[return-value]
 
 
@@ -104,7 +106,7 @@ def load_user(cookie_id: str) -> User | None:
 
 
 @cache
-def _user_with_account() -> Select[tuple[User, int]]:
+def _user_with_account() -> Select[User, int]:
     """The loader's statement, built once: building it costs as much as running it."""
     open_quotes = (
         select(func.count(SalesQuote.id))
@@ -166,7 +168,8 @@ def add_security_headers(response: Any) -> Any:
     # One pass over what the view set (a view may set its own CSP, say), instead of a search
     # of the headers per name: this runs for every response.
     present = {name.lower() for name, _value in headers.items()}
-    wanted = static_headers_of(current_app._get_current_object())
+    # current_app is a LocalProxy that Flask types as the app itself, hence the ignore.
+    wanted = static_headers_of(current_app._get_current_object())  # type: ignore[attr-defined]
     if request.endpoint in ASSET_ENDPOINTS and response.mimetype in SCRIPT_AND_STYLE_TYPES:
         wanted = [(name, value) for name, value in wanted if name not in DOCUMENT_ONLY_HEADERS]
     headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
@@ -267,6 +270,7 @@ def checks_form_text(view: F) -> F:
     guard's bare 400. A file part posted into one of its fields is that field's error too.
     Only for views that read nothing from the posted form except through such a check.
     """
+    # A mark on the function object, read by refuse_unsafe_text; functions take attributes.
     view.checks_form_text = True  # type: ignore[attr-defined]
     return view
 

@@ -33,7 +33,7 @@ bp = Blueprint("web", __name__)
 
 def wants_fragment() -> bool:
     """True for an htmx swap; a boosted link or a history restore needs the whole page."""
-    htmx = getattr(request, "htmx", None)
+    htmx: Any = getattr(request, "htmx", None)  # htmx_flask's request details, untyped
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
@@ -62,7 +62,8 @@ def url_for_ids(endpoint: str, argument: str) -> Callable[[int], str]:
     Werkzeug's URL building was about a quarter of drawing a list row (four links a row);
     the route is the same for every row, so only the id changes.
     """
-    head, marker, tail = url_for(endpoint, **{argument: _ID_MARKER}).partition(str(_ID_MARKER))
+    values: dict[str, Any] = {argument: _ID_MARKER}
+    head, marker, tail = url_for(endpoint, **values).partition(str(_ID_MARKER))
     if not marker or str(_ID_MARKER) in tail:
         raise ValueError(f"{endpoint} does not put {argument} in its URL exactly once")
     return lambda value: f"{head}{int(value)}{tail}"
@@ -194,6 +195,7 @@ def support_href() -> str:
 
 def init_app(app: Flask) -> None:
     """Register error pages, the asset route and the support link; answer /health before Flask."""
+    # Wrapping wsgi_app is how Flask adds WSGI middleware; mypy sees a method replaced.
     app.wsgi_app = HealthCheck(app.wsgi_app, static_headers_of(app))  # type: ignore[method-assign]
     app.register_blueprint(bp)
     app.jinja_env.globals["support_href"] = support_href

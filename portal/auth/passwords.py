@@ -18,7 +18,7 @@ from portal.account_links import (
     user_for_token,
 )
 from portal.accounts import signing_in_user
-from portal.extensions import db
+from portal.extensions import db, matched_rows
 from portal.i18n import format_moment
 from portal.mail.account_messages import password_changed_texts, password_reset_texts
 from portal.mail.outbox import queue_user_email, queue_user_notice, support_contact
@@ -121,7 +121,7 @@ def reset_password(token: str, new_password: str) -> int:
         )
         .execution_options(synchronize_session=False)
     )
-    if used.rowcount != 1:
+    if matched_rows(used) != 1:
         db.session.rollback()
         raise LinkRefused("invalid")
     email_id = _queue_password_notice(user, reset=True)

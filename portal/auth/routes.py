@@ -62,7 +62,7 @@ def _wait_message(locked: SignInLocked) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @checks_form_text
-def login() -> Response | str | tuple[str, int]:
+def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Show the form; on success go to the page asked for, or the home page."""
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.home"))
@@ -110,7 +110,7 @@ def logout() -> Response:
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 @checks_form_text
-def change_password() -> Response | str | tuple[str, int]:
+def change_password() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Change the password; the user's other sessions end, this one goes on."""
     form = PasswordChangeForm()
     form.user_email = current_user.email
@@ -227,6 +227,7 @@ def accept_invitation(token: str) -> Response | str | tuple[str, int]:
         except team.AddressInUse:
             return _address_in_use(user)
         start_session(joined)
+        assert joined.account is not None  # an invitation is to an account's team
         flash(_("Welcome to the team of %(company)s.", company=joined.account.name), "success")
         return redirect(url_for("dashboard.home"))
     status = UNPROCESSABLE if form.errors else 200

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select
 
 from portal import clock
 from portal.extensions import db
@@ -61,7 +61,7 @@ def _limits() -> dict[str, Limit]:
     }
 
 
-def _conditions(address: str, email: str) -> dict[str, object]:
+def _conditions(address: str, email: str) -> dict[str, ColumnElement[bool]]:
     """Which rows each counter counts."""
     return {
         "pair": and_(SignInAttempt.address == address, SignInAttempt.email == email),
@@ -113,7 +113,7 @@ def begin_attempt(address: str, email: str) -> int:
     raise SignInLocked(max(waits))
 
 
-def _wait(condition: object, limit: Limit, now: datetime) -> timedelta:
+def _wait(condition: ColumnElement[bool], limit: Limit, now: datetime) -> timedelta:
     """How long until one more attempt fits in this counter's window."""
     moments = [
         clock.as_utc(moment)

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, String, exists, func, select, union
+from sqlalchemy import ColumnElement, CompoundSelect, Select, String, exists, func, select, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -110,7 +110,7 @@ def _as_is(element: folded, compiler: Any, **kw: Any) -> str:
     return compiler.process(element.clauses, **kw)
 
 
-def _matching_accounts(query: str) -> Select[Any]:
+def _matching_accounts(query: str) -> CompoundSelect[Any]:
     """Ids of accounts whose name, company, billing or user e-mail, or VAT ID contains the
     query: one SELECT a column, so each can use its own trigram index (PostgreSQL)."""
     pattern = contains_pattern(query.lower())
@@ -143,7 +143,7 @@ def _status_condition(status: AccountFilter) -> ColumnElement[bool]:
 
 def _conditions(query: str, status: AccountFilter | None) -> list[ColumnElement[bool]]:
     """The search and the filter, on the accounts table alone (no join needed to count)."""
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if query:
         # A CTE: the page and its count both use it, and the database finds the matches once.
         matches = _matching_accounts(query).cte("matches")

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, render_template, request
 
 from portal import clock
 from portal.accounts import account_users, load_account
-from portal.activity.log import activity_page
+from portal.activity.log import ActivityPage, activity_page
 from portal.activity.text import describe_activity
 from portal.backoffice import queries as backoffice
 from portal.dashboard.package import overview_of
@@ -50,6 +50,7 @@ def account(account_id: int) -> str:
     if section not in SECTIONS:
         section = "invoices"
     page = page_number(request.args)
+    listing: backoffice.Listing | ActivityPage
     if section == "invoices":
         listing = backoffice.account_documents(account_id, DocumentKind.INVOICE, page)
     elif section == "credit-notes":

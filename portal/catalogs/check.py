@@ -29,10 +29,11 @@ def catalog_problems(translations_dir: Path, language: str) -> list[str]:
     for message in catalog:
         if not message.id or message.fuzzy:
             continue
-        if message.pluralizable:
-            source, strings = SourceEntry(*message.id), list(message.string)
-        else:
+        if isinstance(message.id, str):
+            assert isinstance(message.string, str)  # read_po gives a singular entry one text
             source, strings = SourceEntry(message.id), [message.string]
+        else:
+            source, strings = SourceEntry(*message.id), list(message.string or ())
         for problem in check_translation(source, strings, catalog.num_plurals):
             problems.append(f"{language}: {message.id!r}: {problem.code} {' '.join(problem.items)}")
     return problems

@@ -13,7 +13,7 @@ import copy
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,7 @@ def _overlaid(base: NullTranslations, overrides: dict[Any, str | None]) -> NullT
             catalog.pop(key, None)
         else:
             catalog[key] = text
-    merged._catalog = catalog  # type: ignore[attr-defined]
+    merged._catalog = catalog
     return merged
 
 
@@ -128,7 +128,7 @@ class LiveCatalogs:
                 self._versions = {row.language: row.version for row in rows}
             self._checked_at = time.monotonic()
 
-    def _fitting(self, language: str, edits: list[Any]) -> list[Any]:
+    def _fitting(self, language: str, edits: Iterable[Any]) -> list[Any]:
         """Only edits made for the sources in the catalog file that pass today's checks: after
         `pybabel update` changed an entry's plural, its old edit is shown to translators, not
         served; an edit saved before a check existed (markup, a format width) is not served
@@ -153,7 +153,7 @@ class LiveCatalogs:
             fitting.append(edit)
         return fitting
 
-    def _load_edits(self, language: str) -> list[Any]:
+    def _load_edits(self, language: str) -> Sequence[Any]:
         """The saved edits of `language` as rows named like the model, on their own connection."""
         with db.engine.connect() as connection:
             return connection.execute(

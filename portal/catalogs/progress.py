@@ -9,9 +9,9 @@ from babel.messages.pofile import read_po
 from portal.domain.translation_progress import CatalogProgress
 
 
-def _is_translated(message_string: str | tuple[str, ...]) -> bool:
+def _is_translated(message_string: str | tuple[str, ...] | list[str] | None) -> bool:
     """Every plural form (or the single form) is filled in."""
-    if isinstance(message_string, tuple):
+    if isinstance(message_string, tuple | list):
         return all(message_string)
     return bool(message_string)
 

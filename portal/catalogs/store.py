@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import clock
 from portal.domain.translation_checks import Problem, SourceEntry, check_translation
 from portal.domain.translation_progress import CatalogProgress
-from portal.extensions import db, insert_on_conflict
+from portal.extensions import db, insert_on_conflict, matched_rows
 from portal.models import CatalogVersion, TranslationChange, TranslationEdit
 
 EDITABLE_LANGUAGES = ("it", "fr")
@@ -189,7 +189,7 @@ def _entry_from_message(
 ) -> CatalogEntry:
     """An editor entry from a file entry and its saved edit, if any."""
     msgid, msgid_plural = (
-        (message.id[0], message.id[1]) if isinstance(message.id, tuple) else (message.id, None)
+        (message.id, None) if isinstance(message.id, str) else (message.id[0], message.id[1])
     )
     strings = _strings_of(message)
     if msgid_plural and len(strings) != plural_count:
@@ -244,7 +244,8 @@ def catalog_view(directory: Path, language: str) -> CatalogView:
     for message in catalog:
         if not message.id:
             continue  # the header
-        key = entry_key(message.context, message.id[0] if message.pluralizable else message.id)
+        msgid = message.id if isinstance(message.id, str) else message.id[0]
+        key = entry_key(message.context, msgid)
         entries.append(_entry_from_message(message, catalog.num_plurals, edits.pop(key, None)))
     entries.extend(_obsolete_entry(edit) for edit in edits.values())
     return CatalogView(language, catalog.plural_expr, catalog.num_plurals, entries)
@@ -428,7 +429,7 @@ def _advance_edit(
         )
         .execution_options(synchronize_session=False)
     )
-    if moved.rowcount != 1:
+    if matched_rows(moved) != 1:
         db.session.rollback()
         raise EditConflict(_current_edit(language, key))
     return current

@@ -143,7 +143,7 @@ def _is_running(account: Account) -> bool:
 
 
 @cache
-def _billing_facts_statement(with_refund: bool) -> Select[Any]:
+def _billing_facts_statement(with_refund: bool) -> Select[*tuple[Any, ...]]:
     """The default method, the open renewal invoice and (optionally) the refund offer's facts
     of the account bound as :account_id, in one row; built once per shape."""
     account_id = bindparam("account_id", type_=Integer)

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from portal.domain.pricing import PriceBreakdown
-from portal.extensions import db, insert_on_conflict
+from portal.extensions import db, insert_on_conflict, matched_rows
 from portal.models import (
     Account,
     DocumentKind,
@@ -254,7 +254,7 @@ def cancel_unpaid(account: Account, *, issued_on: date) -> list[Invoice]:
             .values(status=InvoiceStatus.CANCELLED)
             .execution_options(synchronize_session=False)
         )
-        if taken.rowcount != 1:
+        if matched_rows(taken) != 1:
             continue
         invoice.status = InvoiceStatus.CANCELLED
         note = issue_reversal(

@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 
 from portal import clock
 from portal.documents import pdf as documents
-from portal.extensions import db
+from portal.extensions import db, matched_rows
 from portal.i18n import format_money
 from portal.labels import period_label
 from portal.mail.messages import (
@@ -326,7 +326,7 @@ def _claim_next(only_ids: list[int] | None) -> OutgoingEmail | None:
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
-        if claimed.rowcount == 1:
+        if matched_rows(claimed) == 1:
             return db.session.get(OutgoingEmail, email_id, populate_existing=True)
 
 
@@ -526,7 +526,7 @@ def user_language(user: User, fallback: str | None = None) -> str:
     they are the one acting), else their account's invoice language, else the default."""
     offered = current_app.config["LANGUAGES"]
     for language in (user.locale, fallback):
-        if language in offered:
+        if language is not None and language in offered:
             return language
     account = db.session.get(Account, user.account_id) if user.account_id else None
     return _account_language(account) if account else current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -76,7 +76,7 @@ def _back() -> Response:
 
 @bp.get("/")
 @roles_required(*BILLING_ROLES)
-def index() -> tuple[str, int]:
+def index() -> tuple[str, int] | tuple[str, int, dict[str, str]]:
     """The saved methods, the default marked, and the forms to add more."""
     return _render(CardForm(formdata=None), PayPalForm(formdata=None))
 
@@ -84,7 +84,7 @@ def index() -> tuple[str, int]:
 @bp.post("/cards")
 @roles_required(*BILLING_ROLES)
 @checks_form_text
-def add_card() -> Response | tuple[str, int]:
+def add_card() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Validate, tokenize and save a card; on error the number and CVC must be typed again."""
     form = CardForm()
     status = UNPROCESSABLE
@@ -116,7 +116,7 @@ def add_card() -> Response | tuple[str, int]:
 @bp.post("/paypal")
 @roles_required(*BILLING_ROLES)
 @checks_form_text
-def add_paypal() -> Response | tuple[str, int]:
+def add_paypal() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Link a PayPal account by e-mail."""
     form = PayPalForm()
     status = UNPROCESSABLE

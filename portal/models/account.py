@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.columns import utc_now
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from portal.models.user import User
 
 
-class Account(db.Model):
+class Account(Model):
     """A customer company; every customer user and billing object belongs to one."""
 
     __tablename__ = "accounts"
@@ -47,7 +47,7 @@ class Account(db.Model):
     )
 
 
-class BillingInfo(db.Model):
+class BillingInfo(Model):
     """Who the invoices are made out to; changes apply to future invoices."""
 
     __tablename__ = "billing_info"

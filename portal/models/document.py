@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.columns import utc_now
 
 
-class InvoicePdf(db.Model):
+class InvoicePdf(Model):
     """The rendered PDF of a document, served as stored until its inputs change."""
 
     __tablename__ = "invoice_pdfs"
@@ -33,7 +33,7 @@ class EmailStatus(StrEnum):
     FAILED = "failed"  # gave up after the last attempt
 
 
-class OutgoingEmail(db.Model):
+class OutgoingEmail(Model):
     """An e-mail queued in the same transaction as the change it reports (outbox)."""
 
     __tablename__ = "outgoing_emails"

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.columns import utc_now
 
 
@@ -39,7 +39,7 @@ class InvoiceStatus(StrEnum):
     CANCELLED = "cancelled"  # never paid, taken back by a credit note
 
 
-class DocumentSequence(db.Model):
+class DocumentSequence(Model):
     """The last number used per kind and year; locked while a number is taken."""
 
     __tablename__ = "document_sequences"
@@ -49,7 +49,7 @@ class DocumentSequence(db.Model):
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Invoice(db.Model):
+class Invoice(Model):
     """An issued document; its amounts never change after issue."""
 
     __tablename__ = "invoices"
@@ -97,7 +97,7 @@ class Invoice(db.Model):
     )
 
 
-class InvoiceLine(db.Model):
+class InvoiceLine(Model):
     """One line as the breakdown computed it."""
 
     __tablename__ = "invoice_lines"
@@ -117,7 +117,7 @@ class InvoiceLine(db.Model):
     amount_minor: Mapped[int] = mapped_column(Integer)
 
 
-class BillingActivity(db.Model):
+class BillingActivity(Model):
     """Who changed what in billing, and when."""
 
     __tablename__ = "billing_activity"

@@ -17,7 +17,7 @@ from portal.domain.payment_lifecycle import (
     RefundReason,
     transition,
 )
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.columns import enum_column, utc_now
 
 __all__ = ["DeclineCode", "PaymentPurpose", "PaymentStatus", "RefundReason"]
@@ -30,7 +30,7 @@ class MethodKind(StrEnum):
     PAYPAL = "paypal"
 
 
-class PaymentMethod(db.Model):
+class PaymentMethod(Model):
     """A saved way to pay: never the card number or CVC, only what the gateway hands back."""
 
     __tablename__ = "payment_methods"
@@ -50,7 +50,7 @@ class PaymentMethod(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
-class Payment(db.Model):
+class Payment(Model):
     """One confirmation of a summary: at most one charge and one invoice per idempotency key."""
 
     __tablename__ = "payments"

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.domain.sales_quotes import DiscountKind
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.columns import enum_column, utc_now
 
 
@@ -43,7 +43,7 @@ class QuoteRequestStatus(StrEnum):
     DRAFTED = "drafted"
 
 
-class QuoteRequest(db.Model):
+class QuoteRequest(Model):
     """A customer asking for an offer (more than 50 agents), waiting in the staff queue."""
 
     __tablename__ = "quote_requests"
@@ -65,7 +65,7 @@ class QuoteRequest(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
-class SalesQuote(db.Model):
+class SalesQuote(Model):
     """An offer for one account; its figures are frozen when it is sent."""
 
     __tablename__ = "sales_quotes"

@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import DateTime, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
+from portal.extensions import Model
 
 
-class SignInAttempt(db.Model):
+class SignInAttempt(Model):
     """One sign-in attempt that is being checked or has failed; a success deletes its row."""
 
     __tablename__ = "sign_in_attempts"

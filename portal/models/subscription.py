@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model
 
 if TYPE_CHECKING:
     from portal.models.account import Account
@@ -23,7 +23,7 @@ class SubscriptionStatus(StrEnum):
     BLOCKED = "blocked"
 
 
-class Subscription(db.Model):
+class Subscription(Model):
     """One per account at most; an account without one is on Free."""
 
     __tablename__ = "subscriptions"

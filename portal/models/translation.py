@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.columns import utc_now
 
 
-class TranslationEdit(db.Model):
+class TranslationEdit(Model):
     """The current translation of one catalog entry in one language, as last saved."""
 
     __tablename__ = "translation_edits"
@@ -44,7 +44,7 @@ class TranslationEdit(db.Model):
         return self.revision > self.exported_revision
 
 
-class TranslationChange(db.Model):
+class TranslationChange(Model):
     """One saved change of an entry: who, when, before and after."""
 
     __tablename__ = "translation_changes"
@@ -66,7 +66,7 @@ class TranslationChange(db.Model):
     edit: Mapped[TranslationEdit] = relationship(back_populates="changes")
 
 
-class CatalogVersion(db.Model):
+class CatalogVersion(Model):
     """A counter per language, raised by every save: processes rebuild when it moves."""
 
     __tablename__ = "catalog_versions"

@@ -13,7 +13,7 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.columns import utc_now
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ BILLING_ROLES = frozenset({Role.OWNER, Role.BILLING_ADMIN})
 VENDOR_ROLES = frozenset({Role.STAFF, Role.TRANSLATOR})
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person who signs in to the portal."""
 
     __tablename__ = "users"

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from flask import current_app
 
 from portal.domain.payment_lifecycle import DeclineCode
 from portal.payments.cards import CardBrand, CardDetails
+
+if TYPE_CHECKING:
+    from portal.payments.stripe_gateway import CardSetup
 
 EXTENSION_KEY = "portal.gateway"
 
@@ -71,6 +74,14 @@ class PaymentGateway(Protocol):
 
     def link_paypal(self, email: str) -> str:
         """Link a PayPal account; returns its token."""
+        ...
+
+    # True where cards are typed into the gateway's own form in the browser (Stripe.js), not
+    # into the portal's: such a gateway also answers start_card_setup and finish_card_setup.
+    collects_cards_in_browser: bool
+
+    def start_card_setup(self, customer: str) -> CardSetup:
+        """What the browser needs to collect a card (gateways that collect cards in the browser)."""
         ...
 
     def finish_card_setup(self, customer: str, setup_id: str) -> SavedCard:

@@ -50,7 +50,7 @@ from portal.domain.payment_lifecycle import (
     RefundReason,
 )
 from portal.domain.pricing import ChangeNotAllowed, PriceBreakdown
-from portal.extensions import db
+from portal.extensions import db, matched_rows
 from portal.mail.outbox import deliver_document_soon
 from portal.models import Account, MethodKind, Payment, PaymentMethod
 from portal.payments.gateway import ChargeResult, ChargeStatus, GatewayError, gateway
@@ -490,8 +490,8 @@ def _attach_all(references: dict[int, str]) -> set[int]:
             .where(Payment.id == payment_id, Payment.status == PaymentStatus.CREATED)
             .values(status=PaymentStatus.PROCESSING, gateway_reference=reference)
             .execution_options(synchronize_session=False)
-        ).rowcount
-        if updated == 1:
+        )
+        if matched_rows(updated) == 1:
             attached.add(payment_id)
     db.session.commit()
     for payment_id in references.keys() - attached:

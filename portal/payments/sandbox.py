@@ -50,7 +50,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.domain.money import check_currency
 from portal.domain.payment_lifecycle import DeclineCode
-from portal.extensions import db
+from portal.extensions import Model, db, matched_rows
 from portal.models.columns import utc_now
 from portal.payments.cards import ACCEPTED_BRANDS, CardDetails, CardError
 from portal.payments.gateway import (
@@ -116,7 +116,7 @@ def _new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(16)}"
 
 
-class SandboxCharge(db.Model):
+class SandboxCharge(Model):
     """One charge the sandbox accepted, declined or holds for the customer's action."""
 
     __tablename__ = "sandbox_charges"
@@ -139,7 +139,7 @@ class SandboxCharge(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class SandboxRefund(db.Model):
+class SandboxRefund(Model):
     """One refund request, granted or refused, per idempotency key."""
 
     __tablename__ = "sandbox_refunds"
@@ -362,11 +362,11 @@ class SandboxGateway:
             )
             if charge is None:
                 raise LookupError(f"no sandbox charge {reference!r}")
-            refunded = session.scalar(
+            refunded = session.scalars(
                 select(func.coalesce(func.sum(SandboxRefund.amount_minor), 0)).where(
                     SandboxRefund.charge_reference == reference, SandboxRefund.succeeded
                 )
-            )
+            ).one()
             granted = (
                 charge.status == ChargeStatus.SUCCEEDED
                 and refunded + amount_minor <= charge.amount_minor
@@ -443,14 +443,15 @@ def decide(charge: SandboxCharge, approved: bool) -> bool:
         )
         values = {"status": ChargeStatus.DECLINED.value, "decline_code": code.value}
     # A conditional update: of two concurrent decisions, exactly one finds the charge pending.
-    changed = db.session.execute(
+    decided = db.session.execute(
         update(SandboxCharge)
         .where(
             SandboxCharge.reference == charge.reference,
             SandboxCharge.status == ChargeStatus.REQUIRES_ACTION.value,
         )
         .values(decided_at=utc_now(), **values)
-    ).rowcount
+    )
+    changed = matched_rows(decided)
     db.session.commit()
     log.info("sandbox charge %s decided: %s", charge.reference, values["status"])
     return changed == 1

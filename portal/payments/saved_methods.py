@@ -54,7 +54,7 @@ def describe(method: PaymentMethod) -> str:
     if method.kind == MethodKind.PAYPAL:
         return f"PayPal ({method.paypal_email})"
     try:
-        brand = CardBrand(method.brand).label
+        brand = CardBrand(method.brand or "").label
     except ValueError:
         brand = (method.brand or "").title()
     return f"{brand} •••• {method.last4}".strip()

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from portal.config import ConfigurationError
 from portal.domain.money import check_currency
 from portal.domain.payment_lifecycle import DeclineCode
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.models.columns import utc_now
 from portal.payments.cards import ACCEPTED_BRANDS, CardBrand, CardDetails, CardError
 from portal.payments.gateway import (
@@ -85,7 +85,7 @@ class StripeSettings:
         )
 
 
-class StripeCustomer(db.Model):
+class StripeCustomer(Model):
     """The Stripe customer of a portal account (its saved cards and payments hang on it)."""
 
     __tablename__ = "stripe_customers"
@@ -95,7 +95,7 @@ class StripeCustomer(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
-class StripeEvent(db.Model):
+class StripeEvent(Model):
     """A webhook event already handled: a replay is answered without effect."""
 
     __tablename__ = "stripe_events"

@@ -109,7 +109,7 @@ def _reusable_blocks(context: Any, text: str, source: str) -> tuple[tuple[str, s
     return blocks
 
 
-def _parse_stylesheets_once(pisa_context: type) -> None:
+def _parse_stylesheets_once(pisa_context: type[Any]) -> None:
     """Make xhtml2pdf parse the stylesheets that are the same in every document once.
 
     About a sixth of drawing an invoice went into parsing the same CSS again, xhtml2pdf's
@@ -132,6 +132,7 @@ def _parse_stylesheets_once(pisa_context: type) -> None:
             _parsed_stylesheets[key] = parse(context, text, source)
         return _parsed_stylesheets[key]
 
+    # A mark on the function object, so a second set-up leaves the wrapped parser alone.
     parse_once.parses_once = True  # type: ignore[attr-defined]
     pisa_context._parseCSSSource = parse_once
 

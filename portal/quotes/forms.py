@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from flask_babel import gettext as _
 from wtforms import (
@@ -120,9 +121,9 @@ class QuoteDraftForm(PortalForm):
             field.choices = discount_choices()
         self.parsed: dict[str, Discount] = {}
 
-    def validate(self, extra_validators: object = None) -> bool:  # type: ignore[override]
+    def validate(self, extra_validators: Any = None) -> bool:
         """The fields, then each discount read as a percent or an amount."""
-        valid = super().validate(extra_validators)  # type: ignore[arg-type]
+        valid = super().validate(extra_validators)
         for name in ("agent_discount", "pack_discount", "overall_discount"):
             kind_field = getattr(self, f"{name}_kind")
             value_field = getattr(self, f"{name}_value")

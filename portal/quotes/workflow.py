@@ -38,7 +38,7 @@ from portal.domain.sales_quotes import (
     QuotePricing,
     pricing_to_data,
 )
-from portal.extensions import db
+from portal.extensions import db, matched_rows
 from portal.mail.outbox import (
     deliver_soon,
     queue_quote_email,
@@ -297,7 +297,7 @@ def draft_from_request(request_id: int, staff_id: int) -> SalesQuote | None:
         .values(status=QuoteRequestStatus.DRAFTED)
         .execution_options(synchronize_session=False)
     )
-    if taken.rowcount != 1:
+    if matched_rows(taken) != 1:
         db.session.rollback()
         return db.session.scalar(
             select(SalesQuote).where(SalesQuote.request_id == request_id).order_by(SalesQuote.id)
@@ -400,7 +400,7 @@ def _claimed_quote(quote_id: int, expected: QuoteStatus, **values: Any) -> Sales
     if quote is None:
         db.session.rollback()
         raise LookupError(quote_id)
-    if taken.rowcount != 1:
+    if matched_rows(taken) != 1:
         db.session.rollback()
         raise QuoteStateError(str(quote.status))
     return quote
@@ -608,7 +608,7 @@ def apply_accepted_quote(
         .values(status=QuoteStatus.ACCEPTED)
         .execution_options(synchronize_session=False)
     )
-    if taken.rowcount != 1:
+    if matched_rows(taken) != 1:
         raise QuoteStateError(str(QuoteStatus.ACCEPTED))
     today = clock.today()
     pricing = quote_pricing(quote, account)

@@ -102,7 +102,7 @@ class RefundFacts:
 FIRST_CHARGE = aliased(Payment, name="first_charge")
 
 
-def with_refund_facts(statement: Select[Any]) -> Select[Any]:
+def with_refund_facts(statement: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
     """`statement`, selecting from accounts, with the facts of the account bound as
     :account_id added: the first charge (outer join) and three columns; see refund_facts_in."""
     account_id = bindparam("account_id", type_=Integer)

@@ -333,12 +333,12 @@ def _visit_batch(accounts: list[Account], today: date) -> _Visited:
             to_collect.append((account, invoice, True))
     recorded: list[tuple[Payment, str]] = []
     for account, invoice, fresh in to_collect:
-        outcome = _collect(batch, account, invoice, fresh)
-        if isinstance(outcome, Payment):
-            recorded.append((outcome, invoice.number))
+        collected = _collect(batch, account, invoice, fresh)
+        if isinstance(collected, Payment):
+            recorded.append((collected, invoice.number))
             outcomes[account.id] = None  # decided by the charge
         else:
-            outcomes[account.id] = outcome
+            outcomes[account.id] = collected
     db.session.flush()
     batch.charges = {
         payment.account_id: payments.RecordedCharge.of(payment, description)
@@ -521,6 +521,7 @@ def _collect(batch: _Batch, account: Account, invoice: Invoice, fresh: bool) -> 
     """
     subscription = account.subscription
     assert subscription is not None
+    assert invoice.period_start is not None  # a renewal invoice covers a period
     if account.id in batch.busy:
         return Step.WAITING
     method = batch.methods.get(account.id)
@@ -668,6 +669,7 @@ def _mark_past_due(
     )
     subscription.status = SubscriptionStatus.PAST_DUE
     if first_failure:
+        assert invoice.period_start is not None  # a renewal invoice covers a period
         activity.record(
             account.id,
             None,

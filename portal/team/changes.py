@@ -27,7 +27,7 @@ from portal.account_links import (
 )
 from portal.accounts import lock_account
 from portal.activity import record as activity
-from portal.extensions import db
+from portal.extensions import db, matched_rows
 from portal.i18n import format_moment
 from portal.labels import role_label
 from portal.mail.account_messages import (
@@ -215,7 +215,7 @@ def accept_invitation(token: str, name: str, password: str) -> User:
         # other account's lock is not this one's, the database decides.
         db.session.rollback()
         raise AddressInUse from None
-    if joined.rowcount != 1:
+    if matched_rows(joined) != 1:
         db.session.rollback()
         raise LinkRefused("invalid")
     activity.record(account_id, user.id, "user_joined", name=name.strip()[:120])

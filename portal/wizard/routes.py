@@ -216,7 +216,7 @@ def _rendered_summary(breakdown: PriceBreakdown) -> str:
 
 @bp.get("/payment")
 @roles_required(*BILLING_ROLES)
-def payment() -> Response | str:
+def payment() -> Response | tuple[str, int]:
     """Step 3: the payment method (the default preselected) and Pay."""
     account = load_account(current_account_id())
     selection = read_selection(request.args, account)
@@ -368,7 +368,7 @@ def request_quote() -> Response | str | tuple[str, int]:
     account = load_account(current_account_id())
     selection = read_selection(request.values, account)
     # A quote is for a number of agents: text such as "abc" is refused, not recorded.
-    invalid = {
+    invalid: dict[str, str] = {
         name: selection.errors[name]
         for name in ("agents", "packs")
         if name in selection.errors and getattr(selection, name) is None
@@ -443,6 +443,7 @@ def _seats_page(
     args.setdefault("packs", str(current.packs))
     selection = read_selection(args, account)
     breakdown, message, _refusal = _priced(selection, account)
+    declined = extra.pop("declined", None)
     context = {
         "selection": selection,
         "current": current,
@@ -454,7 +455,7 @@ def _seats_page(
         **method_choice(
             account.id,
             url_for("wizard.seats", agents=selection.agents_text, packs=selection.packs_text),
-            declined_method_id=extra.pop("declined", None),
+            declined_method_id=declined if isinstance(declined, int) else None,
         ),
         **extra,
     }
