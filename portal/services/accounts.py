@@ -221,4 +221,4 @@ def account_users(account_id: int) -> list[User]:
         select(User).where(User.account_id == account_id, User.removed_at.is_(None))
     ).all()
     order = {Role.OWNER: 0, Role.BILLING_ADMIN: 1, Role.MEMBER: 2}
-    return sorted(users, key=lambda user: (order[user.user_role], user.name.lower()))
+    return sorted(users, key=lambda user: (order[user.role], user.name.lower()))

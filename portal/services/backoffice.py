@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, String, exists, func, select, unio
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from portal.domain.catalog import BillingPeriod, Plan
 from portal.extensions import db
 from portal.labels import status_label
 from portal.models import (
@@ -60,10 +61,10 @@ class AccountRow:
 
     id: int
     name: str
-    plan: str | None
-    billing_period: str | None
+    plan: Plan | None
+    billing_period: BillingPeriod | None
     agents: int | None
-    status: str | None
+    status: SubscriptionStatus | None
     period_end: date | None
     auto_renew: bool
     credit_minor: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from portal.extensions import db
-from portal.models import BillingInfo
+from portal.models import ActivityKind, BillingInfo
 from portal.services import activity
 from portal.services.accounts import lock_account
 from portal.services.invoicing import customer_details, latest_invoice
@@ -43,6 +43,6 @@ def update_billing_info(account_id: int, user_id: int, values: dict[str, Any]) -
         # Only the most recent invoice follows; its amounts never change, its PDF is redrawn.
         latest.customer = customer_details(account)
         latest.language = info.invoice_language
-    activity.record(account_id, user_id, "billing_info", fields=changed)
+    activity.record(account_id, user_id, ActivityKind.BILLING_INFO, fields=changed)
     db.session.commit()
     return changed

@@ -23,14 +23,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from portal.domain.pricing import ChangeKind
 from portal.extensions import db
-from portal.models import DocumentKind, Invoice, InvoiceStatus
+from portal.models import ActivityKind, DocumentKind, Invoice, InvoiceStatus
 from portal.services import activity
 
 NOTE_MAX_LENGTH = 500
 PAGE_SIZE = 20
-# The change kind of the credit notes the full refund issues (portal.services.refunds).
-REFUND_CHANGE = "refund"
 # Built once: a new alias per request costs more than the query itself (SQLAlchemy derives
 # every column's proxy for it).
 _CORRECTED = aliased(Invoice, name="corrected")
@@ -103,7 +102,7 @@ def _gave_back(refund: Any, invoice: Any) -> tuple[ColumnElement[bool], ...]:
         refund.account_id == invoice.account_id,
         refund.corrects_id == invoice.id,
         refund.kind == DocumentKind.CREDIT_NOTE,
-        refund.change_kind == REFUND_CHANGE,
+        refund.change_kind == ChangeKind.REFUND,
     )
 
 
@@ -280,6 +279,8 @@ def save_note(account_id: int, user_id: int, invoice_id: int, text: str) -> Invo
         return None
     if invoice.note != note:
         invoice.note = note
-        activity.record(account_id, user_id, "invoice_note", document=invoice.number, note=note)
+        activity.record(
+            account_id, user_id, ActivityKind.INVOICE_NOTE, document=invoice.number, note=note
+        )
         db.session.commit()
     return invoice

@@ -30,6 +30,7 @@ from portal.extensions import db
 from portal.models import (
     BILLING_ROLES,
     Account,
+    ActivityKind,
     BillingActivity,
     Invoice,
     OutgoingEmail,
@@ -38,6 +39,7 @@ from portal.models import (
     QuoteRequestStatus,
     QuoteStatus,
     SalesQuote,
+    SequenceKind,
     Subscription,
     SubscriptionStatus,
     User,
@@ -60,7 +62,7 @@ from portal.services.pricing import customer_tax, running_subscription, suggeste
 from portal.services.reference_data import reference
 from portal.services.search import LIKE_ESCAPE, contains_pattern
 
-SEQUENCE_KIND = "sales_quote"
+SEQUENCE_KIND = SequenceKind.SALES_QUOTE
 DEFAULT_VALIDITY = timedelta(days=30)
 MAX_REASON = 500
 MAX_NOTE = 2000
@@ -326,8 +328,8 @@ def file_quote_request(
     request = QuoteRequest(
         account_id=account.id,
         user_id=user.id,
-        plan=str(configuration.plan),
-        billing_period=str(configuration.period),
+        plan=configuration.plan,
+        billing_period=configuration.period,
         agents=configuration.agents,
         packs=configuration.packs,
         currency=currency,
@@ -340,7 +342,7 @@ def file_quote_request(
     activity.record(
         account.id,
         user.id,
-        "quote_requested",
+        ActivityKind.QUOTE_REQUESTED,
         plan=request.plan,
         period=request.billing_period,
         agents=request.agents,
@@ -376,7 +378,7 @@ def draft_from_request(request_id: int, staff_id: int) -> SalesQuote | None:
         account_id=request.account_id,
         status=QuoteStatus.DRAFT,
         plan=request.plan,
-        billing_period=str(period),
+        billing_period=period,
         agents=request.agents,
         packs=request.packs,
         currency=account.currency or request.currency,
@@ -399,8 +401,8 @@ def draft_from_request(request_id: int, staff_id: int) -> SalesQuote | None:
 
 def _apply_draft(quote: SalesQuote, draft: QuoteDraft) -> None:
     """Copy the form's values onto the quote."""
-    quote.plan = str(draft.plan)
-    quote.billing_period = str(draft.period)
+    quote.plan = draft.plan
+    quote.billing_period = draft.period
     quote.agents = draft.agents
     quote.packs = draft.packs
     quote.agent_discount_kind, quote.agent_discount_value = _stored(draft.agent_discount)
@@ -508,7 +510,7 @@ def send_quote(quote_id: int, staff_id: int, *, link: str) -> SalesQuote:
     activity.record(
         account.id,
         staff_id,
-        "quote_sent",
+        ActivityKind.QUOTE_SENT,
         quote=quote.number,
         total_minor=pricing.total_per_period_minor,
         currency=quote.currency,
@@ -537,7 +539,7 @@ def withdraw_quote(quote_id: int, staff_id: int) -> SalesQuote:
         withdrawn_at=clock.now(),
         withdrawn_by_id=staff_id,
     )
-    activity.record(quote.account_id, staff_id, "quote_withdrawn", quote=quote.number)
+    activity.record(quote.account_id, staff_id, ActivityKind.QUOTE_WITHDRAWN, quote=quote.number)
     db.session.commit()
     return quote
 
@@ -552,7 +554,12 @@ def quote_activity(quote: SalesQuote) -> list[tuple[Any, str | None]]:
         .where(
             BillingActivity.account_id == quote.account_id,
             BillingActivity.kind.in_(
-                ["quote_sent", "quote_withdrawn", "quote_rejected", "quote_accepted"]
+                [
+                    ActivityKind.QUOTE_SENT,
+                    ActivityKind.QUOTE_WITHDRAWN,
+                    ActivityKind.QUOTE_REJECTED,
+                    ActivityKind.QUOTE_ACCEPTED,
+                ]
             ),
         )
         .order_by(BillingActivity.at, BillingActivity.id)
@@ -636,7 +643,11 @@ def reject_quote(account_id: int, quote_id: int, user_id: int, reason: str) -> S
     quote.decided_by_id = user_id
     quote.rejection_reason = reason.strip()[:MAX_REASON]
     activity.record(
-        account_id, user_id, "quote_rejected", quote=quote.number, reason=quote.rejection_reason
+        account_id,
+        user_id,
+        ActivityKind.QUOTE_REJECTED,
+        quote=quote.number,
+        reason=quote.rejection_reason,
     )
     db.session.commit()
     return quote
@@ -701,7 +712,7 @@ def apply_accepted_quote(
     activity.record(
         account.id,
         user_id,
-        "quote_accepted",
+        ActivityKind.QUOTE_ACCEPTED,
         quote=quote.number,
         document=invoice.number,
         plan=str(config.plan),
@@ -815,7 +826,7 @@ def billing_admin_emails(account_id: int) -> list[str]:
             select(User.email)
             .where(
                 User.account_id == account_id,
-                or_(*(User.role == str(role) for role in BILLING_ROLES)),
+                User.role.in_(BILLING_ROLES),
                 User.removed_at.is_(None),
                 User.invitation_pending.is_(False),
             )

@@ -21,9 +21,11 @@ from sqlalchemy import ColumnElement, Integer, Row, Select, bindparam, func, sel
 from sqlalchemy.orm import aliased
 
 from portal import clock
+from portal.domain.pricing import ChangeKind
 from portal.extensions import db
 from portal.models import (
     Account,
+    ActivityKind,
     DocumentKind,
     Invoice,
     InvoiceStatus,
@@ -34,7 +36,6 @@ from portal.models import (
 )
 from portal.services import activity, payments
 from portal.services.accounts import load_account, lock_account
-from portal.services.invoices import REFUND_CHANGE
 from portal.services.invoicing import issue_reversal
 from portal.services.mailer import deliver_soon, queue_document_email
 from portal.services.payments import in_flight
@@ -268,7 +269,7 @@ def _back_to_free(account_id: int, user_id: int, now: datetime) -> RefundOutcome
             method = method_of_invoice.get(invoice.id) or _("Account credit")
         notes.append(
             issue_reversal(
-                invoice, issued_on=clock.today(), change_kind=REFUND_CHANGE, paid_with=method
+                invoice, issued_on=clock.today(), change_kind=ChangeKind.REFUND, paid_with=method
             )
         )
     emails = [queue_document_email(note) for note in notes]
@@ -279,7 +280,7 @@ def _back_to_free(account_id: int, user_id: int, now: datetime) -> RefundOutcome
     activity.record(
         account_id,
         user_id,
-        "refund",
+        ActivityKind.REFUND,
         amount_minor=offer.amount_minor,
         currency=offer.currency,
         documents=[note.number for note in notes],

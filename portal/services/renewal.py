@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from portal.extensions import db
-from portal.models import Account, SubscriptionStatus
+from portal.models import Account, ActivityKind, SubscriptionStatus
 from portal.services import activity
 from portal.services.accounts import lock_account
 from portal.services.payment_methods import default_method
@@ -33,7 +33,11 @@ def set_auto_renew(account_id: int, user_id: int, on: bool) -> bool | None:
     if subscription.auto_renew != on:
         subscription.auto_renew = on
         activity.record(
-            account_id, user_id, "auto_renew", on=on, period_end=subscription.period_end.isoformat()
+            account_id,
+            user_id,
+            ActivityKind.AUTO_RENEW,
+            on=on,
+            period_end=subscription.period_end.isoformat(),
         )
     db.session.commit()
     return subscription.auto_renew

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from portal import clock
 from portal.extensions import db
-from portal.models import EmailStatus, Invoice, InvoicePdf, OutgoingEmail
+from portal.models import EmailKind, EmailStatus, Invoice, InvoicePdf, OutgoingEmail
 from portal.services.mailer import (
     CLAIM_LEASE,
     DeliveryReport,
@@ -24,11 +24,11 @@ from tests.mail.conftest import set_billing
 
 
 def _queue(app, count: int) -> list[int]:
-    """Queue plain notices (no attachment); returns their ids."""
+    """Queue plain notices (no attachment, as a password notice is); returns their ids."""
     with app.app_context():
         emails = [
             OutgoingEmail(
-                kind="notice",
+                kind=EmailKind.PASSWORD_CHANGED,
                 recipients=[f"customer{index}@example.com"],
                 cc=[],
                 language="en",
