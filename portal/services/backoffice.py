@@ -20,7 +20,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.extensions import db
-from portal.labels import status_label
+from portal.labels import every_member, status_label
 from portal.models import (
     Account,
     BillingInfo,
@@ -48,11 +48,20 @@ class AccountFilter(StrEnum):
     FREE = "free"
 
 
+FILTER_LABELS = every_member(
+    AccountFilter,
+    {
+        AccountFilter.ACTIVE: lambda: status_label(SubscriptionStatus.ACTIVE),
+        AccountFilter.PAST_DUE: lambda: status_label(SubscriptionStatus.PAST_DUE),
+        AccountFilter.BLOCKED: lambda: status_label(SubscriptionStatus.BLOCKED),
+        AccountFilter.FREE: lambda: _("Free"),
+    },
+)
+
+
 def filter_label(value: AccountFilter) -> str:
     """The filter as staff read it."""
-    if value is AccountFilter.FREE:
-        return _("Free")
-    return status_label(SubscriptionStatus(value.value))
+    return FILTER_LABELS[AccountFilter(value)]()
 
 
 @dataclass(frozen=True)
