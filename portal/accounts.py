@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.util import identity_key
@@ -221,7 +221,7 @@ def account_users(account_id: int) -> list[User]:
         select(User).where(User.account_id == account_id, User.removed_at.is_(None))
     ).all()
     order = {Role.OWNER: 0, Role.BILLING_ADMIN: 1, Role.MEMBER: 2}
-    return sorted(users, key=lambda user: (order[user.user_role], user.name.lower()))
+    return sorted(users, key=lambda user: (order[user.role], user.name.lower()))
 
 
 def account_name(account_id: int) -> str | None:
@@ -252,7 +252,7 @@ def billing_admin_emails(account_id: int) -> list[str]:
             select(User.email)
             .where(
                 User.account_id == account_id,
-                or_(*(User.role == str(role) for role in BILLING_ROLES)),
+                User.role.in_(BILLING_ROLES),
                 User.removed_at.is_(None),
                 User.invitation_pending.is_(False),
             )

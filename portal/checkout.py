@@ -25,10 +25,12 @@ from portal.domain.breakdown_codec import (
 )
 from portal.domain.payment_lifecycle import PaymentPurpose, PaymentStatus, RefundReason
 from portal.domain.pricing import ChangeNotAllowed, PriceBreakdown
+from portal.domain.subscription_lifecycle import INITIAL, SubscriptionEvent
 from portal.extensions import db
 from portal.mail.outbox import queue_document_email
 from portal.models import (
     Account,
+    ActivityKind,
     Invoice,
     InvoiceStatus,
     Payment,
@@ -130,14 +132,16 @@ def apply_package(
     config = breakdown.configuration
     subscription = account.subscription
     if subscription is None:
-        subscription = Subscription(account_id=account.id)
+        subscription = Subscription(account_id=account.id, status=INITIAL)
         account.subscription = subscription
-    elif subscription.status == SubscriptionStatus.BLOCKED:
-        # A new package replaces the blocked one: its unpaid renewal is not owed any more.
-        for note in cancel_unpaid(account, issued_on=today):
-            queue_document_email(note)
-    subscription.plan = str(config.plan)
-    subscription.billing_period = str(config.period)
+    else:
+        if subscription.status == SubscriptionStatus.BLOCKED:
+            # A new package replaces the blocked one: its unpaid renewal is not owed any more.
+            for note in cancel_unpaid(account, issued_on=today):
+                queue_document_email(note)
+        subscription.apply(SubscriptionEvent.BUY)
+    subscription.plan = config.plan
+    subscription.billing_period = config.period
     subscription.agents = config.agents
     subscription.packs = config.packs
     subscription.anchor_date = breakdown.anchor
@@ -147,7 +151,6 @@ def apply_package(
     subscription.pack_unit_minor = pack_unit_minor
     if contract_ends_on is not None:
         subscription.contract_ends_on = contract_ends_on
-    subscription.status = SubscriptionStatus.ACTIVE
     subscription.auto_renew = True
     account.currency = breakdown.currency
     account.credit_minor += breakdown.credit_added_minor - breakdown.credit_used_minor
@@ -188,7 +191,7 @@ def _apply(account: Account, payment: Payment, breakdown: PriceBreakdown) -> Non
     activity.record(
         account.id,
         payment.user_id,
-        "purchase",
+        ActivityKind.PURCHASE,
         change=str(breakdown.kind),
         plan=str(config.plan),
         period=str(config.period),

@@ -1,39 +1,129 @@
-"""Translated names of the enumerations that templates show."""
+"""Translated names of the enumerations that pages, e-mails and PDFs show.
+
+Each shown enumeration has one map from every member to its label, checked when the module
+is imported: a member without a label stops the app at start-up (and every test), never a
+page that shows a raw value or another member's name. A label is a function called when it
+is shown, so a list translates one text per row, in the language of that moment.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import cache
+from collections.abc import Callable, Mapping
+from enum import Enum
+from types import MappingProxyType
+from typing import TypeVar
 
 from flask import Flask
 from flask_babel import gettext as _
 from flask_babel import ngettext, pgettext
 
 from portal.domain.catalog import BillingPeriod, Plan
-from portal.models import DocumentKind, InvoiceStatus, Role, SubscriptionStatus
+from portal.domain.pricing import ChangeKind, LineKind
+from portal.models import (
+    DocumentKind,
+    InvoiceStatus,
+    MethodKind,
+    PaymentStatus,
+    QuoteStatus,
+    Role,
+    SubscriptionStatus,
+)
+
+Label = Callable[[], str]
+E = TypeVar("E", bound=Enum)
+V = TypeVar("V")
+
+
+def every_member(enum: type[E], entries: Mapping[E, V]) -> Mapping[E, V]:
+    """`entries` (a label or a renderer per member), refused with a LookupError unless they
+    name every member of `enum` and nothing else."""
+    missing = [str(member.value) for member in enum if member not in entries]
+    foreign = [repr(key) for key in entries if not isinstance(key, enum)]
+    if missing or foreign:
+        raise LookupError(
+            f"{enum.__name__}: nothing for {missing or 'none'}; not members: {foreign or 'none'}"
+        )
+    return MappingProxyType(dict(entries))
+
+
+PLAN_LABELS = every_member(
+    Plan,
+    {
+        Plan.STANDARD: lambda: _("Standard"),
+        Plan.PRO: lambda: _("Pro"),
+    },
+)
+
+PERIOD_LABELS = every_member(
+    BillingPeriod,
+    {
+        BillingPeriod.MONTHLY: lambda: _("Monthly"),
+        BillingPeriod.ANNUAL: lambda: _("Annual"),
+    },
+)
+
+SUBSCRIPTION_STATUS_LABELS = every_member(
+    SubscriptionStatus,
+    {
+        SubscriptionStatus.ACTIVE: lambda: _("Active"),
+        SubscriptionStatus.PAST_DUE: lambda: _("Past due"),
+        SubscriptionStatus.BLOCKED: lambda: _("Blocked"),
+    },
+)
+
+# A context of their own: Italian and French agree with "fattura" and "facture".
+INVOICE_STATUS_LABELS = every_member(
+    InvoiceStatus,
+    {
+        InvoiceStatus.PAID: lambda: pgettext("invoice status", "Paid"),
+        InvoiceStatus.OPEN: lambda: pgettext("invoice status", "Open"),
+        InvoiceStatus.CANCELLED: lambda: pgettext("invoice status", "Cancelled"),
+    },
+)
+
+ROLE_LABELS = every_member(
+    Role,
+    {
+        Role.OWNER: lambda: _("Owner"),
+        Role.BILLING_ADMIN: lambda: _("Billing admin"),
+        Role.MEMBER: lambda: _("Agent"),
+        Role.STAFF: lambda: _("Staff"),
+        Role.TRANSLATOR: lambda: _("Translator"),
+    },
+)
+
+# A context of their own: Italian and French agree with "pagamento" and "paiement".
+PAYMENT_STATUS_LABELS = every_member(
+    PaymentStatus,
+    {
+        PaymentStatus.CREATED: lambda: pgettext("payment status", "Created"),
+        PaymentStatus.PROCESSING: lambda: pgettext("payment status", "Processing"),
+        PaymentStatus.REQUIRES_ACTION: lambda: pgettext("payment status", "Waiting for 3-D Secure"),
+        PaymentStatus.SUCCEEDED: lambda: pgettext("payment status", "Succeeded"),
+        PaymentStatus.DECLINED: lambda: pgettext("payment status", "Declined"),
+        PaymentStatus.ABANDONED: lambda: pgettext("payment status", "Abandoned"),
+        PaymentStatus.REFUNDED: lambda: pgettext("payment status", "Refunded"),
+    },
+)
 
 
 def plan_label(plan: Plan | str | None) -> str:
     """The package name; None is the Free package."""
-    # One lookup per call (a list shows one per row), not a dict translating every choice.
     if plan is None:
         return _("Free")
-    return _("Standard") if Plan(plan) is Plan.STANDARD else _("Pro")
+    return PLAN_LABELS[Plan(plan)]()
 
 
 def period_label(period: BillingPeriod | str) -> str:
     """Monthly or annual."""
-    return _("Monthly") if BillingPeriod(period) is BillingPeriod.MONTHLY else _("Annual")
+    return PERIOD_LABELS[BillingPeriod(period)]()
 
 
 def status_label(status: SubscriptionStatus | str | None) -> str:
-    """Where the subscription stands."""
+    """Where the subscription stands; None is the Free package."""
     if status is None:
         return _("Free")
-    status = SubscriptionStatus(status)
-    if status is SubscriptionStatus.ACTIVE:
-        return _("Active")
-    return _("Past due") if status is SubscriptionStatus.PAST_DUE else _("Blocked")
+    return SUBSCRIPTION_STATUS_LABELS[SubscriptionStatus(status)]()
 
 
 def document_status_label(
@@ -42,19 +132,23 @@ def document_status_label(
     """Where an invoice or credit note stands, in the list, the back office and the PDF.
 
     A credit note is named as such, never "Paid"; an invoice a refund gave back is
-    "Refunded". The context lets Italian and French agree with "fattura" and "facture".
+    "Refunded".
     """
     if DocumentKind(kind) is DocumentKind.CREDIT_NOTE:
         return pgettext("invoice status", "Credit note")
     if refunded:
         return pgettext("invoice status", "Refunded")
-    # Only the one text asked for is translated (a list asks once per row).
-    status = InvoiceStatus(status)
-    if status is InvoiceStatus.PAID:
-        return pgettext("invoice status", "Paid")
-    if status is InvoiceStatus.OPEN:
-        return pgettext("invoice status", "Open")
-    return pgettext("invoice status", "Cancelled")
+    return INVOICE_STATUS_LABELS[InvoiceStatus(status)]()
+
+
+def payment_status_label(
+    status: PaymentStatus | str, method_kind: MethodKind | str | None = None
+) -> str:
+    """Where a payment stands, for staff; a PayPal payment waits for PayPal, not 3-D Secure."""
+    status = PaymentStatus(status)
+    if status is PaymentStatus.REQUIRES_ACTION and method_kind == MethodKind.PAYPAL:
+        return pgettext("payment status", "Waiting for PayPal")
+    return PAYMENT_STATUS_LABELS[status]()
 
 
 def agents_label(agents: int) -> str:
@@ -62,32 +156,34 @@ def agents_label(agents: int) -> str:
     return ngettext("%(num)d agent", "%(num)d agents", agents)
 
 
-def translated_once(label: Callable[..., str]) -> Callable[..., str]:
-    """`label` for one page of a list: each different label is translated once, not on
-    every row (a page of 25 shows a handful). Made per page, so it never outlives the
-    request's language or the translators' live edits."""
-    return cache(label)
-
-
 def role_label(role: Role | str) -> str:
     """A user's role."""
-    return {
-        Role.OWNER: _("Owner"),
-        Role.BILLING_ADMIN: _("Billing admin"),
-        Role.MEMBER: _("Agent"),
-        Role.STAFF: _("Staff"),
-        Role.TRANSLATOR: _("Translator"),
-    }[Role(role)]
+    return ROLE_LABELS[Role(role)]()
+
+
+# What templates compare with: `invoice.status == InvoiceStatus.OPEN`, never a bare string.
+TEMPLATE_ENUMS: tuple[type[Enum], ...] = (
+    BillingPeriod,
+    ChangeKind,
+    DocumentKind,
+    InvoiceStatus,
+    LineKind,
+    MethodKind,
+    Plan,
+    QuoteStatus,
+    Role,
+)
 
 
 def init_app(app: Flask) -> None:
-    """Make the labels available to every template."""
+    """Make the labels, and the enumerations they name, available to every template."""
     app.jinja_env.globals.update(
         plan_label=plan_label,
         period_label=period_label,
         status_label=status_label,
         role_label=role_label,
         document_status_label=document_status_label,
+        payment_status_label=payment_status_label,
         agents_label=agents_label,
-        translated_once=translated_once,
     )
+    app.jinja_env.globals.update({enum.__name__: enum for enum in TEMPLATE_ENUMS})

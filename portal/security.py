@@ -34,7 +34,7 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
         @wraps(view)
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if current_user.user_role not in allowed:
+            if current_user.role not in allowed:
                 abort(403)
             return view(*args, **kwargs)
 

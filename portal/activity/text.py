@@ -1,15 +1,19 @@
-"""What each billing activity entry says, in the viewer's language."""
+"""What each billing activity entry says, in the viewer's language: one renderer per kind."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal.i18n import format_day, format_money
-from portal.labels import period_label, plan_label, role_label
-from portal.models import BillingActivity, RefundReason
+from portal.labels import every_member, period_label, plan_label, role_label
+from portal.models import ActivityKind, BillingActivity, RefundReason
+
+Details = Mapping[str, Any]
 
 
 def _field_labels() -> dict[str, str]:
@@ -29,20 +33,51 @@ def _field_labels() -> dict[str, str]:
     }
 
 
-def _amount(details: dict, key: str = "amount_minor") -> str:
+def _amount(details: Details, key: str = "amount_minor") -> str:
     """A stored amount with its currency, formatted for the viewer."""
     if key not in details or "currency" not in details:
         return ""
     return format_money(int(details[key]), details["currency"])
 
 
-def _day(details: dict, key: str) -> str:
+def _day(details: Details, key: str) -> str:
     """A stored ISO date, formatted for the viewer."""
     value = details.get(key)
     return format_day(date.fromisoformat(value)) if value else ""
 
 
-def _refunded_charge(d: dict) -> str:
+def _package(d: Details) -> str:
+    """The plan and period an entry names, e.g. "Standard · Monthly"."""
+    return f"{plan_label(d.get('plan'))} · {period_label(d.get('period', 'monthly'))}"
+
+
+def _method(d: Details) -> str:
+    """The payment method an entry names (older entries kept it as "label")."""
+    return d.get("method", d.get("label", ""))
+
+
+def _purchase(d: Details) -> str:
+    """A paid change of package."""
+    return ngettext(
+        "Package changed to %(package)s with %(num)d agent; %(document)s, paid %(amount)s.",
+        "Package changed to %(package)s with %(num)d agents; %(document)s, paid %(amount)s.",
+        int(d.get("agents", 1)),
+        package=_package(d),
+        document=d.get("document", ""),
+        amount=_amount(d, "amount_paid_minor"),
+    )
+
+
+def _payment_declined(d: Details) -> str:
+    """The bank said no."""
+    return _(
+        "Payment of %(amount)s with %(method)s was declined.",
+        amount=_amount(d),
+        method=d.get("method", ""),
+    )
+
+
+def _charge_refunded(d: Details) -> str:
     """A charge given back because it paid for nothing, with why."""
     amount, method = _amount(d), d.get("method", "")
     if d.get("reason") == RefundReason.INVOICE_CLOSED:
@@ -64,127 +99,144 @@ def _refunded_charge(d: dict) -> str:
     )
 
 
-def _team_activity(kind: str, d: dict) -> str | None:
-    """Invitations, joins, removals, roles and ownership; None for other kinds."""
-    if kind == "user_invited":
-        return _(
-            "%(email)s invited as %(role)s.",
-            email=d.get("email", ""),
-            role=role_label(d.get("role", "member")),
-        )
-    if kind == "user_joined":
-        return _("%(name)s accepted the invitation and joined the team.", name=d.get("name", ""))
-    if kind == "user_removed":
-        return _(
-            "%(name)s (%(email)s) was removed from the team.",
-            name=d.get("name", ""),
-            email=d.get("email", ""),
-        )
-    if kind == "role_changed":
-        return _(
-            "%(name)s is now %(role)s.",
-            name=d.get("name", ""),
-            role=role_label(d.get("role", "member")),
-        )
-    if kind == "ownership_transferred":
-        return _(
-            "Ownership handed over from %(previous)s to %(owner)s.",
-            previous=d.get("previous", ""),
-            owner=d.get("owner", ""),
-        )
-    return None
+def _invoice_paid(d: Details) -> str:
+    """An open invoice paid."""
+    return _(
+        "Invoice %(document)s paid: %(amount)s with %(method)s.",
+        document=d.get("document", ""),
+        amount=_amount(d),
+        method=d.get("method", ""),
+    )
 
 
-def describe_activity(entry: BillingActivity) -> str:
-    """One readable sentence for an entry."""
-    d = entry.details or {}
-    kind = entry.kind
-    if kind == "purchase":
-        package = f"{plan_label(d.get('plan'))} · {period_label(d.get('period', 'monthly'))}"
-        return ngettext(
-            "Package changed to %(package)s with %(num)d agent; %(document)s, paid %(amount)s.",
-            "Package changed to %(package)s with %(num)d agents; %(document)s, paid %(amount)s.",
-            int(d.get("agents", 1)),
-            package=package,
-            document=d.get("document", ""),
-            amount=_amount(d, "amount_paid_minor"),
-        )
-    if kind == "payment_declined":
-        return _(
-            "Payment of %(amount)s with %(method)s was declined.",
-            amount=_amount(d),
-            method=d.get("method", ""),
-        )
-    if kind == "invoice_paid":
-        return _(
-            "Invoice %(document)s paid: %(amount)s with %(method)s.",
-            document=d.get("document", ""),
-            amount=_amount(d),
-            method=d.get("method", ""),
-        )
-    if kind == "invoice_note":
-        return _("Note of %(document)s changed.", document=d.get("document", ""))
-    if kind == "billing_info":
-        labels = _field_labels()
-        fields = ", ".join(labels.get(name, name) for name in d.get("fields", []))
-        return _("Billing info changed: %(fields)s.", fields=fields)
-    if kind == "payment_method_added":
-        return _("Payment method added: %(method)s.", method=d.get("method", d.get("label", "")))
-    if kind == "payment_method_removed":
-        return _("Payment method removed: %(method)s.", method=d.get("method", d.get("label", "")))
-    if kind == "default_payment_method":
-        return _("Default payment method: %(method)s.", method=d.get("method", d.get("label", "")))
-    if kind == "auto_renew":
-        if d.get("on"):
-            return _("Auto-renewal turned on.")
-        return _(
-            "Auto-renewal turned off: the package ends on %(date)s.", date=_day(d, "period_end")
-        )
-    if kind == "renewal":
-        return _(
-            "Package renewed until %(date)s: %(document)s, total %(amount)s.",
-            date=_day(d, "period_end"),
-            document=d.get("document", ""),
-            amount=_amount(d, "total_minor"),
-        )
-    if kind == "renewal_failed":
-        return _(
-            "The renewal payment for %(document)s did not go through. "
-            "Unless it is paid, the account is blocked on %(date)s.",
-            document=d.get("document", ""),
-            date=_day(d, "block_on"),
-        )
-    if kind == "blocked":
-        if d.get("reason") == "unpaid":
-            return _("The renewal was not paid: the account was blocked.")
-        return _("Auto-renewal was off: the account was blocked at the end of the period.")
-    if kind == "charge_refunded":
-        return _refunded_charge(d)
-    if kind == "renewal_cancelled":
-        return _(
-            "The unpaid renewal was cancelled by credit note %(documents)s.",
-            documents=", ".join(d.get("documents", [])),
-        )
-    if kind == "expiry_warning":
-        return _(
-            "E-mail sent: the package ends on %(date)s without auto-renewal.",
-            date=_day(d, "period_end"),
-        )
-    if kind == "refund":
-        return _(
-            "Full refund of %(amount)s; credit notes %(documents)s. Back to the Free package.",
-            amount=_amount(d),
-            documents=", ".join(d.get("documents", [])),
-        )
-    team_text = _team_activity(kind, d)
-    if team_text is not None:
-        return team_text
-    if kind in _QUOTE_KINDS:
-        return _QUOTE_KINDS[kind](d)
-    return kind
+def _invoice_note(d: Details) -> str:
+    """A note written on an invoice."""
+    return _("Note of %(document)s changed.", document=d.get("document", ""))
 
 
-def _quote_requested(d: dict) -> str:
+def _billing_info(d: Details) -> str:
+    """Which billing info fields changed."""
+    labels = _field_labels()
+    fields = ", ".join(labels.get(name, name) for name in d.get("fields", []))
+    return _("Billing info changed: %(fields)s.", fields=fields)
+
+
+def _payment_method_added(d: Details) -> str:
+    """A new payment method."""
+    return _("Payment method added: %(method)s.", method=_method(d))
+
+
+def _payment_method_removed(d: Details) -> str:
+    """A payment method taken away."""
+    return _("Payment method removed: %(method)s.", method=_method(d))
+
+
+def _default_payment_method(d: Details) -> str:
+    """Another method is the default."""
+    return _("Default payment method: %(method)s.", method=_method(d))
+
+
+def _auto_renew(d: Details) -> str:
+    """Auto-renewal turned on or off."""
+    if d.get("on"):
+        return _("Auto-renewal turned on.")
+    return _("Auto-renewal turned off: the package ends on %(date)s.", date=_day(d, "period_end"))
+
+
+def _renewal(d: Details) -> str:
+    """The package renewed for another period."""
+    return _(
+        "Package renewed until %(date)s: %(document)s, total %(amount)s.",
+        date=_day(d, "period_end"),
+        document=d.get("document", ""),
+        amount=_amount(d, "total_minor"),
+    )
+
+
+def _renewal_failed(d: Details) -> str:
+    """The renewal payment did not go through."""
+    return _(
+        "The renewal payment for %(document)s did not go through. "
+        "Unless it is paid, the account is blocked on %(date)s.",
+        document=d.get("document", ""),
+        date=_day(d, "block_on"),
+    )
+
+
+def _renewal_cancelled(d: Details) -> str:
+    """A blocked account's unpaid renewal taken back."""
+    return _(
+        "The unpaid renewal was cancelled by credit note %(documents)s.",
+        documents=", ".join(d.get("documents", [])),
+    )
+
+
+def _expiry_warning(d: Details) -> str:
+    """The e-mail that the package ends without auto-renewal."""
+    return _(
+        "E-mail sent: the package ends on %(date)s without auto-renewal.",
+        date=_day(d, "period_end"),
+    )
+
+
+def _blocked(d: Details) -> str:
+    """Back to the Free limits, and why."""
+    if d.get("reason") == "unpaid":
+        return _("The renewal was not paid: the account was blocked.")
+    return _("Auto-renewal was off: the account was blocked at the end of the period.")
+
+
+def _refund(d: Details) -> str:
+    """The full refund."""
+    return _(
+        "Full refund of %(amount)s; credit notes %(documents)s. Back to the Free package.",
+        amount=_amount(d),
+        documents=", ".join(d.get("documents", [])),
+    )
+
+
+def _user_invited(d: Details) -> str:
+    """Someone invited to the team."""
+    return _(
+        "%(email)s invited as %(role)s.",
+        email=d.get("email", ""),
+        role=role_label(d.get("role", "member")),
+    )
+
+
+def _user_joined(d: Details) -> str:
+    """An invitation accepted."""
+    return _("%(name)s accepted the invitation and joined the team.", name=d.get("name", ""))
+
+
+def _user_removed(d: Details) -> str:
+    """Someone removed from the team."""
+    return _(
+        "%(name)s (%(email)s) was removed from the team.",
+        name=d.get("name", ""),
+        email=d.get("email", ""),
+    )
+
+
+def _role_changed(d: Details) -> str:
+    """A new role for someone in the team."""
+    return _(
+        "%(name)s is now %(role)s.",
+        name=d.get("name", ""),
+        role=role_label(d.get("role", "member")),
+    )
+
+
+def _ownership_transferred(d: Details) -> str:
+    """The owner handed the account over."""
+    return _(
+        "Ownership handed over from %(previous)s to %(owner)s.",
+        previous=d.get("previous", ""),
+        owner=d.get("owner", ""),
+    )
+
+
+def _quote_requested(d: Details) -> str:
     """A customer asked for a quote."""
     return ngettext(
         "Quote requested for %(num)d agent.",
@@ -193,7 +245,7 @@ def _quote_requested(d: dict) -> str:
     )
 
 
-def _quote_sent(d: dict) -> str:
+def _quote_sent(d: Details) -> str:
     """Staff sent a quote."""
     return _(
         "Quote %(quote)s sent, valid until %(date)s.",
@@ -202,12 +254,12 @@ def _quote_sent(d: dict) -> str:
     )
 
 
-def _quote_withdrawn(d: dict) -> str:
+def _quote_withdrawn(d: Details) -> str:
     """Staff took a quote back."""
     return _("Quote %(quote)s withdrawn.", quote=d.get("quote", ""))
 
 
-def _quote_rejected(d: dict) -> str:
+def _quote_rejected(d: Details) -> str:
     """A billing admin said no."""
     if d.get("reason"):
         return _(
@@ -216,9 +268,8 @@ def _quote_rejected(d: dict) -> str:
     return _("Quote %(quote)s rejected.", quote=d.get("quote", ""))
 
 
-def _quote_accepted(d: dict) -> str:
+def _quote_accepted(d: Details) -> str:
     """A billing admin accepted; the package changed."""
-    package = f"{plan_label(d.get('plan'))} · {period_label(d.get('period', 'monthly'))}"
     return ngettext(
         "Quote %(quote)s accepted: %(package)s with %(num)d agent until %(date)s; "
         "%(document)s, paid %(amount)s.",
@@ -226,17 +277,47 @@ def _quote_accepted(d: dict) -> str:
         "%(document)s, paid %(amount)s.",
         int(d.get("agents", 1)),
         quote=d.get("quote", ""),
-        package=package,
+        package=_package(d),
         date=_day(d, "contract_ends_on"),
         document=d.get("document", ""),
         amount=_amount(d, "amount_paid_minor"),
     )
 
 
-_QUOTE_KINDS = {
-    "quote_requested": _quote_requested,
-    "quote_sent": _quote_sent,
-    "quote_withdrawn": _quote_withdrawn,
-    "quote_rejected": _quote_rejected,
-    "quote_accepted": _quote_accepted,
-}
+K = ActivityKind
+RENDERERS: Mapping[ActivityKind, Callable[[Details], str]] = every_member(
+    ActivityKind,
+    {
+        K.PURCHASE: _purchase,
+        K.PAYMENT_DECLINED: _payment_declined,
+        K.CHARGE_REFUNDED: _charge_refunded,
+        K.INVOICE_PAID: _invoice_paid,
+        K.INVOICE_NOTE: _invoice_note,
+        K.BILLING_INFO: _billing_info,
+        K.PAYMENT_METHOD_ADDED: _payment_method_added,
+        K.PAYMENT_METHOD_REMOVED: _payment_method_removed,
+        K.DEFAULT_PAYMENT_METHOD: _default_payment_method,
+        K.AUTO_RENEW: _auto_renew,
+        K.RENEWAL: _renewal,
+        K.RENEWAL_FAILED: _renewal_failed,
+        K.RENEWAL_CANCELLED: _renewal_cancelled,
+        K.EXPIRY_WARNING: _expiry_warning,
+        K.BLOCKED: _blocked,
+        K.REFUND: _refund,
+        K.USER_INVITED: _user_invited,
+        K.USER_JOINED: _user_joined,
+        K.USER_REMOVED: _user_removed,
+        K.ROLE_CHANGED: _role_changed,
+        K.OWNERSHIP_TRANSFERRED: _ownership_transferred,
+        K.QUOTE_REQUESTED: _quote_requested,
+        K.QUOTE_SENT: _quote_sent,
+        K.QUOTE_WITHDRAWN: _quote_withdrawn,
+        K.QUOTE_REJECTED: _quote_rejected,
+        K.QUOTE_ACCEPTED: _quote_accepted,
+    },
+)
+
+
+def describe_activity(entry: BillingActivity) -> str:
+    """One readable sentence for an entry."""
+    return RENDERERS[ActivityKind(entry.kind)](entry.details or {})

@@ -22,7 +22,7 @@ from portal.extensions import db, matched_rows
 from portal.i18n import format_moment
 from portal.mail.account_messages import password_changed_texts, password_reset_texts
 from portal.mail.outbox import queue_user_email, queue_user_notice, support_contact
-from portal.models import OutgoingEmail, User
+from portal.models import EmailKind, OutgoingEmail, User
 from portal.models.user import hash_password, new_session_token
 from portal.public_url import public_url_for
 
@@ -34,7 +34,7 @@ def _queue_password_notice(user: User, *, reset: bool) -> int:
     """Queue the e-mail telling the user their password changed (never the password)."""
     return queue_user_notice(
         user,
-        kind="password_was_reset" if reset else "password_changed",
+        kind=EmailKind.PASSWORD_WAS_RESET if reset else EmailKind.PASSWORD_CHANGED,
         texts=lambda: password_changed_texts(
             name=user.name,
             email=user.email,
@@ -85,7 +85,7 @@ def request_reset(email: str) -> int | None:
         )
     email_row = queue_user_email(
         user,
-        kind="password_reset",
+        kind=EmailKind.PASSWORD_RESET,
         language=language,
         subject=subject,
         body=body,

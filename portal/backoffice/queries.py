@@ -19,9 +19,10 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from portal.documents.refunds import refunded_expression
+from portal.domain.catalog import BillingPeriod, Plan
 from portal.extensions import db
 from portal.invoices.listing import ListedDocument
-from portal.labels import status_label
+from portal.labels import every_member, status_label
 from portal.models import (
     Account,
     BillingInfo,
@@ -48,11 +49,20 @@ class AccountFilter(StrEnum):
     FREE = "free"
 
 
+FILTER_LABELS = every_member(
+    AccountFilter,
+    {
+        AccountFilter.ACTIVE: lambda: status_label(SubscriptionStatus.ACTIVE),
+        AccountFilter.PAST_DUE: lambda: status_label(SubscriptionStatus.PAST_DUE),
+        AccountFilter.BLOCKED: lambda: status_label(SubscriptionStatus.BLOCKED),
+        AccountFilter.FREE: lambda: _("Free"),
+    },
+)
+
+
 def filter_label(value: AccountFilter) -> str:
     """The filter as staff read it."""
-    if value is AccountFilter.FREE:
-        return _("Free")
-    return status_label(SubscriptionStatus(value.value))
+    return FILTER_LABELS[AccountFilter(value)]()
 
 
 @dataclass(frozen=True)
@@ -61,10 +71,10 @@ class AccountRow:
 
     id: int
     name: str
-    plan: str | None
-    billing_period: str | None
+    plan: Plan | None
+    billing_period: BillingPeriod | None
     agents: int | None
-    status: str | None
+    status: SubscriptionStatus | None
     period_end: date | None
     auto_renew: bool
     credit_minor: int

@@ -8,7 +8,7 @@ from portal.accounts import lock_account
 from portal.activity import record as activity
 from portal.documents.issuing import customer_details, latest_invoice
 from portal.extensions import db
-from portal.models import BillingInfo
+from portal.models import ActivityKind, BillingInfo
 
 FIELDS = (
     "company",
@@ -43,6 +43,6 @@ def update_billing_info(account_id: int, user_id: int, values: dict[str, Any]) -
         # Only the most recent invoice follows; its amounts never change, its PDF is redrawn.
         latest.customer = customer_details(account)
         latest.language = info.invoice_language
-    activity.record(account_id, user_id, "billing_info", fields=changed)
+    activity.record(account_id, user_id, ActivityKind.BILLING_INFO, fields=changed)
     db.session.commit()
     return changed

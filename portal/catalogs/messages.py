@@ -9,6 +9,7 @@ from flask_babel import ngettext, pgettext
 
 from portal.catalogs.store import EntryFilter, EntryStatus
 from portal.domain.translation_checks import MAX_TRANSLATION_LENGTH, Problem, ProblemCode
+from portal.labels import every_member
 
 
 def _listed(problem: Problem) -> str:
@@ -73,25 +74,34 @@ def problem_message(problem: Problem) -> str:
     return _("Form %(number)d: %(problem)s", number=problem.form + 1, problem=message)
 
 
-def entry_status_label(status: str) -> str:
+ENTRY_STATUS_LABELS = every_member(
+    EntryStatus,
+    {
+        EntryStatus.TRANSLATED: lambda: pgettext("entry status", "Translated"),
+        EntryStatus.FUZZY: lambda: pgettext("entry status", "Fuzzy"),
+        EntryStatus.UNTRANSLATED: lambda: pgettext("entry status", "Untranslated"),
+        EntryStatus.OBSOLETE: lambda: pgettext("entry status", "Obsolete"),
+    },
+)
+
+ENTRY_FILTER_LABELS = every_member(
+    EntryFilter,
+    {
+        EntryFilter.ALL: lambda: _("All entries"),
+        EntryFilter.UNTRANSLATED: lambda: pgettext("entries filter", "Untranslated"),
+        EntryFilter.FUZZY: lambda: pgettext("entries filter", "Fuzzy"),
+        EntryFilter.ERRORS: lambda: _("With errors"),
+        EntryFilter.CHANGED: lambda: _("Changed since the last export"),
+        EntryFilter.OBSOLETE: lambda: _("Obsolete edits"),
+    },
+)
+
+
+def entry_status_label(status: EntryStatus | str) -> str:
     """An entry's status in words."""
-    labels = {
-        EntryStatus.TRANSLATED: pgettext("entry status", "Translated"),
-        EntryStatus.FUZZY: pgettext("entry status", "Fuzzy"),
-        EntryStatus.UNTRANSLATED: pgettext("entry status", "Untranslated"),
-        EntryStatus.OBSOLETE: pgettext("entry status", "Obsolete"),
-    }
-    return labels.get(EntryStatus(status), status)
+    return ENTRY_STATUS_LABELS[EntryStatus(status)]()
 
 
-def entry_filter_label(chosen: str) -> str:
+def entry_filter_label(chosen: EntryFilter | str) -> str:
     """A filter of the editor in words."""
-    labels = {
-        EntryFilter.ALL: _("All entries"),
-        EntryFilter.UNTRANSLATED: pgettext("entries filter", "Untranslated"),
-        EntryFilter.FUZZY: pgettext("entries filter", "Fuzzy"),
-        EntryFilter.ERRORS: _("With errors"),
-        EntryFilter.CHANGED: _("Changed since the last export"),
-        EntryFilter.OBSOLETE: _("Obsolete edits"),
-    }
-    return labels.get(EntryFilter(chosen), chosen)
+    return ENTRY_FILTER_LABELS[EntryFilter(chosen)]()

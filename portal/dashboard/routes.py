@@ -28,9 +28,9 @@ bp = Blueprint("dashboard", __name__)
 @login_required
 def home() -> Response:
     """Send each role to its own start page."""
-    if current_user.user_role is Role.STAFF:
+    if current_user.role is Role.STAFF:
         return redirect(url_for("backoffice.accounts"))
-    if current_user.user_role is Role.TRANSLATOR:
+    if current_user.role is Role.TRANSLATOR:
         return redirect(url_for("catalogs.overview"))
     return redirect(url_for("dashboard.my_package"))
 
@@ -44,7 +44,7 @@ def my_package() -> str:
 
 def _package_page(refund_error: str | None = None) -> str:
     """My package, with the refund offer for those who manage billing."""
-    manages_billing = current_user.user_role.manages_billing
+    manages_billing = current_user.role.manages_billing
     # What billing shows beyond the account (loaded with the user) comes in one query; a
     # member sees none of it, so nothing is read.
     account = load_account(current_account_id())  # it came with the user: no query
@@ -61,7 +61,7 @@ def _package_context(
     error: str | None = None, facts: BillingFacts | None = None
 ) -> dict[str, object]:
     """What the package fragment shows: facts, next payment, the auto-renewal switch."""
-    manages_billing = current_user.user_role.manages_billing
+    manages_billing = current_user.role.manages_billing
     account_id = current_account_id()
     return {
         "package": package_overview(account_id, clock.today()),

@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select, update
 
-from portal.domain.pricing import PriceBreakdown
+from portal.domain.pricing import ChangeKind, PriceBreakdown
 from portal.extensions import db, insert_on_conflict, matched_rows
 from portal.models import (
     Account,
@@ -17,12 +17,13 @@ from portal.models import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
+    SequenceKind,
 )
 
 NUMBER_PREFIX = {DocumentKind.INVOICE: "INV", DocumentKind.CREDIT_NOTE: "CN"}
 
 
-def next_number(kind: str, year: int) -> int:
+def next_number(kind: SequenceKind, year: int) -> int:
     """Take the next number of the year, holding the sequence row until the caller commits.
 
     The row lock makes concurrent issuers wait, so numbers have no gaps and no duplicates:
@@ -31,7 +32,7 @@ def next_number(kind: str, year: int) -> int:
     return take_numbers(kind, year, 1)
 
 
-def take_numbers(kind: str, year: int, count: int) -> int:
+def take_numbers(kind: SequenceKind, year: int, count: int) -> int:
     """Take `count` consecutive numbers (as `next_number` does); returns the first of them.
 
     One UPDATE takes them and the row lock; the row is created on the year's first document.
@@ -39,7 +40,7 @@ def take_numbers(kind: str, year: int, count: int) -> int:
     for _attempt in range(2):
         last = db.session.execute(
             update(DocumentSequence)
-            .where(DocumentSequence.kind == str(kind), DocumentSequence.year == year)
+            .where(DocumentSequence.kind == kind, DocumentSequence.year == year)
             .values(last_number=DocumentSequence.last_number + count)
             .returning(DocumentSequence.last_number)
             .execution_options(synchronize_session=False)
@@ -48,7 +49,7 @@ def take_numbers(kind: str, year: int, count: int) -> int:
             return last - count + 1
         db.session.execute(
             insert_on_conflict(DocumentSequence)
-            .values(kind=str(kind), year=year, last_number=0)
+            .values(kind=kind, year=year, last_number=0)
             .on_conflict_do_nothing(index_elements=["kind", "year"])
         )
     raise AssertionError(f"no document sequence row for {kind} {year}")
@@ -131,10 +132,10 @@ def build_document(
         credit_used_minor=breakdown.credit_used_minor,
         amount_due_minor=breakdown.amount_due_minor,
         vat_rate=breakdown.tax.rate,
-        tax_kind=str(breakdown.tax.kind),
+        tax_kind=breakdown.tax.kind,
         status=status,
         paid_with=paid_with,
-        change_kind=str(breakdown.kind),
+        change_kind=breakdown.kind,
         seller=seller_details(),
         customer=customer_details(account),
         language=info.invoice_language if info else "en",
@@ -143,9 +144,9 @@ def build_document(
         lines=[
             InvoiceLine(
                 position=position,
-                kind=str(line.kind),
-                plan=str(line.plan),
-                billing_period=str(line.period),
+                kind=line.kind,
+                plan=line.plan,
+                billing_period=line.period,
                 quantity=line.quantity,
                 unit_minor=line.unit_minor,
                 days=line.days,
@@ -164,27 +165,27 @@ def number_documents(documents: list[Invoice]) -> None:
 
     Numbers are taken last, so the sequence row is held from here to the caller's commit only.
     """
-    groups: dict[tuple[str, int], list[Invoice]] = {}
+    groups: dict[tuple[DocumentKind, int], list[Invoice]] = {}
     for document in documents:
-        groups.setdefault((str(document.kind), document.year), []).append(document)
+        groups.setdefault((DocumentKind(document.kind), document.year), []).append(document)
     for (kind, year), group in groups.items():
-        first = take_numbers(kind, year, len(group))
+        first = take_numbers(SequenceKind(kind.value), year, len(group))
         for sequence, document in enumerate(group, start=first):
             document.sequence = sequence
-            document.number = f"{NUMBER_PREFIX[DocumentKind(kind)]}-{year}-{sequence:06d}"
+            document.number = f"{NUMBER_PREFIX[kind]}-{year}-{sequence:06d}"
     db.session.add_all(documents)
     db.session.flush()
 
 
 def issue_reversal(
-    invoice: Invoice, *, issued_on: date, change_kind: str, paid_with: str
+    invoice: Invoice, *, issued_on: date, change_kind: ChangeKind, paid_with: str
 ) -> Invoice:
     """A credit note taking back a whole invoice: its lines and amounts with the sign turned.
 
     Numbered in the credit notes' own sequence and referring to the invoice; the amounts
     stay those of the invoice (the same VAT rate and treatment), whatever prices say today.
     """
-    sequence = next_number(DocumentKind.CREDIT_NOTE, issued_on.year)
+    sequence = next_number(SequenceKind.CREDIT_NOTE, issued_on.year)
     account = db.session.get(Account, invoice.account_id)
     assert account is not None
     note = Invoice(
@@ -258,7 +259,7 @@ def cancel_unpaid(account: Account, *, issued_on: date) -> list[Invoice]:
             continue
         invoice.status = InvoiceStatus.CANCELLED
         note = issue_reversal(
-            invoice, issued_on=issued_on, change_kind="cancellation", paid_with=""
+            invoice, issued_on=issued_on, change_kind=ChangeKind.CANCELLATION, paid_with=""
         )
         note.credit_used_minor = -invoice.credit_used_minor
         account.credit_minor += invoice.credit_used_minor

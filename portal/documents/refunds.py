@@ -7,11 +7,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import aliased
 
+from portal.domain.pricing import ChangeKind
 from portal.extensions import db
 from portal.models import DocumentKind, Invoice
-
-# The change a full refund's credit note records.
-REFUND_CHANGE = "refund"
 
 _REFUND = aliased(Invoice, name="refund")
 
@@ -31,7 +29,7 @@ def _gave_back(refund: Any, invoice: Any) -> tuple[ColumnElement[bool], ...]:
         refund.account_id == invoice.account_id,
         refund.corrects_id == invoice.id,
         refund.kind == DocumentKind.CREDIT_NOTE,
-        refund.change_kind == REFUND_CHANGE,
+        refund.change_kind == ChangeKind.REFUND,
     )
 
 

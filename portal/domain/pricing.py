@@ -132,7 +132,11 @@ class VatLine:
 
 
 class ChangeKind(StrEnum):
-    """What kind of change a breakdown prices."""
+    """What kind of change a breakdown prices, and so what a document records.
+
+    The last two are never a breakdown's: a credit note that takes back a whole invoice
+    records why (a full refund, or the cancellation of an unpaid invoice).
+    """
 
     FIRST_PURCHASE = "first_purchase"
     QUANTITY_CHANGE = "quantity_change"
@@ -141,6 +145,8 @@ class ChangeKind(StrEnum):
     RENEWAL = "renewal"
     NO_CHANGE = "no_change"
     SALES_QUOTE = "sales_quote"  # a negotiated package accepted from a staff quote
+    REFUND = "refund"  # a credit note giving a paid invoice back (the full refund)
+    CANCELLATION = "cancellation"  # a credit note cancelling an unpaid invoice
 
 
 class ChangeNotAllowed(Exception):

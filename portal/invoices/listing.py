@@ -26,11 +26,10 @@ from sqlalchemy.orm import aliased
 from portal.activity import record as activity
 from portal.documents.refunds import refunded_expression
 from portal.extensions import db
-from portal.models import DocumentKind, Invoice, InvoiceStatus
+from portal.models import ActivityKind, DocumentKind, Invoice, InvoiceStatus
 
 NOTE_MAX_LENGTH = 500
 PAGE_SIZE = 20
-# The change kind of the credit notes the full refund issues (portal.refunds.full_refund).
 # Built once: a new alias per request costs more than the query itself (SQLAlchemy derives
 # every column's proxy for it).
 _CORRECTED = aliased(Invoice, name="corrected")
@@ -253,6 +252,8 @@ def save_note(account_id: int, user_id: int, invoice_id: int, text: str) -> Invo
         return None
     if invoice.note != note:
         invoice.note = note
-        activity.record(account_id, user_id, "invoice_note", document=invoice.number, note=note)
+        activity.record(
+            account_id, user_id, ActivityKind.INVOICE_NOTE, document=invoice.number, note=note
+        )
         db.session.commit()
     return invoice

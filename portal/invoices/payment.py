@@ -11,9 +11,10 @@ from portal.activity import record as activity
 from portal.documents.issuing import cancel_unpaid
 from portal.domain.payment_lifecycle import PaymentPurpose, RefundReason
 from portal.domain.pricing import ChangeKind
+from portal.domain.subscription_lifecycle import SubscriptionEvent
 from portal.extensions import db
 from portal.mail.outbox import queue_document_email
-from portal.models import Account, Invoice, InvoiceStatus, Payment, SubscriptionStatus
+from portal.models import Account, ActivityKind, Invoice, InvoiceStatus, Payment, SubscriptionStatus
 from portal.payments import lifecycle as payments
 from portal.payments.lifecycle import Order, Outcome, PayResult
 
@@ -97,14 +98,14 @@ class OpenInvoiceHandler:
         invoice.status = InvoiceStatus.PAID
         invoice.paid_with = payment.method_label
         subscription = account.subscription
-        if subscription is not None and subscription.status != SubscriptionStatus.ACTIVE:
-            subscription.status = SubscriptionStatus.ACTIVE
+        if subscription is not None:
+            subscription.apply(SubscriptionEvent.PAY)
         if payment.purpose is PaymentPurpose.RENEWAL:
             queue_document_email(invoice)  # at most one e-mail per document
         activity.record(
             account.id,
             payment.user_id,
-            "invoice_paid",
+            ActivityKind.INVOICE_PAID,
             document=invoice.number,
             amount_minor=payment.amount_minor,
             currency=payment.currency,

@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from portal.domain.pricing import ChangeKind
 from portal.i18n import format_day, format_money
 from portal.mail.letter import letter
 from portal.models import DocumentKind, Invoice, InvoiceStatus, OutgoingEmail
@@ -57,7 +58,7 @@ def document_texts(invoice: Invoice, corrected_number: str | None) -> tuple[str,
                 amount=format_money(invoice.credit_used_minor, invoice.currency),
             )
         )
-    if invoice.kind == DocumentKind.CREDIT_NOTE and invoice.change_kind == "refund":
+    if invoice.kind == DocumentKind.CREDIT_NOTE and invoice.change_kind == ChangeKind.REFUND:
         facts.append(
             _(
                 "Refunded to %(method)s: %(amount)s",
@@ -65,7 +66,7 @@ def document_texts(invoice: Invoice, corrected_number: str | None) -> tuple[str,
                 amount=format_money(-invoice.total_minor, invoice.currency),
             )
         )
-    if invoice.kind == DocumentKind.CREDIT_NOTE and invoice.change_kind == "cancellation":
+    if invoice.kind == DocumentKind.CREDIT_NOTE and invoice.change_kind == ChangeKind.CANCELLATION:
         facts.append(_("The invoice it corrects was not paid: nothing is due any more."))
         if invoice.credit_used_minor < 0:
             facts.append(

@@ -36,7 +36,7 @@ from portal.mail.transports import Transport, TransportError, transport_for
 from portal.models import (
     BILLING_ROLES,
     Account,
-    DocumentKind,
+    EmailKind,
     EmailStatus,
     Invoice,
     OutgoingEmail,
@@ -137,7 +137,7 @@ def queue_document_email(invoice: Invoice, account: Account | None = None) -> Ou
     to = info.billing_email.strip()
     return _queue(
         account_id=invoice.account_id,
-        kind=str(DocumentKind(invoice.kind)),
+        kind=EmailKind(invoice.kind.value),
         dedupe_key=dedupe_key,
         recipients=[to],
         cc=_copies(info.cc_emails, to),
@@ -208,7 +208,7 @@ def queue_expiry_warning(account: Account, subscription: Subscription) -> Outgoi
         )
     return _queue(
         account_id=account.id,
-        kind="expiry_warning",
+        kind=EmailKind.EXPIRY_WARNING,
         dedupe_key=dedupe_key,
         recipients=recipients,
         cc=copies,
@@ -256,7 +256,7 @@ def queue_quote_email(quote: SalesQuote, account: Account, *, link: str) -> Outg
         )
     return _queue(
         account_id=account.id,
-        kind="sales_quote",
+        kind=EmailKind.SALES_QUOTE,
         dedupe_key=f"sales_quote:{quote.id}",
         recipients=recipients,
         cc=[],
@@ -282,7 +282,7 @@ def queue_quote_request_ack(request: QuoteRequest, user: User) -> OutgoingEmail 
         )
     return _queue(
         account_id=account.id,
-        kind="quote_request",
+        kind=EmailKind.QUOTE_REQUEST,
         dedupe_key=f"quote_request:{request.id}",
         recipients=[user.email],
         cc=[],
@@ -505,7 +505,13 @@ def deliver_document_soon(invoice_id: int | None) -> DeliveryReport:
 
 
 def queue_user_email(
-    user: User, *, kind: str, language: str, subject: str, body: str, dedupe_key: str | None
+    user: User,
+    *,
+    kind: EmailKind,
+    language: str,
+    subject: str,
+    body: str,
+    dedupe_key: str | None,
 ) -> OutgoingEmail:
     """Queue an account e-mail to one user in the caller's transaction; deliver_soon sends it."""
     return _queue(
@@ -533,7 +539,11 @@ def user_language(user: User, fallback: str | None = None) -> str:
 
 
 def queue_user_notice(
-    user: User, *, kind: str, texts: Callable[[], tuple[str, str]], fallback: str | None = None
+    user: User,
+    *,
+    kind: EmailKind,
+    texts: Callable[[], tuple[str, str]],
+    fallback: str | None = None,
 ) -> int:
     """Queue a security notice to one user in their language (see user_language); its id.
 

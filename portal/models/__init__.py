@@ -1,14 +1,16 @@
 """SQLAlchemy models, one module per aggregate; imported here so migrations see them all."""
 
 from portal.models.account import Account, BillingInfo
-from portal.models.document import EmailStatus, InvoicePdf, OutgoingEmail
+from portal.models.document import EmailKind, EmailStatus, InvoicePdf, OutgoingEmail
 from portal.models.invoice import (
+    ActivityKind,
     BillingActivity,
     DocumentKind,
     DocumentSequence,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
+    SequenceKind,
 )
 from portal.models.payment import (
     DeclineCode,
@@ -30,12 +32,14 @@ __all__ = [
     "CUSTOMER_ROLES",
     "VENDOR_ROLES",
     "Account",
+    "ActivityKind",
     "BillingActivity",
     "BillingInfo",
     "CatalogVersion",
     "DeclineCode",
     "DocumentKind",
     "DocumentSequence",
+    "EmailKind",
     "EmailStatus",
     "Invoice",
     "InvoiceLine",
@@ -53,6 +57,7 @@ __all__ = [
     "RefundReason",
     "Role",
     "SalesQuote",
+    "SequenceKind",
     "SignInAttempt",
     "Subscription",
     "SubscriptionStatus",

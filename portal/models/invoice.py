@@ -20,8 +20,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.domain.catalog import BillingPeriod, Plan
+from portal.domain.pricing import ChangeKind, LineKind
+from portal.domain.tax import TaxKind
 from portal.extensions import Model
-from portal.models.columns import utc_now
+from portal.models.columns import enum_column, utc_now
 
 
 class DocumentKind(StrEnum):
@@ -39,12 +42,20 @@ class InvoiceStatus(StrEnum):
     CANCELLED = "cancelled"  # never paid, taken back by a credit note
 
 
+class SequenceKind(StrEnum):
+    """The gapless number sequences: invoices, credit notes and sales quotes each have one."""
+
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+    SALES_QUOTE = "sales_quote"
+
+
 class DocumentSequence(Model):
     """The last number used per kind and year; locked while a number is taken."""
 
     __tablename__ = "document_sequences"
 
-    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    kind: Mapped[SequenceKind] = mapped_column(enum_column(SequenceKind, 20), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -65,7 +76,9 @@ class Invoice(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20), default=DocumentKind.INVOICE)
+    kind: Mapped[DocumentKind] = mapped_column(
+        enum_column(DocumentKind, 20), default=DocumentKind.INVOICE
+    )
     year: Mapped[int] = mapped_column(Integer)
     sequence: Mapped[int] = mapped_column(Integer)
     number: Mapped[str] = mapped_column(String(30), unique=True)
@@ -79,10 +92,14 @@ class Invoice(Model):
     credit_used_minor: Mapped[int] = mapped_column(Integer, default=0)
     amount_due_minor: Mapped[int] = mapped_column(Integer)
     vat_rate: Mapped[Any] = mapped_column(Numeric(5, 2))
-    tax_kind: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(10), default=InvoiceStatus.OPEN)
+    tax_kind: Mapped[TaxKind] = mapped_column(enum_column(TaxKind, 20))
+    status: Mapped[InvoiceStatus] = mapped_column(
+        enum_column(InvoiceStatus, 10), default=InvoiceStatus.OPEN
+    )
     paid_with: Mapped[str] = mapped_column(String(120), default="")
-    change_kind: Mapped[str] = mapped_column(String(20))
+    # What the document records: the change a breakdown priced, or for a credit note written
+    # without one, a refund or the cancellation of an unpaid invoice.
+    change_kind: Mapped[ChangeKind] = mapped_column(enum_column(ChangeKind, 20))
     # Seller and customer as they were when the invoice was issued (or last refreshed).
     seller: Mapped[dict[str, Any]] = mapped_column(JSON)
     customer: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -105,9 +122,9 @@ class InvoiceLine(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(20))
-    plan: Mapped[str] = mapped_column(String(20))
-    billing_period: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[LineKind] = mapped_column(enum_column(LineKind, 20))
+    plan: Mapped[Plan] = mapped_column(enum_column(Plan, 20))
+    billing_period: Mapped[BillingPeriod] = mapped_column(enum_column(BillingPeriod, 10))
     quantity: Mapped[int] = mapped_column(Integer)
     unit_minor: Mapped[int] = mapped_column(Integer)
     days: Mapped[int | None] = mapped_column(Integer)
@@ -115,6 +132,37 @@ class InvoiceLine(Model):
     start: Mapped[date] = mapped_column(Date)
     end: Mapped[date] = mapped_column(Date)
     amount_minor: Mapped[int] = mapped_column(Integer)
+
+
+class ActivityKind(StrEnum):
+    """What a billing activity entry records; each has its sentence in portal.activity.text."""
+
+    PURCHASE = "purchase"  # a paid change of package in the wizard or on the seat page
+    PAYMENT_DECLINED = "payment_declined"
+    CHARGE_REFUNDED = "charge_refunded"  # a charge given back because it paid for nothing
+    INVOICE_PAID = "invoice_paid"
+    INVOICE_NOTE = "invoice_note"
+    BILLING_INFO = "billing_info"
+    PAYMENT_METHOD_ADDED = "payment_method_added"
+    PAYMENT_METHOD_REMOVED = "payment_method_removed"
+    DEFAULT_PAYMENT_METHOD = "default_payment_method"
+    AUTO_RENEW = "auto_renew"
+    RENEWAL = "renewal"
+    RENEWAL_FAILED = "renewal_failed"
+    RENEWAL_CANCELLED = "renewal_cancelled"  # a blocked account's unpaid renewal taken back
+    EXPIRY_WARNING = "expiry_warning"
+    BLOCKED = "blocked"
+    REFUND = "refund"  # the full refund within 15 days of the first payment
+    USER_INVITED = "user_invited"
+    USER_JOINED = "user_joined"
+    USER_REMOVED = "user_removed"
+    ROLE_CHANGED = "role_changed"
+    OWNERSHIP_TRANSFERRED = "ownership_transferred"
+    QUOTE_REQUESTED = "quote_requested"
+    QUOTE_SENT = "quote_sent"
+    QUOTE_WITHDRAWN = "quote_withdrawn"
+    QUOTE_REJECTED = "quote_rejected"
+    QUOTE_ACCEPTED = "quote_accepted"
 
 
 class BillingActivity(Model):
@@ -126,5 +174,5 @@ class BillingActivity(Model):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
-    kind: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[ActivityKind] = mapped_column(enum_column(ActivityKind, 30))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

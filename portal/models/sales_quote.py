@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.sales_quotes import DiscountKind
 from portal.extensions import Model
 from portal.models.columns import enum_column, utc_now
@@ -51,8 +52,8 @@ class QuoteRequest(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    plan: Mapped[str] = mapped_column(String(20))
-    billing_period: Mapped[str] = mapped_column(String(10))
+    plan: Mapped[Plan] = mapped_column(enum_column(Plan, 20))
+    billing_period: Mapped[BillingPeriod] = mapped_column(enum_column(BillingPeriod, 10))
     agents: Mapped[int] = mapped_column(Integer)
     packs: Mapped[int] = mapped_column(Integer, default=0)
     currency: Mapped[str] = mapped_column(String(3))
@@ -81,8 +82,8 @@ class SalesQuote(Model):
     year: Mapped[int | None] = mapped_column(Integer)
     sequence: Mapped[int | None] = mapped_column(Integer)
 
-    plan: Mapped[str] = mapped_column(String(20))
-    billing_period: Mapped[str] = mapped_column(String(10))
+    plan: Mapped[Plan] = mapped_column(enum_column(Plan, 20))
+    billing_period: Mapped[BillingPeriod] = mapped_column(enum_column(BillingPeriod, 10))
     agents: Mapped[int] = mapped_column(Integer)
     packs: Mapped[int] = mapped_column(Integer, default=0)
     currency: Mapped[str] = mapped_column(String(3))

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.domain.catalog import BillingPeriod, Plan
+from portal.domain.subscription_lifecycle import SubscriptionEvent, SubscriptionStatus, transition
 from portal.extensions import Model
+from portal.models.columns import enum_column
 
 if TYPE_CHECKING:
     from portal.models.account import Account
 
-
-class SubscriptionStatus(StrEnum):
-    """Where a subscription stands; a blocked one is back to the Free limits."""
-
-    ACTIVE = "active"
-    PAST_DUE = "past_due"
-    BLOCKED = "blocked"
+__all__ = ["SubscriptionStatus"]
 
 
 class Subscription(Model):
@@ -38,8 +34,8 @@ class Subscription(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), unique=True)
-    plan: Mapped[str] = mapped_column(String(20))
-    billing_period: Mapped[str] = mapped_column(String(10))
+    plan: Mapped[Plan] = mapped_column(enum_column(Plan, 20))
+    billing_period: Mapped[BillingPeriod] = mapped_column(enum_column(BillingPeriod, 10))
     agents: Mapped[int] = mapped_column(Integer)
     packs: Mapped[int] = mapped_column(Integer, default=0)
     # Periods are computed from the anchor (the day the current term started), never from
@@ -55,10 +51,16 @@ class Subscription(Model):
     # unit prices above; from this day on the list price applies.
     contract_ends_on: Mapped[date | None] = mapped_column(Date)
     auto_renew: Mapped[bool] = mapped_column(Boolean, default=True)
-    status: Mapped[str] = mapped_column(String(10), default=SubscriptionStatus.ACTIVE, index=True)
+    status: Mapped[SubscriptionStatus] = mapped_column(
+        enum_column(SubscriptionStatus, 10), default=SubscriptionStatus.ACTIVE, index=True
+    )
     # Optimistic locking: two concurrent changes cannot both write the old quantities.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     account: Mapped[Account] = relationship(back_populates="subscription")
 
     __mapper_args__ = {"version_id_col": version}
+
+    def apply(self, event: SubscriptionEvent) -> None:
+        """Move to the state the lifecycle table gives for this event (or raise)."""
+        self.status = transition(self.status, event)

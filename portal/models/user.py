@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.extensions import Model
-from portal.models.columns import utc_now
+from portal.models.columns import enum_column, utc_now
 
 if TYPE_CHECKING:
     from portal.models.account import Account
@@ -77,7 +77,7 @@ class User(UserMixin, Model):
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(enum_column(Role, 20))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
@@ -90,11 +90,6 @@ class User(UserMixin, Model):
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     account: Mapped[Account | None] = relationship(back_populates="users")
-
-    @property
-    def user_role(self) -> Role:
-        """The role as an enum."""
-        return Role(self.role)
 
     @property
     def can_sign_in(self) -> bool:

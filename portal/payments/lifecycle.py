@@ -52,7 +52,7 @@ from portal.domain.payment_lifecycle import (
 from portal.domain.pricing import ChangeNotAllowed, PriceBreakdown
 from portal.extensions import db, matched_rows
 from portal.mail.outbox import deliver_document_soon
-from portal.models import Account, MethodKind, Payment, PaymentMethod
+from portal.models import Account, ActivityKind, MethodKind, Payment, PaymentMethod
 from portal.payments.gateway import ChargeResult, ChargeStatus, GatewayError, gateway
 from portal.payments.sandbox import customer_reference
 from portal.payments.saved_methods import describe, method_of
@@ -608,7 +608,7 @@ def _record_answer(account: Account, payment: Payment, charge: ChargeResult) -> 
         activity.record(
             payment.account_id,
             payment.user_id,
-            "payment_declined",
+            ActivityKind.PAYMENT_DECLINED,
             amount_minor=payment.amount_minor,
             currency=payment.currency,
             method=payment.method_label,
@@ -671,7 +671,7 @@ def give_back(payment_id: int, reason: RefundReason | None = None) -> bool:
         activity.record(
             account_id,
             payment.user_id,
-            "charge_refunded",
+            ActivityKind.CHARGE_REFUNDED,
             amount_minor=payment.amount_minor,
             currency=payment.currency,
             method=payment.method_label,

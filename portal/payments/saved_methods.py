@@ -11,6 +11,7 @@ from portal.activity.record import record
 from portal.domain.payment_lifecycle import IN_FLIGHT
 from portal.extensions import db
 from portal.models import (
+    ActivityKind,
     MethodKind,
     Payment,
     PaymentMethod,
@@ -133,7 +134,7 @@ def _add(account_id: int, user_id: int | None, method: PaymentMethod, make_defau
     record(
         account_id,
         user_id,
-        "payment_method_added",
+        ActivityKind.PAYMENT_METHOD_ADDED,
         method=describe(method),
         default=method.is_default,
     )
@@ -197,7 +198,7 @@ def set_default(account_id: int, user_id: int | None, method_id: int) -> Payment
         return None
     if not method.is_default:
         _make_default(account_id, method)
-        record(account_id, user_id, "default_payment_method", method=describe(method))
+        record(account_id, user_id, ActivityKind.DEFAULT_PAYMENT_METHOD, method=describe(method))
     db.session.commit()
     return method
 
@@ -250,13 +251,13 @@ def remove(
     # What ON DELETE SET NULL does on PostgreSQL, done here so SQLite agrees.
     db.session.execute(update(Payment).where(Payment.method_id == method.id).values(method_id=None))
     db.session.delete(method)
-    record(account_id, user_id, "payment_method_removed", method=label)
+    record(account_id, user_id, ActivityKind.PAYMENT_METHOD_REMOVED, method=label)
     if method.is_default and successor is not None:
         _make_default(account_id, successor)
         record(
             account_id,
             user_id,
-            "default_payment_method",
+            ActivityKind.DEFAULT_PAYMENT_METHOD,
             method=describe(successor),
             replaces=label,
         )

@@ -22,35 +22,36 @@ from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.money import parse_major
 from portal.domain.sales_quotes import MAX_AGENTS, MAX_TERM_MONTHS, Discount, DiscountKind
 from portal.forms import PortalForm
+from portal.labels import every_member, period_label, plan_label
 from portal.quotes.workflow import MAX_NOTE, MAX_REASON, QuoteDraft
 from portal.safe_gettext import lazy_gettext as _l
 
 MAX_DISCOUNT_TEXT = 20
 
 
+DISCOUNT_KIND_LABELS = every_member(
+    DiscountKind,
+    {
+        DiscountKind.NONE: lambda: _("No discount"),
+        DiscountKind.PERCENT: lambda: _("Percent"),
+        DiscountKind.AMOUNT: lambda: _("Amount"),
+    },
+)
+
+
 def plan_choices() -> list[SelectChoice]:
     """The plans, translated."""
-    return [
-        SelectChoice(Plan.STANDARD.value, _("Standard")),
-        SelectChoice(Plan.PRO.value, _("Pro")),
-    ]
+    return [SelectChoice(plan.value, plan_label(plan)) for plan in Plan]
 
 
 def period_choices() -> list[SelectChoice]:
     """The billing periods, translated."""
-    return [
-        SelectChoice(BillingPeriod.MONTHLY.value, _("Monthly")),
-        SelectChoice(BillingPeriod.ANNUAL.value, _("Annual")),
-    ]
+    return [SelectChoice(period.value, period_label(period)) for period in BillingPeriod]
 
 
 def discount_choices() -> list[SelectChoice]:
     """How a discount is written."""
-    return [
-        SelectChoice(DiscountKind.NONE.value, _("No discount")),
-        SelectChoice(DiscountKind.PERCENT.value, _("Percent")),
-        SelectChoice(DiscountKind.AMOUNT.value, _("Amount")),
-    ]
+    return [SelectChoice(kind.value, label()) for kind, label in DISCOUNT_KIND_LABELS.items()]
 
 
 class QuoteDraftForm(PortalForm):

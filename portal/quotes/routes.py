@@ -591,7 +591,7 @@ def quote_menu() -> dict[str, Any]:
 
     def open_quotes() -> int:
         """Open quotes of the signed-in billing admin's account (0 for everyone else)."""
-        if not current_user.is_authenticated or not current_user.user_role.manages_billing:
+        if not current_user.is_authenticated or not current_user.role.manages_billing:
             return 0
         counted = getattr(current_user, "open_quote_count", None)
         if counted is not None:

@@ -7,20 +7,26 @@ from flask_babel import pgettext
 
 from portal.domain.pricing import ChangeNotAllowed, ConfigurationError
 from portal.domain.sales_quotes import QuoteTermsError
+from portal.labels import every_member
 from portal.models import QuoteStatus
+
+# A context of their own: "Open" or "Expired" agree with "quote", not "invoice".
+QUOTE_STATUS_LABELS = every_member(
+    QuoteStatus,
+    {
+        QuoteStatus.DRAFT: lambda: pgettext("quote status", "Draft"),
+        QuoteStatus.SENT: lambda: pgettext("quote status", "Open"),
+        QuoteStatus.ACCEPTED: lambda: pgettext("quote status", "Accepted"),
+        QuoteStatus.REJECTED: lambda: pgettext("quote status", "Rejected"),
+        QuoteStatus.EXPIRED: lambda: pgettext("quote status", "Expired"),
+        QuoteStatus.WITHDRAWN: lambda: pgettext("quote status", "Withdrawn"),
+    },
+)
 
 
 def status_label(status: QuoteStatus | str) -> str:
     """A quote's status as people read it."""
-    # A context of their own: "Open" or "Expired" agree with "quote", not "invoice".
-    return {
-        QuoteStatus.DRAFT: pgettext("quote status", "Draft"),
-        QuoteStatus.SENT: pgettext("quote status", "Open"),
-        QuoteStatus.ACCEPTED: pgettext("quote status", "Accepted"),
-        QuoteStatus.REJECTED: pgettext("quote status", "Rejected"),
-        QuoteStatus.EXPIRED: pgettext("quote status", "Expired"),
-        QuoteStatus.WITHDRAWN: pgettext("quote status", "Withdrawn"),
-    }[QuoteStatus(status)]
+    return QUOTE_STATUS_LABELS[QuoteStatus(status)]()
 
 
 def _refusals() -> dict[str, str]:

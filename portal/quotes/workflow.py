@@ -46,6 +46,7 @@ from portal.mail.outbox import (
 )
 from portal.models import (
     Account,
+    ActivityKind,
     BillingActivity,
     Invoice,
     OutgoingEmail,
@@ -54,6 +55,7 @@ from portal.models import (
     QuoteRequestStatus,
     QuoteStatus,
     SalesQuote,
+    SequenceKind,
     Subscription,
     SubscriptionStatus,
     User,
@@ -62,7 +64,7 @@ from portal.payments import lifecycle as payments
 from portal.payments.lifecycle import Order, Outcome, PayResult
 from portal.text_search import LIKE_ESCAPE, contains_pattern
 
-SEQUENCE_KIND = "sales_quote"
+SEQUENCE_KIND = SequenceKind.SALES_QUOTE
 DEFAULT_VALIDITY = timedelta(days=30)
 MAX_REASON = 500
 MAX_NOTE = 2000
@@ -259,8 +261,8 @@ def file_quote_request(
     request = QuoteRequest(
         account_id=account.id,
         user_id=user.id,
-        plan=str(configuration.plan),
-        billing_period=str(configuration.period),
+        plan=configuration.plan,
+        billing_period=configuration.period,
         agents=configuration.agents,
         packs=configuration.packs,
         currency=currency,
@@ -273,7 +275,7 @@ def file_quote_request(
     activity.record(
         account.id,
         user.id,
-        "quote_requested",
+        ActivityKind.QUOTE_REQUESTED,
         plan=request.plan,
         period=request.billing_period,
         agents=request.agents,
@@ -309,7 +311,7 @@ def draft_from_request(request_id: int, staff_id: int) -> SalesQuote | None:
         account_id=request.account_id,
         status=QuoteStatus.DRAFT,
         plan=request.plan,
-        billing_period=str(period),
+        billing_period=period,
         agents=request.agents,
         packs=request.packs,
         currency=account.currency or request.currency,
@@ -332,8 +334,8 @@ def draft_from_request(request_id: int, staff_id: int) -> SalesQuote | None:
 
 def _apply_draft(quote: SalesQuote, draft: QuoteDraft) -> None:
     """Copy the form's values onto the quote."""
-    quote.plan = str(draft.plan)
-    quote.billing_period = str(draft.period)
+    quote.plan = draft.plan
+    quote.billing_period = draft.period
     quote.agents = draft.agents
     quote.packs = draft.packs
     quote.agent_discount_kind, quote.agent_discount_value = _stored(draft.agent_discount)
@@ -441,7 +443,7 @@ def send_quote(quote_id: int, staff_id: int, *, link: str) -> SalesQuote:
     activity.record(
         account.id,
         staff_id,
-        "quote_sent",
+        ActivityKind.QUOTE_SENT,
         quote=quote.number,
         total_minor=pricing.total_per_period_minor,
         currency=quote.currency,
@@ -470,7 +472,7 @@ def withdraw_quote(quote_id: int, staff_id: int) -> SalesQuote:
         withdrawn_at=clock.now(),
         withdrawn_by_id=staff_id,
     )
-    activity.record(quote.account_id, staff_id, "quote_withdrawn", quote=quote.number)
+    activity.record(quote.account_id, staff_id, ActivityKind.QUOTE_WITHDRAWN, quote=quote.number)
     db.session.commit()
     return quote
 
@@ -485,7 +487,12 @@ def quote_activity(quote: SalesQuote) -> list[tuple[Any, str | None]]:
         .where(
             BillingActivity.account_id == quote.account_id,
             BillingActivity.kind.in_(
-                ["quote_sent", "quote_withdrawn", "quote_rejected", "quote_accepted"]
+                [
+                    ActivityKind.QUOTE_SENT,
+                    ActivityKind.QUOTE_WITHDRAWN,
+                    ActivityKind.QUOTE_REJECTED,
+                    ActivityKind.QUOTE_ACCEPTED,
+                ]
             ),
         )
         .order_by(BillingActivity.at, BillingActivity.id)
@@ -569,7 +576,11 @@ def reject_quote(account_id: int, quote_id: int, user_id: int, reason: str) -> S
     quote.decided_by_id = user_id
     quote.rejection_reason = reason.strip()[:MAX_REASON]
     activity.record(
-        account_id, user_id, "quote_rejected", quote=quote.number, reason=quote.rejection_reason
+        account_id,
+        user_id,
+        ActivityKind.QUOTE_REJECTED,
+        quote=quote.number,
+        reason=quote.rejection_reason,
     )
     db.session.commit()
     return quote
@@ -634,7 +645,7 @@ def apply_accepted_quote(
     activity.record(
         account.id,
         user_id,
-        "quote_accepted",
+        ActivityKind.QUOTE_ACCEPTED,
         quote=quote.number,
         document=invoice.number,
         plan=str(config.plan),

@@ -24,11 +24,12 @@ from portal import clock
 from portal.accounts import load_account, lock_account
 from portal.activity import record as activity
 from portal.documents.issuing import issue_reversal
-from portal.documents.refunds import REFUND_CHANGE
+from portal.domain.pricing import ChangeKind
 from portal.extensions import db
 from portal.mail.outbox import deliver_soon, queue_document_email
 from portal.models import (
     Account,
+    ActivityKind,
     DocumentKind,
     Invoice,
     InvoiceStatus,
@@ -269,7 +270,7 @@ def _back_to_free(account_id: int, user_id: int, now: datetime) -> RefundOutcome
             method = method_of_invoice.get(invoice.id) or _("Account credit")
         notes.append(
             issue_reversal(
-                invoice, issued_on=clock.today(), change_kind=REFUND_CHANGE, paid_with=method
+                invoice, issued_on=clock.today(), change_kind=ChangeKind.REFUND, paid_with=method
             )
         )
     emails = [queue_document_email(note) for note in notes]
@@ -280,7 +281,7 @@ def _back_to_free(account_id: int, user_id: int, now: datetime) -> RefundOutcome
     activity.record(
         account_id,
         user_id,
-        "refund",
+        ActivityKind.REFUND,
         amount_minor=offer.amount_minor,
         currency=offer.currency,
         documents=[note.number for note in notes],

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from portal.accounts import lock_account
 from portal.activity import record as activity
 from portal.extensions import db
-from portal.models import Account, SubscriptionStatus
+from portal.models import Account, ActivityKind, SubscriptionStatus
 from portal.payments.saved_methods import default_method
 
 WARNING_DAYS = 7
@@ -33,7 +33,11 @@ def set_auto_renew(account_id: int, user_id: int, on: bool) -> bool | None:
     if subscription.auto_renew != on:
         subscription.auto_renew = on
         activity.record(
-            account_id, user_id, "auto_renew", on=on, period_end=subscription.period_end.isoformat()
+            account_id,
+            user_id,
+            ActivityKind.AUTO_RENEW,
+            on=on,
+            period_end=subscription.period_end.isoformat(),
         )
     db.session.commit()
     return subscription.auto_renew

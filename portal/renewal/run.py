@@ -38,11 +38,13 @@ from portal.activity import record as activity
 from portal.documents.issuing import build_document, cancel_unpaid, number_documents
 from portal.domain.payment_lifecycle import IN_FLIGHT
 from portal.domain.pricing import ChangeKind, PriceBreakdown
+from portal.domain.subscription_lifecycle import LIVE, SubscriptionEvent
 from portal.extensions import db
 from portal.invoices.payment import open_invoice_order
 from portal.mail.outbox import deliver_soon, queue_document_email, queue_expiry_warning
 from portal.models import (
     Account,
+    ActivityKind,
     BillingActivity,
     EmailStatus,
     Invoice,
@@ -65,8 +67,6 @@ RENEWAL_RETRY_AFTER = timedelta(hours=1)
 RENEWAL_ATTEMPTS_PER_DAY = 3
 # Accounts per transaction: fewer commits, and the invoice sequence held once per batch.
 BATCH_SIZE = 25
-
-LIVE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
 
 
 class Step(StrEnum):
@@ -126,7 +126,7 @@ def _needs_a_step(today: date) -> ColumnElement[bool]:
     warn_from = today + timedelta(days=WARNING_DAYS)
     return or_(
         and_(
-            Subscription.status.in_([str(status) for status in LIVE]),
+            Subscription.status.in_(sorted(LIVE)),
             or_(
                 Subscription.period_end <= today,
                 open_renewal,
@@ -411,7 +411,7 @@ def _cancel_stale_renewal(batch: _Batch, account: Account) -> bool:
     for note in notes:
         batch.queued(queue_document_email(note))
     activity.record(
-        account.id, None, "renewal_cancelled", documents=[note.number for note in notes]
+        account.id, None, ActivityKind.RENEWAL_CANCELLED, documents=[note.number for note in notes]
     )
     return True
 
@@ -431,7 +431,10 @@ def _warn_if_due(batch: _Batch, account: Account) -> bool:
         return False
     batch.queued(email)
     activity.record(
-        account.id, None, "expiry_warning", period_end=subscription.period_end.isoformat()
+        account.id,
+        None,
+        ActivityKind.EXPIRY_WARNING,
+        period_end=subscription.period_end.isoformat(),
     )
     return True
 
@@ -491,7 +494,7 @@ def _renewed(batch: _Batch, account: Account, invoice: Invoice, breakdown: Price
     activity.record(
         account.id,
         None,
-        "renewal",
+        ActivityKind.RENEWAL,
         document=invoice.number,
         period_end=breakdown.period.end.isoformat(),
         total_minor=breakdown.total_minor,
@@ -502,15 +505,19 @@ def _renewed(batch: _Batch, account: Account, invoice: Invoice, breakdown: Price
     if breakdown.amount_due_minor == 0:
         batch.queued(queue_document_email(invoice, account))
         return True
-    subscription.status = SubscriptionStatus.PAST_DUE
+    subscription.apply(SubscriptionEvent.RENEWAL_UNPAID)
     return False
 
 
 def _block(account: Account, subscription: Subscription, reason: str) -> None:
     """Back to the Free limits; the caller commits."""
-    subscription.status = SubscriptionStatus.BLOCKED
+    subscription.apply(SubscriptionEvent.BLOCK)
     activity.record(
-        account.id, None, "blocked", reason=reason, period_end=subscription.period_end.isoformat()
+        account.id,
+        None,
+        ActivityKind.BLOCKED,
+        reason=reason,
+        period_end=subscription.period_end.isoformat(),
     )
 
 
@@ -660,20 +667,20 @@ def _mark_past_due(
             select(BillingActivity.id)
             .where(
                 BillingActivity.account_id == account.id,
-                BillingActivity.kind == "renewal_failed",
+                BillingActivity.kind == ActivityKind.RENEWAL_FAILED,
                 BillingActivity.at >= invoice.created_at,
             )
             .limit(1)
         )
         is None
     )
-    subscription.status = SubscriptionStatus.PAST_DUE
+    subscription.apply(SubscriptionEvent.RENEWAL_UNPAID)
     if first_failure:
         assert invoice.period_start is not None  # a renewal invoice covers a period
         activity.record(
             account.id,
             None,
-            "renewal_failed",
+            ActivityKind.RENEWAL_FAILED,
             document=invoice.number,
             reason=reason,
             block_on=(invoice.period_start + timedelta(days=GRACE_DAYS)).isoformat(),

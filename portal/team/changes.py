@@ -38,7 +38,7 @@ from portal.mail.account_messages import (
     removed_from_team_texts,
 )
 from portal.mail.outbox import queue_user_email, queue_user_notice, support_contact
-from portal.models import Account, Role, User
+from portal.models import Account, ActivityKind, EmailKind, Role, User
 from portal.models.user import hash_password, new_session_token
 from portal.public_url import public_url_for
 
@@ -83,7 +83,7 @@ def _lock_as_owner(account_id: int, owner_id: int) -> Account:
     """
     account = lock_account(account_id)
     owner = _member(account_id, owner_id)
-    if owner is None or owner.user_role is not Role.OWNER:
+    if owner is None or owner.role is not Role.OWNER:
         db.session.rollback()
         raise TeamChangeRefused("not_owner")
     return account
@@ -119,7 +119,12 @@ def _queue_invitation(user: User, inviter: User, account: Account) -> int:
             seller=current_app.config["SELLER_NAME"],
         )
     email = queue_user_email(
-        user, kind="invitation", language=language, subject=subject, body=body, dedupe_key=None
+        user,
+        kind=EmailKind.INVITATION,
+        language=language,
+        subject=subject,
+        body=body,
+        dedupe_key=None,
     )
     db.session.flush()
     return email.id
@@ -154,7 +159,7 @@ def invite(account_id: int, inviter: User, email: str, name: str, role: Role) ->
     db.session.add(user)
     db.session.flush()
     email_id = _queue_invitation(user, inviter, account)
-    activity.record(account_id, inviter.id, "user_invited", email=email, role=str(role))
+    activity.record(account_id, inviter.id, ActivityKind.USER_INVITED, email=email, role=str(role))
     db.session.commit()
     return email_id
 
@@ -218,7 +223,7 @@ def accept_invitation(token: str, name: str, password: str) -> User:
     if matched_rows(joined) != 1:
         db.session.rollback()
         raise LinkRefused("invalid")
-    activity.record(account_id, user.id, "user_joined", name=name.strip()[:120])
+    activity.record(account_id, user.id, ActivityKind.USER_JOINED, name=name.strip()[:120])
     db.session.commit()
     db.session.refresh(user)
     return user
@@ -236,18 +241,20 @@ def set_billing_admin(
     if user is None:
         db.session.rollback()
         return None
-    if user.user_role is Role.OWNER:
+    if user.role is Role.OWNER:
         raise _refuse("owner_role")
     new_role = Role.BILLING_ADMIN if make_admin else Role.MEMBER
     change = TeamChange(user)
-    if user.user_role is not new_role:
+    if user.role is not new_role:
         user.role = new_role
-        activity.record(account_id, owner.id, "role_changed", name=user.name, role=str(new_role))
+        activity.record(
+            account_id, owner.id, ActivityKind.ROLE_CHANGED, name=user.name, role=str(new_role)
+        )
         if new_role is Role.BILLING_ADMIN and not user.invitation_pending:
             change.email_ids.append(
                 queue_user_notice(
                     user,
-                    kind="made_billing_admin",
+                    kind=EmailKind.MADE_BILLING_ADMIN,
                     texts=lambda: made_billing_admin_texts(
                         name=user.name,
                         company=account.name,
@@ -273,14 +280,14 @@ def remove_user(account_id: int, owner: User, user_id: int) -> TeamChange | None
         return None
     if user.id == owner.id:
         raise _refuse("yourself")
-    if user.user_role is Role.OWNER:
+    if user.role is Role.OWNER:
         raise _refuse("owner")
     change = TeamChange(user)
     if not user.invitation_pending:
         change.email_ids.append(
             queue_user_notice(
                 user,
-                kind="removed_from_team",
+                kind=EmailKind.REMOVED_FROM_TEAM,
                 texts=lambda: removed_from_team_texts(
                     name=user.name,
                     company=account.name,
@@ -292,7 +299,9 @@ def remove_user(account_id: int, owner: User, user_id: int) -> TeamChange | None
         )
     user.removed_at = clock.now()
     user.end_sessions()
-    activity.record(account_id, owner.id, "user_removed", name=user.name, email=user.email)
+    activity.record(
+        account_id, owner.id, ActivityKind.USER_REMOVED, name=user.name, email=user.email
+    )
     db.session.commit()
     return change
 
@@ -309,19 +318,23 @@ def transfer_ownership(account_id: int, owner: User, user_id: int) -> TeamChange
         return None
     if user.id == owner.id:
         raise _refuse("yourself")
-    if user.user_role is not Role.BILLING_ADMIN or user.invitation_pending:
+    if user.role is not Role.BILLING_ADMIN or user.invitation_pending:
         raise _refuse("not_billing_admin")
     # The previous owner steps down first: the database holds one owner per account.
     owner.role = Role.BILLING_ADMIN
     db.session.flush()
     user.role = Role.OWNER
     activity.record(
-        account_id, owner.id, "ownership_transferred", previous=owner.name, owner=user.name
+        account_id,
+        owner.id,
+        ActivityKind.OWNERSHIP_TRANSFERRED,
+        previous=owner.name,
+        owner=user.name,
     )
     seller = current_app.config["SELLER_NAME"]
     received = queue_user_notice(
         user,
-        kind="ownership_received",
+        kind=EmailKind.OWNERSHIP_RECEIVED,
         texts=lambda: ownership_received_texts(
             name=user.name,
             company=account.name,
@@ -332,7 +345,7 @@ def transfer_ownership(account_id: int, owner: User, user_id: int) -> TeamChange
     )
     handed_over = queue_user_notice(
         owner,
-        kind="ownership_handed_over",
+        kind=EmailKind.OWNERSHIP_HANDED_OVER,
         texts=lambda: ownership_handed_over_texts(
             name=owner.name,
             company=account.name,

@@ -107,7 +107,7 @@ def change_billing_admin(user_id: int) -> Response:
     )
     if isinstance(user, Response):
         return user
-    if user.user_role is Role.BILLING_ADMIN:
+    if user.role is Role.BILLING_ADMIN:
         flash(_("%(name)s is now a billing admin.", name=user.name), "success")
     else:
         flash(_("%(name)s is no longer a billing admin.", name=user.name), "success")

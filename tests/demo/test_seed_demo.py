@@ -32,7 +32,7 @@ def test_seed_creates_each_situation_once(app, runner, tmp_path):
     assert second.output == first.output  # same passwords printed again
 
     with app.app_context():
-        roles = {user.user_role for user in db.session.scalars(select(User))}
+        roles = {user.role for user in db.session.scalars(select(User))}
         assert roles == set(Role)
         standard = db.session.scalar(select(Account).where(Account.currency == "EUR"))
         assert standard.subscription.plan == "standard"

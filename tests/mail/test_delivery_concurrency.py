@@ -18,17 +18,17 @@ from portal.mail.outbox import (
     deliver_pending,
     queue_document_email,
 )
-from portal.models import EmailStatus, Invoice, InvoicePdf, OutgoingEmail
+from portal.models import EmailKind, EmailStatus, Invoice, InvoicePdf, OutgoingEmail
 from tests.documents.conftest import Invoicing
 from tests.mail.conftest import set_billing
 
 
 def _queue(app, count: int) -> list[int]:
-    """Queue plain notices (no attachment); returns their ids."""
+    """Queue plain notices (no attachment, as a password notice is); returns their ids."""
     with app.app_context():
         emails = [
             OutgoingEmail(
-                kind="notice",
+                kind=EmailKind.PASSWORD_CHANGED,
                 recipients=[f"customer{index}@example.com"],
                 cc=[],
                 language="en",

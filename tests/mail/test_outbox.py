@@ -40,10 +40,10 @@ def test_a_line_break_in_a_subject_does_not_stop_the_email(app):
     from datetime import UTC, datetime
 
     from portal.mail.messages import build_message
-    from portal.models import OutgoingEmail
+    from portal.models import EmailKind, OutgoingEmail
 
     email = OutgoingEmail(
-        kind="notice",
+        kind=EmailKind.PASSWORD_RESET,
         recipients=["someone@example.com"],
         cc=[],
         language="it",
