@@ -16,8 +16,7 @@ from portal.models import (
     SubscriptionStatus,
 )
 from portal.payments.cards import CardBrand, CardDetails
-from portal.payments.gateway import gateway
-from portal.payments.sandbox import customer_reference
+from portal.payments.gateway import customer_reference, gateway
 from portal.services.accounts import lock_account
 from portal.services.activity import record
 

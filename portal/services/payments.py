@@ -50,8 +50,13 @@ from portal.domain.payment_lifecycle import (
 from portal.domain.pricing import ChangeNotAllowed, PriceBreakdown
 from portal.extensions import db
 from portal.models import Account, MethodKind, Payment, PaymentMethod
-from portal.payments.gateway import ChargeResult, ChargeStatus, GatewayError, gateway
-from portal.payments.sandbox import customer_reference
+from portal.payments.gateway import (
+    ChargeResult,
+    ChargeStatus,
+    GatewayError,
+    customer_reference,
+    gateway,
+)
 from portal.services import activity
 from portal.services.accounts import lock_account, lock_accounts
 from portal.services.mailer import deliver_document_soon

@@ -11,7 +11,12 @@ from sqlalchemy import select, text
 
 from portal.extensions import db
 from portal.models import BillingActivity, PaymentMethod, Role
-from portal.payments.gateway import EXTENSION_KEY, GatewayError
+from portal.payments.gateway import (
+    EXTENSION_KEY,
+    CardEntry,
+    GatewayCapabilities,
+    GatewayError,
+)
 from tests.clock import Clock, clock_on
 from tests.conftest import post_form
 
@@ -274,6 +279,8 @@ def test_card_numbers_and_cvcs_are_never_stored_or_logged(app, client, auth, peo
 
 def test_gateway_outage_saves_nothing_and_says_so(app, client, auth, people):
     class Unreachable:
+        capabilities = GatewayCapabilities(CardEntry.PORTAL_FORM, paypal=True, test_cards=False)
+
         def tokenize_card(self, card):
             raise GatewayError("timeout")
 
