@@ -11,6 +11,7 @@ from portal import clock
 from portal.i18n import is_safe_redirect
 from portal.methods import bp
 from portal.methods.forms import CardForm, MethodActionForm, PayPalForm
+from portal.methods.text import method_kind_label
 from portal.models import BILLING_ROLES
 from portal.payments.cards import CardError, parse_card
 from portal.payments.gateway import CardEntry, GatewayError, customer_reference, gateway
@@ -51,6 +52,7 @@ def _render(
         "methods/index.html",
         methods=service.list_methods(account_id),
         describe=service.describe,
+        kind_label=method_kind_label,
         card_form=card_form,
         paypal_form=paypal_form,
         action_form=MethodActionForm(formdata=None),
