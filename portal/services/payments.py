@@ -365,9 +365,10 @@ class RecordedCharge:
     currency: str
     key: str
     description: str
+    return_url: str = ""  # where the customer's SCA or PayPal step comes back (on-session)
 
     @classmethod
-    def of(cls, payment: Payment, description: str) -> RecordedCharge:
+    def of(cls, payment: Payment, description: str, return_url: str = "") -> RecordedCharge:
         """The charge of a payment row (with a method) that is about to be committed."""
         assert payment.method_token is not None and payment.amount_minor > 0
         return cls(
@@ -378,10 +379,18 @@ class RecordedCharge:
             payment.currency,
             payment.idempotency_key,
             description,
+            return_url,
         )
 
 
 def charge_off_session(charges: list[RecordedCharge]) -> dict[int, ChargeResult | None]:
+    """`create_and_confirm` for payments made with nobody at the screen (the renewal run)."""
+    return create_and_confirm(charges, off_session=True)
+
+
+def create_and_confirm(
+    charges: list[RecordedCharge], *, off_session: bool
+) -> dict[int, ChargeResult | None]:
     """Create the gateway's objects, record their references, confirm them; nothing is settled.
 
     The payment rows must be committed already; the references are committed together
@@ -399,7 +408,7 @@ def charge_off_session(charges: list[RecordedCharge]) -> dict[int, ChargeResult 
                 idempotency_key=charge.key,
                 description=charge.description,
                 customer=customer_reference(charge.account_id),
-                off_session=True,
+                off_session=off_session,
             )
         except GatewayError:
             log.exception(
@@ -418,7 +427,7 @@ def charge_off_session(charges: list[RecordedCharge]) -> dict[int, ChargeResult 
         else:
             try:
                 answers[charge.payment_id] = gateway().confirm_payment(
-                    made.reference, return_url=""
+                    made.reference, return_url=charge.return_url
                 )
             except GatewayError:
                 log.exception(
@@ -441,37 +450,13 @@ def _create_and_confirm(
     payment_id: int, *, description: str, return_url: str, off_session: bool
 ) -> PayResult:
     """The gateway's object first (its reference recorded), then the confirmation, then settle."""
-    payment = db.session.get(Payment, payment_id, populate_existing=True)
-    assert payment is not None and payment.method_token is not None
+    charge = RecordedCharge.of(_reloaded(payment_id), description, return_url)
     db.session.rollback()
-    try:
-        created = gateway().create_payment(
-            token=payment.method_token,
-            amount_minor=payment.amount_minor,
-            currency=payment.currency,
-            idempotency_key=payment.idempotency_key,
-            description=description,
-            customer=customer_reference(payment.account_id),
-            off_session=off_session,
-        )
-    except GatewayError:
-        log.exception(
-            "gateway unavailable creating payment %s; reconciliation finishes it", payment_id
-        )
-        return PayResult(Outcome.IN_PROGRESS, payment_id)
-    checkpoint("gateway_created")
-    if not _attach(payment_id, created.reference):
+    answer = create_and_confirm([charge], off_session=off_session)[payment_id]
+    if answer is None:
+        # Unanswered (the reconciliation asks), or moved on meanwhile: as it stands now.
         return result_of(_reloaded(payment_id))
-    if created.status is not ChargeStatus.REQUIRES_CONFIRMATION:
-        # Confirmed as it was created (an off-session payment at Stripe): settle that answer.
-        return settle(payment_id, created)
-    try:
-        confirmed = gateway().confirm_payment(created.reference, return_url=return_url)
-    except GatewayError:
-        log.exception("gateway unavailable confirming payment %s; reconciliation asks", payment_id)
-        return PayResult(Outcome.IN_PROGRESS, payment_id)
-    checkpoint("gateway_confirmed")
-    return settle(payment_id, confirmed)
+    return settle(payment_id, answer)
 
 
 def _reloaded(payment_id: int) -> Payment:
@@ -481,13 +466,9 @@ def _reloaded(payment_id: int) -> Payment:
     return payment
 
 
-def _attach(payment_id: int, reference: str) -> bool:
-    """Record the gateway's reference: created → processing. False if it moved on meanwhile."""
-    return payment_id in _attach_all({payment_id: reference})
-
-
 def _attach_all(references: dict[int, str]) -> set[int]:
-    """`_attach` for several payments, one commit; the ids whose reference is recorded."""
+    """Record the gateway's references, one commit: created → processing. The ids whose
+    reference is recorded (not those that moved on meanwhile)."""
     attached = set()
     for payment_id, reference in references.items():
         updated = db.session.execute(
