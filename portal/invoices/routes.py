@@ -25,8 +25,8 @@ from portal.numbers import id_from, page_number
 from portal.payments.outcomes import outcome_message, outcome_status
 from portal.public_url import public_url_for
 from portal.security import (
+    ConfirmationKey,
     checks_form_text,
-    confirmation_key,
     current_account_id,
     roles_required,
 )
@@ -218,7 +218,7 @@ def pay(invoice_id: int) -> Response | tuple[str, int]:
 @roles_required(*BILLING_ROLES)
 def confirm_pay(invoice_id: int) -> Response | tuple[str, int]:
     """Charge the open invoice once per confirmation key."""
-    key = confirmation_key(request.form.get("confirmation_key"))
+    key = ConfirmationKey.posted()
     result = pay_invoice(
         account_id=current_account_id(),
         user_id=current_user.id,

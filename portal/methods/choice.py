@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from flask import request
 
 from portal.numbers import id_from
+from portal.security import ConfirmationKey
 from portal.services.payment_methods import describe, list_methods
 
 
@@ -31,6 +31,6 @@ def method_choice(
         "methods": methods,
         "chosen_method": chosen,
         "describe_method": describe,
-        "confirmation_key": secrets.token_hex(16),
+        "confirmation_key": ConfirmationKey.new(),
         "return_to": return_to,
     }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from contextlib import suppress
 from typing import Any
 
@@ -27,8 +26,8 @@ from portal.quotes import bp
 from portal.quotes.forms import AcceptForm, QuoteDraftForm, RejectForm
 from portal.quotes.text import refusal_message, status_label, terms_error_message
 from portal.security import (
+    ConfirmationKey,
     checks_form_text,
-    confirmation_key,
     current_account_id,
     roles_required,
 )
@@ -487,7 +486,7 @@ def _confirm_page(
     method = _chosen_method(quote.account_id)
     form.method.data = str(method or "")
     if pay_error:
-        form.confirmation_key.data = secrets.token_hex(16)  # a new attempt is a new payment
+        form.confirmation_key.data = ConfirmationKey.new()  # a new attempt is a new payment
     page = render_template(
         "quotes/accept_confirm.html",
         form=form,
@@ -508,7 +507,7 @@ def accept_confirm(quote_id: int) -> Any:
         return refused
     form = AcceptForm()
     form.fingerprint.data = service.checkout_fingerprint(quote, load_account(quote.account_id))
-    form.confirmation_key.data = secrets.token_hex(16)
+    form.confirmation_key.data = ConfirmationKey.new()
     return _confirm_page(quote, form)
 
 
@@ -533,7 +532,7 @@ def accept_confirm_post(quote_id: int) -> Any:
         return refused
     if not valid:
         return _confirm_page(quote, form, 422)
-    key = confirmation_key(form.confirmation_key.data)
+    key = ConfirmationKey(form.confirmation_key.data)
     result = service.confirm_quote_checkout(
         account_id=quote.account_id,
         user_id=current_user.id,

@@ -31,6 +31,7 @@ from portal.models import (
     Subscription,
     SubscriptionStatus,
 )
+from portal.security import ConfirmationKey
 from portal.services import activity, payments
 from portal.services.invoicing import cancel_unpaid, issue_document, latest_invoice
 from portal.services.mailer import queue_document_email
@@ -64,7 +65,7 @@ def confirm_checkout(
     user_id: int,
     request: ChangeRequest,
     method_id: int | None,
-    confirmation_key: str,
+    confirmation_key: ConfirmationKey,
     seen_fingerprint: str,
     return_url: Callable[[int], str],
 ) -> PayResult:

@@ -26,6 +26,7 @@ from portal.extensions import db
 from portal.models import Account, BillingInfo, Role, User
 from portal.payments.cards import parse_card
 from portal.payments.gateway import gateway
+from portal.security import ConfirmationKey
 from portal.services.accounts import load_account
 from portal.services.checkout import confirm_checkout
 from portal.services.payment_methods import add_card, default_method
@@ -211,7 +212,7 @@ def _buy(purchase: DemoPurchase, account: Account, buyer: User, today: date) -> 
             request=request,
             method_id=method.id,
             # Always the same key: a re-run finds this payment instead of paying again.
-            confirmation_key=f"demofirstpurchase{account_id}",
+            confirmation_key=ConfirmationKey(f"demofirstpurchase{account_id}"),
             seen_fingerprint=breakdown_fingerprint(breakdown),
             return_url=lambda _payment_id: "",  # the test card never asks the customer
         )

@@ -11,6 +11,7 @@ from portal.domain.payment_lifecycle import PaymentPurpose, RefundReason
 from portal.domain.pricing import ChangeKind
 from portal.extensions import db
 from portal.models import Account, Invoice, InvoiceStatus, Payment, SubscriptionStatus
+from portal.security import ConfirmationKey
 from portal.services import activity, payments
 from portal.services.invoicing import cancel_unpaid
 from portal.services.mailer import queue_document_email
@@ -43,7 +44,7 @@ def pay_invoice(
     user_id: int,
     invoice_id: int,
     method_id: int | None,
-    confirmation_key: str,
+    confirmation_key: ConfirmationKey,
     return_url: Callable[[int], str],
 ) -> PayResult | None:
     """Charge an open invoice's amount due; None when the invoice is not the account's."""

@@ -57,6 +57,7 @@ from portal.payments.gateway import (
     customer_reference,
     gateway,
 )
+from portal.security import ConfirmationKey
 from portal.services import activity
 from portal.services.accounts import lock_account, lock_accounts
 from portal.services.mailer import deliver_document_soon
@@ -251,7 +252,7 @@ def start_payment(
     *,
     account_id: int,
     user_id: int | None,
-    key: str,
+    key: ConfirmationKey,
     method_id: int | None,
     prepare: Callable[[Account], Order | PayResult],
     return_url: Callable[[int], str],

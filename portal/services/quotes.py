@@ -42,6 +42,7 @@ from portal.models import (
     SubscriptionStatus,
     User,
 )
+from portal.security import ConfirmationKey
 from portal.services import activity, payments
 from portal.services.accounts import load_account, lock_account
 from portal.services.checkout import apply_package, issue_paid_document
@@ -734,7 +735,7 @@ def confirm_quote_checkout(
     user_id: int,
     quote_id: int,
     method_id: int | None,
-    confirmation_key: str,
+    confirmation_key: ConfirmationKey,
     seen_fingerprint: str,
     return_url: Callable[[int], str],
 ) -> PayResult:

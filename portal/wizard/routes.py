@@ -38,8 +38,8 @@ from portal.numbers import id_from, whole_number
 from portal.payments.outcomes import outcome_message, outcome_status
 from portal.public_url import public_url_for
 from portal.security import (
+    ConfirmationKey,
     checks_form_text,
-    confirmation_key,
     current_account_id,
     reads_only,
     roles_required,
@@ -252,7 +252,7 @@ def pay() -> Response | tuple[str, int]:
     """Charge exactly the summary the customer saw, once per confirmation key."""
     account = load_account(current_account_id())
     selection = read_selection(request.form, account)
-    key = confirmation_key(request.form.get("confirmation_key"))
+    key = ConfirmationKey.posted()
     if not selection.valid:
         abort(400)
     result = confirm_checkout(
