@@ -79,6 +79,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = 
         dashboard,
         invoices,
         methods,
+        payment_purposes,
         quotes,
         team,
         wizard,
@@ -94,4 +95,5 @@ def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = 
     app.register_blueprint(invoices.bp)
     app.register_blueprint(billing.bp)
     app.register_blueprint(quotes.bp)
+    payment_purposes.init_app(app)
     return app

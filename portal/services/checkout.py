@@ -113,9 +113,6 @@ class CheckoutHandler:
         _apply(account, payment, breakdown_from_data(payment.breakdown or {}))
 
 
-payments.register(PaymentPurpose.CHECKOUT, CheckoutHandler())
-
-
 def apply_package(
     account: Account,
     breakdown: PriceBreakdown,

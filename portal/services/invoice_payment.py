@@ -110,7 +110,3 @@ class OpenInvoiceHandler:
             currency=payment.currency,
             method=payment.method_label,
         )
-
-
-payments.register(PaymentPurpose.INVOICE, OpenInvoiceHandler())
-payments.register(PaymentPurpose.RENEWAL, OpenInvoiceHandler())

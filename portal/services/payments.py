@@ -29,13 +29,13 @@ from __future__ import annotations
 import logging
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import func, or_, select, update
 
 from portal import clock
@@ -132,19 +132,22 @@ class PurposeHandler(Protocol):
         ...
 
 
-_HANDLERS: dict[PaymentPurpose, PurposeHandler] = {}
+HANDLERS_KEY = "portal.payment_handlers"
 
 
-def register(purpose: PaymentPurpose, handler: PurposeHandler) -> None:
-    """Name the handler of a purpose (each purpose's module does it when imported)."""
-    _HANDLERS[purpose] = handler
+def install_handlers(app: Flask, handlers: Mapping[PaymentPurpose, PurposeHandler]) -> None:
+    """Give the app the handler of every purpose (`portal.payment_purposes` names them when
+    the app is created); a purpose without one stops start-up."""
+    missing = [str(purpose) for purpose in PaymentPurpose if purpose not in handlers]
+    if missing:
+        raise LookupError(f"no payment handler for {', '.join(missing)}")
+    app.extensions[HANDLERS_KEY] = dict(handlers)
 
 
 def _handler(purpose: PaymentPurpose) -> PurposeHandler:
-    """The handler of a purpose; importing the purposes' modules registers them."""
-    from portal.services import checkout, invoice_payment, quotes  # noqa: F401
-
-    return _HANDLERS[purpose]
+    """The handler of a purpose, as the app was given them."""
+    handlers: dict[PaymentPurpose, PurposeHandler] = current_app.extensions[HANDLERS_KEY]
+    return handlers[purpose]
 
 
 def result_of(payment: Payment) -> PayResult:

@@ -800,9 +800,6 @@ class AcceptedQuoteHandler:
         payment.invoice_id = invoice.id
 
 
-payments.register(PaymentPurpose.QUOTE, AcceptedQuoteHandler())
-
-
 def _invoice_language(account: Account) -> str:
     """The language the account's documents are written in."""
     return account.billing_info.invoice_language if account.billing_info else "en"
