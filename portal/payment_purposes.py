@@ -1,7 +1,7 @@
-"""Every payment purpose, named once: what its success does.
+"""Every payment purpose, named once: what its success does and where its customer goes.
 
-The payment lifecycle asks this map, built when the app is created, instead of each
-purpose registering itself as a side effect of importing its module.
+The payment lifecycle and the way back from the gateway ask these maps, built when the app
+is created, instead of each purpose registering itself as a side effect of an import.
 """
 
 from __future__ import annotations
@@ -9,11 +9,16 @@ from __future__ import annotations
 from flask import Flask
 
 from portal.domain.payment_lifecycle import PaymentPurpose
+from portal.invoices.routes import InvoicePages
+from portal.payments import routes as payment_routes
+from portal.payments.routes import PagesOfPayment
+from portal.quotes.routes import QuotePages
 from portal.services import payments
 from portal.services.checkout import CheckoutHandler
 from portal.services.invoice_payment import OpenInvoiceHandler
 from portal.services.payments import PurposeHandler
 from portal.services.quotes import AcceptedQuoteHandler
+from portal.wizard.routes import CheckoutPages
 
 
 def purpose_handlers() -> dict[PaymentPurpose, PurposeHandler]:
@@ -27,6 +32,19 @@ def purpose_handlers() -> dict[PaymentPurpose, PurposeHandler]:
     }
 
 
+def purpose_pages() -> dict[PaymentPurpose, PagesOfPayment]:
+    """Where the customer of each purpose paid on the site goes after the gateway's page.
+
+    Renewals have none: nobody is at the screen when the renewal run charges.
+    """
+    return {
+        PaymentPurpose.CHECKOUT: CheckoutPages.of_payment,
+        PaymentPurpose.INVOICE: InvoicePages.of_payment,
+        PaymentPurpose.QUOTE: QuotePages.of_payment,
+    }
+
+
 def init_app(app: Flask) -> None:
-    """Give the app every purpose's handler."""
+    """Give the app every purpose's handler, and the way back with every purpose's pages."""
     payments.install_handlers(app, purpose_handlers())
+    payment_routes.init_app(app, purpose_pages())

@@ -1,4 +1,5 @@
-"""Payments: the gateway interface, the built-in sandbox gateway and its customer pages."""
+"""Payments: the gateway interface, the built-in sandbox gateway and its customer pages, and
+the way back from a payment for every purpose (`routes`)."""
 
 from __future__ import annotations
 

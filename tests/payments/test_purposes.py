@@ -1,4 +1,5 @@
-"""Every payment purpose is named once, when the app is created: what its success does."""
+"""Every payment purpose is named once, when the app is created: what its success does and
+the pages its customer comes back to."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ from flask import Flask
 
 from portal import create_app
 from portal.domain.payment_lifecycle import PaymentPurpose
+from portal.invoices.routes import InvoicePages
 from portal.payment_purposes import purpose_handlers
+from portal.payments.routes import PAGES_KEY
+from portal.quotes.routes import QuotePages
 from portal.services.checkout import CheckoutHandler
 from portal.services.invoice_payment import OpenInvoiceHandler
 from portal.services.payments import HANDLERS_KEY, install_handlers
 from portal.services.quotes import AcceptedQuoteHandler
+from portal.wizard.routes import CheckoutPages
 
 
 def test_every_purpose_has_its_handler_when_the_app_is_created() -> None:
@@ -32,3 +37,14 @@ def test_a_purpose_without_a_handler_stops_start_up() -> None:
     with pytest.raises(LookupError, match="no payment handler for renewal"):
         install_handlers(app, handlers)
     assert HANDLERS_KEY not in app.extensions
+
+
+def test_every_purpose_paid_on_the_site_has_its_pages_for_the_way_back() -> None:
+    app = create_app({"TESTING": True})
+    pages = app.extensions[PAGES_KEY]
+    assert pages == {
+        PaymentPurpose.CHECKOUT: CheckoutPages.of_payment,
+        PaymentPurpose.INVOICE: InvoicePages.of_payment,
+        PaymentPurpose.QUOTE: QuotePages.of_payment,
+    }
+    assert PaymentPurpose.RENEWAL not in pages  # charged with nobody at the screen
