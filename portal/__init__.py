@@ -71,6 +71,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = 
     cli.init_app(app)
     payments.init_app(app)
 
+    from portal import payment_purposes
     from portal.auth import routes as auth
     from portal.backoffice import routes as backoffice
     from portal.billing import routes as billing
@@ -93,4 +94,5 @@ def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = 
     app.register_blueprint(invoices.bp)
     app.register_blueprint(billing.bp)
     app.register_blueprint(quotes.bp)
+    payment_purposes.init_app(app)
     return app

@@ -39,6 +39,7 @@ from portal.models import (
 )
 from portal.payments import lifecycle as payments
 from portal.payments.lifecycle import Order, Outcome, PayResult
+from portal.security import ConfirmationKey
 
 
 def package_basis(account: Account) -> str:
@@ -67,7 +68,7 @@ def confirm_checkout(
     user_id: int,
     request: ChangeRequest,
     method_id: int | None,
-    confirmation_key: str,
+    confirmation_key: ConfirmationKey,
     seen_fingerprint: str,
     return_url: Callable[[int], str],
 ) -> PayResult:
@@ -113,9 +114,6 @@ class CheckoutHandler:
     def apply(self, account: Account, payment: Payment) -> None:
         """Make the paid breakdown real."""
         _apply(account, payment, breakdown_from_data(payment.breakdown or {}))
-
-
-payments.register(PaymentPurpose.CHECKOUT, CheckoutHandler())
 
 
 def apply_package(

@@ -30,8 +30,8 @@ from portal.models import Account, BillingInfo, Role, User
 from portal.payments.cards import parse_card
 from portal.payments.gateway import gateway
 from portal.payments.lifecycle import Outcome
-from portal.payments.sandbox import SandboxGateway
 from portal.payments.saved_methods import add_card, default_method
+from portal.security import ConfirmationKey
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,7 @@ def _buy(purchase: DemoPurchase, account: Account, buyer: User, today: date) -> 
     default, then one checkout paid with it. Skipped once the company has its package."""
     if account.subscription is not None:
         return
-    if not isinstance(gateway(), SandboxGateway):
+    if not gateway().capabilities.test_cards:
         raise DemoError("seed-demo pays the demo purchases with the sandbox gateway's test card.")
     account_id, user_id, holder = account.id, buyer.id, buyer.name
     language = buyer.locale or purchase.company.invoice_language
@@ -212,7 +212,7 @@ def _buy(purchase: DemoPurchase, account: Account, buyer: User, today: date) -> 
             request=request,
             method_id=method.id,
             # Always the same key: a re-run finds this payment instead of paying again.
-            confirmation_key=f"demofirstpurchase{account_id}",
+            confirmation_key=ConfirmationKey(f"demofirstpurchase{account_id}"),
             seen_fingerprint=breakdown_fingerprint(breakdown),
             return_url=lambda _payment_id: "",  # the test card never asks the customer
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import re
+import secrets
 from collections.abc import Callable, Iterable
 from functools import cache, wraps
 from typing import Any, TypeVar
@@ -235,12 +236,31 @@ class BadConfirmationKey(BadRequest):
     description = "bad confirmation key"
 
 
-def confirmation_key(text: str | None) -> str:
-    """The confirmation key of a Pay form (wizard, seats, open invoice, quote checkout);
-    anything else is refused before a payment is recorded (BadConfirmationKey, a 400 page)."""
-    if not isinstance(text, str) or not CONFIRMATION_KEY.fullmatch(text):
-        raise BadConfirmationKey
-    return text
+class ConfirmationKey(str):
+    """The confirmation key of a Pay form (wizard, seats, open invoice, quote checkout), checked.
+
+    One per rendering of the form: a resent form (a double click, a reload, two tabs) finds
+    the payment the first one made. Only a checked key exists: any other text is refused
+    (BadConfirmationKey, a 400 page) before a payment is recorded.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, text: object) -> ConfirmationKey:
+        """The key, or BadConfirmationKey for anything our pages did not write."""
+        if not isinstance(text, str) or not CONFIRMATION_KEY.fullmatch(text):
+            raise BadConfirmationKey
+        return super().__new__(cls, text)
+
+    @classmethod
+    def new(cls) -> ConfirmationKey:
+        """A fresh key for one rendering of a Pay form."""
+        return cls(secrets.token_hex(16))
+
+    @classmethod
+    def posted(cls) -> ConfirmationKey:
+        """The key the Pay form posted (its `confirmation_key` field)."""
+        return cls(request.form.get("confirmation_key"))
 
 
 class UnsafeText(BadRequest):

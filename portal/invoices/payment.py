@@ -17,6 +17,7 @@ from portal.mail.outbox import queue_document_email
 from portal.models import Account, ActivityKind, Invoice, InvoiceStatus, Payment, SubscriptionStatus
 from portal.payments import lifecycle as payments
 from portal.payments.lifecycle import Order, Outcome, PayResult
+from portal.security import ConfirmationKey
 
 
 def open_invoice_order(invoice: Invoice, purpose: PaymentPurpose) -> Order:
@@ -45,7 +46,7 @@ def pay_invoice(
     user_id: int,
     invoice_id: int,
     method_id: int | None,
-    confirmation_key: str,
+    confirmation_key: ConfirmationKey,
     return_url: Callable[[int], str],
 ) -> PayResult | None:
     """Charge an open invoice's amount due; None when the invoice is not the account's."""
@@ -111,7 +112,3 @@ class OpenInvoiceHandler:
             currency=payment.currency,
             method=payment.method_label,
         )
-
-
-payments.register(PaymentPurpose.INVOICE, OpenInvoiceHandler())
-payments.register(PaymentPurpose.RENEWAL, OpenInvoiceHandler())

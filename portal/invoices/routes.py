@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -30,15 +31,14 @@ from portal.invoices.listing import (
 )
 from portal.invoices.payment import pay_invoice
 from portal.methods.choice import method_choice
-from portal.models import BILLING_ROLES, Invoice, InvoiceStatus, PaymentPurpose
+from portal.models import BILLING_ROLES, Invoice, InvoiceStatus, Payment
 from portal.numbers import id_from, page_number
-from portal.payments import lifecycle as payments
 from portal.payments.lifecycle import Outcome, PayResult
-from portal.payments.outcomes import outcome_message, outcome_status
-from portal.public_url import public_url_for
+from portal.payments.pages import outcome_message, outcome_status
+from portal.payments.routes import after_payment, return_url
 from portal.security import (
+    ConfirmationKey,
     checks_form_text,
-    confirmation_key,
     current_account_id,
     roles_required,
 )
@@ -219,49 +219,46 @@ def pay(invoice_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/<int:invoice_id>/pay")
 @roles_required(*BILLING_ROLES)
-def confirm_pay(invoice_id: int) -> Response | tuple[str, int]:
+def confirm_pay(invoice_id: int) -> ResponseReturnValue:
     """Charge the open invoice once per confirmation key."""
-    key = confirmation_key(request.form.get("confirmation_key"))
+    key = ConfirmationKey.posted()
     result = pay_invoice(
         account_id=current_account_id(),
         user_id=current_user.id,
         invoice_id=invoice_id,
         method_id=id_from(request.form, "method"),
         confirmation_key=key,
-        return_url=lambda payment_id: public_url_for(
-            "invoices.payment_return", payment_id=payment_id
-        ),
+        return_url=return_url,
     )
     if result is None:
         abort(404)
-    return _after_invoice_payment(invoice_id, result)
+    return after_payment(result, InvoicePages(invoice_id))
 
 
-def _after_invoice_payment(invoice_id: int, result: PayResult) -> Response | tuple[str, int]:
-    """Back to the list when paid; to the bank or PayPal; or the page again with the reason."""
-    if result.outcome is Outcome.PAID:
+class InvoicePages:
+    """After an open invoice's payment: back to the list when paid or cancelled meanwhile;
+    else its Pay page again with the reason."""
+
+    def __init__(self, invoice_id: int) -> None:
+        self.invoice_id = invoice_id
+
+    @classmethod
+    def of_payment(cls, payment: Payment) -> InvoicePages:
+        """The pages of a stored payment of an open invoice."""
+        assert payment.invoice_id is not None
+        return cls(payment.invoice_id)
+
+    def paid(self, result: PayResult) -> Response:
+        """The list, thanking the customer."""
         flash(_("Thank you: the invoice is paid."), "success")
         return redirect(url_for("invoices.index"))
-    if result.outcome in (Outcome.ACTION_REQUIRED, Outcome.IN_PROGRESS) and result.action_url:
-        return redirect(result.action_url)
-    if result.outcome is Outcome.NOT_ALLOWED:
-        flash(_("This invoice was cancelled: there is nothing to pay."), "error")
-        return redirect(url_for("invoices.index"))
-    invoice = invoice_of(current_account_id(), invoice_id)
-    if invoice is None:
-        abort(404)
-    return _pay_page(invoice, outcome_status(result), outcome_message(result))
 
-
-@bp.get("/payments/<int:payment_id>/return")
-@roles_required(*BILLING_ROLES)
-def payment_return(payment_id: int) -> Response | tuple[str, int]:
-    """Back from the 3-D Secure or PayPal page for an invoice payment."""
-    payment = payments.account_payment(current_account_id(), payment_id)
-    if payment is None or payment.purpose is not PaymentPurpose.INVOICE:
-        abort(404)
-    invoice_id = payment.invoice_id
-    assert invoice_id is not None
-    result = payments.complete_action(current_account_id(), payment_id)
-    assert result is not None
-    return _after_invoice_payment(invoice_id, result)
+    def not_paid(self, result: PayResult) -> Response | tuple[str, int]:
+        """The list for a cancelled invoice; else the Pay page, saying what happened."""
+        if result.outcome is Outcome.NOT_ALLOWED:
+            flash(_("This invoice was cancelled: there is nothing to pay."), "error")
+            return redirect(url_for("invoices.index"))
+        invoice = invoice_of(current_account_id(), self.invoice_id)
+        if invoice is None:
+            abort(404)
+        return _pay_page(invoice, outcome_status(result), outcome_message(result))

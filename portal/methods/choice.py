@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from flask import request
 
 from portal.numbers import id_from
 from portal.payments.saved_methods import describe, list_methods
+from portal.security import ConfirmationKey
 
 
 def method_choice(
@@ -31,6 +31,6 @@ def method_choice(
         "methods": methods,
         "chosen_method": chosen,
         "describe_method": describe,
-        "confirmation_key": secrets.token_hex(16),
+        "confirmation_key": ConfirmationKey.new(),
         "return_to": return_to,
     }

@@ -10,14 +10,13 @@ from werkzeug.wrappers import Response
 from portal import clock
 from portal.i18n import is_safe_redirect
 from portal.methods.forms import CardForm, MethodActionForm, PayPalForm
+from portal.methods.text import method_kind_label
 from portal.models import BILLING_ROLES
 from portal.payments import saved_methods as service
 from portal.payments.cards import CardError, parse_card
-from portal.payments.gateway import GatewayError, gateway
+from portal.payments.gateway import CardEntry, GatewayError, customer_reference, gateway
 from portal.payments.messages import card_error_message
-from portal.payments.sandbox import SandboxGateway, customer_reference
 from portal.payments.sandbox_routes import sandbox_card_help
-from portal.payments.stripe_routes import content_security_policy as stripe_content_security_policy
 from portal.security import checks_form_text, current_account_id, roles_required
 from portal.web import render_page, wants_fragment
 
@@ -40,12 +39,12 @@ def _gateway_unavailable() -> str:
 
 def _render(
     card_form: CardForm, paypal_form: PayPalForm, status: int = 200
-) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
-    """The page with the account's methods and both add forms."""
+) -> tuple[str, int, dict[str, str]]:
+    """The page with the account's methods and the add forms the gateway offers."""
     account_id = current_account_id()
-    sandbox = isinstance(gateway(), SandboxGateway)
+    offers = gateway().capabilities
     card_setup = None
-    if getattr(gateway(), "collects_cards_in_browser", False):
+    if offers.card_entry is CardEntry.HOSTED_FIELDS:
         try:
             card_setup = gateway().start_card_setup(customer_reference(account_id))
         except GatewayError:
@@ -54,19 +53,20 @@ def _render(
         "methods/index.html",
         methods=service.list_methods(account_id),
         describe=service.describe,
+        kind_label=method_kind_label,
         card_form=card_form,
         paypal_form=paypal_form,
         action_form=MethodActionForm(formdata=None),
         next_url=_next_url(),
         today=clock.today(),
-        test_cards=sandbox_card_help() if sandbox else None,
+        test_cards=sandbox_card_help() if offers.test_cards else None,
         card_setup=card_setup,
-        paypal_offered=sandbox,
+        paypal_offered=offers.paypal,
     )
     if card_setup is None:
-        return page, status
-    # Stripe.js and the API it calls are allowed on this page only.
-    return page, status, {"Content-Security-Policy": stripe_content_security_policy()}
+        return page, status, {}
+    # The gateway's script and the API it calls are allowed on this page only.
+    return page, status, {"Content-Security-Policy": card_setup.content_security_policy}
 
 
 def _back() -> Response:
@@ -76,7 +76,7 @@ def _back() -> Response:
 
 @bp.get("/")
 @roles_required(*BILLING_ROLES)
-def index() -> tuple[str, int] | tuple[str, int, dict[str, str]]:
+def index() -> tuple[str, int, dict[str, str]]:
     """The saved methods, the default marked, and the forms to add more."""
     return _render(CardForm(formdata=None), PayPalForm(formdata=None))
 
@@ -84,7 +84,7 @@ def index() -> tuple[str, int] | tuple[str, int, dict[str, str]]:
 @bp.post("/cards")
 @roles_required(*BILLING_ROLES)
 @checks_form_text
-def add_card() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
+def add_card() -> Response | tuple[str, int, dict[str, str]]:
     """Validate, tokenize and save a card; on error the number and CVC must be typed again."""
     form = CardForm()
     status = UNPROCESSABLE
@@ -116,7 +116,7 @@ def add_card() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
 @bp.post("/paypal")
 @roles_required(*BILLING_ROLES)
 @checks_form_text
-def add_paypal() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
+def add_paypal() -> Response | tuple[str, int, dict[str, str]]:
     """Link a PayPal account by e-mail."""
     form = PayPalForm()
     status = UNPROCESSABLE

@@ -1,4 +1,5 @@
-"""Payments: the gateway interface, the built-in sandbox gateway and its customer pages."""
+"""Payments: the gateway interface, the built-in sandbox gateway and its customer pages, and
+the way back from a payment for every purpose (`routes`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from portal.config import ConfigurationError
 # Imported whatever the configured gateway, so the sandbox's tables are always in the
 # metadata and migrations never depend on a setting.
 from portal.payments import sandbox, stripe_gateway
-from portal.payments.gateway import EXTENSION_KEY
+from portal.payments.gateway import EXTENSION_KEY, PaymentGateway
 from portal.payments.sandbox_routes import bp as sandbox_bp
 
 GATEWAYS = ("sandbox", "stripe")
@@ -29,8 +30,10 @@ def init_app(app: Flask) -> None:
         from portal.payments.stripe_routes import bp as stripe_bp
 
         settings = stripe_gateway.StripeSettings.from_config(app.config)
-        app.extensions[EXTENSION_KEY] = stripe_gateway.StripeGateway(settings)
+        installed: PaymentGateway = stripe_gateway.StripeGateway(settings)
+        app.extensions[EXTENSION_KEY] = installed
         app.register_blueprint(stripe_bp)
         return
-    app.extensions[EXTENSION_KEY] = sandbox.SandboxGateway()
+    installed = sandbox.SandboxGateway()
+    app.extensions[EXTENSION_KEY] = installed
     app.register_blueprint(sandbox_bp)

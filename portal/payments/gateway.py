@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import Protocol, cast
 
 from flask import current_app
 
 from portal.domain.payment_lifecycle import DeclineCode
 from portal.payments.cards import CardBrand, CardDetails
-
-if TYPE_CHECKING:
-    from portal.payments.stripe_gateway import CardSetup
 
 EXTENSION_KEY = "portal.gateway"
 
@@ -57,6 +54,36 @@ class RefundResult:
     succeeded: bool
 
 
+class CardEntry(StrEnum):
+    """Where the customer types a card's number and CVC."""
+
+    # Our own form; the gateway exchanges the card for a token (`tokenize_card`).
+    PORTAL_FORM = "portal_form"
+    # The gateway's own fields in the browser (`start_card_setup`, then `finish_card_setup`):
+    # the number goes from the browser to the gateway and never reaches the portal.
+    HOSTED_FIELDS = "hosted_fields"
+
+
+@dataclass(frozen=True)
+class GatewayCapabilities:
+    """What a gateway offers: callers ask this, never which gateway it is."""
+
+    card_entry: CardEntry
+    paypal: bool  # PayPal accounts can be linked (`link_paypal`) and paid with
+    test_cards: bool  # documented test cards that move no real money (a help box, the demo data)
+
+
+@dataclass(frozen=True)
+class CardSetup:
+    """What a page needs for the gateway's own fields to collect a card (HOSTED_FIELDS)."""
+
+    client_secret: str
+    publishable_key: str
+    js_url: str
+    template: str  # the fragment that draws the fields and posts what they saved
+    content_security_policy: str  # the page's policy, widened to the gateway's script and API
+
+
 class GatewayError(Exception):
     """The gateway could not be reached or answered nonsense; nothing is known to be charged."""
 
@@ -66,26 +93,28 @@ class IdempotencyKeyReused(ValueError):
 
 
 class PaymentGateway(Protocol):
-    """A card and PayPal processor; every call that moves money is idempotent by key."""
+    """A card and PayPal processor; every call that moves money is idempotent by key.
+
+    Everything the portal asks of a gateway is declared here; what only some gateways do is
+    said by `capabilities`, and the others refuse it (GatewayError).
+    """
+
+    capabilities: GatewayCapabilities
 
     def tokenize_card(self, card: CardDetails) -> SavedCard:
-        """Exchange a card for a reusable token."""
+        """Exchange a card typed in the portal's form for a reusable token (PORTAL_FORM)."""
         ...
-
-    def link_paypal(self, email: str) -> str:
-        """Link a PayPal account; returns its token."""
-        ...
-
-    # True where cards are typed into the gateway's own form in the browser (Stripe.js), not
-    # into the portal's: such a gateway also answers start_card_setup and finish_card_setup.
-    collects_cards_in_browser: bool
 
     def start_card_setup(self, customer: str) -> CardSetup:
-        """What the browser needs to collect a card (gateways that collect cards in the browser)."""
+        """Let the gateway's own fields collect a card for the customer (HOSTED_FIELDS)."""
         ...
 
     def finish_card_setup(self, customer: str, setup_id: str) -> SavedCard:
-        """The card a browser-side setup saved (gateways that collect cards in the browser)."""
+        """The card a browser-side setup saved (HOSTED_FIELDS)."""
+        ...
+
+    def link_paypal(self, email: str) -> str:
+        """Link a PayPal account; returns its token (`capabilities.paypal`)."""
         ...
 
     def create_payment(
@@ -131,6 +160,11 @@ class PaymentGateway(Protocol):
     def refund(self, *, reference: str, amount_minor: int, idempotency_key: str) -> RefundResult:
         """Refund part or all of a succeeded charge, once per idempotency key."""
         ...
+
+
+def customer_reference(account_id: int | None) -> str:
+    """How the portal names an account to every gateway: the customer its payments belong to."""
+    return f"account-{account_id}" if account_id is not None else ""
 
 
 def gateway() -> PaymentGateway:

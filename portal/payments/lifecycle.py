@@ -29,13 +29,13 @@ from __future__ import annotations
 import logging
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import func, or_, select, update
 
 from portal import clock
@@ -53,9 +53,15 @@ from portal.domain.pricing import ChangeNotAllowed, PriceBreakdown
 from portal.extensions import db, matched_rows
 from portal.mail.outbox import deliver_document_soon
 from portal.models import Account, ActivityKind, MethodKind, Payment, PaymentMethod
-from portal.payments.gateway import ChargeResult, ChargeStatus, GatewayError, gateway
-from portal.payments.sandbox import customer_reference
+from portal.payments.gateway import (
+    ChargeResult,
+    ChargeStatus,
+    GatewayError,
+    customer_reference,
+    gateway,
+)
 from portal.payments.saved_methods import describe, method_of
+from portal.security import ConfirmationKey
 
 log = logging.getLogger(__name__)
 
@@ -126,19 +132,22 @@ class PurposeHandler(Protocol):
         ...
 
 
-_HANDLERS: dict[PaymentPurpose, PurposeHandler] = {}
+HANDLERS_KEY = "portal.payment_handlers"
 
 
-def register(purpose: PaymentPurpose, handler: PurposeHandler) -> None:
-    """Name the handler of a purpose (each purpose's module does it when imported)."""
-    _HANDLERS[purpose] = handler
+def install_handlers(app: Flask, handlers: Mapping[PaymentPurpose, PurposeHandler]) -> None:
+    """Give the app the handler of every purpose (`portal.payment_purposes` names them when
+    the app is created); a purpose without one stops start-up."""
+    missing = [str(purpose) for purpose in PaymentPurpose if purpose not in handlers]
+    if missing:
+        raise LookupError(f"no payment handler for {', '.join(missing)}")
+    app.extensions[HANDLERS_KEY] = dict(handlers)
 
 
 def _handler(purpose: PaymentPurpose) -> PurposeHandler:
-    """The handler of a purpose; importing the purposes' modules registers them."""
-    from portal import checkout  # noqa: F401
-
-    return _HANDLERS[purpose]
+    """The handler of a purpose, as the app was given them."""
+    handlers: dict[PaymentPurpose, PurposeHandler] = current_app.extensions[HANDLERS_KEY]
+    return handlers[purpose]
 
 
 def result_of(payment: Payment) -> PayResult:
@@ -246,7 +255,7 @@ def start_payment(
     *,
     account_id: int,
     user_id: int | None,
-    key: str,
+    key: ConfirmationKey,
     method_id: int | None,
     prepare: Callable[[Account], Order | PayResult],
     return_url: Callable[[int], str],
@@ -360,9 +369,10 @@ class RecordedCharge:
     currency: str
     key: str
     description: str
+    return_url: str = ""  # where the customer's SCA or PayPal step comes back (on-session)
 
     @classmethod
-    def of(cls, payment: Payment, description: str) -> RecordedCharge:
+    def of(cls, payment: Payment, description: str, return_url: str = "") -> RecordedCharge:
         """The charge of a payment row (with a method) that is about to be committed."""
         assert payment.method_token is not None and payment.amount_minor > 0
         return cls(
@@ -373,10 +383,18 @@ class RecordedCharge:
             payment.currency,
             payment.idempotency_key,
             description,
+            return_url,
         )
 
 
 def charge_off_session(charges: list[RecordedCharge]) -> dict[int, ChargeResult | None]:
+    """`create_and_confirm` for payments made with nobody at the screen (the renewal run)."""
+    return create_and_confirm(charges, off_session=True)
+
+
+def create_and_confirm(
+    charges: list[RecordedCharge], *, off_session: bool
+) -> dict[int, ChargeResult | None]:
     """Create the gateway's objects, record their references, confirm them; nothing is settled.
 
     The payment rows must be committed already; the references are committed together
@@ -394,7 +412,7 @@ def charge_off_session(charges: list[RecordedCharge]) -> dict[int, ChargeResult 
                 idempotency_key=charge.key,
                 description=charge.description,
                 customer=customer_reference(charge.account_id),
-                off_session=True,
+                off_session=off_session,
             )
         except GatewayError:
             log.exception(
@@ -413,7 +431,7 @@ def charge_off_session(charges: list[RecordedCharge]) -> dict[int, ChargeResult 
         else:
             try:
                 answers[charge.payment_id] = gateway().confirm_payment(
-                    made.reference, return_url=""
+                    made.reference, return_url=charge.return_url
                 )
             except GatewayError:
                 log.exception(
@@ -436,37 +454,13 @@ def _create_and_confirm(
     payment_id: int, *, description: str, return_url: str, off_session: bool
 ) -> PayResult:
     """The gateway's object first (its reference recorded), then the confirmation, then settle."""
-    payment = db.session.get(Payment, payment_id, populate_existing=True)
-    assert payment is not None and payment.method_token is not None
+    charge = RecordedCharge.of(_reloaded(payment_id), description, return_url)
     db.session.rollback()
-    try:
-        created = gateway().create_payment(
-            token=payment.method_token,
-            amount_minor=payment.amount_minor,
-            currency=payment.currency,
-            idempotency_key=payment.idempotency_key,
-            description=description,
-            customer=customer_reference(payment.account_id),
-            off_session=off_session,
-        )
-    except GatewayError:
-        log.exception(
-            "gateway unavailable creating payment %s; reconciliation finishes it", payment_id
-        )
-        return PayResult(Outcome.IN_PROGRESS, payment_id)
-    checkpoint("gateway_created")
-    if not _attach(payment_id, created.reference):
+    answer = create_and_confirm([charge], off_session=off_session)[payment_id]
+    if answer is None:
+        # Unanswered (the reconciliation asks), or moved on meanwhile: as it stands now.
         return result_of(_reloaded(payment_id))
-    if created.status is not ChargeStatus.REQUIRES_CONFIRMATION:
-        # Confirmed as it was created (an off-session payment at Stripe): settle that answer.
-        return settle(payment_id, created)
-    try:
-        confirmed = gateway().confirm_payment(created.reference, return_url=return_url)
-    except GatewayError:
-        log.exception("gateway unavailable confirming payment %s; reconciliation asks", payment_id)
-        return PayResult(Outcome.IN_PROGRESS, payment_id)
-    checkpoint("gateway_confirmed")
-    return settle(payment_id, confirmed)
+    return settle(payment_id, answer)
 
 
 def _reloaded(payment_id: int) -> Payment:
@@ -476,13 +470,9 @@ def _reloaded(payment_id: int) -> Payment:
     return payment
 
 
-def _attach(payment_id: int, reference: str) -> bool:
-    """Record the gateway's reference: created → processing. False if it moved on meanwhile."""
-    return payment_id in _attach_all({payment_id: reference})
-
-
 def _attach_all(references: dict[int, str]) -> set[int]:
-    """`_attach` for several payments, one commit; the ids whose reference is recorded."""
+    """Record the gateway's references, one commit: created → processing. The ids whose
+    reference is recorded (not those that moved on meanwhile)."""
     attached = set()
     for payment_id, reference in references.items():
         updated = db.session.execute(

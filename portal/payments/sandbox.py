@@ -54,8 +54,11 @@ from portal.extensions import Model, db, matched_rows
 from portal.models.columns import utc_now
 from portal.payments.cards import ACCEPTED_BRANDS, CardDetails, CardError
 from portal.payments.gateway import (
+    CardEntry,
+    CardSetup,
     ChargeResult,
     ChargeStatus,
+    GatewayCapabilities,
     GatewayError,
     IdempotencyKeyReused,
     RefundResult,
@@ -206,6 +209,10 @@ def _outcome(
 class SandboxGateway:
     """The PaymentGateway used in development, tests and demos; no real money moves."""
 
+    capabilities = GatewayCapabilities(
+        card_entry=CardEntry.PORTAL_FORM, paypal=True, test_cards=True
+    )
+
     @contextmanager
     def _session(self) -> Iterator[Session]:
         """A session of our own, like a remote service's: the caller's stays untouched."""
@@ -231,7 +238,9 @@ class SandboxGateway:
             exp_year=card.exp_year,
         )
 
-    collects_cards_in_browser = False
+    def start_card_setup(self, customer: str) -> CardSetup:
+        """The sandbox takes cards on the portal's own form (`tokenize_card`) instead."""
+        raise GatewayError("the sandbox takes cards on the portal's own form")
 
     def finish_card_setup(self, customer: str, setup_id: str) -> SavedCard:
         """The sandbox takes cards on the portal's own form (`tokenize_card`) instead."""
@@ -415,11 +424,6 @@ class SandboxGateway:
         if (refund.charge_reference, refund.amount_minor) != (reference, amount_minor):
             raise IdempotencyKeyReused("this idempotency key was used for a different refund")
         return RefundResult(reference=refund.reference, succeeded=refund.succeeded)
-
-
-def customer_reference(account_id: int | None) -> str:
-    """How the portal names an account to the gateway."""
-    return f"account-{account_id}" if account_id is not None else ""
 
 
 def charge_for_page(reference: str, action: Action, customer: str) -> SandboxCharge | None:

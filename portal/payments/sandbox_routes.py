@@ -10,14 +10,13 @@ from werkzeug.wrappers import Response
 from wtforms import SubmitField
 
 from portal.forms import PortalForm
-from portal.payments.gateway import ChargeStatus
+from portal.payments.gateway import ChargeStatus, customer_reference
 from portal.payments.sandbox import (
     TEST_CARDS,
     Action,
     Behaviour,
     SandboxCharge,
     charge_for_page,
-    customer_reference,
     decide,
 )
 from portal.safe_gettext import lazy_gettext as _l

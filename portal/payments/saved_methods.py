@@ -19,8 +19,7 @@ from portal.models import (
     SubscriptionStatus,
 )
 from portal.payments.cards import CardBrand, CardDetails
-from portal.payments.gateway import gateway
-from portal.payments.sandbox import customer_reference
+from portal.payments.gateway import customer_reference, gateway
 
 # A subscription in these states is charged at period end (or retried), so needs a method.
 _CHARGED_STATES = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)

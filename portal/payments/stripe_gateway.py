@@ -30,8 +30,11 @@ from portal.extensions import Model, db
 from portal.models.columns import utc_now
 from portal.payments.cards import ACCEPTED_BRANDS, CardBrand, CardDetails, CardError
 from portal.payments.gateway import (
+    CardEntry,
+    CardSetup,
     ChargeResult,
     ChargeStatus,
+    GatewayCapabilities,
     GatewayError,
     RefundResult,
     SavedCard,
@@ -105,13 +108,21 @@ class StripeEvent(Model):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
-@dataclass(frozen=True)
-class CardSetup:
-    """What the browser needs to collect a card with Stripe.js."""
+def content_security_policy(settings: StripeSettings) -> str:
+    """The portal's policy, widened to Stripe.js and the API it calls."""
+    origins = {_origin(settings.js_url), _origin(settings.api_base)}
+    allowed = " ".join(sorted(origins | {"https://hooks.stripe.com"}))
+    return (
+        f"default-src 'self'; script-src 'self' {allowed}; connect-src 'self' {allowed}; "
+        f"frame-src {allowed}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    )
 
-    client_secret: str
-    publishable_key: str
-    js_url: str
+
+def _origin(url: str) -> str:
+    """Scheme and host of a URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _decline_code(error: dict[str, Any] | None) -> DeclineCode:
@@ -143,7 +154,9 @@ def _safe_path(url: str) -> str:
 class StripeGateway:
     """The PaymentGateway backed by Stripe (or a Stripe-compatible server at `api_base`)."""
 
-    collects_cards_in_browser = True
+    capabilities = GatewayCapabilities(
+        card_entry=CardEntry.HOSTED_FIELDS, paypal=False, test_cards=False
+    )
 
     def __init__(self, settings: StripeSettings) -> None:
         import stripe  # imported on use: ~30 MiB per process
@@ -184,11 +197,18 @@ class StripeGateway:
             self.client.v1.setup_intents.create,
             params={"customer": self.customer_id(customer), "usage": "off_session"},
         )
-        return CardSetup(intent.client_secret, self.settings.publishable_key, self.settings.js_url)
+        return CardSetup(
+            client_secret=intent.client_secret,
+            publishable_key=self.settings.publishable_key,
+            js_url=self.settings.js_url,
+            template="stripe/_card_setup.html",
+            content_security_policy=content_security_policy(self.settings),
+        )
 
-    def finish_card_setup(self, customer: str, setup_intent_id: str) -> SavedCard:
-        """The card a confirmed SetupIntent saved; another brand is detached and refused."""
-        intent = self._call(self.client.v1.setup_intents.retrieve, setup_intent_id)
+    def finish_card_setup(self, customer: str, setup_id: str) -> SavedCard:
+        """The card a confirmed SetupIntent (`setup_id`) saved; another brand is detached and
+        refused."""
+        intent = self._call(self.client.v1.setup_intents.retrieve, setup_id)
         if intent.customer != self.customer_id(customer) or intent.status != "succeeded":
             raise CardError("number", "setup_failed")
         method_id = intent.payment_method

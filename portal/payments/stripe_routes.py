@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,10 +18,9 @@ from portal.models import BILLING_ROLES
 from portal.payments import saved_methods as payment_methods
 from portal.payments import stripe_events
 from portal.payments.cards import CardError
-from portal.payments.gateway import GatewayError, gateway
+from portal.payments.gateway import GatewayError, customer_reference, gateway
 from portal.payments.messages import card_error_message
-from portal.payments.sandbox import customer_reference
-from portal.payments.stripe_gateway import StripeGateway
+from portal.payments.stripe_gateway import StripeGateway, content_security_policy
 from portal.security import checks_form_text, current_account_id, roles_required
 
 log = logging.getLogger(__name__)
@@ -38,24 +36,6 @@ def _stripe() -> StripeGateway:
     found = gateway()
     assert isinstance(found, StripeGateway)
     return found
-
-
-def content_security_policy() -> str:
-    """The portal's policy, widened to Stripe.js and the API it calls."""
-    settings = _stripe().settings
-    origins = {_origin(settings.js_url), _origin(settings.api_base)}
-    allowed = " ".join(sorted(origins | {"https://hooks.stripe.com"}))
-    return (
-        f"default-src 'self'; script-src 'self' {allowed}; connect-src 'self' {allowed}; "
-        f"frame-src {allowed}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-        "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-    )
-
-
-def _origin(url: str) -> str:
-    """Scheme and host of a URL."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 @bp.post("/billing/payment-methods/stripe-card")
@@ -122,7 +102,7 @@ def authenticate(reference: str) -> Response | str:
         back=back,
     )
     response = current_app.make_response(page)
-    response.headers["Content-Security-Policy"] = content_security_policy()
+    response.headers["Content-Security-Policy"] = content_security_policy(_stripe().settings)
     return response
 
 

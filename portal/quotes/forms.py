@@ -196,7 +196,7 @@ class AcceptForm(PortalForm):
     method = HiddenField()
     fingerprint = HiddenField(validators=[DataRequired()])
     # One key per rendering of the page: a resent confirmation finds the first payment.
-    # Checked by portal.security.confirmation_key, as on every Pay form.
+    # A portal.security.ConfirmationKey, as on every Pay form.
     confirmation_key = HiddenField()
     accept = BooleanField(
         _l("I accept this quote"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from contextlib import suppress
 from typing import Any
 
@@ -24,19 +23,20 @@ from portal.domain.sales_quotes import DiscountKind, QuoteTermsError
 from portal.extensions import db
 from portal.mail.outbox import deliver_soon
 from portal.methods.choice import method_choice
-from portal.models import BILLING_ROLES, Invoice, PaymentPurpose, QuoteStatus, Role, SalesQuote
+from portal.models import BILLING_ROLES, Invoice, Payment, QuoteStatus, Role, SalesQuote
 from portal.numbers import MAX_ID, id_from, page_number, whole_number
 from portal.payments import lifecycle as payments
 from portal.payments.lifecycle import Outcome, PayResult
-from portal.payments.outcomes import outcome_message, outcome_status
+from portal.payments.pages import outcome_message, outcome_status
+from portal.payments.routes import after_payment, return_url
 from portal.payments.saved_methods import describe, list_methods
 from portal.public_url import public_url_for
 from portal.quotes import workflow as service
 from portal.quotes.forms import AcceptForm, QuoteDraftForm, RejectForm
 from portal.quotes.text import refusal_message, status_label, terms_error_message
 from portal.security import (
+    ConfirmationKey,
     checks_form_text,
-    confirmation_key,
     current_account_id,
     roles_required,
 )
@@ -488,7 +488,7 @@ def _confirm_page(
     method = _chosen_method(quote.account_id)
     form.method.data = str(method or "")
     if pay_error:
-        form.confirmation_key.data = secrets.token_hex(16)  # a new attempt is a new payment
+        form.confirmation_key.data = ConfirmationKey.new()  # a new attempt is a new payment
     page = render_template(
         "quotes/accept_confirm.html",
         form=form,
@@ -509,7 +509,7 @@ def accept_confirm(quote_id: int) -> Any:
         return refused
     form = AcceptForm()
     form.fingerprint.data = service.checkout_fingerprint(quote, load_account(quote.account_id))
-    form.confirmation_key.data = secrets.token_hex(16)
+    form.confirmation_key.data = ConfirmationKey.new()
     return _confirm_page(quote, form)
 
 
@@ -534,7 +534,7 @@ def accept_confirm_post(quote_id: int) -> Any:
         return refused
     if not valid:
         return _confirm_page(quote, form, 422)
-    key = confirmation_key(form.confirmation_key.data)
+    key = ConfirmationKey(form.confirmation_key.data)
     result = service.confirm_quote_checkout(
         account_id=quote.account_id,
         user_id=current_user.id,
@@ -542,47 +542,46 @@ def accept_confirm_post(quote_id: int) -> Any:
         method_id=whole_number(form.method.data),
         confirmation_key=key,
         seen_fingerprint=form.fingerprint.data,
-        return_url=lambda payment_id: public_url_for(
-            "quotes.payment_return", payment_id=payment_id
-        ),
+        return_url=return_url,
     )
-    return _after_quote_payment(quote, result, form)
+    return after_payment(result, QuotePages(quote, form))
 
 
-def _after_quote_payment(quote: SalesQuote, result: PayResult, form: AcceptForm) -> Any:
-    """My package once accepted; the bank's page; or step 4 again with what happened."""
-    if result.outcome is Outcome.PAID:
-        payment = payments.account_payment(quote.account_id, result.payment_id or 0)
+class QuotePages:
+    """After a quote's payment: My package once accepted; a refused quote's reason; or
+    step 4 again with what happened."""
+
+    def __init__(self, quote: SalesQuote, form: AcceptForm) -> None:
+        self.quote = quote
+        self.form = form
+
+    @classmethod
+    def of_payment(cls, payment: Payment) -> QuotePages:
+        """The pages of a stored payment of a quote (404 for another account's quote)."""
+        quote = _own_quote(payment.sales_quote_id or 0)
+        form = AcceptForm(formdata=None)
+        form.fingerprint.data = payment.basis
+        return cls(quote, form)
+
+    def paid(self, result: PayResult) -> Response:
+        """My package, naming the quote and its invoice."""
+        payment = payments.account_payment(self.quote.account_id, result.payment_id or 0)
         invoice = db.session.get(Invoice, payment.invoice_id) if payment else None
         flash(
             _(
                 "Quote %(number)s accepted. Invoice %(invoice)s is issued.",
-                number=quote.number,
+                number=self.quote.number,
                 invoice=invoice.number if invoice else "",
             ),
             "success",
         )
         return redirect(url_for("dashboard.my_package"))
-    if result.outcome in (Outcome.ACTION_REQUIRED, Outcome.IN_PROGRESS) and result.action_url:
-        return redirect(result.action_url)
-    if result.outcome is Outcome.NOT_ALLOWED and result.reason:
-        return _conflict(refusal_message(result.reason))
-    return _confirm_page(quote, form, outcome_status(result), outcome_message(result))
 
-
-@bp.get("/quotes/payments/<int:payment_id>/return")
-@roles_required(*BILLING_ROLES)
-def payment_return(payment_id: int) -> Any:
-    """Back from the 3-D Secure or PayPal page of a quote's payment."""
-    payment = payments.account_payment(current_account_id(), payment_id)
-    if payment is None or payment.purpose is not PaymentPurpose.QUOTE:
-        abort(404)
-    quote = _own_quote(payment.sales_quote_id or 0)
-    form = AcceptForm(formdata=None)
-    form.fingerprint.data = payment.basis
-    result = payments.complete_action(current_account_id(), payment_id)
-    assert result is not None
-    return _after_quote_payment(quote, result, form)
+    def not_paid(self, result: PayResult) -> tuple[str, int]:
+        """Why the quote cannot be accepted; else step 4 again, saying what happened."""
+        if result.outcome is Outcome.NOT_ALLOWED and result.reason:
+            return _conflict(refusal_message(result.reason))
+        return _confirm_page(self.quote, self.form, outcome_status(result), outcome_message(result))
 
 
 @bp.app_context_processor

@@ -62,6 +62,7 @@ from portal.models import (
 )
 from portal.payments import lifecycle as payments
 from portal.payments.lifecycle import Order, Outcome, PayResult
+from portal.security import ConfirmationKey
 from portal.text_search import LIKE_ESCAPE, contains_pattern
 
 SEQUENCE_KIND = SequenceKind.SALES_QUOTE
@@ -678,7 +679,7 @@ def confirm_quote_checkout(
     user_id: int,
     quote_id: int,
     method_id: int | None,
-    confirmation_key: str,
+    confirmation_key: ConfirmationKey,
     seen_fingerprint: str,
     return_url: Callable[[int], str],
 ) -> PayResult:
@@ -741,9 +742,6 @@ class AcceptedQuoteHandler:
             paid_with = payment.method_label or _("Account credit")
         invoice = apply_accepted_quote(account, quote, paid_with=paid_with, user_id=payment.user_id)
         payment.invoice_id = invoice.id
-
-
-payments.register(PaymentPurpose.QUOTE, AcceptedQuoteHandler())
 
 
 def _invoice_language(account: Account) -> str:

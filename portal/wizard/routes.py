@@ -7,6 +7,7 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -40,13 +41,13 @@ from portal.models import BILLING_ROLES, Account, Payment, PaymentPurpose, Payme
 from portal.numbers import id_from, whole_number
 from portal.payments import lifecycle as payments
 from portal.payments.lifecycle import Outcome, PayResult
-from portal.payments.outcomes import outcome_message, outcome_status
-from portal.public_url import public_url_for
+from portal.payments.pages import outcome_message, outcome_status
+from portal.payments.routes import after_payment, return_url
 from portal.quotes.workflow import MAX_MESSAGE, file_quote_request
 from portal.reference_data import reference
 from portal.security import (
+    ConfirmationKey,
     checks_form_text,
-    confirmation_key,
     current_account_id,
     reads_only,
     roles_required,
@@ -249,11 +250,11 @@ def _payment_page(
 
 @bp.post("/pay")
 @roles_required(*BILLING_ROLES)
-def pay() -> Response | tuple[str, int]:
+def pay() -> ResponseReturnValue:
     """Charge exactly the summary the customer saw, once per confirmation key."""
     account = load_account(current_account_id())
     selection = read_selection(request.form, account)
-    key = confirmation_key(request.form.get("confirmation_key"))
+    key = ConfirmationKey.posted()
     if not selection.valid:
         abort(400)
     result = confirm_checkout(
@@ -263,41 +264,54 @@ def pay() -> Response | tuple[str, int]:
         method_id=id_from(request.form, "method"),
         confirmation_key=key,
         seen_fingerprint=request.form.get("fingerprint", ""),
-        return_url=lambda payment_id: public_url_for(
-            "wizard.payment_return", payment_id=payment_id
-        ),
+        return_url=return_url,
     )
-    return _after_pay(result, selection, from_seats=request.form.get("origin") == "seats")
+    pages = CheckoutPages(selection, from_seats=request.form.get("origin") == "seats")
+    return after_payment(result, pages)
 
 
-def _after_pay(
-    result: PayResult, selection: Selection, *, from_seats: bool = False
-) -> Response | tuple[str, int]:
-    """Go where the outcome leads: confirmation, 3-D Secure or PayPal, or back to the page
-    the customer paid from (step 3 or the seat page) with what happened."""
-    if result.outcome is Outcome.PAID:
+class CheckoutPages:
+    """After a checkout's payment: its confirmation, the status page while it is confirmed,
+    or the page the customer paid from (step 3 or the seat page) with what happened."""
+
+    def __init__(self, selection: Selection, *, from_seats: bool = False) -> None:
+        self.selection = selection
+        self.from_seats = from_seats
+
+    @classmethod
+    def of_payment(cls, payment: Payment) -> CheckoutPages:
+        """The pages of a stored checkout payment; 404 for one without its breakdown."""
+        if not payment.breakdown:
+            abort(404)
+        seat_change = payment.breakdown.get("kind") == ChangeKind.QUANTITY_CHANGE
+        return cls(_selection_of(payment), from_seats=seat_change)
+
+    def paid(self, result: PayResult) -> Response:
+        """The confirmation page."""
         return redirect(url_for("wizard.confirmation", payment_id=result.payment_id))
-    if result.outcome in (Outcome.ACTION_REQUIRED, Outcome.IN_PROGRESS) and result.action_url:
-        return redirect(result.action_url)
-    if result.outcome is Outcome.IN_PROGRESS and result.payment_id is not None:
-        return redirect(url_for("wizard.payment_status", payment_id=result.payment_id))
-    if result.outcome is Outcome.NOT_ALLOWED and result.refusal is not None:
-        message = change_refusal_message(result.refusal)
-    else:
-        message = outcome_message(result)
-    declined = None
-    if result.outcome is Outcome.DECLINED and result.payment_id is not None:
-        payment = payments.account_payment(current_account_id(), result.payment_id)
-        declined = payment.method_id if payment else None
-    account = load_account(current_account_id())
-    if from_seats and current_configuration(account) is not None:
-        quantities = MultiDict({"agents": selection.agents_text, "packs": selection.packs_text})
-        return _seats_page(
-            account, quantities, outcome_status(result), pay_error=message, declined=declined
+
+    def not_paid(self, result: PayResult) -> Response | tuple[str, int]:
+        """Wait for a payment being confirmed; else the page again, saying what happened."""
+        if result.outcome is Outcome.IN_PROGRESS and result.payment_id is not None:
+            return redirect(url_for("wizard.payment_status", payment_id=result.payment_id))
+        if result.outcome is Outcome.NOT_ALLOWED and result.refusal is not None:
+            message = change_refusal_message(result.refusal)
+        else:
+            message = outcome_message(result)
+        declined = None
+        if result.outcome is Outcome.DECLINED and result.payment_id is not None:
+            payment = payments.account_payment(current_account_id(), result.payment_id)
+            declined = payment.method_id if payment else None
+        account = load_account(current_account_id())
+        selection = self.selection
+        if self.from_seats and current_configuration(account) is not None:
+            quantities = MultiDict({"agents": selection.agents_text, "packs": selection.packs_text})
+            return _seats_page(
+                account, quantities, outcome_status(result), pay_error=message, declined=declined
+            )
+        return _payment_page(
+            selection, account, status=outcome_status(result), pay_error=message, declined=declined
         )
-    return _payment_page(
-        selection, account, status=outcome_status(result), pay_error=message, declined=declined
-    )
 
 
 def _checkout_payment(payment_id: int) -> Payment:
@@ -306,18 +320,6 @@ def _checkout_payment(payment_id: int) -> Payment:
     if payment is None or payment.purpose is not PaymentPurpose.CHECKOUT or not payment.breakdown:
         abort(404)
     return payment
-
-
-@bp.get("/payments/<int:payment_id>/return")
-@roles_required(*BILLING_ROLES)
-def payment_return(payment_id: int) -> Response | tuple[str, int]:
-    """Back from the 3-D Secure or PayPal page: settle the payment as the gateway says."""
-    payment = _checkout_payment(payment_id)
-    selection = _selection_of(payment)
-    seat_change = (payment.breakdown or {}).get("kind") == ChangeKind.QUANTITY_CHANGE
-    result = payments.complete_action(current_account_id(), payment_id)
-    assert result is not None
-    return _after_pay(result, selection, from_seats=seat_change)
 
 
 def _selection_of(payment: Payment) -> Selection:
@@ -334,7 +336,7 @@ def _selection_of(payment: Payment) -> Selection:
 
 @bp.get("/payments/<int:payment_id>/status")
 @roles_required(*BILLING_ROLES)
-def payment_status(payment_id: int) -> Response | tuple[str, int]:
+def payment_status(payment_id: int) -> ResponseReturnValue:
     """Where a resent or concurrent Pay lands: wait for the first one, then show its outcome."""
     payment = _checkout_payment(payment_id)
     if payment.status in (PaymentStatus.CREATED, PaymentStatus.PROCESSING) and payments.is_stale(
@@ -346,8 +348,7 @@ def payment_status(payment_id: int) -> Response | tuple[str, int]:
     result = payments.result_of(payment)
     if result.outcome is Outcome.IN_PROGRESS:
         return render_template("wizard/processing.html", payment=payment), 202
-    seat_change = (payment.breakdown or {}).get("kind") == ChangeKind.QUANTITY_CHANGE
-    return _after_pay(result, _selection_of(payment), from_seats=seat_change)
+    return after_payment(result, CheckoutPages.of_payment(payment))
 
 
 @bp.get("/payments/<int:payment_id>")

@@ -52,9 +52,8 @@ NOT_PAGES = {
     "catalogs.download": "a .po file",
     "invoices.note": "an htmx fragment (the note cell); a plain visit redirects to Invoices",
     "wizard.summary": "an htmx fragment (the payment summary); a plain visit redirects",
-    "wizard.payment_return": "redirects back from the gateway",
-    "invoices.payment_return": "redirects back from the gateway",
-    "quotes.payment_return": "redirects back from the gateway",
+    "payments.payment_return": "redirects back from the gateway",
+    "payments.legacy_return": "redirects to payments.payment_return (payments made before it)",
     "wizard.payment_status": (
         "shows the outcome page of a payment (wizard.confirmation, checked) or, only while a "
         "gateway call is in flight, wizard/processing.html"
@@ -318,7 +317,7 @@ def owner(page: Page, run: Run) -> None:
     run.check(page, "sandbox.challenge", "form")
     page.locator("main form [type=submit]").last.click()
     page.wait_for_load_state()
-    run.check(page, "wizard.payment", "declined after 3-D Secure", at="wizard.payment_return")
+    run.check(page, "wizard.payment", "declined after 3-D Secure", at="payments.payment_return")
     page.locator("label", has_text="4242").locator("input[name=method]").check()
     page.locator("button.pay").click()
     page.wait_for_url(re.compile(r"/package/edit/payments/\d+$"))

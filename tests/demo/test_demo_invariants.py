@@ -34,7 +34,7 @@ from portal.models import (
     Subscription,
     User,
 )
-from portal.payments.gateway import EXTENSION_KEY
+from portal.payments.gateway import EXTENSION_KEY, CardEntry, GatewayCapabilities
 from portal.payments.sandbox import SandboxCharge
 from portal.payments.saved_methods import default_method, describe
 from portal.refunds.full_refund import REFUND_WINDOW, refund_offer
@@ -243,7 +243,12 @@ def test_seeding_twice_changes_nothing(app, runner, tmp_path):
 
 
 def test_seed_refuses_a_gateway_other_than_the_sandbox(app, runner, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.extensions, EXTENSION_KEY, object())
+    class RealMoney:
+        """A gateway without test cards: the demo has no card it may pay with."""
+
+        capabilities = GatewayCapabilities(CardEntry.HOSTED_FIELDS, paypal=False, test_cards=False)
+
+    monkeypatch.setitem(app.extensions, EXTENSION_KEY, RealMoney())
     app.instance_path = str(tmp_path)
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code != 0

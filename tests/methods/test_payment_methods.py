@@ -10,8 +10,14 @@ import pytest
 from sqlalchemy import select, text
 
 from portal.extensions import db
-from portal.models import BillingActivity, PaymentMethod, Role
-from portal.payments.gateway import EXTENSION_KEY, GatewayError
+from portal.methods.text import method_kind_label
+from portal.models import BillingActivity, MethodKind, PaymentMethod, Role
+from portal.payments.gateway import (
+    EXTENSION_KEY,
+    CardEntry,
+    GatewayCapabilities,
+    GatewayError,
+)
 from tests.clock import Clock, clock_on
 from tests.conftest import post_form
 
@@ -274,6 +280,8 @@ def test_card_numbers_and_cvcs_are_never_stored_or_logged(app, client, auth, peo
 
 def test_gateway_outage_saves_nothing_and_says_so(app, client, auth, people):
     class Unreachable:
+        capabilities = GatewayCapabilities(CardEntry.PORTAL_FORM, paypal=True, test_cards=False)
+
         def tokenize_card(self, card):
             raise GatewayError("timeout")
 
@@ -346,6 +354,38 @@ def add_three(client) -> None:
     add_card(client)
     add_card(client, number="5555 5555 5555 4444")
     post_form(client, PAGE, PAYPAL, {"email": "ada@example.com"})
+
+
+def method_cells(page: str) -> list[str]:
+    """The text of each saved method's Method cell (its row's first), in the list's order."""
+    saved = page.split('id="saved-title"')[1].split("</article>")[0]
+    rows = re.findall(r"<tr>\s*<td[^>]*>(.*?)</td>", saved, re.DOTALL)
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
+
+
+CARD_IN = [("it", "Carta"), ("fr", "Carte"), ("en", "Card")]
+
+
+@pytest.mark.parametrize(("language", "card"), CARD_IN)
+def test_each_method_shows_its_own_kind_in_the_pages_language(client, auth, people, language, card):
+    auth.login(OWNER)
+    add_three(client)
+    page = client.get(PAGE, headers={"Accept-Language": language}).text
+    # The default first, then the newest.
+    assert method_cells(page) == [
+        f"{card} Visa •••• 4242",
+        "PayPal",
+        f"{card} Mastercard •••• 4444",
+    ]
+
+
+@pytest.mark.parametrize(("language", "card"), CARD_IN)
+def test_every_method_kind_has_its_own_label_in_every_language(app, language, card):
+    with app.test_request_context(headers={"Accept-Language": language}):
+        labels = {kind: method_kind_label(kind) for kind in MethodKind}
+    assert len(set(labels.values())) == len(MethodKind)
+    # A card is named in the page's language; PayPal is a name, the same in every one.
+    assert labels == {MethodKind.CARD: card, MethodKind.PAYPAL: "PayPal"}
 
 
 def action(client, method_id: int, verb: str, **data: str):

@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Account, Role
 from portal.payments.cards import parse_card
-from portal.payments.gateway import ChargeResult, ChargeStatus, gateway
-from portal.payments.sandbox import customer_reference
+from portal.payments.gateway import ChargeResult, ChargeStatus, customer_reference, gateway
 from tests.clock import Clock, clock_on
 from tests.conftest import csrf_token_from
 

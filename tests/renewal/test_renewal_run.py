@@ -20,8 +20,8 @@ from portal.models import (
     PaymentStatus,
     Subscription,
 )
-from portal.payments.gateway import gateway
-from portal.payments.sandbox import SandboxCharge, SandboxRefund, customer_reference
+from portal.payments.gateway import customer_reference, gateway
+from portal.payments.sandbox import SandboxCharge, SandboxRefund
 from portal.renewal import run as renewal_run
 from portal.renewal.run import Step, run_renewals
 from tests.conftest import csrf_token_from

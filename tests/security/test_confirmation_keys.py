@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import InvoiceStatus, Payment, Role
 from portal.payments.sandbox import SandboxCharge
+from portal.security import BadConfirmationKey, ConfirmationKey
 from tests.conftest import csrf_token_from
 from tests.invoices.conftest import issue  # noqa: F401
 from tests.quotes.conftest import Setting, setting  # noqa: F401
@@ -57,6 +58,16 @@ def card_customer(app, client, auth, factory) -> Customer:
     customer = Customer(client, app, account_id)
     assert customer.add_card().status_code == 302
     return customer
+
+
+def test_one_key_type_refuses_every_bad_key_and_makes_good_ones() -> None:
+    """Every Pay form's key is a ConfirmationKey: made fresh for a page, or checked when posted."""
+    for key in [*BAD_KEYS, None, 12345678]:
+        with pytest.raises(BadConfirmationKey):
+            ConfirmationKey(key)
+    fresh = {ConfirmationKey.new() for _ in range(3)}
+    assert len(fresh) == 3
+    assert all(ConfirmationKey(str(key)) == key for key in fresh)
 
 
 def test_wizard_pay_refuses_a_key_that_is_not_ascii(app, card_customer):

@@ -277,7 +277,7 @@ def test_package_payment_return_and_challenge_are_on_the_public_url(
     assert public_path(response.headers["Location"]).startswith(gateway_page)
     back = _decide_at_the_gateway(client, response.headers["Location"], "approve")
     path = public_path(back)
-    assert re.fullmatch(r"/package/edit/payments/\d+/return", path), path
+    assert re.fullmatch(r"/payments/\d+/return", path), path
     confirmation = client.get(path, follow_redirects=True)
     assert "INV-2026-000001" in confirmation.text
     for address in gateway_addresses(app):
@@ -300,7 +300,7 @@ def test_open_invoice_payment_return_is_on_the_public_url(
     assert public_path(response.headers["Location"]).startswith("/sandbox/3ds/")
     back = approve_at_the_bank(customer, public_path(response.headers["Location"]))
     path = public_path(back.headers["Location"])
-    assert re.fullmatch(r"/billing/invoices/payments/\d+/return", path), path
+    assert re.fullmatch(r"/payments/\d+/return", path), path
     assert client.get(path).status_code == 302
     for address in gateway_addresses(app):
         public_path(address)
@@ -314,7 +314,7 @@ def test_quote_payment_return_is_on_the_public_url(setting: Setting, arrival):  
     assert public_path(response.headers["Location"]).startswith("/sandbox/3ds/")
     back = _decide_at_the_gateway(setting.client, response.headers["Location"], "approve")
     path = public_path(back)
-    assert re.fullmatch(r"/quotes/payments/\d+/return", path), path
+    assert re.fullmatch(r"/payments/\d+/return", path), path
     assert setting.client.get(path).status_code == 302
     for address in gateway_addresses(setting.app):
         public_path(address)

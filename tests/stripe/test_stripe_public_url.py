@@ -37,7 +37,7 @@ def test_the_3d_secure_page_and_the_way_back_are_on_the_public_url(
     assert page.startswith("/payments/stripe/pi_")
     [back] = parse_qs(urlsplit(page).query)["back"]
     # The way back is a path under the public URL's prefix, where the proxy mounts the portal.
-    assert re.fullmatch(r"/portal/package/edit/payments/\d+/return", back), back
+    assert re.fullmatch(r"/portal/payments/\d+/return", back), back
     assert authenticate(stripe_customer, localstripe, page, success=True) == back
     assert stripe_customer.client.get(back.removeprefix("/portal")).status_code == 302
     assert only_payment(app).status is PaymentStatus.SUCCEEDED

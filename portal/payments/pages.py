@@ -1,7 +1,7 @@
 """One mapping from a payment's outcome to what the page says and the status it answers with.
 
-The wizard, the seat page and an invoice's Pay all show a refused or unfinished payment
-through `outcome_message`, so the same outcome reads the same everywhere.
+The wizard, the seat page, an invoice's Pay and a quote's checkout all show a refused or
+unfinished payment through `outcome_message`, so the same outcome reads the same everywhere.
 """
 
 from __future__ import annotations
