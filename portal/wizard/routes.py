@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import NamedTuple
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -15,7 +12,6 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from portal import clock
-from portal.catalogs.live import catalog_version
 from portal.domain.breakdown_codec import breakdown_fingerprint
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.pricing import (
@@ -54,6 +50,7 @@ from portal.services.reference_data import reference
 from portal.web import render_page, wants_fragment
 from portal.wizard import bp
 from portal.wizard.selection import Selection, read_selection
+from portal.wizard.summary_cache import cached_summary
 
 
 class Priced(NamedTuple):
@@ -189,28 +186,12 @@ _BACK_LINK = Markup(
 )
 
 
-_SUMMARIES: OrderedDict[tuple[str, str, int], str] = OrderedDict()
-_SUMMARIES_LOCK = threading.Lock()
-_SUMMARIES_KEPT = 2048
-
-
 def _rendered_summary(breakdown: PriceBreakdown) -> str:
-    """The summary fragment, kept per breakdown fingerprint and language.
-
-    The fragment is a pure function of the breakdown's figures and the language, and it is asked
-    for on every keystroke with the same figures coming back often (5 agents, then 3 again).
-    """
-    # The catalog version too: a translator's saved edit must reach cached copies.
-    key = (breakdown_fingerprint(breakdown), str(get_locale()), catalog_version())
-    with _SUMMARIES_LOCK:
-        html = _SUMMARIES.get(key)
-    if html is None:
-        html = render_template("wizard/_summary.html", breakdown=breakdown, summary_message=None)
-        with _SUMMARIES_LOCK:
-            _SUMMARIES[key] = html
-            if len(_SUMMARIES) > _SUMMARIES_KEPT:
-                _SUMMARIES.popitem(last=False)
-    return html
+    """The summary fragment of a breakdown, drawn once per figures, language and catalog."""
+    return cached_summary(
+        breakdown,
+        lambda: render_template("wizard/_summary.html", breakdown=breakdown, summary_message=None),
+    )
 
 
 @bp.get("/payment")
