@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from portal.domain.tax import InvalidVatId, normalize_vat_id
 from portal.forms import PortalForm, shorten
+from portal.i18n import language_choices
 from portal.safe_gettext import lazy_gettext as _l
 from portal.services.reference_data import reference
 
@@ -59,21 +60,17 @@ class BillingInfoForm(PortalForm):
     city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
     country = SelectField(_l("Country"), validators=[DataRequired()])
     vat_id = StringField(_l("VAT ID"), validators=[Optional(), Length(max=30)])
-    invoice_language = SelectField(
-        _l("Invoice language"),
-        choices=[
-            SelectChoice("it", "Italiano"),
-            SelectChoice("fr", "Français"),
-            SelectChoice("en", "English"),
-        ],
-    )
+    invoice_language = SelectField(_l("Invoice language"))
     invoices_by_email = BooleanField(_l("Receive invoices by e-mail"))
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        """Countries are named in the viewer's language."""
+        """Countries are named in the viewer's language, languages in their own."""
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices()
+        self.invoice_language.choices = [
+            SelectChoice(code, name) for code, name in language_choices()
+        ]
 
     def validate_cc_emails(self, field: TextAreaField) -> None:
         """At most five, each a real address."""

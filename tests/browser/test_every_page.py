@@ -23,6 +23,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from werkzeug.exceptions import HTTPException
 
+from portal.config import LANGUAGES
 from tests.browser.demo_portal import Portal, seed_portal, sign_in
 
 pytestmark = pytest.mark.browser
@@ -30,7 +31,6 @@ pytestmark = pytest.mark.browser
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = os.environ.get("PAGE_SCREENSHOTS")
 TIMING = os.environ.get("PAGE_TIMING")
-LANGUAGES = ("it", "fr", "en")
 WIDTHS = (390, 1280)
 FLOW_WIDTHS = {"it": 390, "fr": 1280, "en": 390}
 # The header is one row at 1280 px: taller than this means it wrapped.

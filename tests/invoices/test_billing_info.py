@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import select
 
+from portal.config import LANGUAGES
 from portal.extensions import db
 from portal.models import Account, BillingActivity, Invoice
 from tests.conftest import csrf_token_from
@@ -100,6 +102,16 @@ def test_opting_out_of_invoice_emails(customer, app):
     page = customer.client.get("/billing/info")
     customer.client.post("/billing/info", data={**data, "csrf_token": csrf_token_from(page.text)})
     assert _info(app, customer.account_id).invoices_by_email is False
+
+
+def test_the_invoice_language_offers_each_language_named_in_itself(customer):
+    page = customer.client.get("/billing/info", headers={"Accept-Language": "it"}).text
+    offered = re.findall(r'<option[^>]*value="([a-z]{2})"[^>]*>([^<]+)</option>', page)
+    assert [(code, name) for code, name in offered if code in LANGUAGES] == [
+        ("it", "Italiano"),
+        ("fr", "Français"),
+        ("en", "English"),
+    ]
 
 
 def test_forged_country_or_language_is_refused(customer):
