@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -12,10 +14,11 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from portal.domain.tax import InvalidVatId, normalize_vat_id
 from portal.forms import PortalForm, shorten
 from portal.i18n import language_choices
+from portal.models import BillingInfo
 from portal.safe_gettext import lazy_gettext as _l
+from portal.services.billing_info import FIELDS, MAX_CC
 from portal.services.reference_data import reference
 
-MAX_CC = 5
 # EU member states plus the countries customers outside the EU most often write from.
 OTHER_COUNTRIES = ("CH", "GB", "NO", "US", "CA", "AU")
 
@@ -53,7 +56,7 @@ class BillingInfoForm(PortalForm):
     cc_emails = TextAreaField(
         _l("Copies to (CC)"),
         description=_l("Up to 5 addresses, one per line."),
-        validators=[Optional(), Length(max=5 * 256)],
+        validators=[Optional(), Length(max=MAX_CC * 256)],
     )
     address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
     postal_code = StringField(_l("Postal code"), validators=[Optional(), Length(max=20)])
@@ -71,6 +74,30 @@ class BillingInfoForm(PortalForm):
         self.invoice_language.choices = [
             SelectChoice(code, name) for code, name in language_choices()
         ]
+
+    def show(self, info: BillingInfo | None) -> None:
+        """Fill the form with the saved billing info (the copies one address a line)."""
+        if info is None:
+            return
+        self.process(obj=info)
+        self.cc_emails.data = "\n".join(info.cc_emails or [])
+
+    def values(self) -> dict[str, Any]:
+        """What was typed, as the billing info keeps it: a value for each of its FIELDS."""
+        values = {
+            "company": self.company.data.strip(),
+            "contact_name": (self.contact_name.data or "").strip(),
+            "billing_email": self.billing_email.data.strip().lower(),
+            "cc_emails": [address.lower() for address in parse_cc(self.cc_emails.data or "")],
+            "address": (self.address.data or "").strip(),
+            "postal_code": (self.postal_code.data or "").strip(),
+            "city": (self.city.data or "").strip(),
+            "country": self.country.data,
+            "vat_id": self.vat_id.data or None,
+            "invoice_language": self.invoice_language.data,
+            "invoices_by_email": bool(self.invoices_by_email.data),
+        }
+        return {name: values[name] for name in FIELDS}
 
     def validate_cc_emails(self, field: TextAreaField) -> None:
         """At most five, each a real address."""

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from portal.billing import bp
 from portal.billing.activity_text import describe_activity
-from portal.billing.forms import BillingInfoForm, parse_cc
+from portal.billing.forms import BillingInfoForm
 from portal.models import BILLING_ROLES
 from portal.numbers import page_number
 from portal.security import checks_form_text, current_account_id, roles_required
@@ -25,24 +25,10 @@ def info() -> Response | tuple[str, int] | str:
     """Show and change the billing details."""
     account = load_account(current_account_id())
     form = BillingInfoForm()
-    if request.method == "GET" and account.billing_info is not None:
-        form.process(obj=account.billing_info)
-        form.cc_emails.data = "\n".join(account.billing_info.cc_emails or [])
+    if request.method == "GET":
+        form.show(account.billing_info)
     if form.validate_on_submit():
-        values = {
-            "company": form.company.data.strip(),
-            "contact_name": (form.contact_name.data or "").strip(),
-            "billing_email": form.billing_email.data.strip().lower(),
-            "cc_emails": [a.lower() for a in parse_cc(form.cc_emails.data or "")],
-            "address": (form.address.data or "").strip(),
-            "postal_code": (form.postal_code.data or "").strip(),
-            "city": (form.city.data or "").strip(),
-            "country": form.country.data,
-            "vat_id": form.vat_id.data or None,
-            "invoice_language": form.invoice_language.data,
-            "invoices_by_email": bool(form.invoices_by_email.data),
-        }
-        changed = update_billing_info(account.id, current_user.id, values)
+        changed = update_billing_info(account.id, current_user.id, form.values())
         if changed:
             flash(
                 _("Billing info saved. It applies to new invoices and to the latest one."),

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from portal import clock
 from portal.billing.activity_text import describe_activity
-from portal.billing.forms import BillingInfoForm, parse_cc
+from portal.billing.forms import BillingInfoForm
 from portal.domain.money import minor_to_decimal
 from portal.domain.pricing import ChangeNotAllowed, ConfigurationError
 from portal.domain.sales_quotes import DiscountKind, QuoteTermsError
@@ -404,33 +404,15 @@ def accept_billing(quote_id: int) -> Any:
         return refused if request.method == "GET" else (refused[0], 409)
     account = load_account(quote.account_id)
     form = BillingInfoForm()
-    if request.method == "GET" and account.billing_info is not None:
-        form.process(obj=account.billing_info)
-        form.cc_emails.data = "\n".join(account.billing_info.cc_emails or [])
+    if request.method == "GET":
+        form.show(account.billing_info)
     if form.validate_on_submit():
-        update_billing_info(account.id, current_user.id, _billing_values(form))
+        update_billing_info(account.id, current_user.id, form.values())
         return redirect(url_for("quotes.accept_method", quote_id=quote.id))
     code = 422 if form.errors else 200
     return render_template(
         "quotes/accept_billing.html", form=form, **_checkout_context(quote, 1)
     ), code
-
-
-def _billing_values(form: BillingInfoForm) -> dict[str, Any]:
-    """The billing info form's values as the service stores them."""
-    return {
-        "company": form.company.data.strip(),
-        "contact_name": (form.contact_name.data or "").strip(),
-        "billing_email": form.billing_email.data.strip().lower(),
-        "cc_emails": [a.lower() for a in parse_cc(form.cc_emails.data or "")],
-        "address": (form.address.data or "").strip(),
-        "postal_code": (form.postal_code.data or "").strip(),
-        "city": (form.city.data or "").strip(),
-        "country": form.country.data,
-        "vat_id": form.vat_id.data or None,
-        "invoice_language": form.invoice_language.data,
-        "invoices_by_email": bool(form.invoices_by_email.data),
-    }
 
 
 def _chosen_method(account_id: int) -> int | None:

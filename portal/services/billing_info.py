@@ -10,19 +10,10 @@ from portal.services import activity
 from portal.services.accounts import lock_account
 from portal.services.invoicing import customer_details, latest_invoice
 
-FIELDS = (
-    "company",
-    "contact_name",
-    "billing_email",
-    "cc_emails",
-    "address",
-    "postal_code",
-    "city",
-    "country",
-    "vat_id",
-    "invoice_language",
-    "invoices_by_email",
-)
+# What a customer's billing info holds, in the form's order: its model's columns, listed once.
+FIELDS = tuple(column.key for column in BillingInfo.__table__.columns if not column.primary_key)
+# Copies of each invoice e-mail, besides the billing e-mail.
+MAX_CC = 5
 
 
 def update_billing_info(account_id: int, user_id: int, values: dict[str, Any]) -> list[str]:

@@ -46,10 +46,10 @@ from portal.models import (
 )
 from portal.pdf import load as load_pdf_drawing
 from portal.services import documents
+from portal.services.billing_info import MAX_CC
 
 log = logging.getLogger(__name__)
 
-MAX_CC = 5
 # Wait after the 1st, 2nd, ... failed attempt; the attempt after the last wait is the final one.
 BACKOFF = (
     timedelta(minutes=1),
