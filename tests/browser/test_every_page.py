@@ -24,6 +24,7 @@ from playwright.sync_api import Page, expect
 from werkzeug.exceptions import HTTPException
 
 from portal.config import LANGUAGES
+from portal.numbers import MAX_ID
 from tests.browser.demo_portal import Portal, seed_portal, sign_in
 
 pytestmark = pytest.mark.browser
@@ -357,7 +358,7 @@ def owner(page: Page, run: Run) -> None:
     page.goto(run.url("/billing/invoices/?status=open"))
     run.check(page, "invoices.index", "open filter")
     year_downloads(page, run)
-    page.goto(run.url("/billing/invoices/2147483647/pay"))
+    page.goto(run.url(f"/billing/invoices/{MAX_ID}/pay"))
     run.check(page, "invoices.pay", "not found")
 
     page.goto(run.url("/billing/payment-methods/"))
