@@ -17,6 +17,7 @@ from flask import (
     send_file,
 )
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -51,6 +52,15 @@ def private_download(content: bytes, mimetype: str, name: str, *, inline: bool =
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+# A form sent back with its errors: the page shows it again with them (htmx swaps it too).
+UNPROCESSABLE = 422
+
+
+def form_status(form: FlaskForm) -> int:
+    """The status of a page showing `form`: UNPROCESSABLE once it came back with errors."""
+    return UNPROCESSABLE if form.errors else 200
 
 
 def render_page(page: str, fragment: str, **context: Any) -> str:

@@ -25,10 +25,10 @@ from portal.services.account_links import LinkRefused
 from portal.services.accounts import authenticate, save_locale
 from portal.services.mailer import deliver_soon
 from portal.services.sign_in_limits import SignInLocked, begin_attempt, forget_attempt
+from portal.web import form_status
 
 CONFLICT = 409
 TOO_MANY_REQUESTS = 429
-UNPROCESSABLE = 422
 
 
 def start_session(user: User, *, remember: bool = False) -> None:
@@ -132,7 +132,7 @@ def change_password() -> Response | str | tuple[str, int]:
             flash(_("Your password was changed. Your other sessions were signed out."), "success")
             return redirect(url_for("dashboard.home"))
         form.current_password.errors.append(_("The current password is not right."))
-    status = UNPROCESSABLE if form.errors else 200
+    status = form_status(form)
     return render_template("auth/password.html", form=form), status
 
 
@@ -152,7 +152,7 @@ def forgot_password() -> Response | str | tuple[str, int]:
             "info",
         )
         return redirect(url_for("auth.login"))
-    status = UNPROCESSABLE if form.errors else 200
+    status = form_status(form)
     return render_template("auth/forgot.html", form=form), status
 
 
@@ -185,7 +185,7 @@ def reset_password(token: str) -> Response | str | tuple[str, int]:
             _end_session()
         flash(_("Your password was changed. Sign in with the new one."), "success")
         return redirect(url_for("auth.login"))
-    status = UNPROCESSABLE if form.errors else 200
+    status = form_status(form)
     return render_template("auth/reset.html", form=form, token=token), status
 
 
@@ -227,6 +227,6 @@ def accept_invitation(token: str) -> Response | str | tuple[str, int]:
         start_session(joined)
         flash(_("Welcome to the team of %(company)s.", company=joined.account.name), "success")
         return redirect(url_for("dashboard.home"))
-    status = UNPROCESSABLE if form.errors else 200
+    status = form_status(form)
     page = render_template("auth/invitation.html", form=form, token=token, invited=user)
     return page, status

@@ -16,6 +16,7 @@ from portal.security import checks_form_text, current_account_id, roles_required
 from portal.services.accounts import load_account
 from portal.services.activity_log import activity_page
 from portal.services.billing_info import update_billing_info
+from portal.web import form_status
 
 
 @bp.route("/info", methods=["GET", "POST"])
@@ -37,8 +38,7 @@ def info() -> Response | tuple[str, int] | str:
         else:
             flash(_("Nothing changed."), "info")
         return redirect(url_for("billing.info"))
-    status = 422 if form.errors else 200
-    return render_template("billing/info.html", form=form), status
+    return render_template("billing/info.html", form=form), form_status(form)
 
 
 @bp.get("/activity")

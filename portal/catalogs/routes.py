@@ -36,7 +36,7 @@ from portal.services.translations import (
     history_of,
     save_translation,
 )
-from portal.web import private_download, render_page, wants_fragment
+from portal.web import UNPROCESSABLE, private_download, render_page, wants_fragment
 
 ENTRY_KEY = re.compile(r"[0-9a-f]{32}")
 MAX_QUERY_LENGTH = 200
@@ -217,7 +217,7 @@ def save_entry(language: str, key: str) -> Response | str | tuple[str, int]:
         current = catalog_view(_directory(), language).by_key(key) or found
         around = Surroundings.load(reference, [current], back)
         context = _entry_context(view, current, around, form, problems=problems, conflict=conflict)
-        return render_page("catalogs/entry.html", "catalogs/_entry.html", **context), 422
+        return render_page("catalogs/entry.html", "catalogs/_entry.html", **context), UNPROCESSABLE
 
     if found.obsolete:
         return refused([_("This source text no longer exists: the entry cannot be edited.")])

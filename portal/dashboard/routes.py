@@ -20,7 +20,7 @@ from portal.services.package import (
 )
 from portal.services.refunds import RefundOutcome, refund_offer, request_refund
 from portal.services.renewal import NoPaymentMethod, expiry_warning, set_auto_renew
-from portal.web import wants_fragment
+from portal.web import UNPROCESSABLE, wants_fragment
 
 
 @bp.get("/")
@@ -76,7 +76,9 @@ def _package_context(
 def refund() -> Response | tuple[str, int]:
     """Refund everything and go back to Free, within 15 days of the first payment only."""
     if request.form.get("confirm") != "yes":
-        return _package_page(_("Tick the box to confirm that the account goes back to Free.")), 422
+        return _package_page(
+            _("Tick the box to confirm that the account goes back to Free.")
+        ), UNPROCESSABLE
     outcome = request_refund(current_account_id(), current_user.id, clock.now())
     if outcome is RefundOutcome.REFUNDED:
         flash(
@@ -126,7 +128,7 @@ def auto_renewal() -> Response | str | tuple[str, int]:
     if wants_fragment():
         # The whole package swaps: "Renews on", "Auto-renewal" and the next payment change too.
         fragment = render_template("dashboard/_package.html", **_package_context(error))
-        return (fragment, 422) if error else fragment
+        return (fragment, UNPROCESSABLE) if error else fragment
     if error:
         flash(error, "error")
     return redirect(url_for("dashboard.my_package"))

@@ -41,7 +41,7 @@ from portal.services.invoices import (
     save_note,
 )
 from portal.services.payments import Outcome, PayResult
-from portal.web import private_download, render_page, wants_fragment
+from portal.web import UNPROCESSABLE, private_download, render_page, wants_fragment
 
 
 @bp.get("/")
@@ -100,7 +100,7 @@ def _note_refused(invoice_id: int, text: str, error: str) -> tuple[str, int]:
         error=error,
         note_max=NOTE_MAX_LENGTH,
     )
-    return page, 422
+    return page, UNPROCESSABLE
 
 
 @bp.post("/<int:invoice_id>/note")

@@ -20,9 +20,8 @@ from portal.payments.sandbox_routes import sandbox_card_help
 from portal.payments.stripe_routes import content_security_policy as stripe_content_security_policy
 from portal.security import checks_form_text, current_account_id, roles_required
 from portal.services import payment_methods as service
-from portal.web import render_page, wants_fragment
+from portal.web import UNPROCESSABLE, render_page, wants_fragment
 
-UNPROCESSABLE = 422
 UNAVAILABLE = 503
 
 

@@ -41,7 +41,7 @@ from portal.services.payment_methods import describe, list_methods
 from portal.services.payments import Outcome, PayResult
 from portal.services.pricing import suggested_currency
 from portal.services.quote_pdf import QuotePdfError, sales_quote_pdf
-from portal.web import private_download, render_page
+from portal.web import UNPROCESSABLE, form_status, private_download, render_page
 
 
 def _pdf_response(quote: SalesQuote) -> Response:
@@ -118,7 +118,7 @@ def staff_new() -> Response | str | tuple[str, int]:
         quote = service.create_draft(form.account_id.data, current_user.id, form.draft())
         flash(_("Draft saved."), "success")
         return redirect(url_for("quotes.staff_detail", quote_id=quote.id))
-    status = 422 if form.errors else 200
+    status = form_status(form)
     return render_template("quotes/staff_new.html", form=form), status
 
 
@@ -176,7 +176,7 @@ def staff_detail(quote_id: int) -> Any:
             return _conflict(_("This quote was sent: it can no longer be changed."))
         flash(_("Draft saved."), "success")
         return redirect(url_for("quotes.staff_detail", quote_id=quote.id))
-    return _staff_detail_page(quote, form, 422 if form.errors else 200)
+    return _staff_detail_page(quote, form, form_status(form))
 
 
 def _fill_form(form: QuoteDraftForm, quote: SalesQuote) -> None:
@@ -244,7 +244,7 @@ def staff_send(quote_id: int) -> Any:
     form = _draft_form(quote.currency)
     form.account_id.data = quote.account_id
     if not form.validate_on_submit():
-        return _staff_detail_page(quote, form, 422)
+        return _staff_detail_page(quote, form, UNPROCESSABLE)
     link = public_url_for("quotes.detail", quote_id=quote.id)
     try:
         service.update_draft(quote.id, form.draft())
@@ -347,7 +347,7 @@ def reject(quote_id: int) -> Any:
     quote = _own_quote(quote_id)
     form = RejectForm()
     if not form.validate_on_submit():
-        return _detail_page(quote, form, 422)
+        return _detail_page(quote, form, UNPROCESSABLE)
     try:
         service.reject_quote(
             current_account_id(), quote.id, current_user.id, form.reason.data or ""
@@ -402,7 +402,7 @@ def accept_billing(quote_id: int) -> Any:
     if form.validate_on_submit():
         update_billing_info(account.id, current_user.id, form.values())
         return redirect(url_for("quotes.accept_method", quote_id=quote.id))
-    code = 422 if form.errors else 200
+    code = form_status(form)
     return render_template(
         "quotes/accept_billing.html", form=form, **_checkout_context(quote, 1)
     ), code
@@ -507,7 +507,7 @@ def accept_confirm_post(quote_id: int) -> Any:
     if refused is not None:
         return refused
     if not valid:
-        return _confirm_page(quote, form, 422)
+        return _confirm_page(quote, form, UNPROCESSABLE)
     key = confirmation_key(form.confirmation_key.data)
     result = service.confirm_quote_checkout(
         account_id=quote.account_id,

@@ -16,8 +16,7 @@ from portal.services.accounts import account_users
 from portal.services.mailer import deliver_soon
 from portal.team import bp
 from portal.team.forms import BillingAdminForm, InviteForm, TeamActionForm
-
-UNPROCESSABLE = 422
+from portal.web import UNPROCESSABLE
 
 
 def _refusal_message(reason: str) -> str:

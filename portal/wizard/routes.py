@@ -47,7 +47,7 @@ from portal.services.payments import Outcome, PayResult
 from portal.services.pricing import current_configuration, price_for
 from portal.services.quotes import MAX_MESSAGE, file_quote_request
 from portal.services.reference_data import reference
-from portal.web import render_page, wants_fragment
+from portal.web import UNPROCESSABLE, render_page, wants_fragment
 from portal.wizard import bp
 from portal.wizard.selection import Selection, read_selection
 from portal.wizard.summary_cache import cached_summary
@@ -365,10 +365,10 @@ def request_quote() -> Response | str | tuple[str, int]:
             errors=invalid,
             message=marked(message[: echo_limit(MAX_MESSAGE)]),
         )
-        return page, 422
+        return page, UNPROCESSABLE
     if request.method == "POST":
         if selection.agents is None or selection.packs is None:
-            return render_template("wizard/request_quote.html", selection=selection), 422
+            return render_template("wizard/request_quote.html", selection=selection), UNPROCESSABLE
         message = message.strip()
         file_quote_request(
             account,
