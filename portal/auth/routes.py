@@ -19,6 +19,7 @@ from portal.auth.forms import (
 from portal.extensions import db
 from portal.i18n import is_safe_redirect
 from portal.models import User
+from portal.models.columns import max_length
 from portal.security import checks_form_text
 from portal.services import passwords, team
 from portal.services.account_links import LinkRefused
@@ -147,7 +148,7 @@ def forgot_password() -> Response | str | tuple[str, int]:
             _(
                 "If an account uses %(email)s, we have sent it a link to choose a new "
                 "password. Check your inbox.",
-                email=(form.email.data or "")[:254],
+                email=(form.email.data or "")[: max_length(User.email)],
             ),
             "info",
         )

@@ -15,6 +15,7 @@ from portal.domain.tax import InvalidVatId, normalize_vat_id
 from portal.forms import PortalForm, shorten
 from portal.i18n import language_choices
 from portal.models import BillingInfo
+from portal.models.columns import max_length
 from portal.safe_gettext import lazy_gettext as _l
 from portal.services.billing_info import FIELDS, MAX_CC
 from portal.services.reference_data import reference
@@ -42,15 +43,21 @@ class BillingInfoForm(PortalForm):
 
     company = StringField(
         _l("Company"),
-        validators=[DataRequired(message=_l("Enter the company name.")), Length(max=200)],
+        validators=[
+            DataRequired(message=_l("Enter the company name.")),
+            Length(max=max_length(BillingInfo.company)),
+        ],
     )
-    contact_name = StringField(_l("Contact name"), validators=[Optional(), Length(max=120)])
+    contact_name = StringField(
+        _l("Contact name"),
+        validators=[Optional(), Length(max=max_length(BillingInfo.contact_name))],
+    )
     billing_email = EmailField(
         _l("Billing e-mail"),
         validators=[
             DataRequired(message=_l("Enter the billing e-mail address.")),
             Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
-            Length(max=254),
+            Length(max=max_length(BillingInfo.billing_email)),
         ],
     )
     cc_emails = TextAreaField(
@@ -58,10 +65,18 @@ class BillingInfoForm(PortalForm):
         description=_l("Up to 5 addresses, one per line."),
         validators=[Optional(), Length(max=MAX_CC * 256)],
     )
-    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
-    postal_code = StringField(_l("Postal code"), validators=[Optional(), Length(max=20)])
-    city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
+    address = StringField(
+        _l("Address"), validators=[Optional(), Length(max=max_length(BillingInfo.address))]
+    )
+    postal_code = StringField(
+        _l("Postal code"),
+        validators=[Optional(), Length(max=max_length(BillingInfo.postal_code))],
+    )
+    city = StringField(
+        _l("City"), validators=[Optional(), Length(max=max_length(BillingInfo.city))]
+    )
     country = SelectField(_l("Country"), validators=[DataRequired()])
+    # As typed, spaces and dots included: the stored ID is its compact form.
     vat_id = StringField(_l("VAT ID"), validators=[Optional(), Length(max=30)])
     invoice_language = SelectField(_l("Invoice language"))
     invoices_by_email = BooleanField(_l("Receive invoices by e-mail"))

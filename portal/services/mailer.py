@@ -44,6 +44,7 @@ from portal.models import (
     Subscription,
     User,
 )
+from portal.models.columns import max_length
 from portal.pdf import load as load_pdf_drawing
 from portal.services import documents
 from portal.services.billing_info import MAX_CC
@@ -153,7 +154,7 @@ def _queue(*, subject: str, details: dict[str, str], **fields: Any) -> OutgoingE
     """Add a pending message, due now, to the caller's transaction."""
     now = clock.now()
     email = OutgoingEmail(
-        subject=subject[:200],
+        subject=subject[: max_length(OutgoingEmail.subject)],
         details={**details, "message_id": make_msgid(domain=_sender_domain())},
         status=EmailStatus.PENDING,
         attempts=0,

@@ -29,6 +29,7 @@ from portal.mail.account_messages import (
     removed_from_team_texts,
 )
 from portal.models import Account, Role, User
+from portal.models.columns import max_length
 from portal.models.user import hash_password, new_session_token
 from portal.public_url import public_url_for
 from portal.services import activity
@@ -203,7 +204,7 @@ def accept_invitation(token: str, name: str, password: str) -> User:
             update(User)
             .where(User.id == user.id, User.invitation_pending.is_(True), User.removed_at.is_(None))
             .values(
-                name=name.strip()[:120],
+                name=name.strip()[: max_length(User.name)],
                 password_hash=password_hash,
                 invitation_pending=False,
                 session_token=new_session_token(),
@@ -218,7 +219,7 @@ def accept_invitation(token: str, name: str, password: str) -> User:
     if joined.rowcount != 1:
         db.session.rollback()
         raise LinkRefused("invalid")
-    activity.record(account_id, user.id, "user_joined", name=name.strip()[:120])
+    activity.record(account_id, user.id, "user_joined", name=name.strip()[: max_length(User.name)])
     db.session.commit()
     db.session.refresh(user)
     return user
