@@ -41,7 +41,6 @@ def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = 
         public_url,
         reference_data,
         security,
-        templating,
         web,
     )
     from portal.extensions import csrf, db, htmx, login_manager, ping_after_idle
@@ -60,7 +59,6 @@ def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = 
     csrf.init_app(app)
     htmx.init_app(app)
     security.init_app(app, login_manager)
-    templating.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)
     billing_text.init_app(app)

@@ -17,7 +17,12 @@ from portal.clock import running_from
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 
+# The portal's languages, the one list: pages, e-mails, PDFs, the invoice language's choices,
+# the translators' editor and the catalog check all take theirs from here. English is the
+# source (gettext msgids); translators edit the others.
 LANGUAGES = ("it", "fr", "en")
+SOURCE_LANGUAGE = "en"
+TRANSLATED_LANGUAGES = tuple(language for language in LANGUAGES if language != SOURCE_LANGUAGE)
 # Sessions and CSRF tokens are only as strong as the key that signs them.
 MIN_SECRET_KEY_LENGTH = 32
 # Our largest form (billing info with five CCs) is a few kilobytes; anything far bigger is

@@ -31,7 +31,8 @@ from werkzeug.wrappers import Response
 
 from portal.domain.money import minor_exponent, minor_to_decimal
 from portal.extensions import babel, db
-from portal.safe_gettext import current_locale_name, format_or_fallback, translation_html
+from portal.locale_cache import current_locale_name
+from portal.safe_gettext import format_or_fallback, translation_html
 
 bp = Blueprint("i18n", __name__)
 

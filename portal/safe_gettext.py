@@ -9,16 +9,15 @@ from html.parser import HTMLParser
 from typing import Any
 
 import nh3
-from babel import Locale
 from babel.support import NullTranslations
 from flask import current_app, has_app_context
-from flask.globals import _cv_app, _cv_request
 from flask_babel import Babel, Domain, get_locale, gettext
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 from werkzeug.utils import cached_property
 
 from portal.domain.translation_checks import carries_markup, markup_of, percent_placeholders
+from portal.locale_cache import request_translations
 
 log = logging.getLogger(__name__)
 
@@ -26,41 +25,6 @@ FORMAT_ERRORS = (KeyError, ValueError, TypeError, IndexError)
 # Where portal.catalogs.live keeps a process's live catalogs (set up in create_app).
 LIVE_CATALOGS_KEY = "live_catalogs"
 TRANSLATIONS_CACHE_KEY = "portal_compiled_catalogs"
-
-
-def current_locale() -> Locale | None:
-    """What flask_babel.get_locale() answers, read straight from Flask-Babel's state on `g`
-    once it is known (force_locale sets it there too).
-
-    get_locale() goes through three context-local proxies; a list page asks about ten times
-    a row (every text, date and amount), so it showed in the per-row cost.
-    """
-    app_context = _cv_app.get(None)
-    if app_context is not None:
-        state = getattr(app_context.g, "_flask_babel", None)
-        locale = getattr(state, "babel_locale", None)
-        if locale is not None:
-            return locale
-    return get_locale()
-
-
-def current_locale_name() -> str:
-    """`str(current_locale())`, worked out once per request and locale.
-
-    Every date and amount a page formats asks (a list row, four times); Babel builds the
-    identifier anew each time. A new request, or force_locale (a new locale object), asks
-    Babel again.
-    """
-    locale = current_locale()
-    request_context = _cv_request.get(None)
-    if request_context is None:
-        return str(locale)
-    found = getattr(request_context, "portal_locale_name", None)
-    if found is not None and found[0] is locale:
-        return found[1]
-    name = str(locale)
-    request_context.portal_locale_name = (locale, name)  # type: ignore[attr-defined]
-    return name
 
 
 def translation_html(source: str, translated: str) -> Markup:
@@ -185,20 +149,11 @@ class SafeDomain(Domain):
     def get_translations(self) -> NullTranslations:
         """The compiled catalog of the request's language, with the translators' live edits.
 
-        A page asks for it once per text (a list of 20 invoices, about 150 times), so a
-        request keeps what it found for its locale: a new request, or force_locale (a new
-        locale object), looks it up again, and a saved edit reaches the next request.
+        A page asks for it once per text (a list of 20 invoices, about 150 times): a request
+        looks it up once per locale (portal.locale_cache), and a saved edit reaches the next
+        request.
         """
-        request_context = _cv_request.get(None)
-        if request_context is None:
-            return self._find_translations()
-        locale = current_locale()
-        found = getattr(request_context, "portal_translations", None)
-        if found is not None and found[0] is locale:
-            return found[1]
-        translations = self._find_translations()
-        request_context.portal_translations = (locale, translations)  # type: ignore[attr-defined]
-        return translations
+        return request_translations(self._find_translations)
 
     def _find_translations(self) -> NullTranslations:
         """The compiled catalog of the current locale with the live edits laid over it."""

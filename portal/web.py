@@ -15,11 +15,10 @@ from flask import (
     render_template,
     request,
     send_file,
-    url_for,
 )
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
-from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -52,41 +51,13 @@ def private_download(content: bytes, mimetype: str, name: str, *, inline: bool =
     return response
 
 
-# An id no row has: where it lands in a built URL is where each row's id goes.
-_ID_MARKER = 987_654_321_987
+# A form sent back with its errors: the page shows it again with them (htmx swaps it too).
+UNPROCESSABLE = 422
 
 
-def url_for_ids(endpoint: str, argument: str) -> Callable[[int], str]:
-    """`url_for(endpoint, **{argument: id})` for the many ids of a list, built once.
-
-    Werkzeug's URL building was about a quarter of drawing a list row (four links a row);
-    the route is the same for every row, so only the id changes.
-    """
-    values: dict[str, Any] = {argument: _ID_MARKER}
-    head, marker, tail = url_for(endpoint, **values).partition(str(_ID_MARKER))
-    if not marker or str(_ID_MARKER) in tail:
-        raise ValueError(f"{endpoint} does not put {argument} in its URL exactly once")
-    return lambda value: f"{head}{int(value)}{tail}"
-
-
-# What a template puts in a text translated once for a page where each row's value goes:
-# digits, which escaping leaves alone and no translation contains.
-ROW_VALUE = str(_ID_MARKER)
-
-
-def text_per_row(text: str) -> Callable[[object], str]:
-    """A text with one value of each row in it, translated once for a list's many rows.
-
-    `text` was translated with ROW_VALUE for the value (`_("Edit the note of %(number)s",
-    number=row_value)` in a template); each row's value takes its place, escaped where the
-    text is markup, wherever the translation puts it: what translating it again with the
-    value would give, without the catalog look-up and formatting on every row.
-    """
-    parts = [str(part) for part in text.split(ROW_VALUE)]
-    if isinstance(text, Markup):
-        # The parts are the translation's markup, the value is escaped: the result is safe.
-        return lambda value: Markup(str(escape(value)).join(parts))  # noqa: S704
-    return lambda value: str(value).join(parts)
+def form_status(form: FlaskForm) -> int:
+    """The status of a page showing `form`: UNPROCESSABLE once it came back with errors."""
+    return UNPROCESSABLE if form.errors else 200
 
 
 def render_page(page: str, fragment: str, **context: Any) -> str:
@@ -199,9 +170,6 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = HealthCheck(app.wsgi_app, static_headers_of(app))  # type: ignore[method-assign]
     app.register_blueprint(bp)
     app.jinja_env.globals["support_href"] = support_href
-    app.jinja_env.globals.update(
-        url_for_ids=url_for_ids, text_per_row=text_per_row, row_value=ROW_VALUE
-    )
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(UnsafeText, _unsafe_text_error)
     app.register_error_handler(BadConfirmationKey, _confirmation_key_error)

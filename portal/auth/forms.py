@@ -10,6 +10,8 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 
 from portal.domain.passwords import MAX_LENGTH, MIN_LENGTH, PasswordProblem, password_problem
 from portal.forms import PortalForm
+from portal.models import User
+from portal.models.columns import max_length
 from portal.safe_gettext import lazy_gettext as _l
 
 
@@ -67,12 +69,12 @@ class SignInForm(PortalForm):
         validators=[
             DataRequired(message=_l("Enter your e-mail address.")),
             Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
-            Length(max=254),
+            Length(max=max_length(User.email)),
         ],
     )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(message=_l("Enter your password.")), Length(max=200)],
+        validators=[DataRequired(message=_l("Enter your password.")), Length(max=MAX_LENGTH)],
     )
     remember = BooleanField(_l("Keep me signed in"))
     submit = SubmitField(_l("Sign in"))
@@ -102,7 +104,7 @@ class ForgotPasswordForm(PortalForm):
         validators=[
             DataRequired(message=_l("Enter your e-mail address.")),
             Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
-            Length(max=254),
+            Length(max=max_length(User.email)),
         ],
     )
     submit = SubmitField(_l("Send the link"))
@@ -123,7 +125,10 @@ class AcceptInvitationForm(PortalForm):
     user_email = ""
     name = StringField(
         _l("Your name"),
-        validators=[DataRequired(message=_l("Enter your name.")), Length(max=120)],
+        validators=[
+            DataRequired(message=_l("Enter your name.")),
+            Length(max=max_length(User.name)),
+        ],
     )
     new_password = _new_password_field()
     confirm_password = _confirmation_field()

@@ -23,14 +23,15 @@ from portal.extensions import db
 from portal.i18n import is_safe_redirect
 from portal.mail.outbox import deliver_soon
 from portal.models import User
+from portal.models.columns import max_length
 from portal.security import checks_form_text
 from portal.team import changes as team
+from portal.web import form_status
 
 bp = Blueprint("auth", __name__)
 
 CONFLICT = 409
 TOO_MANY_REQUESTS = 429
-UNPROCESSABLE = 422
 
 
 def start_session(user: User, *, remember: bool = False) -> None:
@@ -134,7 +135,7 @@ def change_password() -> Response | str | tuple[str, int] | tuple[str, int, dict
             flash(_("Your password was changed. Your other sessions were signed out."), "success")
             return redirect(url_for("dashboard.home"))
         form.current_password.errors.append(_("The current password is not right."))
-    status = UNPROCESSABLE if form.errors else 200
+    status = form_status(form)
     return render_template("auth/password.html", form=form), status
 
 
@@ -149,12 +150,12 @@ def forgot_password() -> Response | str | tuple[str, int]:
             _(
                 "If an account uses %(email)s, we have sent it a link to choose a new "
                 "password. Check your inbox.",
-                email=(form.email.data or "")[:254],
+                email=(form.email.data or "")[: max_length(User.email)],
             ),
             "info",
         )
         return redirect(url_for("auth.login"))
-    status = UNPROCESSABLE if form.errors else 200
+    status = form_status(form)
     return render_template("auth/forgot.html", form=form), status
 
 
@@ -187,7 +188,7 @@ def reset_password(token: str) -> Response | str | tuple[str, int]:
             _end_session()
         flash(_("Your password was changed. Sign in with the new one."), "success")
         return redirect(url_for("auth.login"))
-    status = UNPROCESSABLE if form.errors else 200
+    status = form_status(form)
     return render_template("auth/reset.html", form=form, token=token), status
 
 
@@ -230,6 +231,6 @@ def accept_invitation(token: str) -> Response | str | tuple[str, int]:
         assert joined.account is not None  # an invitation is to an account's team
         flash(_("Welcome to the team of %(company)s.", company=joined.account.name), "success")
         return redirect(url_for("dashboard.home"))
-    status = UNPROCESSABLE if form.errors else 200
+    status = form_status(form)
     page = render_template("auth/invitation.html", form=form, token=token, invited=user)
     return page, status

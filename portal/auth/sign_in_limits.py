@@ -16,8 +16,9 @@ from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select
 from portal import clock
 from portal.extensions import db
 from portal.models import SignInAttempt
+from portal.models.columns import max_length
 
-MAX_EMAIL_LENGTH = 254
+MAX_EMAIL_LENGTH = max_length(SignInAttempt.email)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,9 @@ def begin_attempt(address: str, email: str) -> int:
     now = clock.now()
     longest = max(limit.window for limit in limits.values())
     db.session.execute(delete(SignInAttempt).where(SignInAttempt.at < now - longest))
-    attempt = SignInAttempt(address=address[:45], email=email, at=now)
+    attempt = SignInAttempt(
+        address=address[: max_length(SignInAttempt.address)], email=email, at=now
+    )
     db.session.add(attempt)
     db.session.commit()
     attempt_id = attempt.id

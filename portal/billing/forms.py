@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -9,12 +11,16 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from portal.billing.info import FIELDS
 from portal.domain.tax import InvalidVatId, normalize_vat_id
 from portal.forms import PortalForm, shorten
+from portal.i18n import language_choices
+from portal.models import BillingInfo
+from portal.models.account import MAX_CC
+from portal.models.columns import max_length
 from portal.reference_data import reference
 from portal.safe_gettext import lazy_gettext as _l
 
-MAX_CC = 5
 # EU member states plus the countries customers outside the EU most often write from.
 OTHER_COUNTRIES = ("CH", "GB", "NO", "US", "CA", "AU")
 
@@ -38,42 +44,76 @@ class BillingInfoForm(PortalForm):
 
     company = StringField(
         _l("Company"),
-        validators=[DataRequired(message=_l("Enter the company name.")), Length(max=200)],
+        validators=[
+            DataRequired(message=_l("Enter the company name.")),
+            Length(max=max_length(BillingInfo.company)),
+        ],
     )
-    contact_name = StringField(_l("Contact name"), validators=[Optional(), Length(max=120)])
+    contact_name = StringField(
+        _l("Contact name"),
+        validators=[Optional(), Length(max=max_length(BillingInfo.contact_name))],
+    )
     billing_email = EmailField(
         _l("Billing e-mail"),
         validators=[
             DataRequired(message=_l("Enter the billing e-mail address.")),
             Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
-            Length(max=254),
+            Length(max=max_length(BillingInfo.billing_email)),
         ],
     )
     cc_emails = TextAreaField(
         _l("Copies to (CC)"),
         description=_l("Up to 5 addresses, one per line."),
-        validators=[Optional(), Length(max=5 * 256)],
+        validators=[Optional(), Length(max=MAX_CC * 256)],
     )
-    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
-    postal_code = StringField(_l("Postal code"), validators=[Optional(), Length(max=20)])
-    city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
+    address = StringField(
+        _l("Address"), validators=[Optional(), Length(max=max_length(BillingInfo.address))]
+    )
+    postal_code = StringField(
+        _l("Postal code"),
+        validators=[Optional(), Length(max=max_length(BillingInfo.postal_code))],
+    )
+    city = StringField(
+        _l("City"), validators=[Optional(), Length(max=max_length(BillingInfo.city))]
+    )
     country = SelectField(_l("Country"), validators=[DataRequired()])
+    # As typed, spaces and dots included: the stored ID is its compact form.
     vat_id = StringField(_l("VAT ID"), validators=[Optional(), Length(max=30)])
-    invoice_language = SelectField(
-        _l("Invoice language"),
-        choices=[
-            SelectChoice("it", "Italiano"),
-            SelectChoice("fr", "Français"),
-            SelectChoice("en", "English"),
-        ],
-    )
+    invoice_language = SelectField(_l("Invoice language"))
     invoices_by_email = BooleanField(_l("Receive invoices by e-mail"))
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        """Countries are named in the viewer's language."""
+        """Countries are named in the viewer's language, languages in their own."""
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices()
+        self.invoice_language.choices = [
+            SelectChoice(code, name) for code, name in language_choices()
+        ]
+
+    def show(self, info: BillingInfo | None) -> None:
+        """Fill the form with the saved billing info (the copies one address a line)."""
+        if info is None:
+            return
+        self.process(obj=info)
+        self.cc_emails.data = "\n".join(info.cc_emails or [])
+
+    def values(self) -> dict[str, Any]:
+        """What was typed, as the billing info keeps it: a value for each of its FIELDS."""
+        values = {
+            "company": self.company.data.strip(),
+            "contact_name": (self.contact_name.data or "").strip(),
+            "billing_email": self.billing_email.data.strip().lower(),
+            "cc_emails": [address.lower() for address in parse_cc(self.cc_emails.data or "")],
+            "address": (self.address.data or "").strip(),
+            "postal_code": (self.postal_code.data or "").strip(),
+            "city": (self.city.data or "").strip(),
+            "country": self.country.data,
+            "vat_id": self.vat_id.data or None,
+            "invoice_language": self.invoice_language.data,
+            "invoices_by_email": bool(self.invoices_by_email.data),
+        }
+        return {name: values[name] for name in FIELDS}
 
     def validate_cc_emails(self, field: TextAreaField) -> None:
         """At most five, each a real address."""

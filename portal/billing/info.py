@@ -9,20 +9,7 @@ from portal.activity import record as activity
 from portal.documents.issuing import customer_details, latest_invoice
 from portal.extensions import db
 from portal.models import ActivityKind, BillingInfo
-
-FIELDS = (
-    "company",
-    "contact_name",
-    "billing_email",
-    "cc_emails",
-    "address",
-    "postal_code",
-    "city",
-    "country",
-    "vat_id",
-    "invoice_language",
-    "invoices_by_email",
-)
+from portal.models.account import BILLING_INFO_FIELDS as FIELDS
 
 
 def update_billing_info(account_id: int, user_id: int, values: dict[str, Any]) -> list[str]:

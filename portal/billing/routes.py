@@ -10,11 +10,12 @@ from werkzeug.wrappers import Response
 from portal.accounts import load_account
 from portal.activity.log import activity_page
 from portal.activity.text import describe_activity
-from portal.billing.forms import BillingInfoForm, parse_cc
+from portal.billing.forms import BillingInfoForm
 from portal.billing.info import update_billing_info
 from portal.models import BILLING_ROLES
 from portal.numbers import page_number
 from portal.security import checks_form_text, current_account_id, roles_required
+from portal.web import form_status
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
 
@@ -26,24 +27,10 @@ def info() -> Response | tuple[str, int] | str:
     """Show and change the billing details."""
     account = load_account(current_account_id())
     form = BillingInfoForm()
-    if request.method == "GET" and account.billing_info is not None:
-        form.process(obj=account.billing_info)
-        form.cc_emails.data = "\n".join(account.billing_info.cc_emails or [])
+    if request.method == "GET":
+        form.show(account.billing_info)
     if form.validate_on_submit():
-        values = {
-            "company": form.company.data.strip(),
-            "contact_name": (form.contact_name.data or "").strip(),
-            "billing_email": form.billing_email.data.strip().lower(),
-            "cc_emails": [a.lower() for a in parse_cc(form.cc_emails.data or "")],
-            "address": (form.address.data or "").strip(),
-            "postal_code": (form.postal_code.data or "").strip(),
-            "city": (form.city.data or "").strip(),
-            "country": form.country.data,
-            "vat_id": form.vat_id.data or None,
-            "invoice_language": form.invoice_language.data,
-            "invoices_by_email": bool(form.invoices_by_email.data),
-        }
-        changed = update_billing_info(account.id, current_user.id, values)
+        changed = update_billing_info(account.id, current_user.id, form.values())
         if changed:
             flash(
                 _("Billing info saved. It applies to new invoices and to the latest one."),
@@ -52,8 +39,7 @@ def info() -> Response | tuple[str, int] | str:
         else:
             flash(_("Nothing changed."), "info")
         return redirect(url_for("billing.info"))
-    status = 422 if form.errors else 200
-    return render_template("billing/info.html", form=form), status
+    return render_template("billing/info.html", form=form), form_status(form)
 
 
 @bp.get("/activity")

@@ -1,4 +1,5 @@
-"""`python -m portal.catalogs.check DIR LANG...`: fail unless each catalog is complete and sound."""
+"""`python -m portal.catalogs.check DIR [LANG...]`: fail unless each catalog is complete and
+sound; without LANG, every language translators edit."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from portal.catalogs.progress import catalog_progress
+from portal.config import TRANSLATED_LANGUAGES
 from portal.domain.translation_checks import SourceEntry, check_translation
 
 
@@ -42,6 +44,7 @@ def catalog_problems(translations_dir: Path, language: str) -> list[str]:
 def main(argv: list[str]) -> int:
     """Print each problem; exit 1 if there is any."""
     directory, *languages = argv
+    languages = languages or list(TRANSLATED_LANGUAGES)
     problems = [p for lang in languages for p in catalog_problems(Path(directory), lang)]
     for problem in problems:
         print(problem, file=sys.stderr)

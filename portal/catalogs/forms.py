@@ -7,11 +7,11 @@ from wtforms.validators import InputRequired, NumberRange
 from wtforms.widgets import HiddenInput
 
 from portal.forms import PortalForm
+from portal.numbers import MAX_ID
 from portal.safe_gettext import lazy_gettext as _l
 
 # More forms than any language has (Arabic has 6): a forged form cannot make the list grow.
 MAX_PLURAL_FORMS = 6
-MAX_REVISION = 2**31 - 1
 
 
 def unix_newlines(value: str | None) -> str:
@@ -30,7 +30,7 @@ class EntryForm(PortalForm):
     fuzzy = BooleanField(_l("Needs review (fuzzy)"))
     revision = IntegerField(
         widget=HiddenInput(),
-        validators=[InputRequired(), NumberRange(min=0, max=MAX_REVISION)],
+        validators=[InputRequired(), NumberRange(min=0, max=MAX_ID)],
     )
     next = HiddenField()
 

@@ -35,7 +35,7 @@ from portal.i18n import is_safe_redirect
 from portal.models import Role, TranslationChange
 from portal.numbers import page_number
 from portal.security import checks_form_text, roles_required
-from portal.web import private_download, render_page, wants_fragment
+from portal.web import UNPROCESSABLE, private_download, render_page, wants_fragment
 
 bp = Blueprint("catalogs", __name__, url_prefix="/translations")
 
@@ -218,7 +218,7 @@ def save_entry(language: str, key: str) -> Response | str | tuple[str, int]:
         current = catalog_view(_directory(), language).by_key(key) or found
         around = Surroundings.load(reference, [current], back)
         context = _entry_context(view, current, around, form, problems=problems, conflict=conflict)
-        return render_page("catalogs/entry.html", "catalogs/_entry.html", **context), 422
+        return render_page("catalogs/entry.html", "catalogs/_entry.html", **context), UNPROCESSABLE
 
     if found.obsolete:
         return refused([_("This source text no longer exists: the entry cannot be edited.")])

@@ -17,12 +17,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock
+from portal.config import TRANSLATED_LANGUAGES
 from portal.domain.translation_checks import Problem, SourceEntry, check_translation
 from portal.domain.translation_progress import CatalogProgress
 from portal.extensions import db, insert_on_conflict, matched_rows
 from portal.models import CatalogVersion, TranslationChange, TranslationEdit
 
-EDITABLE_LANGUAGES = ("it", "fr")
+EDITABLE_LANGUAGES = TRANSLATED_LANGUAGES
 PAGE_SIZE = 20
 PO_WIDTH = 76  # pybabel's own line width, so an export diffs only by the edits
 HISTORY_SHOWN = 10

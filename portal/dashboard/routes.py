@@ -19,7 +19,7 @@ from portal.models import BILLING_ROLES, CUSTOMER_ROLES, Role
 from portal.refunds.full_refund import RefundOutcome, refund_offer, request_refund
 from portal.renewal.auto_renew import NoPaymentMethod, expiry_warning, set_auto_renew
 from portal.security import current_account_id, roles_required
-from portal.web import wants_fragment
+from portal.web import UNPROCESSABLE, wants_fragment
 
 bp = Blueprint("dashboard", __name__)
 
@@ -77,7 +77,9 @@ def _package_context(
 def refund() -> Response | tuple[str, int]:
     """Refund everything and go back to Free, within 15 days of the first payment only."""
     if request.form.get("confirm") != "yes":
-        return _package_page(_("Tick the box to confirm that the account goes back to Free.")), 422
+        return _package_page(
+            _("Tick the box to confirm that the account goes back to Free.")
+        ), UNPROCESSABLE
     outcome = request_refund(current_account_id(), current_user.id, clock.now())
     if outcome is RefundOutcome.REFUNDED:
         flash(
@@ -127,7 +129,7 @@ def auto_renewal() -> Response | str | tuple[str, int]:
     if wants_fragment():
         # The whole package swaps: "Renews on", "Auto-renewal" and the next payment change too.
         fragment = render_template("dashboard/_package.html", **_package_context(error))
-        return (fragment, 422) if error else fragment
+        return (fragment, UNPROCESSABLE) if error else fragment
     if error:
         flash(error, "error")
     return redirect(url_for("dashboard.my_package"))

@@ -67,21 +67,26 @@ def seller_details() -> dict[str, Any]:
     }
 
 
+# What a document keeps of the customer's billing info (the parties block of its PDF, the
+# e-invoice's buyer): the rest (copies, language, delivery) says how it is sent, not to whom.
+CUSTOMER_ON_DOCUMENTS = (
+    "company",
+    "contact_name",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "vat_id",
+    "billing_email",
+)
+
+
 def customer_details(account: Account) -> dict[str, Any]:
     """The customer as its billing info says now."""
     info = account.billing_info
     if info is None:
         return {"company": account.name}
-    return {
-        "company": info.company,
-        "contact_name": info.contact_name,
-        "address": info.address,
-        "postal_code": info.postal_code,
-        "city": info.city,
-        "country": info.country,
-        "vat_id": info.vat_id,
-        "billing_email": info.billing_email,
-    }
+    return {name: getattr(info, name) for name in CUSTOMER_ON_DOCUMENTS}
 
 
 def issue_document(

@@ -1,4 +1,11 @@
-"""Invoice PDFs in the invoice's language, stored and served until what they show changes."""
+"""Invoice PDFs in the invoice's language, stored and served until what they show changes.
+
+A stored PDF is current while its source digest is: the digest of the invoice's data the PDF
+shows (tests/documents/test_source_digest.py changes every column and line to prove each one
+it draws is in), of the font, and of the sources of the template and every template it pulls
+in. Editing a PDF template or a shown field draws the stored PDFs again, with no version to
+raise by hand.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ from typing import Any
 from babel import Locale
 from flask import current_app
 from flask_babel import force_locale
+from jinja2 import Environment, meta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -26,10 +34,9 @@ from portal.extensions import db, insert_on_conflict
 from portal.models import DocumentKind, Invoice, InvoiceLine, InvoicePdf, InvoiceStatus
 from portal.pdf import FONT_FAMILY, FONT_FILES, PdfRenderError, font_directory, html_to_pdf
 
-# Raise it whenever templates/pdf/invoice.html or the data given to it changes, so every
-# stored PDF is rendered again on its next download.
-TEMPLATE_VERSION = "2026-11-3"
 TEMPLATE = "pdf/invoice.html"
+# Where an app keeps the digest of its invoice templates once worked out.
+TEMPLATES_DIGEST_KEY = "invoice_pdf_templates_digest"
 
 
 class InvoicePdfError(PdfRenderError):
@@ -64,10 +71,52 @@ def _rate_text(rate: Any) -> str:
     return f"{Decimal(str(rate)):.2f}"
 
 
+def pulled_in_templates(environment: Environment, name: str) -> list[str]:
+    """`name` and every template it extends, includes or imports, at any depth, sorted."""
+    assert environment.loader is not None
+    found: set[str] = set()
+    waiting = [name]
+    while waiting:
+        current = waiting.pop()
+        if current in found:
+            continue
+        found.add(current)
+        source = environment.loader.get_source(environment, current)[0]
+        for pulled in meta.find_referenced_templates(environment.parse(source)):
+            if pulled is None:
+                raise ValueError(f"{current} pulls in a template named only while drawing")
+            waiting.append(pulled)
+    return sorted(found)
+
+
+def templates_digest(environment: Environment, name: str) -> str:
+    """SHA-256 of the sources of `name` and of every template it pulls in."""
+    assert environment.loader is not None
+    digest = hashlib.sha256()
+    for each in pulled_in_templates(environment, name):
+        source = environment.loader.get_source(environment, each)[0]
+        digest.update(f"{each}\0{len(source)}\0{source}".encode())
+    return digest.hexdigest()
+
+
+def _invoice_templates_digest() -> str:
+    """The digest of the invoice's templates: worked out once per app, or on every call
+    where templates reload while the app runs (development)."""
+    environment = current_app.jinja_env
+    if environment.auto_reload:
+        return templates_digest(environment, TEMPLATE)
+    digest = current_app.extensions.get(TEMPLATES_DIGEST_KEY)
+    if digest is None:
+        digest = current_app.extensions[TEMPLATES_DIGEST_KEY] = templates_digest(
+            environment, TEMPLATE
+        )
+    return digest
+
+
 def source_digest(invoice: Invoice) -> str:
     """SHA-256 of everything the PDF shows; another digest means the PDF is out of date."""
     source = {
-        "template_version": TEMPLATE_VERSION,
+        "templates": _invoice_templates_digest(),
         "font": [FONT_FAMILY, *FONT_FILES],
         "number": invoice.number,
         "kind": invoice.kind,
@@ -87,6 +136,7 @@ def source_digest(invoice: Invoice) -> str:
         "vat_rate": _rate_text(invoice.vat_rate),
         "tax_kind": invoice.tax_kind,
         "status": invoice.status,
+        "change_kind": invoice.change_kind,
         "paid_with": invoice.paid_with,
         "seller": invoice.seller,
         "customer": invoice.customer,

@@ -42,7 +42,7 @@ from portal.security import (
     current_account_id,
     roles_required,
 )
-from portal.web import private_download, render_page, wants_fragment
+from portal.web import UNPROCESSABLE, private_download, render_page, wants_fragment
 
 bp = Blueprint("invoices", __name__, url_prefix="/billing/invoices")
 
@@ -103,7 +103,7 @@ def _note_refused(invoice_id: int, text: str, error: str) -> tuple[str, int]:
         error=error,
         note_max=NOTE_MAX_LENGTH,
     )
-    return page, 422
+    return page, UNPROCESSABLE
 
 
 @bp.post("/<int:invoice_id>/note")

@@ -45,11 +45,12 @@ from portal.models import (
     Subscription,
     User,
 )
+from portal.models.account import MAX_CC
+from portal.models.columns import max_length
 from portal.pdf import load as load_pdf_drawing
 
 log = logging.getLogger(__name__)
 
-MAX_CC = 5
 # Wait after the 1st, 2nd, ... failed attempt; the attempt after the last wait is the final one.
 BACKOFF = (
     timedelta(minutes=1),
@@ -153,7 +154,7 @@ def _queue(*, subject: str, details: dict[str, str], **fields: Any) -> OutgoingE
     """Add a pending message, due now, to the caller's transaction."""
     now = clock.now()
     email = OutgoingEmail(
-        subject=subject[:200],
+        subject=subject[: max_length(OutgoingEmail.subject)],
         details={**details, "message_id": make_msgid(domain=_sender_domain())},
         status=EmailStatus.PENDING,
         attempts=0,

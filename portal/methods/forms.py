@@ -10,7 +10,12 @@ from wtforms.validators import DataRequired, Email, Length
 from wtforms.widgets import TextInput
 
 from portal.forms import PortalForm
+from portal.models import PaymentMethod
+from portal.models.columns import max_length
 from portal.safe_gettext import lazy_gettext as _l
+
+HOLDER_LENGTH = max_length(PaymentMethod.holder)
+PAYPAL_EMAIL_LENGTH = max_length(PaymentMethod.paypal_email)
 
 
 def _strip(value: str | None) -> str | None:
@@ -32,8 +37,8 @@ class CardForm(PortalForm):
 
     holder = StringField(
         _l("Name on card"),
-        validators=[Length(max=120, message=_l("Use at most %(max)d characters."))],
-        render_kw={"autocomplete": "cc-name", "maxlength": 120},
+        validators=[Length(max=HOLDER_LENGTH, message=_l("Use at most %(max)d characters."))],
+        render_kw={"autocomplete": "cc-name", "maxlength": HOLDER_LENGTH},
     )
     number = StringField(
         _l("Card number"),
@@ -70,9 +75,9 @@ class PayPalForm(PortalForm):
         validators=[
             DataRequired(message=_l("Enter the e-mail address of your PayPal account.")),
             Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
-            Length(max=254, message=_l("Use at most %(max)d characters.")),
+            Length(max=PAYPAL_EMAIL_LENGTH, message=_l("Use at most %(max)d characters.")),
         ],
-        render_kw={"autocomplete": "email", "maxlength": 254},
+        render_kw={"autocomplete": "email", "maxlength": PAYPAL_EMAIL_LENGTH},
     )
     make_default = BooleanField(_l("Make default"))
     submit = SubmitField(_l("Link PayPal"))

@@ -18,11 +18,11 @@ from portal.payments.gateway import CardEntry, GatewayError, customer_reference,
 from portal.payments.messages import card_error_message
 from portal.payments.sandbox_routes import sandbox_card_help
 from portal.security import checks_form_text, current_account_id, roles_required
-from portal.web import render_page, wants_fragment
+from portal.web import UNPROCESSABLE, render_page, wants_fragment
 
 bp = Blueprint("methods", __name__, url_prefix="/billing/payment-methods")
 
-UNPROCESSABLE = 422
+
 UNAVAILABLE = 503
 
 

@@ -66,3 +66,11 @@ class BillingInfo(Model):
     invoices_by_email: Mapped[bool] = mapped_column(Boolean, default=True)
 
     account: Mapped[Account] = relationship(back_populates="billing_info")
+
+
+# What a customer's billing info holds, in the form's order: its model's columns, listed once.
+BILLING_INFO_FIELDS = tuple(
+    column.key for column in BillingInfo.__table__.columns if not column.primary_key
+)
+# Copies of each invoice e-mail, besides the billing e-mail.
+MAX_CC = 5

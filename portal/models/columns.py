@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Enum
+from sqlalchemy.orm import QueryableAttribute
 
 from portal import clock
 
@@ -28,3 +30,12 @@ def enum_column(enum: type[StrEnum], length: int = 20, *, check: str | None = No
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
+
+
+def max_length(attribute: QueryableAttribute[Any]) -> int:
+    """The length of a model's string column (`max_length(User.email)`): what a form accepts
+    and a stored text is cut to, written once, on the column."""
+    length = getattr(attribute.property.columns[0].type, "length", None)
+    if not isinstance(length, int):
+        raise TypeError(f"{attribute} is not a string column with a length")
+    return length

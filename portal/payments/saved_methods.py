@@ -18,6 +18,7 @@ from portal.models import (
     Subscription,
     SubscriptionStatus,
 )
+from portal.numbers import MAX_ID
 from portal.payments.cards import CardBrand, CardDetails
 from portal.payments.gateway import customer_reference, gateway
 
@@ -96,7 +97,7 @@ def default_method(account_id: int) -> PaymentMethod | None:
 
 def method_of(account_id: int, method_id: int) -> PaymentMethod | None:
     """One of the account's methods; None for another account's id (or one no id can be)."""
-    if not 0 < method_id < 2**31:  # a forged form's number would overflow the id column
+    if not 0 < method_id <= MAX_ID:  # a forged form's number would overflow the id column
         return None
     return db.session.scalar(
         select(PaymentMethod).where(

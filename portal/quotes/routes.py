@@ -14,7 +14,7 @@ from portal import account_pricing, accounts, clock
 from portal.account_pricing import suggested_currency
 from portal.accounts import load_account
 from portal.activity.text import describe_activity
-from portal.billing.forms import BillingInfoForm, parse_cc
+from portal.billing.forms import BillingInfoForm
 from portal.billing.info import update_billing_info
 from portal.documents.quote_pdf import QuotePdfError, sales_quote_pdf
 from portal.domain.money import minor_to_decimal
@@ -23,8 +23,15 @@ from portal.domain.sales_quotes import DiscountKind, QuoteTermsError
 from portal.extensions import db
 from portal.mail.outbox import deliver_soon
 from portal.methods.choice import method_choice
-from portal.models import BILLING_ROLES, Invoice, Payment, QuoteStatus, Role, SalesQuote
-from portal.numbers import MAX_ID, id_from, page_number, whole_number
+from portal.models import (
+    BILLING_ROLES,
+    Invoice,
+    Payment,
+    QuoteStatus,
+    Role,
+    SalesQuote,
+)
+from portal.numbers import id_from, page_number, whole_number
 from portal.payments import lifecycle as payments
 from portal.payments.lifecycle import Outcome, PayResult
 from portal.payments.pages import outcome_message, outcome_status
@@ -40,16 +47,9 @@ from portal.security import (
     current_account_id,
     roles_required,
 )
-from portal.web import private_download, render_page
+from portal.web import UNPROCESSABLE, form_status, private_download, render_page
 
 bp = Blueprint("quotes", __name__)
-
-
-def _checked_id(value: int) -> int:
-    """Ids beyond any row (2^64, say) are a 404, not a database overflow."""
-    if value > MAX_ID:
-        abort(404)
-    return value
 
 
 def _pdf_response(quote: SalesQuote) -> Response:
@@ -91,7 +91,7 @@ def staff_list() -> str:
 @roles_required(Role.STAFF)
 def draft_from_request(request_id: int) -> Response:
     """One click: a request becomes a draft."""
-    quote = service.draft_from_request(_checked_id(request_id), current_user.id)
+    quote = service.draft_from_request(request_id, current_user.id)
     if quote is None:
         abort(404)
     flash(_("Draft created from the request. Check the terms, then send it."), "success")
@@ -126,7 +126,7 @@ def staff_new() -> Response | str | tuple[str, int]:
         quote = service.create_draft(form.account_id.data, current_user.id, form.draft())
         flash(_("Draft saved."), "success")
         return redirect(url_for("quotes.staff_detail", quote_id=quote.id))
-    status = 422 if form.errors else 200
+    status = form_status(form)
     return render_template("quotes/staff_new.html", form=form), status
 
 
@@ -166,7 +166,7 @@ def _staff_detail_page(quote: SalesQuote, form: QuoteDraftForm | None, code: int
 @checks_form_text
 def staff_detail(quote_id: int) -> Any:
     """See a quote; edit it while it is a draft."""
-    quote = service.staff_quote(_checked_id(quote_id))
+    quote = service.staff_quote(quote_id)
     if quote is None:
         abort(404)
     if quote.status is not QuoteStatus.DRAFT:
@@ -184,7 +184,7 @@ def staff_detail(quote_id: int) -> Any:
             return _conflict(_("This quote was sent: it can no longer be changed."))
         flash(_("Draft saved."), "success")
         return redirect(url_for("quotes.staff_detail", quote_id=quote.id))
-    return _staff_detail_page(quote, form, 422 if form.errors else 200)
+    return _staff_detail_page(quote, form, form_status(form))
 
 
 def _fill_form(form: QuoteDraftForm, quote: SalesQuote) -> None:
@@ -223,7 +223,7 @@ def _conflict(message: str) -> tuple[str, int]:
 @checks_form_text
 def staff_preview(quote_id: int) -> str:
     """The figures for the values on the draft form, unsaved (the htmx live preview)."""
-    quote = service.staff_quote(_checked_id(quote_id))
+    quote = service.staff_quote(quote_id)
     if quote is None:
         abort(404)
     form = _draft_form(quote.currency)
@@ -244,7 +244,7 @@ def staff_preview(quote_id: int) -> str:
 @checks_form_text
 def staff_send(quote_id: int) -> Any:
     """Save the draft's values as on the form, then freeze, number and e-mail the quote."""
-    quote = service.staff_quote(_checked_id(quote_id))
+    quote = service.staff_quote(quote_id)
     if quote is None:
         abort(404)
     if quote.status is not QuoteStatus.DRAFT:
@@ -252,7 +252,7 @@ def staff_send(quote_id: int) -> Any:
     form = _draft_form(quote.currency)
     form.account_id.data = quote.account_id
     if not form.validate_on_submit():
-        return _staff_detail_page(quote, form, 422)
+        return _staff_detail_page(quote, form, UNPROCESSABLE)
     link = public_url_for("quotes.detail", quote_id=quote.id)
     try:
         service.update_draft(quote.id, form.draft())
@@ -270,7 +270,7 @@ def staff_send(quote_id: int) -> Any:
 @roles_required(Role.STAFF)
 def staff_withdraw(quote_id: int) -> Any:
     """Take back a sent quote."""
-    quote = service.staff_quote(_checked_id(quote_id))
+    quote = service.staff_quote(quote_id)
     if quote is None:
         abort(404)
     try:
@@ -285,7 +285,7 @@ def staff_withdraw(quote_id: int) -> Any:
 @roles_required(Role.STAFF)
 def staff_pdf(quote_id: int) -> Response:
     """The sent quote's PDF."""
-    quote = service.staff_quote(_checked_id(quote_id))
+    quote = service.staff_quote(quote_id)
     if quote is None or quote.frozen is None:
         abort(404)
     return _pdf_response(quote)
@@ -296,7 +296,7 @@ def staff_pdf(quote_id: int) -> Response:
 
 def _own_quote(quote_id: int) -> SalesQuote:
     """The signed-in account's sent quote, or 404."""
-    quote = service.customer_quote(current_account_id(), _checked_id(quote_id))
+    quote = service.customer_quote(current_account_id(), quote_id)
     if quote is None:
         abort(404)
     return quote
@@ -355,7 +355,7 @@ def reject(quote_id: int) -> Any:
     quote = _own_quote(quote_id)
     form = RejectForm()
     if not form.validate_on_submit():
-        return _detail_page(quote, form, 422)
+        return _detail_page(quote, form, UNPROCESSABLE)
     try:
         service.reject_quote(
             current_account_id(), quote.id, current_user.id, form.reason.data or ""
@@ -405,33 +405,15 @@ def accept_billing(quote_id: int) -> Any:
         return refused if request.method == "GET" else (refused[0], 409)
     account = load_account(quote.account_id)
     form = BillingInfoForm()
-    if request.method == "GET" and account.billing_info is not None:
-        form.process(obj=account.billing_info)
-        form.cc_emails.data = "\n".join(account.billing_info.cc_emails or [])
+    if request.method == "GET":
+        form.show(account.billing_info)
     if form.validate_on_submit():
-        update_billing_info(account.id, current_user.id, _billing_values(form))
+        update_billing_info(account.id, current_user.id, form.values())
         return redirect(url_for("quotes.accept_method", quote_id=quote.id))
-    code = 422 if form.errors else 200
+    code = form_status(form)
     return render_template(
         "quotes/accept_billing.html", form=form, **_checkout_context(quote, 1)
     ), code
-
-
-def _billing_values(form: BillingInfoForm) -> dict[str, Any]:
-    """The billing info form's values as the service stores them."""
-    return {
-        "company": form.company.data.strip(),
-        "contact_name": (form.contact_name.data or "").strip(),
-        "billing_email": form.billing_email.data.strip().lower(),
-        "cc_emails": [a.lower() for a in parse_cc(form.cc_emails.data or "")],
-        "address": (form.address.data or "").strip(),
-        "postal_code": (form.postal_code.data or "").strip(),
-        "city": (form.city.data or "").strip(),
-        "country": form.country.data,
-        "vat_id": form.vat_id.data or None,
-        "invoice_language": form.invoice_language.data,
-        "invoices_by_email": bool(form.invoices_by_email.data),
-    }
 
 
 def _chosen_method(account_id: int) -> int | None:
@@ -533,7 +515,7 @@ def accept_confirm_post(quote_id: int) -> Any:
     if refused is not None:
         return refused
     if not valid:
-        return _confirm_page(quote, form, 422)
+        return _confirm_page(quote, form, UNPROCESSABLE)
     key = ConfirmationKey(form.confirmation_key.data)
     result = service.confirm_quote_checkout(
         account_id=quote.account_id,

@@ -39,6 +39,7 @@ from portal.mail.account_messages import (
 )
 from portal.mail.outbox import queue_user_email, queue_user_notice, support_contact
 from portal.models import Account, ActivityKind, EmailKind, Role, User
+from portal.models.columns import max_length
 from portal.models.user import hash_password, new_session_token
 from portal.public_url import public_url_for
 
@@ -208,7 +209,7 @@ def accept_invitation(token: str, name: str, password: str) -> User:
             update(User)
             .where(User.id == user.id, User.invitation_pending.is_(True), User.removed_at.is_(None))
             .values(
-                name=name.strip()[:120],
+                name=name.strip()[: max_length(User.name)],
                 password_hash=password_hash,
                 invitation_pending=False,
                 session_token=new_session_token(),
@@ -223,7 +224,9 @@ def accept_invitation(token: str, name: str, password: str) -> User:
     if matched_rows(joined) != 1:
         db.session.rollback()
         raise LinkRefused("invalid")
-    activity.record(account_id, user.id, ActivityKind.USER_JOINED, name=name.strip()[:120])
+    activity.record(
+        account_id, user.id, ActivityKind.USER_JOINED, name=name.strip()[: max_length(User.name)]
+    )
     db.session.commit()
     db.session.refresh(user)
     return user

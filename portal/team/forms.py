@@ -7,7 +7,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Email, Length
 
 from portal.forms import PortalForm
-from portal.models import Role
+from portal.models import Role, User
+from portal.models.columns import max_length
 from portal.safe_gettext import lazy_gettext as _l
 
 
@@ -25,12 +26,15 @@ class InviteForm(PortalForm):
         validators=[
             DataRequired(message=_l("Enter the e-mail address to invite.")),
             Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
-            Length(max=254),
+            Length(max=max_length(User.email)),
         ],
     )
     name = StringField(
         _l("Name"),
-        validators=[DataRequired(message=_l("Enter the person's name.")), Length(max=120)],
+        validators=[
+            DataRequired(message=_l("Enter the person's name.")),
+            Length(max=max_length(User.name)),
+        ],
     )
     role = SelectField(
         _l("Role"),

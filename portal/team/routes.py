@@ -15,10 +15,9 @@ from portal.models import Role, User
 from portal.security import checks_form_text, current_account_id, roles_required
 from portal.team import changes as service
 from portal.team.forms import BillingAdminForm, InviteForm, TeamActionForm
+from portal.web import UNPROCESSABLE
 
 bp = Blueprint("team", __name__, url_prefix="/team")
-
-UNPROCESSABLE = 422
 
 
 def _refusal_message(reason: str) -> str:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import NamedTuple
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -18,7 +15,6 @@ from werkzeug.wrappers import Response
 from portal import clock
 from portal.account_pricing import current_configuration, price_for
 from portal.accounts import load_account
-from portal.catalogs.live import catalog_version
 from portal.checkout import confirm_checkout, paid_change
 from portal.domain.breakdown_codec import breakdown_fingerprint
 from portal.domain.catalog import BillingPeriod, Plan
@@ -52,8 +48,9 @@ from portal.security import (
     reads_only,
     roles_required,
 )
-from portal.web import render_page, wants_fragment
+from portal.web import UNPROCESSABLE, render_page, wants_fragment
 from portal.wizard.selection import Selection, read_selection
+from portal.wizard.summary_cache import cached_summary
 
 bp = Blueprint("wizard", __name__, url_prefix="/package/edit")
 
@@ -191,28 +188,12 @@ _BACK_LINK = Markup(
 )
 
 
-_SUMMARIES: OrderedDict[tuple[str, str, int], str] = OrderedDict()
-_SUMMARIES_LOCK = threading.Lock()
-_SUMMARIES_KEPT = 2048
-
-
 def _rendered_summary(breakdown: PriceBreakdown) -> str:
-    """The summary fragment, kept per breakdown fingerprint and language.
-
-    The fragment is a pure function of the breakdown's figures and the language, and it is asked
-    for on every keystroke with the same figures coming back often (5 agents, then 3 again).
-    """
-    # The catalog version too: a translator's saved edit must reach cached copies.
-    key = (breakdown_fingerprint(breakdown), str(get_locale()), catalog_version())
-    with _SUMMARIES_LOCK:
-        html = _SUMMARIES.get(key)
-    if html is None:
-        html = render_template("wizard/_summary.html", breakdown=breakdown, summary_message=None)
-        with _SUMMARIES_LOCK:
-            _SUMMARIES[key] = html
-            if len(_SUMMARIES) > _SUMMARIES_KEPT:
-                _SUMMARIES.popitem(last=False)
-    return html
+    """The summary fragment of a breakdown, drawn once per figures, language and catalog."""
+    return cached_summary(
+        breakdown,
+        lambda: render_template("wizard/_summary.html", breakdown=breakdown, summary_message=None),
+    )
 
 
 @bp.get("/payment")
@@ -386,10 +367,10 @@ def request_quote() -> Response | str | tuple[str, int]:
             errors=invalid,
             message=marked(message[: echo_limit(MAX_MESSAGE)]),
         )
-        return page, 422
+        return page, UNPROCESSABLE
     if request.method == "POST":
         if selection.agents is None or selection.packs is None:
-            return render_template("wizard/request_quote.html", selection=selection), 422
+            return render_template("wizard/request_quote.html", selection=selection), UNPROCESSABLE
         message = message.strip()
         file_quote_request(
             account,

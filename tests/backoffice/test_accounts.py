@@ -12,6 +12,7 @@ from sqlalchemy import event
 from portal.activity import record as activity
 from portal.extensions import db
 from portal.models import InvoiceStatus, Payment, Role
+from portal.numbers import MAX_ID
 from tests.backoffice.conftest import add_accounts
 
 ROW = re.compile(r'<a href="/backoffice/accounts/(\d+)">([^<]+)</a>')
@@ -194,7 +195,7 @@ def test_account_details_are_read_only_lists(app, client, staff, people, issue):
 
 
 def test_unknown_account_is_404(client, staff):
-    assert client.get("/backoffice/accounts/2147483647").status_code == 404
+    assert client.get(f"/backoffice/accounts/{MAX_ID}").status_code == 404
 
 
 def test_documents_are_split_by_kind(app, client, staff, people, issue):

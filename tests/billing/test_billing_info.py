@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import select
 
+from portal.activity.text import _field_labels
+from portal.billing.info import FIELDS
+from portal.config import LANGUAGES
 from portal.extensions import db
 from portal.models import Account, BillingActivity, Invoice
 from tests.conftest import csrf_token_from
@@ -100,6 +104,31 @@ def test_opting_out_of_invoice_emails(customer, app):
     page = customer.client.get("/billing/info")
     customer.client.post("/billing/info", data={**data, "csrf_token": csrf_token_from(page.text)})
     assert _info(app, customer.account_id).invoices_by_email is False
+
+
+def test_every_field_of_the_billing_info_is_on_the_form_and_saved(customer, app):
+    page = customer.client.get("/billing/info").text
+    assert [name for name in FIELDS if f'name="{name}"' not in page] == []
+    data = {**VALID, "invoice_language": "fr", "csrf_token": csrf_token_from(page)}
+    data.pop("invoices_by_email")  # from on (the default) to off
+    assert customer.client.post("/billing/info", data=data).status_code == 302
+    with app.app_context():
+        entry = db.session.scalar(
+            select(BillingActivity).where(BillingActivity.kind == "billing_info")
+        )
+        assert entry.details["fields"] == list(FIELDS)
+        with app.test_request_context():
+            assert list(_field_labels()) == list(FIELDS)
+
+
+def test_the_invoice_language_offers_each_language_named_in_itself(customer):
+    page = customer.client.get("/billing/info", headers={"Accept-Language": "it"}).text
+    offered = re.findall(r'<option[^>]*value="([a-z]{2})"[^>]*>([^<]+)</option>', page)
+    assert [(code, name) for code, name in offered if code in LANGUAGES] == [
+        ("it", "Italiano"),
+        ("fr", "Français"),
+        ("en", "English"),
+    ]
 
 
 def test_forged_country_or_language_is_refused(customer):

@@ -23,6 +23,8 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from werkzeug.exceptions import HTTPException
 
+from portal.config import LANGUAGES
+from portal.numbers import MAX_ID
 from tests.browser.demo_portal import Portal, seed_portal, sign_in
 
 pytestmark = pytest.mark.browser
@@ -30,7 +32,6 @@ pytestmark = pytest.mark.browser
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = os.environ.get("PAGE_SCREENSHOTS")
 TIMING = os.environ.get("PAGE_TIMING")
-LANGUAGES = ("it", "fr", "en")
 WIDTHS = (390, 1280)
 FLOW_WIDTHS = {"it": 390, "fr": 1280, "en": 390}
 # The header is one row at 1280 px: taller than this means it wrapped.
@@ -356,7 +357,7 @@ def owner(page: Page, run: Run) -> None:
     page.goto(run.url("/billing/invoices/?status=open"))
     run.check(page, "invoices.index", "open filter")
     year_downloads(page, run)
-    page.goto(run.url("/billing/invoices/2147483647/pay"))
+    page.goto(run.url(f"/billing/invoices/{MAX_ID}/pay"))
     run.check(page, "invoices.pay", "not found")
 
     page.goto(run.url("/billing/payment-methods/"))

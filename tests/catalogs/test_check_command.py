@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from portal.catalogs.check import catalog_problems, main
+from portal.config import TRANSLATED_LANGUAGES
 from tests.catalogs.conftest import copy_catalogs
 
 
@@ -12,6 +13,14 @@ def test_the_repository_catalogs_pass(capsys) -> None:
     root = Path(__file__).resolve().parents[2] / "translations"
     assert main([str(root), "it", "fr"]) == 0
     assert "100 % translated" in capsys.readouterr().out
+
+
+def test_without_languages_every_translated_language_is_checked(capsys) -> None:
+    root = Path(__file__).resolve().parents[2] / "translations"
+    assert main([str(root)]) == 0
+    assert (
+        f"catalogs {', '.join(TRANSLATED_LANGUAGES)}: 100 % translated" in capsys.readouterr().out
+    )
 
 
 def test_a_broken_placeholder_in_a_file_is_reported(tmp_path: Path) -> None:

@@ -10,6 +10,8 @@ import pytest
 from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 
+from portal.config import TRANSLATED_LANGUAGES
+
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
 
 
@@ -45,7 +47,7 @@ def test_french_puts_a_no_break_space_before_high_punctuation():
     assert wrong == []
 
 
-@pytest.mark.parametrize("language", ["it", "fr"])
+@pytest.mark.parametrize("language", TRANSLATED_LANGUAGES)
 def test_the_free_package_is_translated(language):
     english = [text for _, text in translations(language) if re.search(r"\bFree\b", text)]
     assert english == []

@@ -9,6 +9,7 @@ from babel.messages.pofile import read_po
 from hypothesis import given
 from hypothesis import strategies as st
 
+from portal.config import TRANSLATED_LANGUAGES
 from portal.domain.translation_checks import (
     MAX_TRANSLATION_LENGTH,
     Problem,
@@ -43,7 +44,7 @@ def codes(problems: list[Problem]) -> list[ProblemCode]:
     return [problem.code for problem in problems]
 
 
-@pytest.mark.parametrize("language", ["it", "fr"])
+@pytest.mark.parametrize("language", TRANSLATED_LANGUAGES)
 def test_every_repository_translation_passes(language: str) -> None:
     entries = real_entries(language)
     assert len(entries) > 300
@@ -51,7 +52,7 @@ def test_every_repository_translation_passes(language: str) -> None:
         assert check_translation(source, strings, 2) == [], (source, strings)
 
 
-@pytest.mark.parametrize("language", ["it", "fr"])
+@pytest.mark.parametrize("language", TRANSLATED_LANGUAGES)
 def test_dropping_a_named_placeholder_from_any_real_entry_is_refused(language: str) -> None:
     checked = 0
     for source, strings in real_entries(language):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -152,3 +155,25 @@ def test_note_post_without_csrf_is_refused(customer, issue, app):
     response = customer.client.post(f"/billing/invoices/{invoice_id}/note", data={"note": "x"})
     assert response.status_code == 400
     assert _note(app, invoice_id) == ""
+
+
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [
+        ("en", "Edit the note of %s"),
+        ("it", "Modifica la nota di %s"),
+        ("fr", "Modifier la note de %s"),
+    ],
+)
+def test_each_rows_edit_link_names_its_own_document(customer, issue, language, label):
+    first, second = issue(customer.account_id), issue(customer.account_id, agents=3)
+    headers = {"Accept-Language": language}
+    page = customer.client.get("/billing/invoices/", headers=headers).text
+    for invoice_id, number in ((first, "INV-2026-000001"), (second, "INV-2026-000002")):
+        cell = customer.client.get(
+            f"/billing/invoices/{invoice_id}/note", headers={**HX, **headers}
+        ).text
+        labels = re.findall(rf'<td id="note-{invoice_id}".*?aria-label="([^"]*)"', page, re.S)
+        assert labels == re.findall(r'aria-label="([^"]*)"', cell)
+        assert labels[0] == label % number
+    assert f'href="/billing/invoices/{first}/pdf"' in page

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import re
 
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from portal.billing.info import FIELDS
 from portal.extensions import db
 from portal.models import (
     Account,
@@ -453,3 +455,21 @@ def test_a_quote_goes_to_billing_admins_in_the_team_only(setting: Setting) -> No
         email = db.session.scalar(select(OutgoingEmail).where(OutgoingEmail.kind == "sales_quote"))
         assert email is not None
         assert sorted(email.recipients) == ["admin@acme.example", "owner@acme.example"]
+
+
+def _billing_fields(page: str) -> str:
+    """The fields of the page's billing info form as drawn, white space flattened (the CSRF
+    token and the buttons left out)."""
+    [form] = [
+        form for form in re.findall(r"<form[^>]*>(.*?)</form>", page, re.S) if "company" in form
+    ]
+    fields = re.split(r'<input id="submit"|<div class="actions">', form)[0]
+    return " ".join(re.sub(r'<input id="csrf_token"[^>]*>', "", fields).split())
+
+
+def test_the_billing_step_shows_the_billing_info_form_field_for_field(setting: Setting) -> None:
+    quote_id = setting.sent_quote()
+    step = setting.client.get(f"/quotes/{quote_id}/accept").text
+    info = setting.client.get("/billing/info").text
+    assert [name for name in FIELDS if f'name="{name}"' not in step] == []
+    assert _billing_fields(step) == _billing_fields(info)

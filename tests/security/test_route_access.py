@@ -17,6 +17,7 @@ import pytest
 from flask import Flask
 
 from portal.models import Role
+from portal.numbers import MAX_ID
 from tests.conftest import csrf_token_from
 
 ANONYMOUS = "anonymous"
@@ -113,7 +114,7 @@ ACCESS: dict[str, frozenset[str]] = {
 }
 
 # Values for path arguments: ids nobody has, references and tokens that do not exist.
-ARGUMENTS = {"int": "2147483647", "default": "unknown", "path": "css/portal.css"}
+ARGUMENTS = {"int": str(MAX_ID), "default": "unknown", "path": "css/portal.css"}
 VENDOR_ASSET = "htmx.min.js"
 EMAILS = {
     Role.OWNER.value: "owner@alpha.example.com",

@@ -240,16 +240,3 @@ def test_health_needs_no_session_and_keeps_the_security_headers(client, billing_
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "Content-Security-Policy" in response.headers
-
-
-def test_list_row_urls_are_the_ones_url_for_builds(app):
-    from flask import url_for
-
-    from portal.web import url_for_ids
-
-    with app.test_request_context("/"):
-        pdf_url = url_for_ids("invoices.pdf", "invoice_id")
-        for invoice_id in (1, 42, 987_654_321_987, 10**15):
-            assert pdf_url(invoice_id) == url_for("invoices.pdf", invoice_id=invoice_id)
-        note_url = url_for_ids("invoices.edit_note", "invoice_id")
-        assert note_url(7) == url_for("invoices.edit_note", invoice_id=7)
