@@ -48,6 +48,8 @@ SERVER_ENV = {
     "SECRET_KEY": "benchmark-only-secret-key-0123456789",
     # Served and loaded on loopback ports: the one host where production accepts http.
     "PUBLIC_URL": "http://127.0.0.1",
+    # The in-process rows' Flask test clients name the host `localhost`.
+    "ALLOWED_HOSTS": "localhost",
     "SESSION_COOKIE_SECURE": "false",
     "STRICT_TRANSPORT_SECURITY": "false",
 }

@@ -185,6 +185,7 @@ def main() -> None:
         PORTAL_ENV="production",
         SECRET_KEY="benchmark-only-secret-key-0123456789",
         PUBLIC_URL="http://127.0.0.1",
+        ALLOWED_HOSTS="localhost",  # what the in-process test client names
         DATABASE_URL=url,
         SESSION_COOKIE_SECURE="false",
         LOGIN_RATE_LIMIT="1000 per minute",
