@@ -90,7 +90,10 @@ def test_a_message_another_run_is_claiming_is_left_to_that_run(app, smtp_server)
         )
         reports: list[DeliveryReport] = []
         thread = _run_in_thread(app, reports)
-        thread.join(timeout=1)  # PostgreSQL skips the row; SQLite waits for the lock
+        # A second for the run to reach the claimed row: PostgreSQL skips it, SQLite waits for
+        # the lock. A sleep, not join(timeout=1): under libfaketime 0.9.10 (scripts/test-on-date)
+        # a timed wait that runs out never returns, and the run would wait past its busy timeout.
+        time.sleep(1)
         transaction.commit()
     thread.join(timeout=30)
     assert not thread.is_alive()
