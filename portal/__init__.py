@@ -77,11 +77,14 @@ def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = 
     from portal.invoices import routes as invoices
     from portal.methods import routes as methods
     from portal.quotes import routes as quotes
+    from portal.refunds import routes as refunds
+    from portal.seats import routes as seats
     from portal.team import routes as team
     from portal.wizard import routes as wizard
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(refunds.bp)
     app.register_blueprint(team.bp)
     app.register_blueprint(backoffice.bp)
     from portal import catalogs
@@ -89,6 +92,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = 
     catalogs.init_app(app)
     app.register_blueprint(methods.bp)
     app.register_blueprint(wizard.bp)
+    app.register_blueprint(seats.bp)
     app.register_blueprint(invoices.bp)
     app.register_blueprint(billing.bp)
     app.register_blueprint(quotes.bp)

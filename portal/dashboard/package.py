@@ -13,15 +13,15 @@ from portal.account_pricing import renewal_price
 from portal.accounts import load_account
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.extensions import db
-from portal.models import Account, Invoice, PaymentMethod, SubscriptionStatus
-from portal.payments.saved_methods import default_method_id, describe
-from portal.reference_data import reference
-from portal.refunds.full_refund import (
+from portal.full_refund import (
     RefundFacts,
     may_be_offered,
     refund_facts_in,
     with_refund_facts,
 )
+from portal.models import Account, Invoice, PaymentMethod, SubscriptionStatus
+from portal.payments.saved_methods import default_method_id, describe
+from portal.reference_data import reference
 from portal.renewal.auto_renew import GRACE_DAYS
 from portal.renewal.run import open_renewal_invoice_id
 

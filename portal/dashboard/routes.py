@@ -15,8 +15,8 @@ from portal.dashboard.package import (
     billing_facts,
     package_overview,
 )
+from portal.full_refund import refund_offer
 from portal.models import BILLING_ROLES, CUSTOMER_ROLES, Role
-from portal.refunds.full_refund import RefundOutcome, refund_offer, request_refund
 from portal.renewal.auto_renew import NoPaymentMethod, expiry_warning, set_auto_renew
 from portal.security import current_account_id, roles_required
 from portal.web import UNPROCESSABLE, wants_fragment
@@ -39,10 +39,10 @@ def home() -> Response:
 @roles_required(*CUSTOMER_ROLES)
 def my_package() -> str:
     """Plan, period, agents, conversations, renewal or expiry, auto-renewal and credit."""
-    return _package_page()
+    return package_page()
 
 
-def _package_page(refund_error: str | None = None) -> str:
+def package_page(refund_error: str | None = None) -> str:
     """My package, with the refund offer for those who manage billing."""
     manages_billing = current_user.role.manages_billing
     # What billing shows beyond the account (loaded with the user) comes in one query; a
@@ -70,46 +70,6 @@ def _package_context(
         "manages_billing": manages_billing,
         "error": error,
     }
-
-
-@bp.post("/package/refund")
-@roles_required(*BILLING_ROLES)
-def refund() -> Response | tuple[str, int]:
-    """Refund everything and go back to Free, within 15 days of the first payment only."""
-    if request.form.get("confirm") != "yes":
-        return _package_page(
-            _("Tick the box to confirm that the account goes back to Free.")
-        ), UNPROCESSABLE
-    outcome = request_refund(current_account_id(), current_user.id, clock.now())
-    if outcome is RefundOutcome.REFUNDED:
-        flash(
-            _(
-                "Your payments are being refunded and the credit notes are under Invoices. "
-                "The account is back on the Free package."
-            ),
-            "success",
-        )
-        return redirect(url_for("dashboard.my_package"))
-    errors = {
-        RefundOutcome.NOT_OFFERED: (
-            403,
-            _("A full refund can only be requested within 15 days of the first payment."),
-        ),
-        RefundOutcome.NEEDS_SUPPORT: (
-            409,
-            _("Your package changed since the first payment: please contact support for a refund."),
-        ),
-        RefundOutcome.IN_PROGRESS: (
-            409,
-            _("A payment for this account is in progress. Try again in a few minutes."),
-        ),
-        RefundOutcome.FAILED: (
-            502,
-            _("The refund could not be completed. Nothing else was changed; try again later."),
-        ),
-    }
-    status, message = errors[outcome]
-    return _package_page(message), status
 
 
 @bp.post("/package/auto-renewal")

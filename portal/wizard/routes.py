@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -13,16 +11,14 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from portal import clock
-from portal.account_pricing import current_configuration, price_for
+from portal.account_pricing import current_configuration
 from portal.accounts import load_account
 from portal.checkout import confirm_checkout, paid_change
 from portal.domain.breakdown_codec import breakdown_fingerprint
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.pricing import (
     ChangeKind,
-    ChangeNotAllowed,
     Configuration,
-    ConfigurationError,
     PriceBreakdown,
 )
 from portal.forms import (
@@ -34,13 +30,14 @@ from portal.forms import (
 )
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Account, Payment, PaymentPurpose, PaymentStatus
-from portal.numbers import id_from, whole_number
+from portal.numbers import id_from
 from portal.payments import lifecycle as payments
 from portal.payments.lifecycle import Outcome, PayResult
 from portal.payments.pages import outcome_message, outcome_status
 from portal.payments.routes import after_payment, return_url
 from portal.quotes.workflow import MAX_MESSAGE, file_quote_request
 from portal.reference_data import reference
+from portal.seats.routes import seats_page
 from portal.security import (
     ConfirmationKey,
     checks_form_text,
@@ -48,62 +45,24 @@ from portal.security import (
     reads_only,
     roles_required,
 )
+from portal.selection import Selection, change_refusal_message, priced, read_selection
 from portal.web import UNPROCESSABLE, render_page, wants_fragment
-from portal.wizard.selection import Selection, read_selection
 from portal.wizard.summary_cache import cached_summary
 
 bp = Blueprint("wizard", __name__, url_prefix="/package/edit")
-
-
-class Priced(NamedTuple):
-    """A selection's breakdown, or the message that stands in for it and, for a change the
-    domain refuses, the refusal's code (the steps then offer no way to continue)."""
-
-    breakdown: PriceBreakdown | None
-    message: str | None
-    refusal_code: str | None = None
-
-
-def _priced(selection: Selection, account: Account) -> Priced:
-    """The breakdown for a valid selection, or the message that stands in for it."""
-    if not selection.valid:
-        return Priced(None, _("Correct the highlighted fields to see the price."))
-    try:
-        return Priced(price_for(account, selection.request(), clock.today()), None)
-    except ChangeNotAllowed as refusal:
-        return Priced(None, change_refusal_message(refusal), refusal.code)
-    except ConfigurationError:
-        return Priced(None, _("Correct the highlighted fields to see the price."))
-
-
-def change_refusal_message(refusal: ChangeNotAllowed) -> str:
-    """Why a change cannot be made here."""
-    if refusal.code == "annual_to_monthly":
-        return _(
-            "Switching from annual to monthly billing is not available here. "
-            "Please contact our support team and we will arrange it."
-        )
-    if refusal.code == "past_due":
-        return _(
-            "The renewal of your package is not paid yet. Pay the open invoice from Invoices, "
-            "then you can change your package."
-        )
-    if refusal.code == "outside_period":
-        return _("Your current period has ended and is being renewed. Please try again shortly.")
-    return _("The currency of this account cannot be changed.")
 
 
 def _context(
     step: int, selection: Selection, account: Account, **extra: object
 ) -> dict[str, object]:
     """What every step's page needs: the selection, its breakdown and the current package."""
-    priced = _priced(selection, account)
+    price = priced(selection, account)
     return {
         "step": step,
         "selection": selection,
-        "breakdown": priced.breakdown,
-        "summary_message": priced.message,
-        "refusal_code": priced.refusal_code,
+        "breakdown": price.breakdown,
+        "summary_message": price.message,
+        "refusal_code": price.refusal_code,
         "current": current_configuration(account),
         "account": account,
         "prices": reference().prices,
@@ -143,22 +102,22 @@ def summary() -> Response | str:
     selection = read_selection(request.args, account)
     if not wants_fragment():
         return redirect(url_for("wizard.quantities", **selection.query()))
-    priced = _priced(selection, account)
-    if priced.breakdown is None:
+    price = priced(selection, account)
+    if price.breakdown is None:
         summary_html = render_template(
             "wizard/_summary.html",
             selection=selection,
             breakdown=None,
-            summary_message=priced.message,
-            refusal_code=priced.refusal_code,
+            summary_message=price.message,
+            refusal_code=price.refusal_code,
         )
     else:
-        summary_html = _rendered_summary(priced.breakdown)
+        summary_html = _rendered_summary(price.breakdown)
     # The fields come along out of band when what they show changes: their errors (and the
     # quote link, or the refusal instead of Continue) must show on the htmx path too, and go
     # once corrected. The page says what it shows (#fields-shown); while that stays right, the
     # numbers the customer is typing are already in the fields.
-    shown = selection.fields_shown(priced.refusal_code)
+    shown = selection.fields_shown(price.refusal_code)
     if shown and request.args.get("shown") == shown:
         # Only Back's link changes: it carries the numbers typed now.
         return summary_html + str(back_link(selection, oob=True))
@@ -166,8 +125,8 @@ def summary() -> Response | str:
         "wizard/_quantity_fields.html",
         selection=selection,
         prices=reference().prices,
-        summary_message=priced.message,
-        refusal_code=priced.refusal_code,
+        summary_message=price.message,
+        refusal_code=price.refusal_code,
         oob=True,
     )
     return summary_html + fields
@@ -287,7 +246,7 @@ class CheckoutPages:
         selection = self.selection
         if self.from_seats and current_configuration(account) is not None:
             quantities = MultiDict({"agents": selection.agents_text, "packs": selection.packs_text})
-            return _seats_page(
+            return seats_page(
                 account, quantities, outcome_status(result), pay_error=message, declined=declined
             )
         return _payment_page(
@@ -388,57 +347,3 @@ def request_quote() -> Response | str | tuple[str, int]:
         )
         return redirect(url_for("dashboard.my_package"))
     return render_template("wizard/request_quote.html", selection=selection, errors={}, message="")
-
-
-def _adjusted(args: MultiDict[str, str]) -> MultiDict[str, str]:
-    """Apply a + or − button ("agents:1", "packs:-1") to the typed quantities."""
-    values = MultiDict(args)
-    field, _sep, step = args.get("adjust", "").partition(":")
-    if field in {"agents", "packs"} and step in {"1", "-1"}:
-        current = values.get(field, "")
-        typed = whole_number(current.strip())
-        if typed is not None:
-            values[field] = str(max(typed + int(step), 0))
-    return values
-
-
-@bp.get("/seats")
-@roles_required(*BILLING_ROLES)
-def seats() -> Response | str | tuple[str, int]:
-    """Seat adjustment: agents and packs of the running package, the delta and the summary."""
-    account = load_account(current_account_id())
-    if current_configuration(account) is None:
-        return redirect(url_for("wizard.choose_plan"))
-    page, _status = _seats_page(account, _adjusted(request.args))
-    return page
-
-
-def _seats_page(
-    account: Account, args: MultiDict[str, str], status: int = 200, **extra: object
-) -> tuple[str, int]:
-    """The seat page for the typed quantities (a refused payment's message included)."""
-    current = current_configuration(account)
-    assert current is not None
-    args["plan"], args["period"] = current.plan.value, current.period.value
-    args["currency"] = account.currency or ""
-    args.setdefault("agents", str(current.agents))
-    args.setdefault("packs", str(current.packs))
-    selection = read_selection(args, account)
-    breakdown, message, _refusal = _priced(selection, account)
-    declined = extra.pop("declined", None)
-    context = {
-        "selection": selection,
-        "current": current,
-        "breakdown": breakdown,
-        "summary_message": message,
-        "prices": reference().prices,
-        "fingerprint": breakdown_fingerprint(breakdown) if breakdown else "",
-        # "Add a payment method" comes back to these quantities, not the current ones.
-        **method_choice(
-            account.id,
-            url_for("wizard.seats", agents=selection.agents_text, packs=selection.packs_text),
-            declined_method_id=declined if isinstance(declined, int) else None,
-        ),
-        **extra,
-    }
-    return render_page("wizard/seats.html", "wizard/_seats.html", **context), status

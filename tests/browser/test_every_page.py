@@ -82,7 +82,7 @@ PAGES: dict[str, set[str]] = {
     "wizard.quantities": {"form", "more than 50 agents (htmx)", "more than 50 agents (no JS)"},
     "wizard.request_quote": {"form", "sent"},
     "wizard.payment": {"form", "declined after 3-D Secure"},
-    "wizard.seats": {"form", "after +", "unchanged"},
+    "seats.seats": {"form", "after +", "unchanged"},
     "wizard.confirmation": {"paid"},
     "sandbox.challenge": {"form"},
     "sandbox.paypal": {"form"},
@@ -325,12 +325,12 @@ def owner(page: Page, run: Run) -> None:
     run.check(page, "wizard.confirmation", "paid")
 
     page.goto(run.url("/package/edit/seats"))
-    run.check(page, "wizard.seats", "unchanged")
+    run.check(page, "seats.seats", "unchanged")
     page.click("button[value='agents:1']")
     expect(page.locator("[data-delta=agents]")).to_be_visible()
-    run.check(page, "wizard.seats", "after +")
+    run.check(page, "seats.seats", "after +")
     page.goto(run.url("/package/edit/seats?agents=6&packs=1"))
-    run.check(page, "wizard.seats", "form")
+    run.check(page, "seats.seats", "form")
 
     page.goto(run.url("/billing/invoices/"))
     run.check(page, "invoices.index", "list")

@@ -20,6 +20,7 @@ from stdnum.eu import vat
 from portal import clock
 from portal.demo import STANDARD, USERS
 from portal.extensions import db
+from portal.full_refund import REFUND_WINDOW, refund_offer
 from portal.models import (
     Account,
     BillingActivity,
@@ -37,7 +38,6 @@ from portal.models import (
 from portal.payments.gateway import EXTENSION_KEY, CardEntry, GatewayCapabilities
 from portal.payments.sandbox import SandboxCharge
 from portal.payments.saved_methods import default_method, describe
-from portal.refunds.full_refund import REFUND_WINDOW, refund_offer
 from tests.conftest import Auth
 
 NO_METHOD = "There is no payment method to charge it to."

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from portal.accounts import load_account
 from portal.dashboard.package import billing_facts
 from portal.extensions import db
+from portal.full_refund import refund_offer
 from portal.models import Account, BillingActivity, Invoice, OutgoingEmail, Payment, Role
 from portal.payments.sandbox import SandboxCharge, SandboxRefund
-from portal.refunds.full_refund import refund_offer
 from tests.conftest import csrf_token_from
 from tests.wizard.conftest import read_form
 

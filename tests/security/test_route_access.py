@@ -52,7 +52,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "sandbox.decide_paypal": SIGNED_IN,
     # Customers
     "dashboard.my_package": CUSTOMERS,
-    "dashboard.refund": BILLING,
+    "refunds.refund": BILLING,
     "dashboard.auto_renewal": BILLING,
     "team.members": OWNER_ONLY,
     "team.invite": OWNER_ONLY,
@@ -74,7 +74,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "payments.legacy_return": BILLING,
     "wizard.confirmation": BILLING,
     "wizard.request_quote": BILLING,
-    "wizard.seats": BILLING,
+    "seats.seats": BILLING,
     "invoices.index": BILLING,
     "invoices.note": BILLING,
     "invoices.edit_note": BILLING,

@@ -1,19 +1,32 @@
-"""The wizard's choices, read from a step's query string or the Pay form, with field errors."""
+"""A customer's choice of package, read from a wizard step, the seat page or the Pay form, with
+field errors; and its price, or the message that stands in for it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import abort
 from flask_babel import format_number
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from portal.account_pricing import ChangeRequest, current_configuration, suggested_currency
+from portal import clock
+from portal.account_pricing import (
+    ChangeRequest,
+    current_configuration,
+    price_for,
+    suggested_currency,
+)
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.money import CURRENCIES
-from portal.domain.pricing import Configuration, ConfigurationError, validate_configuration
+from portal.domain.pricing import (
+    ChangeNotAllowed,
+    Configuration,
+    ConfigurationError,
+    PriceBreakdown,
+    validate_configuration,
+)
 from portal.forms import REPLACEMENT, UNSAFE_TEXT_ERROR, marked
 from portal.models import Account
 from portal.numbers import whole_number
@@ -160,3 +173,41 @@ def configuration_message(error: ConfigurationError, plan: Plan) -> str:
         max=rules.max_packs,
         conversations=format_number(rules.max_conversations),
     )
+
+
+class Priced(NamedTuple):
+    """A selection's breakdown, or the message that stands in for it and, for a change the
+    domain refuses, the refusal's code (the steps then offer no way to continue)."""
+
+    breakdown: PriceBreakdown | None
+    message: str | None
+    refusal_code: str | None = None
+
+
+def priced(selection: Selection, account: Account) -> Priced:
+    """The breakdown for a valid selection, or the message that stands in for it."""
+    if not selection.valid:
+        return Priced(None, _("Correct the highlighted fields to see the price."))
+    try:
+        return Priced(price_for(account, selection.request(), clock.today()), None)
+    except ChangeNotAllowed as refusal:
+        return Priced(None, change_refusal_message(refusal), refusal.code)
+    except ConfigurationError:
+        return Priced(None, _("Correct the highlighted fields to see the price."))
+
+
+def change_refusal_message(refusal: ChangeNotAllowed) -> str:
+    """Why a change cannot be made here."""
+    if refusal.code == "annual_to_monthly":
+        return _(
+            "Switching from annual to monthly billing is not available here. "
+            "Please contact our support team and we will arrange it."
+        )
+    if refusal.code == "past_due":
+        return _(
+            "The renewal of your package is not paid yet. Pay the open invoice from Invoices, "
+            "then you can change your package."
+        )
+    if refusal.code == "outside_period":
+        return _("Your current period has ended and is being renewed. Please try again shortly.")
+    return _("The currency of this account cannot be changed.")

@@ -1,0 +1,1 @@
+"""Seats: more or fewer agents and conversation packs in the running package."""

@@ -1,0 +1,78 @@
+"""The seat page: agents and packs of the running package, the change and its summary."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, request, url_for
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from portal.account_pricing import current_configuration
+from portal.accounts import load_account
+from portal.domain.breakdown_codec import breakdown_fingerprint
+from portal.methods.choice import method_choice
+from portal.models import BILLING_ROLES, Account
+from portal.numbers import whole_number
+from portal.reference_data import reference
+from portal.security import current_account_id, roles_required
+from portal.selection import priced, read_selection
+from portal.web import render_page
+
+bp = Blueprint("seats", __name__)
+
+
+def _adjusted(args: MultiDict[str, str]) -> MultiDict[str, str]:
+    """Apply a + or − button ("agents:1", "packs:-1") to the typed quantities."""
+    values = MultiDict(args)
+    field, _sep, step = args.get("adjust", "").partition(":")
+    if field in {"agents", "packs"} and step in {"1", "-1"}:
+        current = values.get(field, "")
+        typed = whole_number(current.strip())
+        if typed is not None:
+            values[field] = str(max(typed + int(step), 0))
+    return values
+
+
+@bp.get("/package/edit/seats")
+@roles_required(*BILLING_ROLES)
+def seats() -> Response | str | tuple[str, int]:
+    """Seat adjustment: agents and packs of the running package, the delta and the summary."""
+    account = load_account(current_account_id())
+    if current_configuration(account) is None:
+        return redirect(url_for("wizard.choose_plan"))
+    page, _status = seats_page(account, _adjusted(request.args))
+    return page
+
+
+def seats_page(
+    account: Account, args: MultiDict[str, str], status: int = 200, **extra: object
+) -> tuple[str, int]:
+    """The seat page for the typed quantities (a refused payment's message included).
+
+    Paying posts to the wizard's Pay with origin=seats; a payment refused there comes back
+    here (portal.wizard.routes.CheckoutPages).
+    """
+    current = current_configuration(account)
+    assert current is not None
+    args["plan"], args["period"] = current.plan.value, current.period.value
+    args["currency"] = account.currency or ""
+    args.setdefault("agents", str(current.agents))
+    args.setdefault("packs", str(current.packs))
+    selection = read_selection(args, account)
+    breakdown, message, _refusal = priced(selection, account)
+    declined = extra.pop("declined", None)
+    context = {
+        "selection": selection,
+        "current": current,
+        "breakdown": breakdown,
+        "summary_message": message,
+        "prices": reference().prices,
+        "fingerprint": breakdown_fingerprint(breakdown) if breakdown else "",
+        # "Add a payment method" comes back to these quantities, not the current ones.
+        **method_choice(
+            account.id,
+            url_for("seats.seats", agents=selection.agents_text, packs=selection.packs_text),
+            declined_method_id=declined if isinstance(declined, int) else None,
+        ),
+        **extra,
+    }
+    return render_page("seats/page.html", "seats/_seats.html", **context), status
