@@ -101,6 +101,28 @@ def _moment() -> str:
     return format_moment(clock.now())
 
 
+_OWNER_NOTICES = {
+    EmailKind.MADE_BILLING_ADMIN: made_billing_admin_texts,
+    EmailKind.REMOVED_FROM_TEAM: removed_from_team_texts,
+}
+
+
+def _owner_notice(user: User, account: Account, owner: User, kind: EmailKind) -> int:
+    """Queue the e-mail telling a joined user what the owner changed; returns its id."""
+    texts = _OWNER_NOTICES[kind]
+    return queue_user_notice(
+        user,
+        kind=kind,
+        texts=lambda: texts(
+            name=user.name,
+            company=account.name,
+            owner=owner.name,
+            moment=_moment(),
+            seller=current_app.config["SELLER_NAME"],
+        ),
+    )
+
+
 def _new_password_link() -> str:
     """Where to choose a new password, for "it was not you" (not a secret)."""
     return public_url_for("auth.forgot_password")
@@ -255,17 +277,7 @@ def set_billing_admin(
         )
         if new_role is Role.BILLING_ADMIN and not user.invitation_pending:
             change.email_ids.append(
-                queue_user_notice(
-                    user,
-                    kind=EmailKind.MADE_BILLING_ADMIN,
-                    texts=lambda: made_billing_admin_texts(
-                        name=user.name,
-                        company=account.name,
-                        owner=owner.name,
-                        moment=_moment(),
-                        seller=current_app.config["SELLER_NAME"],
-                    ),
-                )
+                _owner_notice(user, account, owner, EmailKind.MADE_BILLING_ADMIN)
             )
     db.session.commit()
     return change
@@ -287,19 +299,7 @@ def remove_user(account_id: int, owner: User, user_id: int) -> TeamChange | None
         raise _refuse("owner")
     change = TeamChange(user)
     if not user.invitation_pending:
-        change.email_ids.append(
-            queue_user_notice(
-                user,
-                kind=EmailKind.REMOVED_FROM_TEAM,
-                texts=lambda: removed_from_team_texts(
-                    name=user.name,
-                    company=account.name,
-                    owner=owner.name,
-                    moment=_moment(),
-                    seller=current_app.config["SELLER_NAME"],
-                ),
-            )
-        )
+        change.email_ids.append(_owner_notice(user, account, owner, EmailKind.REMOVED_FROM_TEAM))
     user.removed_at = clock.now()
     user.end_sessions()
     activity.record(
