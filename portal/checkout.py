@@ -155,7 +155,13 @@ def apply_package(
 
 
 def issue_paid_document(
-    account: Account, breakdown: PriceBreakdown, *, paid_with: str, today: date
+    account: Account,
+    breakdown: PriceBreakdown,
+    *,
+    paid_with: str,
+    today: date,
+    purchase_order: str | None = None,
+    quote_number: str = "",
 ) -> Invoice:
     """The paid invoice of a breakdown (a credit note correcting the latest invoice when its
     total is negative), queued for e-mail."""
@@ -166,6 +172,8 @@ def issue_paid_document(
         paid_with=paid_with,
         status=InvoiceStatus.PAID,
         corrects=latest_invoice(account.id) if breakdown.is_credit_note else None,
+        purchase_order=purchase_order,
+        quote_number=quote_number,
     )
     queue_document_email(invoice)
     return invoice

@@ -1,10 +1,11 @@
 """The full refund a billing admin can ask for within 15 days of the account's first payment.
 
-Every charge of the account goes back through the gateway, every invoice gets a credit note
-in the credit notes' own sequence referring to it, and the account returns to Free. It is
-offered once per account. Accounts whose package was reduced since (a credit note, account
-credit) or that owe an open invoice are referred to support: a full refund of what is left
-there is not a mirror of the invoices any more.
+Only of that first payment, while it is the account's only one: a seat change, a renewal or
+an accepted quote since (another charge, a credit note, an open invoice, account credit)
+ends the offer. The charge goes back through the gateway, its invoice gets a credit note in
+the credit notes' own sequence referring to it, and the account returns to Free, once per
+account. A first payment that accepted a negotiated quote is refunded by support: the
+contract ends through them.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from portal.models import (
     Invoice,
     InvoiceStatus,
     Payment,
+    PaymentPurpose,
     PaymentStatus,
     RefundReason,
     SubscriptionStatus,
@@ -51,7 +53,7 @@ class RefundOffer:
     amount_minor: int
     currency: str
     deadline: datetime
-    needs_support: bool  # the package changed since: support handles the refund
+    needs_support: bool  # the payment accepted a negotiated quote: support ends the contract
 
 
 class RefundOutcome(StrEnum):
@@ -94,7 +96,7 @@ class RefundFacts:
     """What the offer reads of the account's payments and documents, fetched in one query."""
 
     first_charge: Payment | None  # the oldest charge; None: nothing was charged
-    charged_minor: int  # every charge together
+    charges: int  # how many charges the account has had
     started: bool  # the full refund gave some charges back already
     credit_note_or_open_invoice: bool
 
@@ -115,7 +117,7 @@ def with_refund_facts(statement: Select[*tuple[Any, ...]]) -> Select[*tuple[Any,
         .limit(1)
         .scalar_subquery()
     )
-    charged = select(func.coalesce(func.sum(Payment.amount_minor), 0)).where(charge)
+    charges = select(func.count(Payment.id)).where(charge)
     started = select(Payment.id).where(charge, Payment.refunded_at.is_not(None)).exists()
     corrected_or_owing = (
         select(Invoice.id)
@@ -128,7 +130,7 @@ def with_refund_facts(statement: Select[*tuple[Any, ...]]) -> Select[*tuple[Any,
     return (
         statement.add_columns(
             FIRST_CHARGE,
-            charged.scalar_subquery().label("refund_charged_minor"),
+            charges.scalar_subquery().label("refund_charges"),
             started.label("refund_started"),
             corrected_or_owing.label("refund_credit_note_or_open_invoice"),
         )
@@ -142,7 +144,7 @@ def refund_facts_in(row: Row[Any]) -> RefundFacts:
     values = row._mapping
     return RefundFacts(
         first_charge=values["first_charge"],
-        charged_minor=values["refund_charged_minor"],
+        charges=values["refund_charges"],
         started=bool(values["refund_started"]),
         credit_note_or_open_invoice=bool(values["refund_credit_note_or_open_invoice"]),
     )
@@ -184,14 +186,22 @@ def _offer(account: Account, now: datetime, facts: RefundFacts | None = None) ->
     if first is None:
         return None
     deadline = clock.as_utc(first.completed_at or first.created_at) + REFUND_WINDOW
-    if now >= deadline and not facts.started:
-        # A refund begun in time (some charges given back, then a refusal) may be finished.
+    # A refund begun in time (the charge given back, then a failure) may be finished later.
+    if not facts.started and (now >= deadline or not _first_payment_alone(account, facts)):
         return None
     return RefundOffer(
-        amount_minor=facts.charged_minor,
+        amount_minor=first.amount_minor,
         currency=account.currency or first.currency,
         deadline=deadline,
-        needs_support=account.credit_minor != 0 or facts.credit_note_or_open_invoice,
+        needs_support=first.purpose == PaymentPurpose.QUOTE,
+    )
+
+
+def _first_payment_alone(account: Account, facts: RefundFacts) -> bool:
+    """Nothing happened to the package since its first payment: no other charge, no credit
+    note (a seat decrease), no open invoice (a renewal), no account credit."""
+    return (
+        facts.charges == 1 and not facts.credit_note_or_open_invoice and account.credit_minor == 0
     )
 
 

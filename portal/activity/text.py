@@ -30,6 +30,7 @@ def _field_labels() -> dict[str, str]:
         "vat_id": _("VAT ID"),
         "invoice_language": _("Invoice language"),
         "invoices_by_email": _("Receive invoices by e-mail"),
+        "purchase_order": _("Purchase order number"),
     }
 
 

@@ -80,6 +80,11 @@ class BillingInfoForm(PortalForm):
     # As typed, spaces and dots included: the stored ID is its compact form.
     vat_id = StringField(_l("VAT ID"), validators=[Optional(), Length(max=30)])
     invoice_language = SelectField(_l("Invoice language"))
+    purchase_order = StringField(
+        _l("Purchase order number"),
+        description=_l("Printed on the invoices issued from now on, if your company uses one."),
+        validators=[Optional(), Length(max=max_length(BillingInfo.purchase_order))],
+    )
     invoices_by_email = BooleanField(_l("Receive invoices by e-mail"))
     submit = SubmitField(_l("Save"))
 
@@ -112,6 +117,7 @@ class BillingInfoForm(PortalForm):
             "vat_id": self.vat_id.data or None,
             "invoice_language": self.invoice_language.data,
             "invoices_by_email": bool(self.invoices_by_email.data),
+            "purchase_order": (self.purchase_order.data or "").strip(),
         }
         return {name: values[name] for name in FIELDS}
 

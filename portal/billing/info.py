@@ -1,4 +1,8 @@
-"""Change who invoices are made out to: future invoices and the most recent one follow."""
+"""Change who invoices are made out to: documents issued from now on carry the new details.
+
+An issued invoice keeps the parties it was issued to; the most recent one can be reissued
+with the new details on request.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,13 @@ from typing import Any
 
 from portal.accounts import lock_account
 from portal.activity import record as activity
-from portal.documents.issuing import customer_details, latest_invoice
 from portal.extensions import db
 from portal.models import ActivityKind, BillingInfo
 from portal.models.account import BILLING_INFO_FIELDS as FIELDS
 
 
 def update_billing_info(account_id: int, user_id: int, values: dict[str, Any]) -> list[str]:
-    """Save the new details, refresh the latest invoice's customer block; return what changed."""
+    """Save the new details for future documents; return what changed."""
     account = lock_account(account_id)
     info = account.billing_info
     if info is None:
@@ -25,11 +28,6 @@ def update_billing_info(account_id: int, user_id: int, values: dict[str, Any]) -
         return []
     for name in changed:
         setattr(info, name, values[name])
-    latest = latest_invoice(account_id)
-    if latest is not None:
-        # Only the most recent invoice follows; its amounts never change, its PDF is redrawn.
-        latest.customer = customer_details(account)
-        latest.language = info.invoice_language
     activity.record(account_id, user_id, ActivityKind.BILLING_INFO, fields=changed)
     db.session.commit()
     return changed

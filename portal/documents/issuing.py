@@ -97,6 +97,8 @@ def issue_document(
     paid_with: str,
     status: InvoiceStatus,
     corrects: Invoice | None = None,
+    purchase_order: str | None = None,
+    quote_number: str = "",
 ) -> Invoice:
     """Write the breakdown as an invoice (or a credit note when its total is negative)."""
     invoice = build_document(
@@ -106,6 +108,8 @@ def issue_document(
         paid_with=paid_with,
         status=status,
         corrects=corrects,
+        purchase_order=purchase_order,
+        quote_number=quote_number,
     )
     number_documents([invoice])
     return invoice
@@ -119,10 +123,17 @@ def build_document(
     paid_with: str,
     status: InvoiceStatus,
     corrects: Invoice | None = None,
+    purchase_order: str | None = None,
+    quote_number: str = "",
 ) -> Invoice:
-    """The document of a breakdown, not numbered yet: `number_documents` numbers and adds it."""
+    """The document of a breakdown, not numbered yet: `number_documents` numbers and adds it.
+
+    Its purchase-order number is the billing info's unless one is given for it (a quote's).
+    """
     kind = DocumentKind.CREDIT_NOTE if breakdown.is_credit_note else DocumentKind.INVOICE
     info = account.billing_info
+    if purchase_order is None:
+        purchase_order = info.purchase_order if info else ""
     return Invoice(
         account_id=account.id,
         kind=kind,
@@ -146,6 +157,8 @@ def build_document(
         language=info.invoice_language if info else "en",
         corrects_id=corrects.id if corrects else None,
         note="",
+        purchase_order=purchase_order,
+        quote_number=quote_number,
         lines=[
             InvoiceLine(
                 position=position,
@@ -218,6 +231,8 @@ def issue_reversal(
         language=invoice.language,
         corrects_id=invoice.id,
         note="",
+        purchase_order=invoice.purchase_order,
+        quote_number=invoice.quote_number,
         lines=[
             InvoiceLine(
                 position=line.position,

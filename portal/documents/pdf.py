@@ -1,10 +1,11 @@
-"""Invoice PDFs in the invoice's language, stored and served until what they show changes.
+"""Invoice PDFs in the invoice's language: drawn once, stored, and served as stored.
 
-A stored PDF is current while its source digest is: the digest of the invoice's data the PDF
-shows (tests/documents/test_source_digest.py changes every column and line to prove each one
-it draws is in), of the font, and of the sources of the template and every template it pulls
-in. Editing a PDF template or a shown field draws the stored PDFs again, with no version to
-raise by hand.
+A stored PDF is the document. Its source digest covers what the document itself records
+and shows (tests/documents/test_source_digest.py changes every column and line to prove each
+one it draws is in): its figures and parties never change after issue, so the PDF is drawn
+again only when what may be added later does (the note, the paid stamp, a refund's credit
+note). An edit of the templates or the font changes the documents drawn from then on, never
+a stored one.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from typing import Any
 from babel import Locale
 from flask import current_app
 from flask_babel import force_locale
-from jinja2 import Environment, meta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -35,8 +35,6 @@ from portal.models import DocumentKind, Invoice, InvoiceLine, InvoicePdf, Invoic
 from portal.pdf import FONT_FAMILY, FONT_FILES, PdfRenderError, font_directory, html_to_pdf
 
 TEMPLATE = "pdf/invoice.html"
-# Where an app keeps the digest of its invoice templates once worked out.
-TEMPLATES_DIGEST_KEY = "invoice_pdf_templates_digest"
 
 
 class InvoicePdfError(PdfRenderError):
@@ -71,53 +69,9 @@ def _rate_text(rate: Any) -> str:
     return f"{Decimal(str(rate)):.2f}"
 
 
-def pulled_in_templates(environment: Environment, name: str) -> list[str]:
-    """`name` and every template it extends, includes or imports, at any depth, sorted."""
-    assert environment.loader is not None
-    found: set[str] = set()
-    waiting = [name]
-    while waiting:
-        current = waiting.pop()
-        if current in found:
-            continue
-        found.add(current)
-        source = environment.loader.get_source(environment, current)[0]
-        for pulled in meta.find_referenced_templates(environment.parse(source)):
-            if pulled is None:
-                raise ValueError(f"{current} pulls in a template named only while drawing")
-            waiting.append(pulled)
-    return sorted(found)
-
-
-def templates_digest(environment: Environment, name: str) -> str:
-    """SHA-256 of the sources of `name` and of every template it pulls in."""
-    assert environment.loader is not None
-    digest = hashlib.sha256()
-    for each in pulled_in_templates(environment, name):
-        source = environment.loader.get_source(environment, each)[0]
-        digest.update(f"{each}\0{len(source)}\0{source}".encode())
-    return digest.hexdigest()
-
-
-def _invoice_templates_digest() -> str:
-    """The digest of the invoice's templates: worked out once per app, or on every call
-    where templates reload while the app runs (development)."""
-    environment = current_app.jinja_env
-    if environment.auto_reload:
-        return templates_digest(environment, TEMPLATE)
-    digest = current_app.extensions.get(TEMPLATES_DIGEST_KEY)
-    if digest is None:
-        digest = current_app.extensions[TEMPLATES_DIGEST_KEY] = templates_digest(
-            environment, TEMPLATE
-        )
-    return digest
-
-
 def source_digest(invoice: Invoice) -> str:
     """SHA-256 of everything the PDF shows; another digest means the PDF is out of date."""
     source = {
-        "templates": _invoice_templates_digest(),
-        "font": [FONT_FAMILY, *FONT_FILES],
         "number": invoice.number,
         "kind": invoice.kind,
         "issued_on": invoice.issued_on.isoformat(),
@@ -144,6 +98,8 @@ def source_digest(invoice: Invoice) -> str:
         "corrects": _corrected_number(invoice),
         "refunded_by": refund_note_number(invoice),
         "note": invoice.note,
+        "purchase_order": invoice.purchase_order,
+        "quote_number": invoice.quote_number,
         "lines": [
             [
                 line.position,

@@ -64,6 +64,8 @@ class ShownDocument(NamedTuple):
     total_minor: int
     currency: str
     note: str
+    purchase_order: str
+    quote_number: str
 
 
 class ListedDocument(NamedTuple):

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Int
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Model
-from portal.models.columns import utc_now
+from portal.models.columns import PURCHASE_ORDER_LENGTH, utc_now
 
 if TYPE_CHECKING:
     from portal.models.subscription import Subscription
@@ -64,6 +64,10 @@ class BillingInfo(Model):
     vat_id: Mapped[str | None] = mapped_column(String(20), index=True)
     invoice_language: Mapped[str] = mapped_column(String(5), default="en")
     invoices_by_email: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The buyer's purchase-order number, printed on the invoices issued from now on.
+    purchase_order: Mapped[str] = mapped_column(
+        String(PURCHASE_ORDER_LENGTH), default="", server_default=""
+    )
 
     account: Mapped[Account] = relationship(back_populates="billing_info")
 

@@ -11,6 +11,10 @@ from sqlalchemy.orm import QueryableAttribute
 
 from portal import clock
 
+# A buyer's purchase-order number: 35 characters, UN/EDIFACT's length for a reference.
+# (FatturaPA's IdDocumento holds 20: an e-invoice writer must place a longer one itself.)
+PURCHASE_ORDER_LENGTH = 35
+
 
 def utc_now() -> datetime:
     """The app's current time in UTC (pinned in tests and demos), the default of every

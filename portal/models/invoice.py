@@ -24,7 +24,7 @@ from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.pricing import ChangeKind, LineKind
 from portal.domain.tax import TaxKind
 from portal.extensions import Model
-from portal.models.columns import enum_column, utc_now
+from portal.models.columns import PURCHASE_ORDER_LENGTH, enum_column, utc_now
 
 
 class DocumentKind(StrEnum):
@@ -107,6 +107,12 @@ class Invoice(Model):
     # Indexed: the credit notes of an invoice (a refunded invoice in a list) are looked up by it.
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
     note: Mapped[str] = mapped_column(Text, default="")
+    # The buyer's purchase-order number and, for the invoice that accepting a sales quote
+    # issued, the quote's number: printed near the document's own number.
+    purchase_order: Mapped[str] = mapped_column(
+        String(PURCHASE_ORDER_LENGTH), default="", server_default=""
+    )
+    quote_number: Mapped[str] = mapped_column(String(30), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
     lines: Mapped[list[InvoiceLine]] = relationship(

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.sales_quotes import DiscountKind
 from portal.extensions import Model
-from portal.models.columns import enum_column, utc_now
+from portal.models.columns import PURCHASE_ORDER_LENGTH, enum_column, utc_now
 
 
 class QuoteStatus(StrEnum):
@@ -122,6 +122,10 @@ class SalesQuote(Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     rejection_reason: Mapped[str] = mapped_column(Text, default="")
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
+    # The purchase-order number the billing admin gave when accepting, for its invoice.
+    purchase_order: Mapped[str] = mapped_column(
+        String(PURCHASE_ORDER_LENGTH), default="", server_default=""
+    )
 
     def status_on(self, today: date) -> QuoteStatus:
         """The status as people see it: a sent quote past its valid-until date is expired."""

@@ -16,13 +16,15 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.money import parse_major
 from portal.domain.sales_quotes import MAX_AGENTS, MAX_TERM_MONTHS, Discount, DiscountKind
 from portal.forms import PortalForm
 from portal.labels import every_member, period_label, plan_label
+from portal.models import SalesQuote
+from portal.models.columns import max_length
 from portal.quotes.workflow import MAX_NOTE, MAX_REASON, QuoteDraft
 from portal.safe_gettext import lazy_gettext as _l
 
@@ -201,4 +203,9 @@ class AcceptForm(PortalForm):
     accept = BooleanField(
         _l("I accept this quote"),
         validators=[DataRequired(message=_l("Tick the box to accept the quote."))],
+    )
+    purchase_order = StringField(
+        _l("Purchase order number"),
+        description=_l("Printed on this quote's invoice, if your company uses one."),
+        validators=[Optional(), Length(max=max_length(SalesQuote.purchase_order))],
     )

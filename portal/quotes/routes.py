@@ -408,7 +408,12 @@ def accept_billing(quote_id: int) -> Any:
     if request.method == "GET":
         form.show(account.billing_info)
     if form.validate_on_submit():
-        update_billing_info(account.id, current_user.id, form.values())
+        # The purchase-order number is asked for this quote's invoice at the last step; the
+        # billing info keeps its own.
+        info = account.billing_info
+        saved_order = info.purchase_order if info is not None else ""
+        values = {**form.values(), "purchase_order": saved_order}
+        update_billing_info(account.id, current_user.id, values)
         return redirect(url_for("quotes.accept_method", quote_id=quote.id))
     code = form_status(form)
     return render_template(
@@ -490,8 +495,11 @@ def accept_confirm(quote_id: int) -> Any:
     if refused is not None:
         return refused
     form = AcceptForm()
-    form.fingerprint.data = service.checkout_fingerprint(quote, load_account(quote.account_id))
+    account = load_account(quote.account_id)
+    form.fingerprint.data = service.checkout_fingerprint(quote, account)
     form.confirmation_key.data = ConfirmationKey.new()
+    info = account.billing_info
+    form.purchase_order.data = quote.purchase_order or (info.purchase_order if info else "")
     return _confirm_page(quote, form)
 
 
@@ -525,6 +533,7 @@ def accept_confirm_post(quote_id: int) -> Any:
         confirmation_key=key,
         seen_fingerprint=form.fingerprint.data,
         return_url=return_url,
+        purchase_order=(form.purchase_order.data or "").strip(),
     )
     return after_payment(result, QuotePages(quote, form))
 

@@ -637,7 +637,14 @@ def apply_accepted_quote(
     )
     # A heavily discounted package can cost less than the unused period it replaces: then
     # the document is a credit note, its total becomes account credit.
-    invoice = issue_paid_document(account, breakdown, paid_with=paid_with, today=today)
+    invoice = issue_paid_document(
+        account,
+        breakdown,
+        paid_with=paid_with,
+        today=today,
+        purchase_order=quote.purchase_order,
+        quote_number=quote.number or "",
+    )
     quote.status = QuoteStatus.ACCEPTED
     quote.decided_at = clock.now()
     quote.decided_by_id = user_id
@@ -682,11 +689,13 @@ def confirm_quote_checkout(
     confirmation_key: ConfirmationKey,
     seen_fingerprint: str,
     return_url: Callable[[int], str],
+    purchase_order: str = "",
 ) -> PayResult:
     """Accept a quote: one charge of its first invoice through the payment lifecycle.
 
     Under the account lock the quote must still be open and its figures the ones the
-    customer confirmed; a refusal comes back as NOT_ALLOWED with the quote's reason.
+    customer confirmed; a refusal comes back as NOT_ALLOWED with the quote's reason. The
+    purchase-order number given is kept on the quote for the invoice it issues.
     """
 
     def prepare(account: Account) -> Order | PayResult:
@@ -700,6 +709,7 @@ def confirm_quote_checkout(
         breakdown = checkout_breakdown(quote, account)
         if breakdown_fingerprint(breakdown) != seen_fingerprint:
             return PayResult(Outcome.NOT_ALLOWED, reason="figures_changed")
+        quote.purchase_order = purchase_order
         return Order(
             purpose=PaymentPurpose.QUOTE,
             amount_minor=breakdown.amount_due_minor,

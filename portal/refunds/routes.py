@@ -29,7 +29,7 @@ def refund() -> Response | tuple[str, int]:
     if outcome is RefundOutcome.REFUNDED:
         flash(
             _(
-                "Your payments are being refunded and the credit notes are under Invoices. "
+                "Your payment is being refunded and its credit note is under Invoices. "
                 "The account is back on the Free package."
             ),
             "success",
@@ -38,11 +38,14 @@ def refund() -> Response | tuple[str, int]:
     errors = {
         RefundOutcome.NOT_OFFERED: (
             403,
-            _("A full refund can only be requested within 15 days of the first payment."),
+            _(
+                "A full refund can only be requested within 15 days of the first payment, "
+                "while it is the only one."
+            ),
         ),
         RefundOutcome.NEEDS_SUPPORT: (
             409,
-            _("Your package changed since the first payment: please contact support for a refund."),
+            _("Your package was agreed in a quote: please contact support to end the contract."),
         ),
         RefundOutcome.IN_PROGRESS: (
             409,

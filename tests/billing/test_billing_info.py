@@ -1,4 +1,4 @@
-"""Billing info: validation, CC addresses, VAT IDs, and the latest invoice following changes."""
+"""Billing info: validation, CC addresses, VAT IDs; issued invoices keep their details."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ VALID = {
     "vat_id": "CZ 25123891",
     "invoice_language": "en",
     "invoices_by_email": "y",
+    "purchase_order": "4500012345",
 }
 
 
@@ -136,21 +137,28 @@ def test_forged_country_or_language_is_refused(customer):
     assert _save(customer, invoice_language="de").status_code == 422
 
 
-def test_change_applies_to_the_latest_invoice_only(customer, issue, app):
+def test_a_change_applies_to_future_invoices_only(customer, issue, app):
     older = issue(customer.account_id, agents=1, on=date(2026, 10, 13))
     latest = issue(customer.account_id, agents=2, on=date(2026, 11, 13))
     with app.app_context():
-        before_older = dict(db.session.get(Invoice, older).customer)
-        amounts = db.session.get(Invoice, latest).total_minor
-    _save(customer, invoice_language="fr")
+        before = {
+            invoice.id: (dict(invoice.customer), invoice.language, invoice.total_minor)
+            for invoice in db.session.scalars(select(Invoice))
+        }
+    assert _save(customer, invoice_language="fr").status_code == 302
     with app.app_context():
-        assert db.session.get(Invoice, older).customer == before_older
-        assert db.session.get(Invoice, older).language == "en"
-        refreshed = db.session.get(Invoice, latest)
-        assert refreshed.customer["company"] == "Dvořák & Šťastný s.r.o."
-        assert refreshed.customer["vat_id"] == "CZ25123891"
-        assert refreshed.language == "fr"
-        assert refreshed.total_minor == amounts
+        after = {
+            invoice.id: (dict(invoice.customer), invoice.language, invoice.total_minor)
+            for invoice in db.session.scalars(select(Invoice))
+        }
+        assert after == before and set(after) == {older, latest}
+        assert after[latest][0]["company"] == "Bottega S.r.l."
+    new = issue(customer.account_id, agents=3, on=date(2026, 11, 14))
+    with app.app_context():
+        issued = db.session.get(Invoice, new)
+        assert issued.customer["company"] == "Dvořák & Šťastný s.r.o."
+        assert issued.customer["vat_id"] == "CZ25123891"
+        assert issued.language == "fr"
 
 
 def test_members_cannot_change_billing_info(client, auth, factory):
@@ -163,29 +171,71 @@ def test_members_cannot_change_billing_info(client, auth, factory):
     assert client.get("/billing/activity").status_code == 403
 
 
-def test_billing_info_change_redraws_the_latest_pdf_and_keeps_older_ones(customer, issue):
+def test_a_country_and_vat_id_change_leaves_every_issued_pdf_byte_identical(
+    customer, issue, credit, app
+):
+    """Italy without VAT ID -> Germany with a VAT ID: every issued document, drawn again after
+    the change from nothing stored, is the same PDF byte for byte (parties, IVA 22 %)."""
     import io
 
     from pypdf import PdfReader
 
+    from portal.models import InvoicePdf
+
     older = issue(customer.account_id, agents=1, on=date(2026, 10, 13))
     latest = issue(customer.account_id, agents=2, on=date(2026, 11, 13))
-    older_before = customer.client.get(f"/billing/invoices/{older}/pdf").data
-    latest_before = customer.client.get(f"/billing/invoices/{latest}/pdf").data
-    assert older_before.startswith(b"%PDF")
-    assert customer.client.get(f"/billing/invoices/{latest}/pdf").data == latest_before
+    note = credit(older, change_kind="refund", on=date(2026, 11, 13))
+    ids = [older, latest, note]
+    before = {i: customer.client.get(f"/billing/invoices/{i}/pdf").data for i in ids}
+    assert all(content.startswith(b"%PDF") for content in before.values())
 
-    assert _save(customer).status_code == 302
+    germany = {"country": "DE", "vat_id": "DE123456788", "postal_code": "10115"}
+    assert _save(customer, **germany, city="Berlin").status_code == 302
+    assert [customer.client.get(f"/billing/invoices/{i}/pdf").data for i in ids] == list(
+        before.values()
+    )
+    with app.app_context():
+        db.session.execute(InvoicePdf.__table__.delete())  # nothing stored: drawn again
+        db.session.commit()
+    redrawn = {i: customer.client.get(f"/billing/invoices/{i}/pdf").data for i in ids}
+    assert redrawn == before
 
-    older_after = customer.client.get(f"/billing/invoices/{older}/pdf").data
-    latest_after = customer.client.get(f"/billing/invoices/{latest}/pdf").data
-    assert older_after == older_before
-    assert latest_after != latest_before
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(redrawn[latest])).pages)
+    assert "Bottega S.r.l." in text and "Berlin" not in text and "DE123456788" not in text
+    assert "22" in text
 
-    def text(content: bytes) -> str:
+
+def test_a_purchase_order_number_is_printed_on_the_invoices_issued_from_then_on(
+    customer, issue, app
+):
+    import io
+
+    from pypdf import PdfReader
+
+    before = issue(customer.account_id, agents=1, on=date(2026, 11, 13))
+    assert _save(customer, purchase_order="  PO-4711/2026 ").status_code == 302  # trimmed
+    assert _info(app, customer.account_id).purchase_order == "PO-4711/2026"
+    assert 'value="PO-4711/2026"' in customer.client.get("/billing/info").text
+    after = issue(customer.account_id, agents=2, on=date(2026, 11, 14))
+    with app.app_context():
+        assert db.session.get(Invoice, before).purchase_order == ""
+        assert db.session.get(Invoice, after).purchase_order == "PO-4711/2026"
+
+    def text(invoice_id: int) -> str:
+        content = customer.client.get(f"/billing/invoices/{invoice_id}/pdf").data
         return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
-    assert "Dvořák & Šťastný s.r.o." in text(latest_after)
-    assert "CZ25123891" in text(latest_after)
-    assert "Dvořák" not in text(older_after)
-    assert "Bottega S.r.l." in text(older_after)
+    assert "Your purchase order: PO-4711/2026" in text(after)
+    assert "purchase order" not in text(before)
+    listing = customer.client.get("/billing/invoices/").text
+    assert listing.count("your PO PO-4711/2026") == 1
+
+
+def test_a_purchase_order_number_longer_than_35_characters_is_refused(customer, app):
+    response = _save(customer, purchase_order="P" * 36)
+    assert response.status_code == 422
+    assert "purchase_order-error" in response.text
+    assert _info(app, customer.account_id).purchase_order == ""
+    assert _save(customer, purchase_order="P" * 35).status_code == 302
+    assert _save(customer, purchase_order="PO\x00 1").status_code in (400, 422)
+    assert _info(app, customer.account_id).purchase_order == "P" * 35

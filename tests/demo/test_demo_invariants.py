@@ -197,7 +197,7 @@ def test_my_package_never_contradicts_itself(app, client, passwords, user):
     else:
         assert "Charged to" not in text
     if user.company == STANDARD.name and manages_billing:
-        assert "full refund of €54.90" in text
+        assert "full refund of your first payment, €54.90" in text
     else:
         assert "Request a full refund" not in text
     if not paying:

@@ -23,9 +23,10 @@ from portal.models import (
     QuoteStatus,
     SalesQuote,
 )
-from portal.payments.sandbox import SandboxCharge
+from portal.payments.sandbox import SandboxCharge, SandboxRefund
 from tests.conftest import at_once, csrf_token_from, post_form
 from tests.quotes.conftest import Setting
+from tests.wizard.conftest import read_form
 
 FREE = {"agent_discount_kind": "percent", "agent_discount_value": "100"}
 
@@ -58,7 +59,9 @@ def _add_card(setting: Setting) -> int:
         return db.session.scalar(select(PaymentMethod.id).order_by(PaymentMethod.id.desc()))
 
 
-def _accept_all_steps(setting: Setting, quote_id: int, *, method: int | None = None):
+def _accept_all_steps(
+    setting: Setting, quote_id: int, *, method: int | None = None, purchase_order: str | None = None
+):
     """Walk the four steps as full pages and confirm; returns the confirmation's response."""
     client = setting.client
     step1 = client.get(f"/quotes/{quote_id}/accept")
@@ -91,8 +94,21 @@ def _accept_all_steps(setting: Setting, quote_id: int, *, method: int | None = N
             "confirmation_key": _confirmation_key(confirm.text),
             "method": str(method or ""),
             "accept": "y",
+            # As the browser sends the field: prefilled, or what the customer typed.
+            "purchase_order": (
+                _prefilled_purchase_order(confirm.text)
+                if purchase_order is None
+                else purchase_order
+            ),
         },
     )
+
+
+def _prefilled_purchase_order(html: str) -> str:
+    """The value the confirmation step's purchase-order field shows."""
+    [tag] = re.findall(r'<input[^>]*name="purchase_order"[^>]*>', html)
+    found = re.search(r'value="([^"]*)"', tag)
+    return found.group(1) if found else ""
 
 
 def test_list_view_and_pdf(setting: Setting) -> None:
@@ -471,5 +487,76 @@ def test_the_billing_step_shows_the_billing_info_form_field_for_field(setting: S
     quote_id = setting.sent_quote()
     step = setting.client.get(f"/quotes/{quote_id}/accept").text
     info = setting.client.get("/billing/info").text
-    assert [name for name in FIELDS if f'name="{name}"' not in step] == []
-    assert _billing_fields(step) == _billing_fields(info)
+    # The purchase-order number is asked at the last step, for the quote's invoice alone.
+    assert [name for name in FIELDS if f'name="{name}"' not in step] == ["purchase_order"]
+    info_without_order = re.sub(
+        r'<div class="purchase-order">.*?</label>.*?</div>', "", info, flags=re.S
+    )
+    assert 'name="purchase_order"' in info and 'name="purchase_order"' not in info_without_order
+    assert _billing_fields(step) == _billing_fields(info_without_order)
+
+
+def test_a_quote_paid_as_the_first_payment_is_refunded_through_support(setting: Setting) -> None:
+    """A lone payment that accepted a negotiated quote: the contract ends through support."""
+    quote_id = setting.sent_quote()
+    assert _accept_all_steps(setting, quote_id, method=_add_card(setting)).status_code == 302
+    package = setting.client.get("/package").text
+    assert "agreed in a quote" in package and "Request a full refund" not in package
+    token = csrf_token_from(package)
+    response = setting.client.post("/package/refund", data={"csrf_token": token, "confirm": "yes"})
+    assert response.status_code == 409
+    with setting.app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SandboxRefund)) == 0
+
+
+def test_a_quote_accepted_after_a_first_payment_ends_the_refund_offer(setting: Setting) -> None:
+    """The walkthrough's case: a seat purchase, then a quote; no refund of both is offered."""
+    setting.as_admin()
+    method = _add_card(setting)
+    seats = setting.client.get("/package/edit/seats?agents=4&packs=0")
+    paid = setting.client.post("/package/edit/pay", data=read_form(seats.text, "pay-form"))
+    assert paid.status_code == 302, paid.text
+    package = setting.client.get("/package").text
+    assert "Request a full refund" in package  # the seat purchase alone: still offered
+    quote_id = setting.sent_quote()
+    assert _accept_all_steps(setting, quote_id, method=method).status_code == 302
+    package = setting.client.get("/package").text
+    assert "Request a full refund" not in package and "agreed in a quote" not in package
+    token = csrf_token_from(package)
+    response = setting.client.post("/package/refund", data={"csrf_token": token, "confirm": "yes"})
+    assert response.status_code == 403
+    with setting.app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SandboxRefund)) == 0
+
+
+def test_the_invoice_of_an_accepted_quote_names_the_quote_and_the_purchase_order(
+    setting: Setting,
+) -> None:
+    """The PO given at the last step goes on this invoice (prefilled with the billing info's,
+    which stays as it was); the quote's number too: PDF, invoice list, back office."""
+    with setting.app.app_context():
+        db.session.get(Account, setting.account_id).billing_info.purchase_order = "ACME-2026"
+        db.session.commit()
+    quote_id = setting.sent_quote()
+    method = _add_card(setting)
+    confirm = setting.client.get(f"/quotes/{quote_id}/accept/confirm?method={method}").text
+    assert _prefilled_purchase_order(confirm) == "ACME-2026"
+    long = _accept_all_steps(setting, quote_id, method=method, purchase_order="P" * 36)
+    assert long.status_code == 422 and "purchase_order-error" in long.text
+    response = _accept_all_steps(setting, quote_id, method=method, purchase_order=" PO 77/B ")
+    assert response.status_code == 302, response.text
+    with setting.app.app_context():
+        quote = db.session.get(SalesQuote, quote_id)
+        invoice = db.session.get(Invoice, quote.invoice_id)
+        assert (invoice.purchase_order, invoice.quote_number) == ("PO 77/B", quote.number)
+        info = db.session.get(Account, setting.account_id).billing_info
+        assert info.purchase_order == "ACME-2026"
+        invoice_id, number = invoice.id, quote.number
+    pdf = setting.client.get(f"/billing/invoices/{invoice_id}/pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert number in text and "PO 77/B" in text  # in Italian, the invoice's language
+    listing = setting.client.get("/billing/invoices/").text
+    assert f"{number}" in listing and "PO 77/B" in listing
+    setting.as_staff()
+    staff = setting.client.get(f"/backoffice/accounts/{setting.account_id}").text
+    assert f"{number}" in staff and "PO 77/B" in staff and "ACME-2026" in staff
