@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.periods import Period
 from portal.domain.pricing import (
+    ChangeKind,
     ChangeNotAllowed,
+    ChargedLayer,
     Configuration,
     CurrentSubscription,
+    LineKind,
+    PeriodCharges,
     PriceBreakdown,
     price_change,
     price_renewal,
@@ -25,7 +33,16 @@ from portal.domain.sales_quotes import (
     pricing_from_data,
 )
 from portal.domain.tax import InvalidVatId, TaxTreatment, determine_tax, normalize_vat_id
-from portal.models import Account, SalesQuote, Subscription, SubscriptionStatus
+from portal.extensions import db
+from portal.models import (
+    Account,
+    DocumentKind,
+    Invoice,
+    InvoiceStatus,
+    SalesQuote,
+    Subscription,
+    SubscriptionStatus,
+)
 from portal.reference_data import reference
 
 # A first purchase suggests the currency of the customer's country; the customer may pick another.
@@ -119,8 +136,15 @@ def price_for(account: Account, request: ChangeRequest, today: date) -> PriceBre
     subscription = account.subscription
     if subscription is not None and subscription.status == SubscriptionStatus.PAST_DUE:
         raise ChangeNotAllowed("past_due", "the renewal invoice is not paid yet")
+    current = running_subscription(account.subscription)
+    target = request.configuration
+    if current is not None and (
+        target.agents < current.configuration.agents or target.packs < current.configuration.packs
+    ):
+        # A decrease reverses what the period's invoices charged for the units it removes.
+        current = replace(current, charges=period_charges(account.id, current.period))
     return price_change(
-        current=running_subscription(account.subscription),
+        current=current,
         target=request.configuration,
         today=today,
         currency=request.currency,
@@ -128,6 +152,91 @@ def price_for(account: Account, request: ChangeRequest, today: date) -> PriceBre
         tax=customer_tax(account),
         credit_available_minor=account.credit_minor,
     )
+
+
+# Per component: its full-period line, and the two lines of an increase (the new quantity
+# for the remaining days, the old one taken off), and the line of a decrease.
+_COMPONENTS = {
+    "agents": (
+        LineKind.AGENTS,
+        LineKind.AGENTS_PRORATED,
+        LineKind.UNUSED_AGENTS,
+        LineKind.REMOVED_AGENTS,
+    ),
+    "packs": (
+        LineKind.PACKS,
+        LineKind.PACKS_PRORATED,
+        LineKind.UNUSED_PACKS,
+        LineKind.REMOVED_PACKS,
+    ),
+}
+
+
+def period_charges(account_id: int, period: Period) -> PeriodCharges:
+    """What the invoices of the account's current period charged, unit by unit.
+
+    The period's documents are read in the order they were issued: an invoice for the whole
+    period (first purchase, renewal, plan change, accepted quote) charges units 1 to N; an
+    increase stacks the units it added on top; a decrease's credit note takes units off the
+    top. What is left tells which invoice charged each unit still running, and each invoice's
+    net not yet credited bounds what may be credited against it. Cancelled invoices and the
+    full refund's notes charged nothing that runs.
+    """
+    documents = db.session.scalars(
+        select(Invoice)
+        .options(selectinload(Invoice.lines))
+        .where(
+            Invoice.account_id == account_id,
+            Invoice.period_start == period.start,
+            Invoice.period_end == period.end,
+            Invoice.status != InvoiceStatus.CANCELLED,
+            Invoice.change_kind.not_in((ChangeKind.REFUND, ChangeKind.CANCELLATION)),
+        )
+        .order_by(Invoice.id)
+    ).all()
+    numbers = {document.id: document.number for document in documents}
+    stacks: dict[str, list[list[Any]]] = {name: [] for name in _COMPONENTS}
+    creditable: dict[str, int] = {}
+    rates: dict[str, Decimal] = {}
+    for document in documents:
+        kinds = {line.kind for line in document.lines}
+        whole_period = bool(kinds & {LineKind.AGENTS, LineKind.PACKS})
+        if document.kind == DocumentKind.INVOICE or whole_period:
+            # It charged the period (a plan change cheaper than the unused time it replaces
+            # is a credit note, and charged the units all the same).
+            creditable[document.number] = document.net_minor
+            rates[document.number] = Decimal(str(document.vat_rate))
+        elif document.corrects_id in numbers:
+            corrected = numbers[document.corrects_id]
+            creditable[corrected] = creditable.get(corrected, 0) + document.net_minor
+        for name, (full, added, before, removed) in _COMPONENTS.items():
+            quantity = dict.fromkeys((full, added, before, removed), 0)
+            for line in document.lines:
+                if line.kind in quantity:
+                    quantity[line.kind] += line.quantity
+            if whole_period:
+                stacks[name] = [[document.number, 0, quantity[full]]] if quantity[full] else []
+            elif document.kind == DocumentKind.CREDIT_NOTE:
+                _take_off(stacks[name], quantity[removed])
+            elif quantity[added] > quantity[before]:
+                stacks[name].append([document.number, quantity[before], quantity[added]])
+    return PeriodCharges(
+        agents=tuple(ChargedLayer(*layer) for layer in stacks["agents"]),
+        packs=tuple(ChargedLayer(*layer) for layer in stacks["packs"]),
+        creditable_minor=tuple(creditable.items()),
+        rates=tuple(rates.items()),
+    )
+
+
+def _take_off(stack: list[list[Any]], units: int) -> None:
+    """Remove `units` from the top of a stack of [document, low, high] layers."""
+    while units > 0 and stack:
+        top = stack[-1]
+        taken = min(units, top[2] - top[1])
+        top[2] -= taken
+        units -= taken
+        if top[2] <= top[1]:
+            stack.pop()
 
 
 def discount_of(kind: DiscountKind | str, value: Decimal | None) -> Discount:

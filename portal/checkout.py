@@ -17,7 +17,14 @@ from sqlalchemy import select
 from portal import clock
 from portal.account_pricing import ChangeRequest, price_for
 from portal.activity import record as activity
-from portal.documents.issuing import cancel_unpaid, issue_document, latest_invoice
+from portal.documents.issuing import (
+    build_credit_notes,
+    cancel_unpaid,
+    corrects_by_invoice,
+    issue_document,
+    latest_invoice,
+    number_documents,
+)
 from portal.domain.breakdown_codec import (
     breakdown_fingerprint,
     breakdown_from_data,
@@ -179,6 +186,20 @@ def issue_paid_document(
     return invoice
 
 
+def issue_paid_documents(
+    account: Account, breakdown: PriceBreakdown, *, paid_with: str, today: date
+) -> list[Invoice]:
+    """The documents of a paid change, queued for e-mail: its invoice; or, for a decrease,
+    one credit note per invoice whose charge it reverses."""
+    if not corrects_by_invoice(breakdown):
+        return [issue_paid_document(account, breakdown, paid_with=paid_with, today=today)]
+    notes = build_credit_notes(account, breakdown, issued_on=today, paid_with=paid_with)
+    number_documents(notes)
+    for note in notes:
+        queue_document_email(note)
+    return notes
+
+
 def _apply(account: Account, payment: Payment, breakdown: PriceBreakdown) -> None:
     """Make the paid breakdown real: subscription, credit, invoice, payment, activity."""
     today = clock.today()
@@ -190,9 +211,10 @@ def _apply(account: Account, payment: Payment, breakdown: PriceBreakdown) -> Non
         pack_unit_minor=breakdown.pack_unit_minor,
         today=today,
     )
-    invoice = issue_paid_document(
+    documents = issue_paid_documents(
         account, breakdown, paid_with=payment.method_label or _("Account credit"), today=today
     )
+    invoice = documents[0]
     payment.invoice_id = invoice.id
     activity.record(
         account.id,
@@ -203,7 +225,7 @@ def _apply(account: Account, payment: Payment, breakdown: PriceBreakdown) -> Non
         period=str(config.period),
         agents=config.agents,
         packs=config.packs,
-        document=invoice.number,
+        document=", ".join(document.number for document in documents),
         total_minor=breakdown.total_minor,
         amount_paid_minor=breakdown.amount_due_minor,
         currency=breakdown.currency,

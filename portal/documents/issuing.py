@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -9,6 +10,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from portal.domain.pricing import ChangeKind, PriceBreakdown
+from portal.domain.tax import TaxKind
 from portal.extensions import db, insert_on_conflict, matched_rows
 from portal.models import (
     Account,
@@ -176,6 +178,59 @@ def build_document(
             for position, line in enumerate(breakdown.lines, start=1)
         ],
     )
+
+
+def corrects_by_invoice(breakdown: PriceBreakdown) -> bool:
+    """Whether the breakdown's credit is one credit note per invoice it corrects (a decrease
+    whose credit lines name the invoices that charged the removed units)."""
+    return breakdown.is_credit_note and any(
+        vat_line.corrects is not None for vat_line in breakdown.vat_lines
+    )
+
+
+def build_credit_notes(
+    account: Account, breakdown: PriceBreakdown, *, issued_on: date, paid_with: str
+) -> list[Invoice]:
+    """A decrease's credit notes, not numbered yet: one per invoice whose charge it reverses
+    (newest first), each with that invoice's lines, its VAT treatment and its own VAT, and
+    naming it; credit that no invoice of the period charged gets a note naming none."""
+    numbers = [v.corrects for v in breakdown.vat_lines if v.corrects is not None]
+    corrected = {
+        invoice.number: invoice
+        for invoice in db.session.scalars(
+            select(Invoice).where(Invoice.account_id == account.id, Invoice.number.in_(numbers))
+        )
+    }
+    notes = []
+    for vat_line in breakdown.vat_lines:
+        invoice = corrected.get(vat_line.corrects or "")
+        total = vat_line.base_minor + vat_line.vat_minor
+        tax = breakdown.tax
+        if invoice is not None:
+            tax = replace(tax, kind=TaxKind(invoice.tax_kind), rate=vat_line.rate)
+        part = replace(
+            breakdown,
+            tax=tax,
+            lines=tuple(line for line in breakdown.lines if line.corrects == vat_line.corrects),
+            net_minor=vat_line.base_minor,
+            vat_lines=(vat_line,),
+            vat_minor=vat_line.vat_minor,
+            total_minor=total,
+            credit_used_minor=0,
+            amount_due_minor=0,
+            credit_added_minor=-total,
+        )
+        notes.append(
+            build_document(
+                account,
+                part,
+                issued_on=issued_on,
+                paid_with=paid_with,
+                status=InvoiceStatus.PAID,
+                corrects=invoice,
+            )
+        )
+    return notes
 
 
 def number_documents(documents: list[Invoice]) -> None:

@@ -47,6 +47,7 @@ def breakdown_to_data(breakdown: PriceBreakdown) -> dict[str, Any]:
         },
         "lines": [
             {
+                **({"corrects": line.corrects} if line.corrects is not None else {}),
                 "kind": str(line.kind),
                 "plan": str(line.plan),
                 "period": str(line.period),
@@ -62,7 +63,12 @@ def breakdown_to_data(breakdown: PriceBreakdown) -> dict[str, Any]:
         ],
         "net_minor": breakdown.net_minor,
         "vat_lines": [
-            {"rate": str(v.rate), "base_minor": v.base_minor, "vat_minor": v.vat_minor}
+            {
+                **({"corrects": v.corrects} if v.corrects is not None else {}),
+                "rate": str(v.rate),
+                "base_minor": v.base_minor,
+                "vat_minor": v.vat_minor,
+            }
             for v in breakdown.vat_lines
         ],
         "vat_minor": breakdown.vat_minor,
@@ -107,12 +113,14 @@ def breakdown_from_data(data: dict[str, Any]) -> PriceBreakdown:
                 start=date.fromisoformat(line["start"]),
                 end=date.fromisoformat(line["end"]),
                 amount_minor=line["amount_minor"],
+                corrects=line.get("corrects"),
             )
             for line in data["lines"]
         ),
         net_minor=data["net_minor"],
         vat_lines=tuple(
-            VatLine(Decimal(v["rate"]), v["base_minor"], v["vat_minor"]) for v in data["vat_lines"]
+            VatLine(Decimal(v["rate"]), v["base_minor"], v["vat_minor"], v.get("corrects"))
+            for v in data["vat_lines"]
         ),
         vat_minor=data["vat_minor"],
         total_minor=data["total_minor"],

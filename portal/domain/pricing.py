@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -81,6 +81,30 @@ def validate_configuration(
 
 
 @dataclass(frozen=True)
+class ChargedLayer:
+    """Units of one component (agents or packs) that one invoice of the period charged:
+    those numbered from `low` + 1 to `high`. The units an increase added sit on top of the
+    ones charged before them."""
+
+    document: str  # the number of the invoice that charged them
+    low: int
+    high: int
+
+
+@dataclass(frozen=True)
+class PeriodCharges:
+    """What the current period's invoices charged and may still be credited, so a decrease
+    reverses the charges of the units it removes, newest first, and names their invoices."""
+
+    agents: tuple[ChargedLayer, ...] = ()
+    packs: tuple[ChargedLayer, ...] = ()
+    # Per invoice number: the net it charged that no credit note has taken back yet.
+    creditable_minor: tuple[tuple[str, int], ...] = ()
+    # Per invoice number: the VAT rate it charged (its credit note charges back the same).
+    rates: tuple[tuple[str, Decimal], ...] = ()
+
+
+@dataclass(frozen=True)
 class CurrentSubscription:
     """The running subscription with the unit prices actually charged for its period."""
 
@@ -91,6 +115,8 @@ class CurrentSubscription:
     # Locked until renewal: credits reverse what was charged, not today's list price.
     agent_unit_minor: int
     pack_unit_minor: int
+    # Read only where a decrease is priced; without it a credit names no invoice.
+    charges: PeriodCharges = PeriodCharges()
 
 
 class LineKind(StrEnum):
@@ -120,15 +146,18 @@ class BreakdownLine:
     start: date
     end: date
     amount_minor: int
+    # A credit line: the number of the invoice whose charge it reverses.
+    corrects: str | None = None
 
 
 @dataclass(frozen=True)
 class VatLine:
-    """VAT for the net lines at one rate."""
+    """VAT for the net lines at one rate (per corrected invoice, for a decrease's credits)."""
 
     rate: Decimal
     base_minor: int
     vat_minor: int
+    corrects: str | None = None
 
 
 class ChangeKind(StrEnum):
@@ -522,6 +551,7 @@ def _component_lines(
     period: Period,
     today: date,
     kinds: tuple[LineKind, LineKind, LineKind],
+    layers: tuple[ChargedLayer, ...] = (),
 ) -> list[BreakdownLine]:
     """Lines for one component (agents or packs) whose quantity goes from old to new."""
     prorated, unused, removed = kinds
@@ -533,8 +563,80 @@ def _component_lines(
             lines.append(_prorated_line(unused, before, old, unit_minor, period, today, -1))
         return lines
     if new < old:
-        return [_prorated_line(removed, before, old - new, unit_minor, period, today, -1)]
+        return _removed_lines(removed, before, old, new, unit_minor, period, today, layers)
     return []
+
+
+def reversal_minor(low: int, high: int, unit_minor: int, days: int, of_days: int) -> int:
+    """What an increase from `low` to `high` units charges for `days` of `of_days`: the two
+    quantities rounded on their own, as its lines show them. A decrease over the same units
+    and days credits exactly this, so the two cancel to the cent."""
+    return prorate(high, unit_minor, days, of_days) - prorate(low, unit_minor, days, of_days)
+
+
+def _removed_lines(
+    kind: LineKind,
+    config: Configuration,
+    old: int,
+    new: int,
+    unit_minor: int,
+    period: Period,
+    today: date,
+    layers: tuple[ChargedLayer, ...],
+) -> list[BreakdownLine]:
+    """The credit for the units from `new` + 1 to `old`, for the remaining days: one line per
+    invoice that charged them, the most recent charge first (its units sit on top), each the
+    reversal of that charge for those days. Units no known invoice charged (a package set up
+    by staff) get one line that names none."""
+    remaining = period.remaining_days(today)
+    length = period.length_days
+
+    def line(low: int, high: int, corrects: str | None) -> BreakdownLine:
+        return BreakdownLine(
+            kind=kind,
+            plan=config.plan,
+            period=config.period,
+            quantity=high - low,
+            unit_minor=unit_minor,
+            days=remaining,
+            of_days=length,
+            start=today,
+            end=period.end,
+            amount_minor=-reversal_minor(low, high, unit_minor, remaining, length),
+            corrects=corrects,
+        )
+
+    lines = []
+    top = old
+    for layer in sorted(layers, key=lambda layer: layer.high, reverse=True):
+        high, low = min(layer.high, top), max(layer.low, new)
+        if high > low:
+            lines.append(line(low, high, layer.document))
+            top = low
+    if top > new:
+        lines.append(line(new, top, None))
+    return lines
+
+
+def _capped(lines: list[BreakdownLine], charges: PeriodCharges) -> list[BreakdownLine]:
+    """Never credit an invoice more than it has left to credit. What a line would take
+    beyond that (a cent of rounding; or a plan change's invoice, whose net the unused part
+    of the previous package reduced) is credited on a line that names no invoice."""
+    left = dict(charges.creditable_minor)
+    capped = []
+    for line in lines:
+        if line.corrects is None or line.corrects not in left or line.amount_minor >= 0:
+            capped.append(line)
+            continue
+        amount = max(line.amount_minor, -max(left[line.corrects], 0))
+        left[line.corrects] += amount
+        if amount:
+            capped.append(replace(line, amount_minor=amount))
+        if amount != line.amount_minor:
+            capped.append(
+                replace(line, quantity=0, amount_minor=line.amount_minor - amount, corrects=None)
+            )
+    return capped
 
 
 def _quantity_change_breakdown(
@@ -546,6 +648,7 @@ def _quantity_change_breakdown(
     credit_available_minor: int,
 ) -> PriceBreakdown:
     """Agents or packs change inside the current period; the renewal date stays."""
+    charges = current.charges
     lines = _component_lines(
         before,
         before.agents,
@@ -554,6 +657,7 @@ def _quantity_change_breakdown(
         current.period,
         today,
         (LineKind.AGENTS_PRORATED, LineKind.UNUSED_AGENTS, LineKind.REMOVED_AGENTS),
+        charges.agents,
     )
     lines += _component_lines(
         before,
@@ -563,7 +667,9 @@ def _quantity_change_breakdown(
         current.period,
         today,
         (LineKind.PACKS_PRORATED, LineKind.UNUSED_PACKS, LineKind.REMOVED_PACKS),
+        charges.packs,
     )
+    lines = _capped(lines, charges)
     return _assemble(
         kind=ChangeKind.QUANTITY_CHANGE,
         currency=current.currency,
@@ -576,6 +682,7 @@ def _quantity_change_breakdown(
         agent_unit_minor=current.agent_unit_minor,
         pack_unit_minor=current.pack_unit_minor,
         as_of=today,
+        rates=dict(charges.rates),
     )
 
 
@@ -602,6 +709,24 @@ def _no_change_breakdown(
     )
 
 
+def _vat_lines(
+    lines: tuple[BreakdownLine, ...], rate: Decimal, rates: dict[str, Decimal]
+) -> list[VatLine]:
+    """One VAT line for the lines, or one per corrected invoice when they name any."""
+    groups: dict[str | None, int] = {}
+    for line in lines:
+        groups[line.corrects] = groups.get(line.corrects, 0) + line.amount_minor
+    if list(groups) == [None] or any(line.amount_minor > 0 for line in lines):
+        # Charges and credits together make one document: its VAT is on its net.
+        net = sum(groups.values())
+        return [VatLine(rate, net, compute_vat(net, rate))]
+    found = []
+    for corrects, base in groups.items():
+        group_rate = rates.get(corrects, rate) if corrects is not None else rate
+        found.append(VatLine(group_rate, base, compute_vat(base, group_rate), corrects))
+    return found
+
+
 def _assemble(
     *,
     kind: ChangeKind,
@@ -615,13 +740,18 @@ def _assemble(
     agent_unit_minor: int,
     pack_unit_minor: int,
     as_of: date,
+    rates: dict[str, Decimal] | None = None,
 ) -> PriceBreakdown:
-    """Add up net, VAT, total and credit from the lines."""
+    """Add up net, VAT, total and credit from the lines.
+
+    VAT is on the sum of the net lines, not per line: one rate per customer. Credit lines
+    that name the invoice they correct are grouped by it, each group a credit note of its
+    own with that invoice's rate (`rates`) and its VAT worked out on its own.
+    """
     net = sum(line.amount_minor for line in lines)
     vat_lines: tuple[VatLine, ...] = ()
     if lines:
-        # One rate per customer here; VAT is on the sum of the net lines, not per line.
-        vat_lines = (VatLine(tax.rate, net, compute_vat(net, tax.rate)),)
+        vat_lines = tuple(_vat_lines(lines, tax.rate, rates or {}))
     vat = sum(vat_line.vat_minor for vat_line in vat_lines)
     total = net + vat
     if total > 0:

@@ -17,9 +17,11 @@ from portal.domain.pricing import (
     ChangeKind,
     Configuration,
     CurrentSubscription,
+    LineKind,
     PriceBreakdown,
     price_change,
     price_renewal,
+    reversal_minor,
 )
 from portal.domain.tax import TaxKind, TaxTreatment
 
@@ -130,6 +132,19 @@ def test_discount_never_exceeds_what_was_charged_for_those_days(breakdown: Price
     """
     for line in breakdown.lines:
         exact = exact_value(line)
+        if line.kind in (LineKind.REMOVED_AGENTS, LineKind.REMOVED_PACKS):
+            # A decrease reverses an increase's two rounded amounts (new and old quantity for
+            # the days left): within a minor unit of the exact value, never above q x u.
+            assert line.days is not None and line.of_days is not None
+            config = breakdown.configuration
+            new = config.agents if line.kind is LineKind.REMOVED_AGENTS else config.packs
+            reversal = reversal_minor(
+                new, new + line.quantity, line.unit_minor, line.days, line.of_days
+            )
+            assert -line.amount_minor == reversal
+            assert abs(reversal - exact) <= 2 * HALF_MINOR
+            assert reversal <= line.quantity * line.unit_minor
+            continue
         assert abs(abs(line.amount_minor) - exact) <= HALF_MINOR
         assert abs(line.amount_minor) == round_half_up(exact)
         if line.amount_minor < 0:
@@ -180,7 +195,9 @@ def test_down_then_up_never_costs_more_than_the_agent_days_used(
     Bound, in minor units and before VAT: the sum of the three nets is at most the exact
     value of the agent-days used, sum over the segments of q x u x days / L (q0 over
     [start, t1), q1 over [t1, t2), q2 over [t2, end)), plus half a minor unit for each
-    prorated line (each one is rounded half up on its own, so it can be off by at most 0.5).
+    rounding (each prorated amount is rounded half up on its own, so it can be off by at
+    most 0.5; a decrease's line is two of them). On one day the two cancel exactly: see
+    test_decrease_reversal.py.
     The same allowance bounds it from below: nobody gets days for free either.
     """
     period_kind = data.draw(st.sampled_from(list(BillingPeriod)))
@@ -216,8 +233,15 @@ def test_down_then_up_never_costs_more_than_the_agent_days_used(
         + Decimal(q2 * unit) * (period.end - t2).days
     ) / length
     breakdowns = (purchase, down, up)
-    rounded_lines = sum(1 for q in breakdowns for line in q.lines if line.days is not None)
-    allowance = HALF_MINOR * rounded_lines
+    # A decrease's line is two roundings (the reversal of an increase's two amounts).
+    removed = (LineKind.REMOVED_AGENTS, LineKind.REMOVED_PACKS)
+    roundings = sum(
+        2 if line.kind in removed else 1
+        for q in breakdowns
+        for line in q.lines
+        if line.days is not None
+    )
+    allowance = HALF_MINOR * roundings
     charged = sum(q.net_minor for q in breakdowns)
     assert charged <= used + allowance
     assert charged >= used - allowance
