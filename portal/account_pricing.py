@@ -194,6 +194,12 @@ def period_charges(account_id: int, period: Period) -> PeriodCharges:
         )
         .order_by(Invoice.id)
     ).all()
+    # A reissued invoice and the note that cancelled it charged nothing that runs: the
+    # invoice that replaced it (same lines) stands in its place.
+    reissued = {d.corrects_id for d in documents if d.change_kind == ChangeKind.REISSUE}
+    documents = [
+        d for d in documents if d.id not in reissued and d.change_kind != ChangeKind.REISSUE
+    ]
     numbers = {document.id: document.number for document in documents}
     stacks: dict[str, list[list[Any]]] = {name: [] for name in _COMPONENTS}
     creditable: dict[str, int] = {}

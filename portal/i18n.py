@@ -320,6 +320,13 @@ def _install_safe_jinja_gettext(app: Flask) -> None:
     )
 
 
+def country_name(code: str | None) -> str:
+    """A country's name in the viewer's language (the code itself where Babel has none)."""
+    if not code:
+        return ""
+    return Locale.parse(str(get_locale())).territories.get(code.upper(), code.upper())
+
+
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel with our locale selector and register the template helpers."""
     babel.init_app(app, locale_selector=select_locale)
@@ -330,6 +337,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         language_choices=language_choices,
         language_name=language_name,
+        country_name=country_name,
         current_locale=get_locale,
         language_switch_next=page_url,
     )

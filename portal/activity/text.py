@@ -110,6 +110,17 @@ def _invoice_paid(d: Details) -> str:
     )
 
 
+def _invoice_reissued(d: Details) -> str:
+    """The latest invoice reissued with the current billing info."""
+    return _(
+        "Invoice %(document)s reissued as %(new)s with the current billing info "
+        "(credit note %(note)s).",
+        document=d.get("document", ""),
+        new=d.get("new", ""),
+        note=d.get("credit_note", ""),
+    )
+
+
 def _invoice_note(d: Details) -> str:
     """A note written on an invoice."""
     return _("Note of %(document)s changed.", document=d.get("document", ""))
@@ -294,6 +305,7 @@ RENDERERS: Mapping[ActivityKind, Callable[[Details], str]] = every_member(
         K.CHARGE_REFUNDED: _charge_refunded,
         K.INVOICE_PAID: _invoice_paid,
         K.INVOICE_NOTE: _invoice_note,
+        K.INVOICE_REISSUED: _invoice_reissued,
         K.BILLING_INFO: _billing_info,
         K.PAYMENT_METHOD_ADDED: _payment_method_added,
         K.PAYMENT_METHOD_REMOVED: _payment_method_removed,

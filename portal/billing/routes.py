@@ -12,6 +12,7 @@ from portal.activity.log import activity_page
 from portal.activity.text import describe_activity
 from portal.billing.forms import BillingInfoForm
 from portal.billing.info import update_billing_info
+from portal.invoices.reissue import reissuable
 from portal.models import BILLING_ROLES
 from portal.numbers import page_number
 from portal.security import checks_form_text, current_account_id, roles_required
@@ -33,13 +34,15 @@ def info() -> Response | tuple[str, int] | str:
         changed = update_billing_info(account.id, current_user.id, form.values())
         if changed:
             flash(
-                _("Billing info saved. It applies to new invoices and to the latest one."),
+                _("Billing info saved. It applies to the invoices issued from now on."),
                 "success",
             )
         else:
             flash(_("Nothing changed."), "info")
         return redirect(url_for("billing.info"))
-    return render_template("billing/info.html", form=form), form_status(form)
+    # The most recent invoice, while the billing info differs from it within its month.
+    reissue = reissuable(account) if request.method == "GET" else None
+    return render_template("billing/info.html", form=form, reissue=reissue), form_status(form)
 
 
 @bp.get("/activity")

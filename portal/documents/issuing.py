@@ -9,8 +9,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select, update
 
-from portal.domain.pricing import ChangeKind, PriceBreakdown
-from portal.domain.tax import TaxKind
+from portal.domain.pricing import ChangeKind, PriceBreakdown, compute_vat
+from portal.domain.tax import TaxKind, TaxTreatment
 from portal.extensions import db, insert_on_conflict, matched_rows
 from portal.models import (
     Account,
@@ -308,6 +308,74 @@ def issue_reversal(
     db.session.add(note)
     db.session.flush()
     return note
+
+
+def issue_replacement(
+    invoice: Invoice,
+    account: Account,
+    *,
+    tax: TaxTreatment,
+    issued_on: date,
+    status: InvoiceStatus,
+    credit_used_minor: int,
+    paid_with: str,
+) -> Invoice:
+    """A new invoice with the lines of `invoice` and the account's details and VAT treatment
+    as they are now, naming the invoice it replaces (cancelled by a reissue's credit note).
+
+    Net and lines stay the invoice's; VAT is worked out again at `tax`'s rate.
+    """
+    sequence = next_number(SequenceKind.INVOICE, issued_on.year)
+    vat = compute_vat(invoice.net_minor, tax.rate)
+    total = invoice.net_minor + vat
+    info = account.billing_info
+    replacement = Invoice(
+        account_id=invoice.account_id,
+        kind=DocumentKind.INVOICE,
+        year=issued_on.year,
+        sequence=sequence,
+        number=f"{NUMBER_PREFIX[DocumentKind.INVOICE]}-{issued_on.year}-{sequence:06d}",
+        issued_on=issued_on,
+        period_start=invoice.period_start,
+        period_end=invoice.period_end,
+        currency=invoice.currency,
+        net_minor=invoice.net_minor,
+        vat_minor=vat,
+        total_minor=total,
+        credit_used_minor=credit_used_minor,
+        amount_due_minor=total - credit_used_minor,
+        vat_rate=tax.rate,
+        tax_kind=tax.kind,
+        status=status,
+        paid_with=paid_with,
+        change_kind=invoice.change_kind,
+        seller=seller_details(),
+        customer=customer_details(account),
+        language=info.invoice_language if info else invoice.language,
+        replaces_id=invoice.id,
+        note="",
+        purchase_order=info.purchase_order if info else invoice.purchase_order,
+        quote_number=invoice.quote_number,
+        lines=[
+            InvoiceLine(
+                position=line.position,
+                kind=line.kind,
+                plan=line.plan,
+                billing_period=line.billing_period,
+                quantity=line.quantity,
+                unit_minor=line.unit_minor,
+                days=line.days,
+                of_days=line.of_days,
+                start=line.start,
+                end=line.end,
+                amount_minor=line.amount_minor,
+            )
+            for line in invoice.lines
+        ],
+    )
+    db.session.add(replacement)
+    db.session.flush()
+    return replacement
 
 
 def cancel_unpaid(account: Account, *, issued_on: date) -> list[Invoice]:

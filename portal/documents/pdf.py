@@ -64,6 +64,13 @@ def _corrected_number(invoice: Invoice) -> str | None:
     return db.session.scalar(select(Invoice.number).where(Invoice.id == invoice.corrects_id))
 
 
+def _replaced_number(invoice: Invoice) -> str | None:
+    """The number of the invoice a reissued invoice replaces, if any."""
+    if invoice.replaces_id is None:
+        return None
+    return db.session.scalar(select(Invoice.number).where(Invoice.id == invoice.replaces_id))
+
+
 def _rate_text(rate: Any) -> str:
     """The VAT rate as fixed text: '22.00' whether it was just issued or read back."""
     return f"{Decimal(str(rate)):.2f}"
@@ -96,6 +103,7 @@ def source_digest(invoice: Invoice) -> str:
         "customer": invoice.customer,
         "language": invoice.language,
         "corrects": _corrected_number(invoice),
+        "replaces": _replaced_number(invoice),
         "refunded_by": refund_note_number(invoice),
         "note": invoice.note,
         "purchase_order": invoice.purchase_order,
@@ -154,6 +162,7 @@ def render_invoice_html(invoice: Invoice) -> str:
             mention=tax_mention(invoice.tax_kind),
             reverse_charge=invoice.tax_kind == TaxKind.REVERSE_CHARGE,
             corrects_number=_corrected_number(invoice),
+            replaces_number=_replaced_number(invoice),
             refund_number=refund_note_number(invoice),
             font_family=FONT_FAMILY,
             font_files=FONT_FILES,

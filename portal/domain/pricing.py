@@ -163,8 +163,8 @@ class VatLine:
 class ChangeKind(StrEnum):
     """What kind of change a breakdown prices, and so what a document records.
 
-    The last two are never a breakdown's: a credit note that takes back a whole invoice
-    records why (a full refund, or the cancellation of an unpaid invoice).
+    The last three are never a breakdown's: a credit note that takes back a whole invoice
+    records why (a full refund, the cancellation of an unpaid invoice, or a reissue).
     """
 
     FIRST_PURCHASE = "first_purchase"
@@ -176,6 +176,7 @@ class ChangeKind(StrEnum):
     SALES_QUOTE = "sales_quote"  # a negotiated package accepted from a staff quote
     REFUND = "refund"  # a credit note giving a paid invoice back (the full refund)
     CANCELLATION = "cancellation"  # a credit note cancelling an unpaid invoice
+    REISSUE = "reissue"  # a credit note cancelling an invoice reissued with new details
 
 
 class ChangeNotAllowed(Exception):

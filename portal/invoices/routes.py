@@ -19,6 +19,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal import clock
+from portal.accounts import load_account
 from portal.documents import pdf as documents
 from portal.forms import FILE_IN_TEXT_ERROR, echo_limit, marked, unsafe_text_error
 from portal.invoices.listing import (
@@ -30,6 +32,7 @@ from portal.invoices.listing import (
     save_note,
 )
 from portal.invoices.payment import pay_invoice
+from portal.invoices.reissue import plan_reissue, reissue, reissue_refusal
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Invoice, InvoiceStatus, Payment
 from portal.numbers import id_from, page_number
@@ -262,3 +265,70 @@ class InvoicePages:
         if invoice is None:
             abort(404)
         return _pay_page(invoice, outcome_status(result), outcome_message(result))
+
+
+def _reissue_refusal_message(code: str) -> str:
+    """Why an invoice cannot be reissued, for the billing admin."""
+    messages = {
+        "not_invoice": _("Only an invoice can be reissued."),
+        "cancelled": _("This invoice was cancelled: there is nothing to reissue."),
+        "not_latest": _("Only the most recent invoice can be reissued."),
+        "other_month": _("An invoice can be reissued within its calendar month only."),
+        "corrected": _("A credit note already corrects this invoice: contact support."),
+        "in_progress": _("A payment for this account is in progress. Try again in a few minutes."),
+        "unchanged": _(
+            "The invoice already has the current billing info: there is nothing to reissue."
+        ),
+        "figures_changed": _(
+            "The billing info or the figures changed meanwhile: check them again below."
+        ),
+    }
+    return messages.get(code, messages["unchanged"])
+
+
+def _reissue_page(invoice_id: int, error: str | None = None, status: int = 200) -> tuple[str, int]:
+    """Both documents' figures before confirming, or why the invoice cannot be reissued."""
+    account = load_account(current_account_id())
+    invoice = invoice_of(account.id, invoice_id)
+    if invoice is None:
+        abort(404)
+    refusal = reissue_refusal(account, invoice, clock.today())
+    plan = plan_reissue(account, invoice) if refusal is None else None
+    if refusal is None and plan is None:
+        refusal = "unchanged"
+    if refusal is not None and error is None:
+        error, status = _reissue_refusal_message(refusal), 409
+    page = render_template("invoices/reissue.html", invoice=invoice, plan=plan, error=error)
+    return page, status
+
+
+@bp.get("/<int:invoice_id>/reissue")
+@roles_required(*BILLING_ROLES)
+def reissue_preview(invoice_id: int) -> tuple[str, int]:
+    """What reissuing the most recent invoice with the current billing info would issue."""
+    return _reissue_page(invoice_id)
+
+
+@bp.post("/<int:invoice_id>/reissue")
+@roles_required(*BILLING_ROLES)
+def reissue_confirm(invoice_id: int) -> ResponseReturnValue:
+    """Reissue as shown: a credit note and a new invoice, both e-mailed."""
+    outcome = reissue(
+        current_account_id(),
+        current_user.id,
+        invoice_id,
+        request.form.get("fingerprint", "")[:64],
+    )
+    if outcome == "not_found":
+        abort(404)
+    if isinstance(outcome, str):
+        return _reissue_page(invoice_id, _reissue_refusal_message(outcome), 409)
+    flash(
+        _(
+            "Invoice reissued: credit note %(note)s cancels it and invoice %(new)s replaces it.",
+            note=outcome.credit_note.number,
+            new=outcome.invoice.number,
+        ),
+        "success",
+    )
+    return redirect(url_for("invoices.index"))

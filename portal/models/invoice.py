@@ -106,6 +106,8 @@ class Invoice(Model):
     language: Mapped[str] = mapped_column(String(5))
     # Indexed: the credit notes of an invoice (a refunded invoice in a list) are looked up by it.
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
+    # An invoice reissued on request replaces the one its credit note cancelled.
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
     note: Mapped[str] = mapped_column(Text, default="")
     # The buyer's purchase-order number and, for the invoice that accepting a sales quote
     # issued, the quote's number: printed near the document's own number.
@@ -148,6 +150,7 @@ class ActivityKind(StrEnum):
     CHARGE_REFUNDED = "charge_refunded"  # a charge given back because it paid for nothing
     INVOICE_PAID = "invoice_paid"
     INVOICE_NOTE = "invoice_note"
+    INVOICE_REISSUED = "invoice_reissued"  # the latest invoice reissued with new billing info
     BILLING_INFO = "billing_info"
     PAYMENT_METHOD_ADDED = "payment_method_added"
     PAYMENT_METHOD_REMOVED = "payment_method_removed"

@@ -97,6 +97,7 @@ PAGES: dict[str, set[str]] = {
     },
     "invoices.edit_note": {"page"},
     "invoices.pay": {"form", "paid", "not found"},
+    "invoices.reissue_preview": {"nothing to reissue"},
     "methods.index": {"list", "card errors", "billing admin"},
     "billing.info": {"form", "errors"},
     "billing.activity_log": {"list"},
@@ -359,6 +360,8 @@ def owner(page: Page, run: Run) -> None:
     year_downloads(page, run)
     page.goto(run.url(f"/billing/invoices/{MAX_ID}/pay"))
     run.check(page, "invoices.pay", "not found")
+    page.goto(run.url(f"/billing/invoices/{portal.paid_invoice_id}/reissue"))
+    run.check(page, "invoices.reissue_preview", "nothing to reissue")
 
     page.goto(run.url("/billing/payment-methods/"))
     run.check(page, "methods.index", "list")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from email import message_from_bytes, policy
@@ -9,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
+from sqlalchemy import select
 
 from portal.models import Role
 from tests.conftest import PASSWORD
@@ -187,6 +190,7 @@ def test_a_billing_admin_accepts_an_80_agent_quote_with_3d_secure(chromium, live
         _shoot(page, "accept-review")
         page.locator("main form [type=submit]").first.click()
         page.wait_for_url(re.compile(r"/accept/confirm"))
+        page.fill("#purchase_order", "OdA 2026/77")  # for this quote's invoice
         page.check("#accept")
         page.locator("main form [type=submit]").first.click()
         page.wait_for_url(re.compile(r"/sandbox/3ds/"))
@@ -195,5 +199,19 @@ def test_a_billing_admin_accepts_an_80_agent_quote_with_3d_secure(chromium, live
         expect(page.locator(".flash-success")).to_contain_text(number)
         expect(page.locator("main")).to_contain_text("80 agenti")
         _shoot(page, "accepted-package")
+
+        # The invoice names the quote and the purchase order: in the list and on its PDF.
+        page.goto(f"{live_url}/billing/invoices/")
+        expect(page.locator("main")).to_contain_text(f"per il preventivo {number}")
+        expect(page.locator("main")).to_contain_text("OdA 2026/77")
+        with app.app_context():
+            from portal.extensions import db
+            from portal.models import Invoice
+
+            invoice_id = db.session.scalar(select(Invoice.id).where(Invoice.quote_number == number))
+        pdf = page.request.get(f"{live_url}/billing/invoices/{invoice_id}/pdf")
+        text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
+        assert f"Rif. preventivo {number}" in text
+        assert "Rif. vostro ordine: OdA 2026/77" in text
     finally:
         context.close()

@@ -83,6 +83,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "invoices.year_zip": BILLING,
     "invoices.pay": BILLING,
     "invoices.confirm_pay": BILLING,
+    "invoices.reissue_preview": BILLING,
+    "invoices.reissue_confirm": BILLING,
     "billing.info": BILLING,
     "billing.activity_log": BILLING,
     # Vendor
