@@ -250,6 +250,26 @@ def number_documents(documents: list[Invoice]) -> None:
     db.session.flush()
 
 
+def _copied_lines(invoice: Invoice, *, sign: int) -> list[InvoiceLine]:
+    """The invoice's lines for another document: as they are (1) or turned round (-1)."""
+    return [
+        InvoiceLine(
+            position=line.position,
+            kind=line.kind,
+            plan=line.plan,
+            billing_period=line.billing_period,
+            quantity=line.quantity,
+            unit_minor=line.unit_minor,
+            days=line.days,
+            of_days=line.of_days,
+            start=line.start,
+            end=line.end,
+            amount_minor=sign * line.amount_minor,
+        )
+        for line in invoice.lines
+    ]
+
+
 def issue_reversal(
     invoice: Invoice, *, issued_on: date, change_kind: ChangeKind, paid_with: str
 ) -> Invoice:
@@ -288,22 +308,7 @@ def issue_reversal(
         note="",
         purchase_order=invoice.purchase_order,
         quote_number=invoice.quote_number,
-        lines=[
-            InvoiceLine(
-                position=line.position,
-                kind=line.kind,
-                plan=line.plan,
-                billing_period=line.billing_period,
-                quantity=line.quantity,
-                unit_minor=line.unit_minor,
-                days=line.days,
-                of_days=line.of_days,
-                start=line.start,
-                end=line.end,
-                amount_minor=-line.amount_minor,
-            )
-            for line in invoice.lines
-        ],
+        lines=_copied_lines(invoice, sign=-1),
     )
     db.session.add(note)
     db.session.flush()
@@ -356,22 +361,7 @@ def issue_replacement(
         note="",
         purchase_order=info.purchase_order if info else invoice.purchase_order,
         quote_number=invoice.quote_number,
-        lines=[
-            InvoiceLine(
-                position=line.position,
-                kind=line.kind,
-                plan=line.plan,
-                billing_period=line.billing_period,
-                quantity=line.quantity,
-                unit_minor=line.unit_minor,
-                days=line.days,
-                of_days=line.of_days,
-                start=line.start,
-                end=line.end,
-                amount_minor=line.amount_minor,
-            )
-            for line in invoice.lines
-        ],
+        lines=_copied_lines(invoice, sign=1),
     )
     db.session.add(replacement)
     db.session.flush()
