@@ -1,4 +1,5 @@
-"""In Italian and French, in Chromium: billing info changed -> reissue -> both PDFs.
+"""In Italian and French, in Chromium: billing info changed -> reissue -> both PDFs, with the
+purchase-order number and the quote's number on them.
 
 A billing admin of an Italian company with a paid invoice gives a German address, a VAT ID and
 a purchase-order number; the billing info page offers to reissue the most recent invoice; the
@@ -38,6 +39,7 @@ TEXTS = {
         "replaces": "Sostituisce la fattura",
         "corrects": "Rettifica la fattura",
         "order": "Rif. vostro ordine: PO-4711",
+        "quote": "Rif. preventivo Q-2026-000007",
     },
     "fr": {
         "offer": "Réémettre la facture",
@@ -46,6 +48,7 @@ TEXTS = {
         "replaces": "Remplace la facture",
         "corrects": "Rectifie la facture",
         "order": "Votre bon de commande : PO-4711",
+        "quote": "Selon le devis Q-2026-000007",
     },
 }
 
@@ -90,6 +93,7 @@ def test_billing_info_change_then_reissue_gives_both_pdfs(
             issued_on=factory_today(app),
             paid_with="Visa •••• 4242",
             status=InvoiceStatus.PAID,
+            quote_number="Q-2026-000007",  # as if issued by accepting that quote
         )
         db.session.commit()
         old_id, old_number = old.id, old.number
@@ -139,6 +143,8 @@ def test_billing_info_change_then_reissue_gives_both_pdfs(
         new_text = _pdf_text(page, f"{live_url}/billing/invoices/{new_id}/pdf")
         assert f"{texts['replaces']} {old_number}" in new_text
         assert "DE123456788" in new_text and texts["order"] in new_text
+        assert texts["quote"] in new_text  # the quote it came from, kept by the reissue
+        assert texts["quote"] in _pdf_text(page, f"{live_url}/billing/invoices/{old_id}/pdf")
         note_text = _pdf_text(page, f"{live_url}/billing/invoices/{note_id}/pdf")
         assert old_number in note_text and texts["corrects"] in note_text
     finally:
