@@ -153,6 +153,16 @@ _ACCOUNT = bindparam("account_id", type_=Integer)
 _OFFSET = bindparam("offset", type_=Integer)
 
 
+# The index a page of each chip walks, newest first (see Invoice.__table_args__).
+_PAGE_INDEX = {
+    None: "ix_invoices_account_issued",
+    DocumentFilter.OPEN: "ix_invoices_account_status_issued",
+    DocumentFilter.PAID: "ix_invoices_account_status_issued",
+    DocumentFilter.REFUNDED: "ix_invoices_account_issued",
+    DocumentFilter.CREDIT_NOTES: "ix_invoices_account_issued",
+}
+
+
 @cache
 def _page_query(status: DocumentFilter | None) -> Select[Any]:
     """The query of one page of the documents a chip keeps (see _invoice_rows).
@@ -172,6 +182,11 @@ def _page_query(status: DocumentFilter | None) -> Select[Any]:
         )
         .outerjoin(_CORRECTED, _CORRECTED.id == Invoice.corrects_id)
         .where(*_conditions(Invoice, _ACCOUNT, status))
+        # SQLite's planner, with ANALYZE's statistics, chose to read and sort every one of
+        # the account's documents once the rows grew by two columns (the PO and quote
+        # numbers): 2 000 documents took 11.5 ms instead of 4.4. The index it should walk is
+        # named; PostgreSQL plans it right on its own.
+        .with_hint(Invoice, f"INDEXED BY {_PAGE_INDEX[status]}", "sqlite")
         .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
         .limit(PAGE_SIZE)
         .offset(_OFFSET)
