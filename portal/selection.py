@@ -127,8 +127,10 @@ def read_selection(args: MultiDict[str, str], account: Account) -> Selection:
         # The currency is chosen at the first purchase and fixed afterwards.
         abort(400)
     same_plan = current is not None and current.plan == plan
-    agents_text = args.get("agents") or str(current.agents if current else 1)
-    packs_text = args.get("packs") or str(current.packs if same_plan and current else 0)
+    # A number not given at all starts from the package's; one given empty (a cleared field,
+    # or letters, which a number field sends as "") is an error, never a default price.
+    agents_text = args.get("agents", str(current.agents if current else 1))
+    packs_text = args.get("packs", str(current.packs if same_plan and current else 0))
     # Control or text-direction characters typed in a quantity are shown as U+FFFD, with
     # their own error (see _check_quantities), never echoed.
     selection = Selection(

@@ -13,6 +13,9 @@ CASES = [
     ("10000", "More than 50 agents? Request a quote", True),
     ("0", "Choose at least 1 agent.", False),
     ("abc", "Enter a whole number of agents.", False),
+    # What a number field sends for letters, or once cleared: never priced as 1 agent.
+    ("", "Enter a whole number of agents.", False),
+    ("-3", "Enter a whole number of agents.", False),
 ]
 
 
