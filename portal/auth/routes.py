@@ -229,7 +229,12 @@ def accept_invitation(token: str) -> Response | str | tuple[str, int]:
             return _address_in_use(user)
         start_session(joined)
         assert joined.account is not None  # an invitation is to an account's team
-        flash(_("Welcome to the team of %(company)s.", company=joined.account.name), "success")
+        company = joined.account.name
+        if company.endswith("."):
+            # "S.r.l." already ends the sentence: no second full stop.
+            flash(_("Welcome to the team of %(company)s", company=company), "success")
+        else:
+            flash(_("Welcome to the team of %(company)s.", company=company), "success")
         return redirect(url_for("dashboard.home"))
     status = form_status(form)
     page = render_template("auth/invitation.html", form=form, token=token, invited=user)

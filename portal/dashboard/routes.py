@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal import clock
@@ -25,9 +25,11 @@ bp = Blueprint("dashboard", __name__)
 
 
 @bp.get("/")
-@login_required
 def home() -> Response:
-    """Send each role to its own start page."""
+    """Send each role to its own start page; a visitor not signed in to the sign-in page,
+    without "Please sign in to see this page" (they asked for no page yet)."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
     if current_user.role is Role.STAFF:
         return redirect(url_for("backoffice.accounts"))
     if current_user.role is Role.TRANSLATOR:

@@ -27,6 +27,16 @@ def test_anonymous_visitor_is_sent_to_sign_in(client):
     response = client.get("/package")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=")
+    assert "Please sign in to see this page." in client.get("/login?next=/package").text
+
+
+def test_the_first_visit_to_the_portal_s_address_is_the_sign_in_page_without_a_reproach(client):
+    """A visitor who asked for no page yet is not told to sign in "to see this page"."""
+    response = client.get("/")
+    assert (response.status_code, response.headers["Location"]) == (302, "/login")
+    page = client.get("/login").text
+    assert "Please sign in to see this page." not in page
+    assert 'name="email"' in page
 
 
 def test_sign_in_goes_to_my_package(client, auth, owner):

@@ -83,6 +83,10 @@ def test_invited_billing_admin_joins_through_the_emailed_link(
         client, link, {"name": "Bruno Verdi", "new_password": NEW, "confirm_password": NEW}
     )
     assert joined.status_code == 302
+    welcome = client.get(joined.headers["Location"], follow_redirects=True).text
+    # "S.r.l." ends the sentence already: one full stop, not two.
+    assert "Welcome to the team of Alpha S.r.l.<" in welcome or "Alpha S.r.l. " in welcome
+    assert "S.r.l.." not in welcome
     assert client.get("/billing/invoices/").status_code == 200
     assert client.get("/team/").status_code == 403
     auth.logout()
