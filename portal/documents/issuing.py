@@ -25,6 +25,11 @@ from portal.models import (
 NUMBER_PREFIX = {DocumentKind.INVOICE: "INV", DocumentKind.CREDIT_NOTE: "CN"}
 
 
+def document_number(kind: DocumentKind, year: int, sequence: int) -> str:
+    """The number printed on a document: INV-2026-000001, CN-2026-000001."""
+    return f"{NUMBER_PREFIX[kind]}-{year}-{sequence:06d}"
+
+
 def next_number(kind: SequenceKind, year: int) -> int:
     """Take the next number of the year, holding the sequence row until the caller commits.
 
@@ -245,7 +250,7 @@ def number_documents(documents: list[Invoice]) -> None:
         first = take_numbers(SequenceKind(kind.value), year, len(group))
         for sequence, document in enumerate(group, start=first):
             document.sequence = sequence
-            document.number = f"{NUMBER_PREFIX[kind]}-{year}-{sequence:06d}"
+            document.number = document_number(kind, year, sequence)
     db.session.add_all(documents)
     db.session.flush()
 
@@ -286,7 +291,7 @@ def issue_reversal(
         kind=DocumentKind.CREDIT_NOTE,
         year=issued_on.year,
         sequence=sequence,
-        number=f"{NUMBER_PREFIX[DocumentKind.CREDIT_NOTE]}-{issued_on.year}-{sequence:06d}",
+        number=document_number(DocumentKind.CREDIT_NOTE, issued_on.year, sequence),
         issued_on=issued_on,
         period_start=invoice.period_start,
         period_end=invoice.period_end,
@@ -339,7 +344,7 @@ def issue_replacement(
         kind=DocumentKind.INVOICE,
         year=issued_on.year,
         sequence=sequence,
-        number=f"{NUMBER_PREFIX[DocumentKind.INVOICE]}-{issued_on.year}-{sequence:06d}",
+        number=document_number(DocumentKind.INVOICE, issued_on.year, sequence),
         issued_on=issued_on,
         period_start=invoice.period_start,
         period_end=invoice.period_end,
@@ -368,6 +373,23 @@ def issue_replacement(
     return replacement
 
 
+def cancel_open(invoice: Invoice) -> bool:
+    """Mark an open invoice cancelled, once: False when it was not open any more.
+
+    Conditional, so two runs at once (SQLite has no row locks) cancel it once.
+    """
+    taken = db.session.execute(
+        update(Invoice)
+        .where(Invoice.id == invoice.id, Invoice.status == InvoiceStatus.OPEN)
+        .values(status=InvoiceStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    if matched_rows(taken) != 1:
+        return False
+    invoice.status = InvoiceStatus.CANCELLED
+    return True
+
+
 def cancel_unpaid(account: Account, *, issued_on: date) -> list[Invoice]:
     """Take back the account's open invoices with credit notes; the caller commits.
 
@@ -381,16 +403,8 @@ def cancel_unpaid(account: Account, *, issued_on: date) -> list[Invoice]:
         .where(Invoice.account_id == account.id, Invoice.status == InvoiceStatus.OPEN)
         .order_by(Invoice.id)
     ).all():
-        # Conditional, so two runs at once (SQLite has no row locks) cancel it once.
-        taken = db.session.execute(
-            update(Invoice)
-            .where(Invoice.id == invoice.id, Invoice.status == InvoiceStatus.OPEN)
-            .values(status=InvoiceStatus.CANCELLED)
-            .execution_options(synchronize_session=False)
-        )
-        if matched_rows(taken) != 1:
+        if not cancel_open(invoice):
             continue
-        invoice.status = InvoiceStatus.CANCELLED
         note = issue_reversal(
             invoice, issued_on=issued_on, change_kind=ChangeKind.CANCELLATION, paid_with=""
         )

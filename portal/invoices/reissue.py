@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from portal import clock
 from portal.account_pricing import customer_tax
 from portal.accounts import lock_account
 from portal.activity import record as activity
 from portal.documents.issuing import (
+    cancel_open,
     customer_details,
     issue_replacement,
     issue_reversal,
@@ -30,7 +31,7 @@ from portal.documents.issuing import (
 )
 from portal.domain.pricing import ChangeKind, compute_vat
 from portal.domain.tax import TaxTreatment
-from portal.extensions import db, matched_rows
+from portal.extensions import db
 from portal.mail.outbox import deliver_soon, queue_document_email
 from portal.models import Account, ActivityKind, DocumentKind, Invoice, InvoiceStatus
 from portal.payments.lifecycle import in_flight
@@ -72,7 +73,16 @@ class ReissuePlan:
         return hashlib.sha256(encoded.encode()).hexdigest()[:32]
 
 
-def reissue_refusal(account: Account, invoice: Invoice, today: date) -> str | None:
+def planned_reissue(account: Account, invoice: Invoice, today: date) -> ReissuePlan | str:
+    """The reissue the page shows and the confirmation makes, or why there is none (a code:
+    a refusal, or "unchanged" when the invoice already has the account's details)."""
+    refusal = _refusal(account, invoice, today)
+    if refusal is not None:
+        return refusal
+    return _plan(account, invoice) or "unchanged"
+
+
+def _refusal(account: Account, invoice: Invoice, today: date) -> str | None:
     """Why the invoice cannot be reissued now (a code), or None."""
     if invoice.kind != DocumentKind.INVOICE:
         return "not_invoice"
@@ -96,7 +106,7 @@ def reissue_refusal(account: Account, invoice: Invoice, today: date) -> str | No
     return None
 
 
-def plan_reissue(account: Account, invoice: Invoice) -> ReissuePlan | None:
+def _plan(account: Account, invoice: Invoice) -> ReissuePlan | None:
     """The reissue with the account's details now; None when they are the invoice's."""
     tax = customer_tax(account)
     info = account.billing_info
@@ -115,8 +125,10 @@ def plan_reissue(account: Account, invoice: Invoice) -> ReissuePlan | None:
     vat = compute_vat(invoice.net_minor, tax.rate)
     total = invoice.net_minor + vat
     # What the old invoice settled carries over: all of it when paid, else the credit it used.
-    settled = invoice.total_minor if invoice.status == InvoiceStatus.PAID else 0
-    settled += invoice.credit_used_minor if invoice.status == InvoiceStatus.OPEN else 0
+    if invoice.status == InvoiceStatus.PAID:
+        settled = invoice.total_minor
+    else:
+        settled = invoice.credit_used_minor
     credit_used = min(settled, total)
     return ReissuePlan(
         invoice=invoice,
@@ -156,27 +168,16 @@ def reissue(
         db.session.rollback()
         return "not_found"
     today = clock.today()
-    refusal = reissue_refusal(account, invoice, today)
-    plan = plan_reissue(account, invoice) if refusal is None else None
-    if refusal is None and plan is None:
-        refusal = "unchanged"
-    elif plan is not None and plan.fingerprint != seen_fingerprint:
-        refusal = "figures_changed"
-    if refusal is not None or plan is None:
+    plan = planned_reissue(account, invoice, today)
+    if not isinstance(plan, str) and plan.fingerprint != seen_fingerprint:
+        plan = "figures_changed"
+    if isinstance(plan, str):
         db.session.rollback()
-        return refusal or "unchanged"
+        return plan
     was_open = invoice.status == InvoiceStatus.OPEN
-    if was_open:
-        taken = db.session.execute(
-            update(Invoice)
-            .where(Invoice.id == invoice.id, Invoice.status == InvoiceStatus.OPEN)
-            .values(status=InvoiceStatus.CANCELLED)
-            .execution_options(synchronize_session=False)
-        )
-        if matched_rows(taken) != 1:
-            db.session.rollback()
-            return "in_progress"
-        invoice.status = InvoiceStatus.CANCELLED
+    if was_open and not cancel_open(invoice):
+        db.session.rollback()
+        return "in_progress"
     note = issue_reversal(
         invoice, issued_on=today, change_kind=ChangeKind.REISSUE, paid_with=invoice.paid_with
     )
@@ -212,6 +213,6 @@ def reissue(
 def reissuable(account: Account) -> Invoice | None:
     """The invoice the billing admin may ask to reissue now with changed details, if any."""
     invoice = latest_invoice(account.id)
-    if invoice is None or reissue_refusal(account, invoice, clock.today()) is not None:
+    if invoice is None or isinstance(planned_reissue(account, invoice, clock.today()), str):
         return None
-    return invoice if plan_reissue(account, invoice) is not None else None
+    return invoice

@@ -32,7 +32,7 @@ from portal.invoices.listing import (
     save_note,
 )
 from portal.invoices.payment import pay_invoice
-from portal.invoices.reissue import plan_reissue, reissue, reissue_refusal
+from portal.invoices.reissue import planned_reissue, reissue
 from portal.methods.choice import method_choice
 from portal.models import BILLING_ROLES, Invoice, InvoiceStatus, Payment
 from portal.numbers import id_from, page_number
@@ -292,12 +292,11 @@ def _reissue_page(invoice_id: int, error: str | None = None, status: int = 200) 
     invoice = invoice_of(account.id, invoice_id)
     if invoice is None:
         abort(404)
-    refusal = reissue_refusal(account, invoice, clock.today())
-    plan = plan_reissue(account, invoice) if refusal is None else None
-    if refusal is None and plan is None:
-        refusal = "unchanged"
-    if refusal is not None and error is None:
-        error, status = _reissue_refusal_message(refusal), 409
+    planned = planned_reissue(account, invoice, clock.today())
+    plan = None if isinstance(planned, str) else planned
+    if isinstance(planned, str) and error is None:
+        # Why it cannot be reissued, unless the page already says why the confirmation was not.
+        error, status = _reissue_refusal_message(planned), 409
     page = render_template("invoices/reissue.html", invoice=invoice, plan=plan, error=error)
     return page, status
 
