@@ -69,3 +69,25 @@ def chromium():
         )
         yield browser
         browser.close()
+
+
+def sign_in(page, base: str, email: str) -> None:
+    """Sign in through the form with the test password and wait for the page after it."""
+    from tests.conftest import PASSWORD
+
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.locator("form input[type=submit], form button[type=submit]").last.click()
+    page.wait_for_load_state()
+
+
+def shoot(page, name: str) -> None:
+    """Screenshots at phone and desktop width into $SCREENSHOTS_DIR, when it is set."""
+    folder = os.environ.get("SCREENSHOTS_DIR")
+    if not folder:
+        return
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=f"{folder}/{name}-{width}.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})

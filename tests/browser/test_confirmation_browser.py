@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from portal.models import Role
-from tests.conftest import PASSWORD
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -24,11 +24,7 @@ def owner(factory) -> str:
 
 def _sign_in_with_a_card(page: Page, base: str, email: str) -> None:
     """Sign in and save a card that pays without 3-D Secure."""
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.locator("form input[type=submit], form button[type=submit]").last.click()
-    page.wait_for_url(re.compile(r"/package$"))
+    sign_in(page, base, email)
     page.goto(f"{base}/billing/payment-methods/")
     page.fill("#holder", "Carla Bianchi")
     page.fill("#number", "4242 4242 4242 4242")

@@ -11,7 +11,6 @@ the old invoice's PDF stays what it was.
 from __future__ import annotations
 
 import io
-import os
 import re
 
 import pytest
@@ -25,11 +24,10 @@ from portal.domain.pricing import Configuration, price_change
 from portal.extensions import db
 from portal.models import Account, Invoice, InvoiceStatus, Role
 from portal.reference_data import reference
-from tests.conftest import PASSWORD
+from tests.browser.conftest import shoot, sign_in
 from tests.invoices.conftest import ITALY
 
 pytestmark = pytest.mark.browser
-SHOTS = os.environ.get("SCREENSHOTS_DIR")
 
 TEXTS = {
     "it": {
@@ -51,16 +49,6 @@ TEXTS = {
         "quote": "Selon le devis Q-2026-000007",
     },
 }
-
-
-def _shoot(page: Page, name: str) -> None:
-    """Screenshots at phone and desktop width, when asked for."""
-    if not SHOTS:
-        return
-    for width in (390, 1280):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=f"{SHOTS}/{name}-{width}.png", full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def _pdf_text(page: Page, url: str) -> str:
@@ -103,11 +91,7 @@ def test_billing_info_change_then_reissue_gives_both_pdfs(
     )
     page = context.new_page()
     try:
-        page.goto(f"{live_url}/login")
-        page.fill("#email", email)
-        page.fill("#password", PASSWORD)
-        page.locator("main form [type=submit]").click()
-        page.wait_for_load_state()
+        sign_in(page, live_url, email)
         old_pdf = page.request.get(f"{live_url}/billing/invoices/{old_id}/pdf").body()
 
         page.goto(f"{live_url}/billing/info")
@@ -121,18 +105,18 @@ def test_billing_info_change_then_reissue_gives_both_pdfs(
         expect(page.locator(".flash-success")).to_contain_text(texts["saved"])
         offer = page.locator(".reissue-offer a")
         expect(offer).to_contain_text(texts["offer"])
-        _shoot(page, f"billing-info-offer-{language}")
+        shoot(page, f"billing-info-offer-{language}")
         offer.click()
         page.wait_for_url(re.compile(r"/reissue$"))
         main = page.locator("main")
         expect(main).to_contain_text("Bottega Dvořák S.r.l.")
         expect(main).to_contain_text("DE123456788")
         expect(page.locator("[data-figure=credit-added]")).to_contain_text("6,60")
-        _shoot(page, f"reissue-{language}")
+        shoot(page, f"reissue-{language}")
         page.locator("main form [type=submit]").click()
         page.wait_for_url(re.compile(r"/billing/invoices/$"))
         expect(page.locator(".flash-success")).to_contain_text(texts["reissued"])
-        _shoot(page, f"reissued-list-{language}")
+        shoot(page, f"reissued-list-{language}")
 
         with app.app_context():
             note, new = db.session.scalars(

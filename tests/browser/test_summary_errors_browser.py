@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from portal.models import Role
-from tests.conftest import PASSWORD
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,11 +32,7 @@ def owner(factory) -> str:
 
 def _quantities(page: Page, base: str, email: str) -> None:
     """Sign in and open step 2 with 5 agents priced."""
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.locator("form input[type=submit], form button[type=submit]").last.click()
-    page.wait_for_url(re.compile(r"/package$"))
+    sign_in(page, base, email)
     page.goto(f"{base}/package/edit/quantities?plan=standard&period=monthly&currency=EUR&agents=5")
     expect(page.locator(DUE)).to_have_text("91,50\xa0€")
 
