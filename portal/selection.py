@@ -3,7 +3,7 @@ field errors; and its price, or the message that stands in for it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from flask import abort
@@ -45,6 +45,7 @@ class Selection:
     agents_text: str
     packs_text: str
     errors: dict[str, str] = field(default_factory=dict)
+    # More agents than self-serve allows: not an error, the way to a quote (see quote_message).
     quote_required: bool = False
 
     @property
@@ -59,8 +60,16 @@ class Selection:
 
     @property
     def valid(self) -> bool:
-        """No field has an error."""
-        return not self.errors
+        """No field has an error and the quantities can be bought here (not through a quote)."""
+        return not self.errors and not self.quote_required
+
+    @property
+    def quote_message(self) -> str:
+        """What the agents field says when the number asked for takes a quote."""
+        return _(
+            "For more than %(max)d agents we prepare an offer for you.",
+            max=reference().prices.max_self_serve_agents,
+        )
 
     def fields_shown(self, refusal_code: str | None) -> str:
         """What step 2's fields region shows besides the typed numbers and Back's link (sent
@@ -152,21 +161,26 @@ def _check_quantities(selection: Selection) -> None:
             selection.errors[name] = str(UNSAFE_TEXT_ERROR)
     if selection.errors:
         return
+    configuration = selection.request().configuration
     try:
-        validate_configuration(selection.request().configuration, prices)
+        validate_configuration(configuration, prices)
     except ConfigurationError as error:
-        selection.errors[error.field] = configuration_message(error, selection.plan)
-        selection.quote_required = error.code == "quote_required"
+        if error.code != "quote_required":
+            selection.errors[error.field] = configuration_message(error, selection.plan)
+            return
+        selection.quote_required = True
+        # The packs are still checked: a quote is asked for packs the plan allows.
+        try:
+            validate_configuration(
+                replace(configuration, agents=prices.max_self_serve_agents), prices
+            )
+        except ConfigurationError as packs_error:
+            selection.errors[packs_error.field] = configuration_message(packs_error, selection.plan)
 
 
 def configuration_message(error: ConfigurationError, plan: Plan) -> str:
     """A customer-facing message for a configuration the price list refuses."""
     prices = reference().prices
-    if error.field == "agents" and error.code == "quote_required":
-        return _(
-            "More than %(max)d agents? Request a quote and we will prepare an offer.",
-            max=prices.max_self_serve_agents,
-        )
     if error.field == "agents":
         return _("Choose at least %(min)d agent.", min=prices.min_agents)
     rules = prices.rules(plan)
@@ -188,8 +202,17 @@ class Priced(NamedTuple):
 
 def priced(selection: Selection, account: Account) -> Priced:
     """The breakdown for a valid selection, or the message that stands in for it."""
-    if not selection.valid:
+    if selection.errors:
         return Priced(None, _("Correct the highlighted fields to see the price."))
+    if selection.quote_required:
+        return Priced(
+            None,
+            _(
+                "More than %(max)d agents are priced in a quote: request one and our team "
+                "will send you an offer.",
+                max=reference().prices.max_self_serve_agents,
+            ),
+        )
     try:
         return Priced(price_for(account, selection.request(), clock.today()), None)
     except ChangeNotAllowed as refusal:

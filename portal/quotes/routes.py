@@ -40,7 +40,12 @@ from portal.payments.saved_methods import describe, list_methods
 from portal.public_url import public_url_for
 from portal.quotes import workflow as service
 from portal.quotes.forms import AcceptForm, QuoteDraftForm, RejectForm
-from portal.quotes.text import refusal_message, status_label, terms_error_message
+from portal.quotes.text import (
+    refusal_message,
+    request_state_label,
+    status_label,
+    terms_error_message,
+)
 from portal.security import (
     ConfirmationKey,
     checks_form_text,
@@ -313,7 +318,12 @@ def index() -> str:
     ]
     # Stable sort: open quotes first, each group newest first as loaded.
     rows.sort(key=lambda row: row[1] is not QuoteStatus.SENT)
-    return render_template("quotes/index.html", rows=rows)
+    return render_template(
+        "quotes/index.html",
+        rows=rows,
+        requests=service.account_requests(current_account_id()),
+        request_state_label=request_state_label,
+    )
 
 
 def _detail_page(quote: SalesQuote, form: RejectForm, code: int = 200) -> tuple[str, int]:

@@ -9,6 +9,7 @@ from portal.domain.pricing import ChangeNotAllowed, ConfigurationError
 from portal.domain.sales_quotes import QuoteTermsError
 from portal.labels import every_member
 from portal.models import QuoteStatus
+from portal.quotes.workflow import RequestState
 
 # A context of their own: "Open" or "Expired" agree with "quote", not "invoice".
 QUOTE_STATUS_LABELS = every_member(
@@ -22,6 +23,21 @@ QUOTE_STATUS_LABELS = every_member(
         QuoteStatus.WITHDRAWN: lambda: pgettext("quote status", "Withdrawn"),
     },
 )
+
+
+REQUEST_STATE_LABELS = every_member(
+    RequestState,
+    {
+        RequestState.RECEIVED: lambda: _("Received: our team is preparing your offer"),
+        RequestState.IN_PREPARATION: lambda: _("Offer in preparation"),
+        RequestState.ANSWERED: lambda: _("Answered with a quote"),
+    },
+)
+
+
+def request_state_label(state: RequestState) -> str:
+    """Where a quote request stands, as the customer reads it."""
+    return REQUEST_STATE_LABELS[state]()
 
 
 def status_label(status: QuoteStatus | str) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from flask_babel import force_locale
@@ -225,6 +226,58 @@ def account_quotes(account_id: int) -> list[SalesQuote]:
             .order_by(SalesQuote.sent_at.desc(), SalesQuote.id.desc())
         )
     )
+
+
+class RequestState(StrEnum):
+    """Where a customer's quote request stands, as the customer sees it."""
+
+    RECEIVED = "received"  # in the staff queue
+    IN_PREPARATION = "in_preparation"  # staff drafted the offer, not sent yet
+    ANSWERED = "answered"  # the offer was sent: the quote is in the account's list
+
+
+@dataclass(frozen=True)
+class AccountRequest:
+    """One of an account's quote requests with its state and, once sent, its quote."""
+
+    request: QuoteRequest
+    state: RequestState
+    quote: SalesQuote | None
+
+
+def request_state(request: QuoteRequest, quotes: list[SalesQuote]) -> AccountRequest:
+    """A request's state from the quotes drafted from it (a sent one answers it)."""
+    sent = [quote for quote in quotes if quote.status is not QuoteStatus.DRAFT]
+    if sent:
+        return AccountRequest(request, RequestState.ANSWERED, sent[0])
+    if quotes or request.status is QuoteRequestStatus.DRAFTED:
+        return AccountRequest(request, RequestState.IN_PREPARATION, None)
+    return AccountRequest(request, RequestState.RECEIVED, None)
+
+
+ACCOUNT_REQUESTS_SHOWN = 20
+
+
+def account_requests(account_id: int) -> list[AccountRequest]:
+    """The account's latest quote requests, newest first, each with where it stands."""
+    requests = list(
+        db.session.scalars(
+            select(QuoteRequest)
+            .where(QuoteRequest.account_id == account_id)
+            .order_by(QuoteRequest.created_at.desc(), QuoteRequest.id.desc())
+            .limit(ACCOUNT_REQUESTS_SHOWN)
+        )
+    )
+    quotes: dict[int, list[SalesQuote]] = {request.id: [] for request in requests}
+    if quotes:
+        for quote in db.session.scalars(
+            select(SalesQuote)
+            .where(SalesQuote.request_id.in_(quotes), SalesQuote.account_id == account_id)
+            .order_by(SalesQuote.id.desc())
+        ):
+            assert quote.request_id is not None
+            quotes[quote.request_id].append(quote)
+    return [request_state(request, quotes[request.id]) for request in requests]
 
 
 def open_quote_count(account_id: int) -> int:

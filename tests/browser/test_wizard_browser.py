@@ -95,8 +95,8 @@ def test_new_customer_buys_in_italian(chromium, live_url, app, new_customer, jav
 
 
 def test_field_errors_swap_in_while_typing(chromium, live_url, new_customer):
-    """More than 50 agents with JavaScript on: the field is highlighted and the quote link shows;
-    corrected, the error goes and the price comes back."""
+    """With JavaScript on: 0 agents highlights the field; more than 50 is no error but shows
+    the quote link; corrected, the price comes back."""
     context = chromium.new_context(locale="en-GB")
     page = context.new_page()
     try:
@@ -106,14 +106,20 @@ def test_field_errors_swap_in_while_typing(chromium, live_url, new_customer):
         page.locator("form input[type=submit], form button[type=submit]").last.click()
         page.wait_for_url(re.compile(r"/package$"))
         page.goto(f"{live_url}/package/edit/quantities?plan=standard&period=monthly&currency=EUR")
-        page.fill("#agents", "51")
+        page.fill("#agents", "0")
         expect(page.locator("#agents")).to_have_attribute("aria-invalid", "true", timeout=15_000)
-        expect(page.locator("#agents-error")).to_contain_text("More than 50 agents")
+        expect(page.locator("#agents-error")).to_contain_text("Choose at least 1 agent")
+        expect(page.locator("#summary")).to_contain_text("Correct the highlighted fields")
+        expect(page.locator("#agents")).to_be_focused()  # the swap keeps the typing field
+        page.fill("#agents", "51")
+        expect(page.locator("#agents-note")).to_contain_text("more than 50 agents", timeout=15_000)
+        expect(page.locator("#agents")).not_to_have_attribute("aria-invalid", "true")
+        expect(page.locator("#agents-error")).to_have_count(0)
         expect(
             page.locator("#quantity-fields a[href*='/package/edit/request-quote']").first
         ).to_be_visible()
-        expect(page.locator("#summary")).to_contain_text("Correct the highlighted fields")
-        expect(page.locator("#agents")).to_be_focused()  # the swap keeps the typing field
+        expect(page.locator("#summary")).to_contain_text("priced in a quote")
+        expect(page.locator("#agents")).to_be_focused()
         page.fill("#agents", "3")
         expect(page.locator('#summary [data-figure="due"]')).to_have_text("€54.90", timeout=15_000)
         expect(page.locator("#agents")).not_to_have_attribute("aria-invalid", "true")

@@ -8,14 +8,13 @@ import pytest
 
 HX = {"HX-Request": "true"}
 STEP_2 = {"plan": "standard", "period": "monthly", "currency": "EUR"}
+QUOTE = "For more than 50 agents we prepare an offer for you."
 CASES = [
-    ("51", "More than 50 agents? Request a quote", True),
-    ("10000", "More than 50 agents? Request a quote", True),
-    ("0", "Choose at least 1 agent.", False),
-    ("abc", "Enter a whole number of agents.", False),
+    ("0", "Choose at least 1 agent."),
+    ("abc", "Enter a whole number of agents."),
     # What a number field sends for letters, or once cleared: never priced as 1 agent.
-    ("", "Enter a whole number of agents.", False),
-    ("-3", "Enter a whole number of agents.", False),
+    ("", "Enter a whole number of agents."),
+    ("-3", "Enter a whole number of agents."),
 ]
 
 
@@ -26,8 +25,8 @@ def oob_fields(html: str) -> str:
     return match[0]
 
 
-@pytest.mark.parametrize(("agents", "error", "quote"), CASES)
-def test_wizard_summary_swaps_in_the_field_errors(customer, agents, error, quote):
+@pytest.mark.parametrize(("agents", "error"), CASES)
+def test_wizard_summary_swaps_in_the_field_errors(customer, agents, error):
     response = customer.client.get(
         "/package/edit/summary", query_string={**STEP_2, "agents": agents}, headers=HX
     )
@@ -36,7 +35,7 @@ def test_wizard_summary_swaps_in_the_field_errors(customer, agents, error, quote
     fields = oob_fields(response.text)
     assert error in fields
     assert 'id="agents"' in fields and 'aria-invalid="true"' in fields
-    assert ("/package/edit/request-quote" in fields) is quote
+    assert "/package/edit/request-quote" not in fields
     # The full page shows exactly the same fields.
     page = customer.client.get(
         "/package/edit/quantities", query_string={**STEP_2, "agents": agents}
@@ -54,8 +53,8 @@ def test_a_corrected_field_clears_its_error(customer):
     assert 'data-figure="due"' in response.text
 
 
-@pytest.mark.parametrize(("agents", "error", "quote"), CASES)
-def test_seat_page_swaps_in_the_field_errors(standard_customer, agents, error, quote):
+@pytest.mark.parametrize(("agents", "error"), CASES)
+def test_seat_page_swaps_in_the_field_errors(standard_customer, agents, error):
     response = standard_customer.client.get(
         "/package/edit/seats", query_string={"agents": agents, "packs": "0"}, headers=HX
     )
@@ -63,7 +62,46 @@ def test_seat_page_swaps_in_the_field_errors(standard_customer, agents, error, q
     assert response.text.lstrip().startswith('<div id="seats"')
     assert error in response.text
     assert 'aria-invalid="true"' in response.text
-    assert ("/package/edit/request-quote" in response.text) is quote
+    assert "/package/edit/request-quote" not in response.text
+
+
+@pytest.mark.parametrize("agents", ["51", "10000"])
+def test_more_agents_than_self_serve_is_the_way_to_a_quote_not_an_error(customer, agents):
+    """Asking for more than 50 agents is a valid path: a note with the quote link, no error."""
+    response = customer.client.get(
+        "/package/edit/summary", query_string={**STEP_2, "agents": agents}, headers=HX
+    )
+    assert "Correct the highlighted fields" not in response.text
+    assert "More than 50 agents are priced in a quote" in response.text
+    fields = oob_fields(response.text)
+    assert QUOTE in fields and "/package/edit/request-quote" in fields
+    assert "aria-invalid" not in fields and "field-error" not in fields
+    assert 'aria-describedby="agents-note"' in fields
+    page = customer.client.get(
+        "/package/edit/quantities", query_string={**STEP_2, "agents": agents}
+    )
+    assert QUOTE in page.text and "field-error" not in page.text
+
+
+@pytest.mark.parametrize("agents", ["51", "10000"])
+def test_seat_page_offers_a_quote_without_an_error(standard_customer, agents):
+    response = standard_customer.client.get(
+        "/package/edit/seats", query_string={"agents": agents, "packs": "0"}, headers=HX
+    )
+    assert QUOTE in response.text and "/package/edit/request-quote" in response.text
+    assert "aria-invalid" not in response.text and "field-error" not in response.text
+
+
+def test_packs_are_still_checked_when_the_agents_take_a_quote(customer):
+    response = customer.client.get(
+        "/package/edit/summary",
+        query_string={**STEP_2, "agents": "60", "packs": "99"},
+        headers=HX,
+    )
+    fields = oob_fields(response.text)
+    assert QUOTE in fields
+    assert 'id="packs-error"' in fields
+    assert "Correct the highlighted fields to see the price." in response.text
 
 
 def test_summary_leaves_out_the_fields_while_the_page_shows_them_right(customer):
@@ -87,8 +125,8 @@ def test_summary_leaves_out_the_fields_while_the_page_shows_them_right(customer)
     assert '<input type="hidden" id="fields-shown" name="shown" value="standard"' in response.text
 
 
-@pytest.mark.parametrize(("agents", "error", "quote"), CASES)
-def test_an_error_swaps_the_fields_in_whatever_the_page_shows(customer, agents, error, quote):
+@pytest.mark.parametrize(("agents", "error"), CASES)
+def test_an_error_swaps_the_fields_in_whatever_the_page_shows(customer, agents, error):
     query = {**STEP_2, "agents": agents, "shown": "standard"}
     response = customer.client.get("/package/edit/summary", query_string=query, headers=HX)
     fields = oob_fields(response.text)
