@@ -19,6 +19,7 @@ from flask_babel import ngettext, pgettext
 
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.pricing import ChangeKind, LineKind
+from portal.domain.subscription_lifecycle import StopReason
 from portal.models import (
     DocumentKind,
     InvoiceStatus,
@@ -92,6 +93,17 @@ ROLE_LABELS = every_member(
     },
 )
 
+STOP_REASON_LABELS = every_member(
+    StopReason,
+    {
+        StopReason.TOO_EXPENSIVE: lambda: _("It costs too much"),
+        StopReason.MISSING_FEATURES: lambda: _("A feature we need is missing"),
+        StopReason.OTHER_PRODUCT: lambda: _("We are moving to another product"),
+        StopReason.NOT_NEEDED: lambda: _("We no longer need it"),
+        StopReason.OTHER: lambda: _("Another reason"),
+    },
+)
+
 # A context of their own: Italian and French agree with "pagamento" and "paiement".
 PAYMENT_STATUS_LABELS = every_member(
     PaymentStatus,
@@ -154,6 +166,11 @@ def payment_status_label(
 def agents_label(agents: int) -> str:
     """How many agents a package has."""
     return ngettext("%(num)d agent", "%(num)d agents", agents)
+
+
+def stop_reason_label(reason: StopReason | str) -> str:
+    """Why a customer stopped their subscription."""
+    return STOP_REASON_LABELS[StopReason(reason)]()
 
 
 def role_label(role: Role | str) -> str:

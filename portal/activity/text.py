@@ -9,8 +9,9 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from portal.domain.subscription_lifecycle import StopReason
 from portal.i18n import format_day, format_money
-from portal.labels import every_member, period_label, plan_label, role_label
+from portal.labels import every_member, period_label, plan_label, role_label, stop_reason_label
 from portal.models import ActivityKind, BillingActivity, RefundReason
 
 Details = Mapping[str, Any]
@@ -152,7 +153,16 @@ def _auto_renew(d: Details) -> str:
     """Auto-renewal turned on or off."""
     if d.get("on"):
         return _("Auto-renewal turned on.")
-    return _("Auto-renewal turned off: the package ends on %(date)s.", date=_day(d, "period_end"))
+    ended = _("Auto-renewal turned off: the package ends on %(date)s.", date=_day(d, "period_end"))
+    reason = d.get("reason")
+    if reason not in set(StopReason):
+        return ended
+    because = _("Reason: %(reason)s.", reason=stop_reason_label(reason))
+    comment = d.get("comment")
+    if comment:
+        said = _("Comment: %(comment)s", comment=comment)
+        return f"{ended} {because} {said}"
+    return f"{ended} {because}"
 
 
 def _renewal(d: Details) -> str:

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from portal import clock
 from portal.accounts import load_account
+from portal.dashboard.forms import StopSubscriptionForm
 from portal.dashboard.package import (
     BillingFacts,
     account_next_payment,
@@ -16,9 +17,10 @@ from portal.dashboard.package import (
     package_overview,
 )
 from portal.full_refund import refund_offer
-from portal.models import BILLING_ROLES, CUSTOMER_ROLES, Role
+from portal.i18n import format_day
+from portal.models import BILLING_ROLES, CUSTOMER_ROLES, Role, SubscriptionStatus
 from portal.renewal.auto_renew import NoPaymentMethod, expiry_warning, set_auto_renew
-from portal.security import current_account_id, roles_required
+from portal.security import checks_form_text, current_account_id, roles_required
 from portal.web import UNPROCESSABLE, wants_fragment
 
 bp = Blueprint("dashboard", __name__)
@@ -77,24 +79,79 @@ def _package_context(
 @bp.post("/package/auto-renewal")
 @roles_required(*BILLING_ROLES)
 def auto_renewal() -> Response | str | tuple[str, int]:
-    """Turn auto-renewal on or off: the switch is swapped in place, or the page reloads."""
+    """Turn auto-renewal on: the switch is swapped in place, or the page reloads. Turning it
+    off is stopping the subscription: that asks for confirmation and a reason first."""
     choice = request.form.get("auto_renew")
-    if choice not in {"on", "off"}:
+    if choice == "off":
+        return _redirect(url_for("dashboard.stop_subscription"))
+    if choice != "on":
         abort(400)
     error = None
     try:
-        state = set_auto_renew(current_account_id(), current_user.id, choice == "on")
+        state = set_auto_renew(current_account_id(), current_user.id, True)
     except NoPaymentMethod:
         state, error = False, _("Add a payment method first: auto-renewal charges it.")
     if state is None:
         abort(404)
     if wants_fragment():
         # The whole package swaps: "Renews on", "Auto-renewal" and the next payment change too.
-        fragment = render_template("dashboard/_package.html", **_package_context(error))
+        context = _package_context(error)
+        fragment = render_template("dashboard/_package.html", **context, renewal_saved=not error)
         return (fragment, UNPROCESSABLE) if error else fragment
     if error:
         flash(error, "error")
+    else:
+        flash(renewal_on_message(), "success")
     return redirect(url_for("dashboard.my_package"))
+
+
+def _redirect(location: str) -> Response:
+    """A redirect that htmx follows as a whole page, not a swap into the package."""
+    if wants_fragment():
+        response = Response(status=204)
+        response.headers["HX-Redirect"] = location
+        return response
+    return redirect(location, code=303)
+
+
+def renewal_on_message() -> str:
+    """The confirmation once auto-renewal is on."""
+    return _("Auto-renewal is on: your package renews at the end of each period.")
+
+
+@bp.route("/package/stop", methods=["GET", "POST"])
+@roles_required(*BILLING_ROLES)
+@checks_form_text
+def stop_subscription() -> Response | str | tuple[str, int]:
+    """Stop the subscription: what happens at the end of the period, why, and confirm.
+    It turns auto-renewal off; the package runs to the end of the period already paid."""
+    package = package_overview(current_account_id(), clock.today())
+    if package.is_free or not package.auto_renew or package.status is SubscriptionStatus.BLOCKED:
+        # Nothing to stop: no package, or it already ends.
+        return redirect(url_for("dashboard.my_package"))
+    form = StopSubscriptionForm()
+    if form.validate_on_submit():
+        state = set_auto_renew(
+            current_account_id(),
+            current_user.id,
+            False,
+            reason=form.stop_reason,
+            comment=(form.comment.data or "").strip(),
+        )
+        if state is None:
+            return redirect(url_for("dashboard.my_package"))
+        flash(
+            _(
+                "Your subscription is stopped: auto-renewal is off and nothing more will be "
+                "charged. Your package stays active until %(date)s, then the account goes "
+                "back to the Free package.",
+                date=format_day(package.period_end),
+            ),
+            "success",
+        )
+        return redirect(url_for("dashboard.my_package"))
+    page = render_template("dashboard/stop.html", form=form, package=package)
+    return (page, UNPROCESSABLE) if form.is_submitted() else page
 
 
 @bp.app_context_processor

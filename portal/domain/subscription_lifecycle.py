@@ -33,6 +33,17 @@ class SubscriptionEvent(StrEnum):
     BLOCK = "block"  # grace period over unpaid, or a period ended without auto-renewal
 
 
+class StopReason(StrEnum):
+    """Why a customer stops their subscription (turns auto-renewal off): asked, kept in the
+    billing activity for the vendor to read."""
+
+    TOO_EXPENSIVE = "too_expensive"
+    MISSING_FEATURES = "missing_features"
+    OTHER_PRODUCT = "other_product"
+    NOT_NEEDED = "not_needed"
+    OTHER = "other"
+
+
 S, E = SubscriptionStatus, SubscriptionEvent
 
 # The state of a package bought on Free (a new subscription row).

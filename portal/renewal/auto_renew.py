@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from portal.accounts import lock_account
 from portal.activity import record as activity
+from portal.domain.subscription_lifecycle import StopReason
 from portal.extensions import db
 from portal.models import Account, ActivityKind, SubscriptionStatus
 from portal.payments.saved_methods import default_method
@@ -20,8 +21,16 @@ class NoPaymentMethod(Exception):
     """Auto-renewal charges the default method; there is none."""
 
 
-def set_auto_renew(account_id: int, user_id: int, on: bool) -> bool | None:
-    """Switch auto-renewal; None when the account has no running subscription."""
+def set_auto_renew(
+    account_id: int,
+    user_id: int,
+    on: bool,
+    *,
+    reason: StopReason | None = None,
+    comment: str = "",
+) -> bool | None:
+    """Switch auto-renewal; None when the account has no running subscription. Turning it
+    off is stopping the subscription: the reason given (and any comment) go in the activity."""
     account = lock_account(account_id)
     subscription = account.subscription
     if subscription is None or subscription.status == SubscriptionStatus.BLOCKED:
@@ -32,12 +41,14 @@ def set_auto_renew(account_id: int, user_id: int, on: bool) -> bool | None:
         raise NoPaymentMethod
     if subscription.auto_renew != on:
         subscription.auto_renew = on
+        stopped = {} if on or reason is None else {"reason": reason.value, "comment": comment}
         activity.record(
             account_id,
             user_id,
             ActivityKind.AUTO_RENEW,
             on=on,
             period_end=subscription.period_end.isoformat(),
+            **stopped,
         )
     db.session.commit()
     return subscription.auto_renew

@@ -78,6 +78,7 @@ PAGES: dict[str, set[str]] = {
         "free",
         "annual",
     },
+    "dashboard.stop_subscription": {"form", "no reason"},
     "wizard.choose_plan": {"monthly", "annual", "annual to monthly"},
     "wizard.quantities": {"form", "more than 50 agents (htmx)", "more than 50 agents (no JS)"},
     "wizard.request_quote": {"form", "sent"},
@@ -266,11 +267,18 @@ def owner(page: Page, run: Run) -> None:
     _open_menus(page)
     run.check(page, "dashboard.my_package", "owner menus open")
     page.goto(run.url("/package"))
-    page.locator("#auto-renewal button").click()
+    page.locator("#stop-subscription").click()
+    page.wait_for_url(re.compile(r"/package/stop$"))
+    run.check(page, "dashboard.stop_subscription", "form")
+    page.locator("main form button[type=submit]").click()
+    run.check(page, "dashboard.stop_subscription", "no reason")
+    page.locator("input[name=reason]").last.check()
+    page.fill("#comment", "Prova")
+    page.locator("main form button[type=submit]").click()
     expect(page.locator("#auto-renewal button[value=on]")).to_be_visible()
     run.check(page, "dashboard.my_package", "auto-renewal off")
     page.locator("#auto-renewal button").click()
-    expect(page.locator("#auto-renewal button[value=off]")).to_be_visible()
+    expect(page.locator("#stop-subscription")).to_be_visible()
 
     page.goto(run.url("/package/edit"))
     run.check(page, "wizard.choose_plan", "monthly")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -49,11 +51,11 @@ def test_skip_link_and_focus_rings(chromium, live_url, portal):
         )
 
         # A secondary outline button shows a ring of at least 2 px when focused from the keyboard.
-        button = page.locator("#auto-renewal button")
+        button = page.locator("#stop-subscription")
         button.focus()
         page.keyboard.press("Shift+Tab")
         page.keyboard.press("Tab")
-        assert _focused(page, "#auto-renewal button")
+        assert _focused(page, "#stop-subscription")
         style, width = button.evaluate(
             "e => [getComputedStyle(e).outlineStyle, getComputedStyle(e).outlineWidth]"
         )
@@ -67,12 +69,21 @@ def test_focus_after_in_place_updates(chromium, live_url, portal):
     try:
         page = sign_in(context, live_url, portal, "owner")
 
-        # Auto-renewal: the switch is replaced; focus is on the new switch.
+        # Stopping the subscription by keyboard: its page, a reason, confirm; then turning
+        # auto-renewal on again replaces the switch and puts the focus on the new one.
         page.goto(f"{live_url}/package")
-        page.locator("#auto-renewal button").focus()
+        page.locator("#stop-subscription").focus()
         page.keyboard.press("Enter")
-        expect(page.locator("#auto-renewal button[value=on]")).to_be_visible()
-        expect(page.locator("#auto-renewal button[value=on]")).to_be_focused()
+        page.wait_for_url(re.compile(r"/package/stop$"))
+        page.locator("input[name=reason]").first.focus()
+        page.keyboard.press("Space")
+        page.locator("main form button[type=submit]").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"/package$"))
+        page.locator("#auto-renewal button[value=on]").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#stop-subscription")).to_be_visible()
+        expect(page.locator("#stop-subscription")).to_be_focused()
 
         # Seat page: + and − keep the focus on the button pressed, the form being replaced.
         page.goto(f"{live_url}/package/edit/seats")

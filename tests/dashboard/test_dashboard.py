@@ -93,14 +93,14 @@ def test_blocked_account_is_back_on_free(client, auth, factory):
 
 @pytest.mark.parametrize(
     ("language", "free_limits"),
-    [("it", "ai limiti del pacchetto Gratuito"), ("fr", "aux limites du forfait Gratuit")],
+    [("it", "al pacchetto Gratuito"), ("fr", "au forfait Gratuit")],
 )
 def test_the_free_package_is_named_in_the_viewers_language(
     client, auth, factory, language, free_limits
 ):
     account = factory.account("Leaving S.r.l.")
-    factory.subscription(account, anchor=date(2026, 11, 1), auto_renew=False)
+    factory.subscription(account, anchor=date(2026, 11, 1))
     sign_in_to(factory, auth, account)
-    page = client.get("/package", headers={"Accept-Language": language}).text
+    page = client.get("/package/stop", headers={"Accept-Language": language}).text
     assert free_limits in page
     assert "Free" not in page

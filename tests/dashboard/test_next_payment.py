@@ -74,11 +74,9 @@ def test_paypal_as_default_is_named(standard_customer):
 
 def test_auto_renewal_off_shows_the_day_the_account_is_blocked(app, standard_customer):
     standard_customer.add_card()
-    page = standard_customer.client.get("/package").text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    standard_customer.client.post(
-        "/package/auto-renewal", data={"csrf_token": token, "auto_renew": "off"}
-    )
+    page = standard_customer.client.get("/package/stop").text
+    token = re.search(r'name="csrf_token"[^>]* value="([^"]+)"', page).group(1)
+    standard_customer.client.post("/package/stop", data={"csrf_token": token, "reason": "other"})
     shown = next_payment_text(standard_customer)
     assert "auto-renewal is off, and the account will be blocked on December 1, 2026" in shown
 
