@@ -101,7 +101,9 @@ PAGES: dict[str, set[str]] = {
     "methods.index": {"list", "card errors", "billing admin"},
     "billing.info": {"form", "errors"},
     "billing.activity_log": {"list"},
-    "team.members": {"list", "invite errors"},
+    "team.members": {"list", "invite errors", "hand-over asked (htmx)"},
+    "team.confirm_remove": {"form"},
+    "team.confirm_transfer": {"form", "wrong password"},
     "quotes.index": {"list"},
     "quotes.detail": {"sent", "reject open"},
     "quotes.accept_billing": {"form"},
@@ -382,6 +384,21 @@ def owner(page: Page, run: Run) -> None:
     page.fill("#invite input[type=email]", "not an address")
     page.locator("#invite [type=submit]").click()
     run.check(page, "team.members", "invite errors", at="team.invite")
+    page.goto(run.url("/team/"))
+    hand_over = page.locator("main a[href$='/ownership']").first
+    hand_over_url = hand_over.get_attribute("href")
+    remove_url = page.locator("main a[href$='/remove']").first.get_attribute("href")
+    hand_over.click()
+    expect(page.locator("#team-confirm input[type=password]")).to_be_visible()
+    run.check(page, "team.members", "hand-over asked (htmx)")
+    page.goto(run.url(hand_over_url))
+    run.check(page, "team.confirm_transfer", "form")
+    page.fill("#team-confirm input[type=password]", "not my password at all")
+    page.locator("#team-confirm [type=submit]").click()
+    expect(page.locator("#team-confirm .field-error")).to_be_visible()
+    run.check(page, "team.confirm_transfer", "wrong password")
+    page.goto(run.url(remove_url))
+    run.check(page, "team.confirm_remove", "form")
 
     page.goto(run.url("/password"))
     run.check(page, "auth.change_password", "form")
