@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -15,12 +16,19 @@ from portal.mail.outbox import deliver_soon
 from portal.models import Role, User
 from portal.security import checks_form_text, current_account_id, roles_required
 from portal.team import changes as service
+from portal.team.contacts import contacts_for_member
 from portal.team.forms import BillingAdminForm, HandOverForm, InviteForm, TeamActionForm
 from portal.web import UNPROCESSABLE, render_page
 
 TOO_MANY_REQUESTS = 429
 
 bp = Blueprint("team", __name__, url_prefix="/team")
+
+
+@bp.app_context_processor
+def billing_contacts() -> dict[str, Any]:
+    """A member's pages (My package, a refusal) name whom to ask about billing."""
+    return {"billing_contacts_for_member": contacts_for_member}
 
 
 def _refusal_message(reason: str) -> str:

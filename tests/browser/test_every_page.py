@@ -94,6 +94,7 @@ PAGES: dict[str, set[str]] = {
         "credit notes filter",
         "year without documents",
         "billing admin",
+        "member refused",
     },
     "invoices.edit_note": {"page"},
     "invoices.pay": {"form", "paid", "not found"},
@@ -435,6 +436,8 @@ def billing_admin(page: Page, run: Run) -> None:
 def member(page: Page, run: Run) -> None:
     page.goto(run.url("/package"))
     run.check(page, "dashboard.my_package", "member")
+    page.goto(run.url("/billing/invoices/"))
+    run.check(page, "invoices.index", "member refused")
 
 
 def free_owner(page: Page, run: Run) -> None:

@@ -232,3 +232,39 @@ def test_make_owner_asks_for_the_password_in_french_on_desktop(app, chromium, li
             assert db.session.get(User, dolce_team["admin"]).role is Role.OWNER
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "width", "heading", "owner_label"),
+    [
+        ("it", 390, "Chi gestisce la fatturazione", "Titolare"),
+        ("fr", 1280, "Qui gère la facturation", "Propriétaire"),
+    ],
+)
+def test_a_member_is_told_who_manages_billing(
+    chromium, live_url, dolce_team, language, width, heading, owner_label
+):
+    # Issue 26: an agent saw nothing about who manages billing, on My package or when refused.
+    context = chromium.new_context(
+        locale={"it": "it-IT", "fr": "fr-FR"}[language],
+        viewport={"width": width, "height": 900},
+    )
+    page = context.new_page()
+    try:
+        sign_in(page, live_url, "aldo@dolce.example.com")
+        page.goto(f"{live_url}/package")
+        for where in ("package", "refused"):
+            contacts = page.get_by_role("region", name=heading)
+            expect(contacts).to_be_visible()
+            expect(contacts).to_contain_text("Olga")
+            expect(contacts).to_contain_text(owner_label)
+            expect(contacts.get_by_role("link", name="owner@dolce.example.com")).to_have_attribute(
+                "href", "mailto:owner@dolce.example.com"
+            )
+            expect(contacts).to_contain_text("Bruno")
+            expect(contacts.get_by_role("link", name="bruno@dolce.example.com")).to_be_visible()
+            expect(contacts).not_to_contain_text("Aldo")
+            shoot(page, f"team-member-contacts-{where}-{language}")
+            page.goto(f"{live_url}/billing/invoices/")
+    finally:
+        context.close()
