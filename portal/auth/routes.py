@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -18,7 +17,13 @@ from portal.auth.forms import (
     PasswordChangeForm,
     SignInForm,
 )
-from portal.auth.sign_in_limits import SignInLocked, begin_attempt, forget_attempt
+from portal.auth.sign_in_limits import (
+    SignInLocked,
+    begin_attempt,
+    client_address,
+    forget_attempt,
+    wait_message,
+)
 from portal.extensions import db
 from portal.i18n import is_safe_redirect
 from portal.mail.outbox import deliver_soon
@@ -47,20 +52,6 @@ def start_session(user: User, *, remember: bool = False) -> None:
             save_locale(user, chosen_locale)
 
 
-def _client_address() -> str:
-    """The address failed sign-ins are counted under (the proxy's ProxyFix sets it)."""
-    return request.remote_addr or "unknown"
-
-
-def _wait_message(locked: SignInLocked) -> str:
-    """Too many tries: how long to wait, in minutes."""
-    return ngettext(
-        "Too many attempts. Try again in %(num)d minute.",
-        "Too many attempts. Try again in %(num)d minutes.",
-        locked.minutes,
-    )
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @checks_form_text
 def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]:
@@ -71,9 +62,9 @@ def login() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]
     if form.validate_on_submit():
         email = form.email.data or ""
         try:
-            attempt_id = begin_attempt(_client_address(), email)
+            attempt_id = begin_attempt(client_address(), email)
         except SignInLocked as locked:
-            form.password.errors.append(_wait_message(locked))
+            form.password.errors.append(wait_message(locked))
             page = render_template("auth/login.html", form=form)
             return page, TOO_MANY_REQUESTS, {"Retry-After": str(locked.minutes * 60)}
         user = authenticate(email, form.password.data or "")
@@ -120,9 +111,9 @@ def change_password() -> Response | str | tuple[str, int] | tuple[str, int, dict
         # Guesses at the current password count like failed sign-ins: a borrowed session
         # must not become a way to find the password.
         try:
-            attempt_id = begin_attempt(_client_address(), user.email)
+            attempt_id = begin_attempt(client_address(), user.email)
         except SignInLocked as locked:
-            form.current_password.errors.append(_wait_message(locked))
+            form.current_password.errors.append(wait_message(locked))
             page = render_template("auth/password.html", form=form)
             return page, TOO_MANY_REQUESTS, {"Retry-After": str(locked.minutes * 60)}
         notice_id = passwords.change_password(

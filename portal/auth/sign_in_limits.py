@@ -2,6 +2,8 @@
 
 Three counters: per network address and e-mail (someone guessing one password), per address
 across e-mails (password spraying) and per e-mail across addresses (a botnet on one account).
+A password typed to confirm an action (changing it, handing the account over) counts in the
+same counters: a borrowed session must not become a way to guess it.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, request
+from flask_babel import ngettext
 from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import SignInAttempt
+from portal.models import SignInAttempt, User
 from portal.models.columns import max_length
 
 MAX_EMAIL_LENGTH = max_length(SignInAttempt.email)
@@ -50,6 +53,20 @@ class SignInLocked(Exception):
     def minutes(self) -> int:
         """The wait in whole minutes, rounded up, never 0."""
         return max(1, math.ceil(self.retry_after.total_seconds() / 60))
+
+
+def client_address() -> str:
+    """The address failed attempts are counted under (the proxy's ProxyFix sets it)."""
+    return request.remote_addr or "unknown"
+
+
+def wait_message(locked: SignInLocked) -> str:
+    """Too many tries: how long to wait, in minutes."""
+    return ngettext(
+        "Too many attempts. Try again in %(num)d minute.",
+        "Too many attempts. Try again in %(num)d minutes.",
+        locked.minutes,
+    )
 
 
 def _limits() -> dict[str, Limit]:
@@ -136,3 +153,16 @@ def forget_attempt(attempt_id: int) -> None:
     """A successful (or refused) attempt does not count against the limits."""
     db.session.execute(delete(SignInAttempt).where(SignInAttempt.id == attempt_id))
     db.session.commit()
+
+
+def confirm_password(user: User, password: str) -> bool:
+    """Whether `password` is the signed-in user's, where it confirms an action.
+
+    Counted like a sign-in with the user's e-mail from this address: a wrong one counts, a
+    right one does not; SignInLocked when over a limit (the password is not checked then).
+    """
+    attempt_id = begin_attempt(client_address(), user.email)
+    if not user.check_password(password):
+        return False
+    forget_attempt(attempt_id)
+    return True

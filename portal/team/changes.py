@@ -77,6 +77,11 @@ def _member(account_id: int, user_id: int) -> User | None:
     )
 
 
+def team_user(account_id: int, user_id: int) -> User | None:
+    """A current user of the account (joined or invited), for a confirmation; or None."""
+    return _member(account_id, user_id)
+
+
 def _lock_as_owner(account_id: int, owner_id: int) -> Account:
     """Take the account's lock, then check the acting user is still its owner.
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from wtforms import EmailField, HiddenField, SelectField, StringField, SubmitField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Email, Length
 
+from portal.domain.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
 from portal.forms import PortalForm
 from portal.models import Role, User
 from portal.models.columns import max_length
@@ -48,4 +49,17 @@ class InviteForm(PortalForm):
 
 
 class TeamActionForm(PortalForm):
-    """Remove a user or hand over ownership: the CSRF token is all it carries."""
+    """Remove a user once asked to confirm: the CSRF token is all it carries."""
+
+
+class HandOverForm(PortalForm):
+    """The owner's own password, which confirms handing the account over."""
+
+    password = PasswordField(
+        _l("Your password"),
+        validators=[
+            DataRequired(message=_l("Enter your password to hand over ownership.")),
+            Length(max=MAX_PASSWORD_LENGTH),
+        ],
+    )
+    submit = SubmitField(_l("Hand over ownership"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -10,14 +11,24 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.accounts import account_users
+from portal.auth.sign_in_limits import SignInLocked, confirm_password, wait_message
 from portal.mail.outbox import deliver_soon
 from portal.models import Role, User
 from portal.security import checks_form_text, current_account_id, roles_required
 from portal.team import changes as service
-from portal.team.forms import BillingAdminForm, InviteForm, TeamActionForm
-from portal.web import UNPROCESSABLE
+from portal.team.contacts import contacts_for_member
+from portal.team.forms import BillingAdminForm, HandOverForm, InviteForm, TeamActionForm
+from portal.web import UNPROCESSABLE, render_page
+
+TOO_MANY_REQUESTS = 429
 
 bp = Blueprint("team", __name__, url_prefix="/team")
+
+
+@bp.app_context_processor
+def billing_contacts() -> dict[str, Any]:
+    """A member's pages (My package, a refusal) name whom to ask about billing."""
+    return {"billing_contacts_for_member": contacts_for_member}
 
 
 def _refusal_message(reason: str) -> str:
@@ -39,7 +50,6 @@ def _page(invite_form: InviteForm, status: int = 200) -> tuple[str, int]:
         "team/members.html",
         users=account_users(current_account_id()),
         form=BillingAdminForm(formdata=None),
-        action_form=TeamActionForm(formdata=None),
         invite_form=invite_form,
     )
     return page, status
@@ -136,6 +146,37 @@ def _apply_team_change(
     return made.user
 
 
+def _team_user(user_id: int) -> User:
+    """A current user of this account, for a confirmation; other accounts' users are 404."""
+    user = service.team_user(current_account_id(), user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _company() -> str:
+    """The signed-in owner's company, as the confirmations name it."""
+    return current_user.account.name
+
+
+@bp.get("/<int:user_id>/remove")
+@roles_required(Role.OWNER)
+def confirm_remove(user_id: int) -> Response | str:
+    """Ask before removing a user or withdrawing an invitation: a page, or its htmx fragment."""
+    user = _team_user(user_id)
+    if user.role is Role.OWNER:
+        return _refused(
+            service.TeamChangeRefused("yourself" if user.id == current_user.id else "owner")
+        )
+    return render_page(
+        "team/confirm_remove.html",
+        "team/_confirm_remove.html",
+        user=user,
+        company=_company(),
+        form=TeamActionForm(formdata=None),
+    )
+
+
 @bp.post("/<int:user_id>/remove")
 @roles_required(Role.OWNER)
 def remove(user_id: int) -> Response:
@@ -147,12 +188,62 @@ def remove(user_id: int) -> Response:
     return redirect(url_for("team.members"))
 
 
+def _hand_over_page(
+    user: User, form: HandOverForm, status: int = 200, headers: dict[str, str] | None = None
+) -> tuple[str, int, dict[str, str]]:
+    """The hand-over's confirmation with the password field: a page, or its htmx fragment."""
+    page = render_page(
+        "team/confirm_transfer.html",
+        "team/_confirm_transfer.html",
+        user=user,
+        company=_company(),
+        form=form,
+    )
+    return page, status, headers or {}
+
+
+def _hand_over_refusal(user: User) -> service.TeamChangeRefused | None:
+    """Why this user cannot be handed the account, seen before asking for the password."""
+    if user.id == current_user.id:
+        return service.TeamChangeRefused("yourself")
+    if user.role is not Role.BILLING_ADMIN or user.invitation_pending:
+        return service.TeamChangeRefused("not_billing_admin")
+    return None
+
+
+@bp.get("/<int:user_id>/ownership")
+@roles_required(Role.OWNER)
+def confirm_transfer(user_id: int) -> Response | tuple[str, int, dict[str, str]]:
+    """Ask to confirm the hand-over, with the owner's password."""
+    user = _team_user(user_id)
+    refusal = _hand_over_refusal(user)
+    if refusal is not None:
+        return _refused(refusal)
+    return _hand_over_page(user, HandOverForm(formdata=None))
+
+
 @bp.post("/<int:user_id>/ownership")
 @roles_required(Role.OWNER)
-def transfer_ownership(user_id: int) -> Response:
-    """Hand the account over to a billing admin; the owner stays as billing admin."""
-    user = _apply_team_change(service.transfer_ownership, user_id)
-    if isinstance(user, Response):
-        return user
-    flash(_("%(name)s is now the owner. You stay a billing admin.", name=user.name), "success")
+@checks_form_text
+def transfer_ownership(user_id: int) -> Response | tuple[str, int, dict[str, str]]:
+    """Hand the account over to a billing admin once the owner's password is right; the
+    owner stays as billing admin. A wrong password changes nothing and counts like a failed
+    sign-in, so this form cannot be used to guess it."""
+    user = _team_user(user_id)
+    form = HandOverForm()
+    if not form.validate_on_submit():
+        return _hand_over_page(user, form, UNPROCESSABLE)
+    try:
+        right = confirm_password(current_user._get_current_object(), form.password.data or "")
+    except SignInLocked as locked:
+        form.password.errors.append(wait_message(locked))
+        retry = {"Retry-After": str(locked.minutes * 60)}
+        return _hand_over_page(user, form, TOO_MANY_REQUESTS, retry)
+    if not right:
+        form.password.errors.append(_("The password is not right. Ownership was not handed over."))
+        return _hand_over_page(user, form, UNPROCESSABLE)
+    handed = _apply_team_change(service.transfer_ownership, user_id, checked=True)
+    if isinstance(handed, Response):
+        return handed
+    flash(_("%(name)s is now the owner. You stay a billing admin.", name=handed.name), "success")
     return redirect(url_for("dashboard.home"))

@@ -95,6 +95,7 @@ PAGES: dict[str, set[str]] = {
         "credit notes filter",
         "year without documents",
         "billing admin",
+        "member refused",
     },
     "invoices.edit_note": {"page"},
     "invoices.pay": {"form", "paid", "not found"},
@@ -102,7 +103,9 @@ PAGES: dict[str, set[str]] = {
     "methods.index": {"list", "card errors", "billing admin"},
     "billing.info": {"form", "errors"},
     "billing.activity_log": {"list"},
-    "team.members": {"list", "invite errors"},
+    "team.members": {"list", "invite errors", "hand-over asked (htmx)"},
+    "team.confirm_remove": {"form"},
+    "team.confirm_transfer": {"form", "wrong password"},
     "quotes.index": {"list"},
     "quotes.detail": {"sent", "reject open"},
     "quotes.accept_billing": {"form"},
@@ -390,6 +393,21 @@ def owner(page: Page, run: Run) -> None:
     page.fill("#invite input[type=email]", "not an address")
     page.locator("#invite [type=submit]").click()
     run.check(page, "team.members", "invite errors", at="team.invite")
+    page.goto(run.url("/team/"))
+    hand_over = page.locator("main a[href$='/ownership']").first
+    hand_over_url = hand_over.get_attribute("href")
+    remove_url = page.locator("main a[href$='/remove']").first.get_attribute("href")
+    hand_over.click()
+    expect(page.locator("#team-confirm input[type=password]")).to_be_visible()
+    run.check(page, "team.members", "hand-over asked (htmx)")
+    page.goto(run.url(hand_over_url))
+    run.check(page, "team.confirm_transfer", "form")
+    page.fill("#team-confirm input[type=password]", "not my password at all")
+    page.locator("#team-confirm [type=submit]").click()
+    expect(page.locator("#team-confirm .field-error")).to_be_visible()
+    run.check(page, "team.confirm_transfer", "wrong password")
+    page.goto(run.url(remove_url))
+    run.check(page, "team.confirm_remove", "form")
 
     page.goto(run.url("/password"))
     run.check(page, "auth.change_password", "form")
@@ -426,6 +444,8 @@ def billing_admin(page: Page, run: Run) -> None:
 def member(page: Page, run: Run) -> None:
     page.goto(run.url("/package"))
     run.check(page, "dashboard.my_package", "member")
+    page.goto(run.url("/billing/invoices/"))
+    run.check(page, "invoices.index", "member refused")
 
 
 def free_owner(page: Page, run: Run) -> None:

@@ -7,7 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from portal.models import Role
+from portal.extensions import db
+from portal.models import Role, User
+from tests.browser.conftest import shoot, sign_in
 from tests.conftest import PASSWORD
 from tests.mail.conftest import app_config, mail_settings, smtp_server  # noqa: F401
 from tests.team.conftest import body_of
@@ -117,5 +119,152 @@ def test_a_long_action_label_wraps_on_a_phone(chromium, live_url, factory):
         assert box is not None and row is not None
         assert box["x"] + box["width"] <= row["x"] + row["width"] + 1
         assert button.evaluate("element => element.scrollWidth <= element.clientWidth + 1")
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def dolce_team(factory) -> dict[str, int]:
+    """Pasticceria Dolce: Olga owns it (Italian), Bruno is billing admin, Aldo an agent."""
+    account_id = factory.account("Pasticceria Dolce S.r.l.", country="IT")
+    return {
+        "owner": factory.user(
+            "owner@dolce.example.com", Role.OWNER, account_id, name="Olga", locale="it"
+        ),
+        "admin": factory.user(
+            "bruno@dolce.example.com", Role.BILLING_ADMIN, account_id, name="Bruno"
+        ),
+        "agent": factory.user("aldo@dolce.example.com", Role.MEMBER, account_id, name="Aldo"),
+    }
+
+
+def test_remove_from_team_asks_first_in_italian_on_a_phone(chromium, live_url, dolce_team):
+    # Issue 26: "Rimuovi dal team" removed Aldo at the first click.
+    context = chromium.new_context(locale="it-IT", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        sign_in(page, live_url, "owner@dolce.example.com")
+        page.goto(f"{live_url}/team/")
+        aldo = page.get_by_role("row", name=re.compile("Aldo"))
+        aldo.get_by_role("button", name="Rimuovi dal team").click()
+        question = page.get_by_role(
+            "heading", name="Rimuovere Aldo dal team di Pasticceria Dolce S.r.l.?"
+        )
+        expect(question).to_be_visible()
+        expect(question).to_be_focused()
+        expect(page.locator("#team-confirm")).to_contain_text("aldo@dolce.example.com")
+        shoot(page, "team-remove-asked-it")
+        page.locator("#team-confirm").get_by_role("button", name="Annulla").click()
+        expect(page.get_by_role("row", name=re.compile("Aldo"))).to_be_visible()
+
+        page.get_by_role("row", name=re.compile("Aldo")).get_by_role(
+            "button", name="Rimuovi dal team"
+        ).click()
+        page.locator("#team-confirm").get_by_role("button", name="Rimuovi dal team").click()
+        expect(page.get_by_text("Aldo è stato rimosso dal team.")).to_be_visible()
+        expect(page.get_by_role("row", name=re.compile("Aldo"))).to_have_count(0)
+    finally:
+        context.close()
+
+
+def test_without_javascript_the_removal_is_asked_on_a_page(chromium, live_url, dolce_team):
+    context = chromium.new_context(
+        locale="it-IT", viewport={"width": 1280, "height": 900}, java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        sign_in(page, live_url, "owner@dolce.example.com")
+        page.goto(f"{live_url}/team/")
+        page.get_by_role("row", name=re.compile("Aldo")).get_by_role(
+            "button", name="Rimuovi dal team"
+        ).click()
+        expect(page).to_have_url(re.compile(r"/team/\d+/remove$"))
+        expect(
+            page.get_by_role("heading", name="Rimuovere Aldo dal team di Pasticceria Dolce S.r.l.?")
+        ).to_be_visible()
+        page.get_by_role("button", name="Rimuovi dal team").click()
+        expect(page.get_by_text("Aldo è stato rimosso dal team.")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_make_owner_asks_for_the_password_in_french_on_desktop(app, chromium, live_url, dolce_team):
+    # Issue 26: "Nommer propriétaire" handed the account over at the first click, with no
+    # password asked.
+    with app.app_context():
+        db.session.get(User, dolce_team["owner"]).locale = "fr"
+        db.session.commit()
+    context = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, live_url, "owner@dolce.example.com")
+        page.goto(f"{live_url}/team/")
+        page.get_by_role("row", name=re.compile("Bruno")).get_by_role(
+            "button", name="Nommer propriétaire"
+        ).click()
+        question = page.get_by_role(
+            "heading", name="Nommer Bruno propriétaire de Pasticceria Dolce S.r.l.\u00a0?"
+        )
+        expect(question).to_be_visible()
+        expect(question).to_be_focused()
+        shoot(page, "team-hand-over-asked-fr")
+        page.get_by_label("Votre mot de passe").fill("pas mon mot de passe")
+        page.get_by_role("button", name="Transférer la propriété").click()
+        expect(
+            page.get_by_text(
+                "Le mot de passe n'est pas correct. La propriété n'a pas été transférée."
+            )
+        ).to_be_visible()
+        expect(page.get_by_label("Votre mot de passe")).to_have_value("")
+        shoot(page, "team-hand-over-wrong-password-fr")
+        with app.app_context():
+            assert db.session.get(User, dolce_team["owner"]).role is Role.OWNER
+            assert db.session.get(User, dolce_team["admin"]).role is Role.BILLING_ADMIN
+
+        page.get_by_label("Votre mot de passe").fill(PASSWORD)
+        page.get_by_role("button", name="Transférer la propriété").click()
+        expect(
+            page.get_by_text(
+                "Bruno est maintenant le propriétaire. Vous restez administrateur de facturation."
+            )
+        ).to_be_visible()
+        with app.app_context():
+            assert db.session.get(User, dolce_team["admin"]).role is Role.OWNER
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "width", "heading", "owner_label"),
+    [
+        ("it", 390, "Chi gestisce la fatturazione", "Titolare"),
+        ("fr", 1280, "Qui gère la facturation", "Propriétaire"),
+    ],
+)
+def test_a_member_is_told_who_manages_billing(
+    chromium, live_url, dolce_team, language, width, heading, owner_label
+):
+    # Issue 26: an agent saw nothing about who manages billing, on My package or when refused.
+    context = chromium.new_context(
+        locale={"it": "it-IT", "fr": "fr-FR"}[language],
+        viewport={"width": width, "height": 900},
+    )
+    page = context.new_page()
+    try:
+        sign_in(page, live_url, "aldo@dolce.example.com")
+        page.goto(f"{live_url}/package")
+        for where in ("package", "refused"):
+            contacts = page.get_by_role("region", name=heading)
+            expect(contacts).to_be_visible()
+            expect(contacts).to_contain_text("Olga")
+            expect(contacts).to_contain_text(owner_label)
+            expect(contacts.get_by_role("link", name="owner@dolce.example.com")).to_have_attribute(
+                "href", "mailto:owner@dolce.example.com"
+            )
+            expect(contacts).to_contain_text("Bruno")
+            expect(contacts.get_by_role("link", name="bruno@dolce.example.com")).to_be_visible()
+            expect(contacts).not_to_contain_text("Aldo")
+            shoot(page, f"team-member-contacts-{where}-{language}")
+            page.goto(f"{live_url}/billing/invoices/")
     finally:
         context.close()

@@ -133,7 +133,10 @@ def test_a_hand_over_is_emailed_to_the_new_and_the_previous_owner(
     _set_locale(app, alpha["owner"], "it")
     _set_locale(app, alpha["admin"], "fr")
     auth.login("owner@alpha.example.com")
-    assert _post_action(client, f"/team/{alpha['admin']}/ownership").status_code == 302
+    assert (
+        _post_action(client, f"/team/{alpha['admin']}/ownership", password=PASSWORD).status_code
+        == 302
+    )
 
     [received] = _queued(app, "ownership_received")
     assert (received.recipients, received.language) == (["admin@alpha.example.com"], "fr")
@@ -215,7 +218,7 @@ def test_every_security_email_has_its_words_in_each_language(
     auth.login("owner@alpha.example.com")
     _post_action(client, f"/team/{alpha['agent']}/billing-admin", grant="1")
     _post_action(client, f"/team/{alpha['agent']}/remove")
-    _post_action(client, f"/team/{alpha['admin']}/ownership")
+    _post_action(client, f"/team/{alpha['admin']}/ownership", password=PASSWORD)
     with app.app_context():
         emails = db.session.scalars(select(OutgoingEmail)).all()
         assert {email.kind for email in emails} == {

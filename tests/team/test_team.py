@@ -159,10 +159,11 @@ def test_the_owner_removes_a_user_whose_sessions_end(app, client, auth, alpha):
     assert _activity(app, alpha["account"]) == ["user_removed"]
 
 
-def _post_action(client, url: str, **kw):
-    """Press a team page button."""
+def _post_action(client, url: str, password: str | None = None, **kw):
+    """Confirm a team change (with the owner's password for a hand-over)."""
     token = csrf_token_from(client.get("/team/").text)
-    return client.post(url, data={"csrf_token": token}, **kw)
+    data = {"csrf_token": token} | ({"password": password} if password is not None else {})
+    return client.post(url, data=data, **kw)
 
 
 def test_the_owner_cannot_be_removed(app, client, auth, alpha):
@@ -185,9 +186,11 @@ def test_another_accounts_user_is_404(app, client, auth, alpha):
 
 def test_ownership_goes_to_a_billing_admin(app, client, auth, alpha):
     auth.login("owner@alpha.example.com")
-    refused = _post_action(client, f"/team/{alpha['agent']}/ownership", follow_redirects=True)
+    refused = _post_action(
+        client, f"/team/{alpha['agent']}/ownership", password=PASSWORD, follow_redirects=True
+    )
     assert "Ownership can only go to a billing admin" in refused.text
-    response = _post_action(client, f"/team/{alpha['admin']}/ownership")
+    response = _post_action(client, f"/team/{alpha['admin']}/ownership", password=PASSWORD)
     assert response.status_code == 302
     assert _user(app, "admin@alpha.example.com").role == Role.OWNER
     assert _user(app, "owner@alpha.example.com").role == Role.BILLING_ADMIN

@@ -13,12 +13,12 @@ from functools import partial
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.account_links import LinkPurpose, make_token
 from portal.extensions import db
-from portal.models import Role, User
+from portal.models import Role, SignInAttempt, User
 from tests.conftest import PASSWORD, at_once, csrf_token_from
 
 NEW = "Tramonto sul Po 2026"
@@ -116,7 +116,7 @@ def test_hand_over_and_removal_of_that_user(team):
     for trial in range(TRIALS):
         codes = _race(
             team,
-            team.post(0, f"/team/{team.ada}/ownership"),
+            team.post(0, f"/team/{team.ada}/ownership", password=PASSWORD),
             team.post(1, f"/team/{team.ada}/remove"),
         )
         state = team.state()
@@ -139,7 +139,7 @@ def test_hand_over_and_revoking_that_users_billing_admin_role(team):
     for trial in range(TRIALS):
         codes = _race(
             team,
-            team.post(0, f"/team/{team.ada}/ownership"),
+            team.post(0, f"/team/{team.ada}/ownership", password=PASSWORD),
             team.post(1, f"/team/{team.ada}/billing-admin", grant="0"),
         )
         state = team.state()
@@ -156,8 +156,8 @@ def test_two_hand_overs_to_two_billing_admins(team):
     for trial in range(TRIALS):
         codes = _race(
             team,
-            team.post(0, f"/team/{team.ada}/ownership"),
-            team.post(1, f"/team/{team.bea}/ownership"),
+            team.post(0, f"/team/{team.ada}/ownership", password=PASSWORD),
+            team.post(1, f"/team/{team.bea}/ownership", password=PASSWORD),
         )
         state = team.state()
         assert set(codes) <= ANSWERS, (trial, codes)
@@ -172,8 +172,8 @@ def test_the_same_hand_over_twice_double_click(team):
     for trial in range(TRIALS):
         codes = _race(
             team,
-            team.post(0, f"/team/{team.ada}/ownership"),
-            team.post(1, f"/team/{team.ada}/ownership"),
+            team.post(0, f"/team/{team.ada}/ownership", password=PASSWORD),
+            team.post(1, f"/team/{team.ada}/ownership", password=PASSWORD),
         )
         state = team.state()
         assert set(codes) <= ANSWERS, (trial, codes)
@@ -298,3 +298,57 @@ def test_one_address_accepted_in_two_companies_at_once_joins_one(app, team, fact
         # One joined; the other is told the address has a user (409), nothing else changed.
         assert len(signing_in) == 1, (trial, codes, signing_in)
         assert codes == [302, 409], (trial, codes)
+
+
+def test_a_wrong_password_and_a_right_one_at_once(team):
+    # The hand-over asks for the owner's password: one tab types it wrong, the other right.
+    for trial in range(TRIALS):
+        wrong, right = _race(
+            team,
+            team.post(0, f"/team/{team.ada}/ownership", password="not the password"),
+            team.post(1, f"/team/{team.bea}/ownership", password=PASSWORD),
+        )
+        state = team.state()
+        # Refused for the password (422), or as the tab no longer belongs to the owner (403).
+        assert wrong in {422, 403}, (trial, wrong)
+        assert right == 302, (trial, right)
+        assert team.owners() == [team.bea], (trial, state)
+        assert state[team.ada] == (Role.BILLING_ADMIN, False), (trial, state)
+        assert state[team.owner] == (Role.BILLING_ADMIN, False), (trial, state)
+        _forget_attempts(team.app)
+
+
+def _forget_attempts(app: Flask) -> None:
+    """Start the next trial with no failed attempt counted."""
+    with app.app_context():
+        db.session.execute(delete(SignInAttempt))
+        db.session.commit()
+
+
+GUESSES = 8
+
+
+def test_parallel_password_guesses_check_at_most_the_limit(team):
+    # Guesses sent at once from several tabs: no more are checked than the sign-in limit
+    # allows (5 per 15 minutes for an address and e-mail), the rest wait; nothing changes.
+    tabs = [team.tabs[0], team.tabs[1], *(_tab(team.app) for _ in range(GUESSES - 2))]
+    for trial in range(TRIALS // 4):
+        team.reset()
+        _forget_attempts(team.app)
+        responses = at_once(
+            *(
+                partial(
+                    client.post,
+                    f"/team/{team.ada}/ownership",
+                    data={"csrf_token": token, "password": f"guess {index}"},
+                )
+                for index, (client, token) in enumerate(tabs)
+            )
+        )
+        codes = [response.status_code for response in responses]
+        assert set(codes) <= {422, 429}, (trial, codes)
+        assert codes.count(422) <= 5, (trial, codes)
+        assert team.owners() == [team.owner], (trial, codes)
+        with team.app.app_context():
+            counted = db.session.scalar(select(func.count(SignInAttempt.id)))
+        assert counted == codes.count(422), (trial, codes, counted)

@@ -138,7 +138,10 @@ def test_a_member_s_package_reads_nothing_of_billing(app, client, factory, auth)
     _running(app, factory, auth, Role.MEMBER)
     client.get("/package")
     statements = statements_of(app, client, "/package")
-    assert len(statements) == 1, statements  # the user with the account and its package
+    # The user with the account and its package, then whom to ask about billing (names and
+    # addresses of the owner and billing admins: users, no billing figure).
+    assert len(statements) == 2, statements
+    assert "FROM users" in statements[1] and "JOIN" not in statements[1], statements[1]
     page = client.get("/package").text
     assert "Chatbot conversations" in page
     assert "Next payment" not in page and "Visa" not in page
