@@ -80,7 +80,12 @@ PAGES: dict[str, set[str]] = {
     },
     "dashboard.stop_subscription": {"form", "no reason"},
     "wizard.choose_plan": {"monthly", "annual", "annual to monthly"},
-    "wizard.quantities": {"form", "more than 50 agents (htmx)", "more than 50 agents (no JS)"},
+    "wizard.quantities": {
+        "form",
+        "no agents (htmx)",
+        "more than 50 agents (htmx)",
+        "more than 50 agents (no JS)",
+    },
     "wizard.request_quote": {"form", "sent"},
     "wizard.payment": {"form", "declined after 3-D Secure"},
     "seats.seats": {"form", "after +", "unchanged"},
@@ -106,7 +111,7 @@ PAGES: dict[str, set[str]] = {
     "team.members": {"list", "invite errors", "hand-over asked (htmx)"},
     "team.confirm_remove": {"form"},
     "team.confirm_transfer": {"form", "wrong password"},
-    "quotes.index": {"list"},
+    "quotes.index": {"list with a request"},
     "quotes.detail": {"sent", "reject open"},
     "quotes.accept_billing": {"form"},
     "quotes.accept_method": {"form"},
@@ -289,6 +294,11 @@ def owner(page: Page, run: Run) -> None:
     run.check(page, "wizard.choose_plan", "annual")
     page.goto(run.url("/package/edit/quantities?plan=standard&period=monthly"))
     run.check(page, "wizard.quantities", "form")
+    page.fill("#agents", "0")
+    page.locator("#agents").dispatch_event("change")
+    expect(page.locator("#agents-error")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    run.check(page, "wizard.quantities", "no agents (htmx)")
     page.fill("#agents", "51")
     page.locator("#agents").dispatch_event("change")
     expect(page.locator("#summary")).to_contain_text(re.compile(r"\w"))
@@ -304,7 +314,8 @@ def owner(page: Page, run: Run) -> None:
 
     # The quote first: once the package changes, it can no longer be accepted.
     page.goto(run.url("/quotes"))
-    run.check(page, "quotes.index", "list")
+    expect(page.locator(".quote-requests li").first).to_be_visible()
+    run.check(page, "quotes.index", "list with a request")
     page.goto(run.url(f"/quotes/{portal.sent_quote_id}"))
     run.check(page, "quotes.detail", "sent")
     page.locator("main details > summary").click()

@@ -213,6 +213,8 @@ ROWS = [
             {"plan": "pro", "period": "annual", "agents": "80", "packs": "0",
              "message": "Servono 80 agenti"}, ("message", "agents"),
             {"message": "Servono 80 agenti", "agents": 'value="80"'}, unechoed=("agents",)),
+    FormRow("stop subscription", ADMIN, "/package/stop", "/package/stop",
+            {"reason": "other", "comment": "Troppo caro per noi"}, ("comment",), {}),
     FormRow("quote checkout step 1", ADMIN, "/quotes/{quote}/accept",
             "/quotes/{quote}/accept", BILLING,
             ("company", "contact_name", "address", "city"), KEPT_BILLING,

@@ -54,6 +54,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "dashboard.my_package": CUSTOMERS,
     "refunds.refund": BILLING,
     "dashboard.auto_renewal": BILLING,
+    "dashboard.stop_subscription": BILLING,
     "team.members": OWNER_ONLY,
     "team.invite": OWNER_ONLY,
     "team.change_billing_admin": OWNER_ONLY,
