@@ -172,6 +172,11 @@ def test_a_long_note_without_spaces_wraps_on_the_pdf(app, chromium, live_url, in
         page.locator(f"#note-text-{invoice_id}").fill(note)
         page.locator(f"#note-{invoice_id} button[type=submit]").click()
         expect(page.locator(f"#note-{invoice_id} .note-text")).to_have_text(note)
+        # On the page too the note wraps: the list keeps its columns in view.
+        for width in (1280, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            scroll = page.locator("main .table-scroll")
+            assert scroll.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), width
         with page.expect_download() as download_info:
             page.click(f"a[href$='/billing/invoices/{invoice_id}/pdf']")
         path = tmp_path / "invoice.pdf"
