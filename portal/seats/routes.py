@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -14,8 +14,8 @@ from portal.models import BILLING_ROLES, Account
 from portal.numbers import whole_number
 from portal.reference_data import reference
 from portal.security import current_account_id, roles_required
-from portal.selection import priced, read_selection
-from portal.web import render_page
+from portal.selection import Selection, priced, read_selection
+from portal.web import render_page, wants_fragment
 
 bp = Blueprint("seats", __name__)
 
@@ -34,18 +34,31 @@ def _adjusted(args: MultiDict[str, str]) -> MultiDict[str, str]:
 
 @bp.get("/package/edit/seats")
 @roles_required(*BILLING_ROLES)
-def seats() -> Response | str | tuple[str, int]:
+def seats() -> Response | tuple[str, int, dict[str, str]]:
     """Seat adjustment: agents and packs of the running package, the delta and the summary."""
     account = load_account(current_account_id())
     if current_configuration(account) is None:
         return redirect(url_for("wizard.choose_plan"))
-    page, _status = seats_page(account, _adjusted(request.args))
-    return page
+    return seats_page(account, _adjusted(request.args))
+
+
+def fields_shown(selection: Selection) -> str:
+    """What the fields themselves show besides their numbers: which are marked invalid.
+
+    The page keeps it in #seats-shown; while the customer types, only the summary, the
+    fields' messages and Pay are swapped (seats/_figures.html), so a change of this key needs
+    the whole region.
+    """
+    return ",".join(sorted(selection.errors))
+
+
+# htmx's response headers: this answer is the whole region, not the summary alone.
+WHOLE_REGION = {"HX-Retarget": "#seats", "HX-Reswap": "outerHTML"}
 
 
 def seats_page(
     account: Account, args: MultiDict[str, str], status: int = 200, **extra: object
-) -> tuple[str, int]:
+) -> tuple[str, int, dict[str, str]]:
     """The seat page for the typed quantities (a refused payment's message included).
 
     Paying posts to the wizard's Pay with origin=seats; a payment refused there comes back
@@ -60,8 +73,10 @@ def seats_page(
     selection = read_selection(args, account)
     breakdown, message, _refusal = priced(selection, account)
     declined = extra.pop("declined", None)
+    shown = fields_shown(selection)
     context = {
         "selection": selection,
+        "fields_shown": shown,
         "current": current,
         "breakdown": breakdown,
         "summary_message": message,
@@ -75,4 +90,9 @@ def seats_page(
         ),
         **extra,
     }
-    return render_page("seats/page.html", "seats/_seats.html", **context), status
+    typed = args.get("shown")  # sent by a field being typed in, not by + and −
+    if typed is None or not wants_fragment():
+        return render_page("seats/page.html", "seats/_seats.html", **context), status, {}
+    if typed == shown:
+        return render_template("seats/_figures.html", **context), status, {}
+    return render_template("seats/_seats.html", **context), status, dict(WHOLE_REGION)

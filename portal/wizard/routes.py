@@ -73,11 +73,12 @@ def _context(
 @bp.get("")
 @roles_required(*BILLING_ROLES)
 def choose_plan() -> str:
-    """Step 1: monthly or annual, and the Standard and Pro cards with their prices."""
+    """Step 1: monthly or annual, and the Standard and Pro cards with their prices (for htmx,
+    after a new currency: the cards and the summary)."""
     account = load_account(current_account_id())
     selection = read_selection(request.args, account)
     return render_page(
-        "wizard/plan.html", "wizard/_summary.html", **_context(1, selection, account)
+        "wizard/plan.html", "wizard/_plan_step.html", **_context(1, selection, account)
     )
 
 
@@ -230,7 +231,9 @@ class CheckoutPages:
         """The confirmation page."""
         return redirect(url_for("wizard.confirmation", payment_id=result.payment_id))
 
-    def not_paid(self, result: PayResult) -> Response | tuple[str, int]:
+    def not_paid(
+        self, result: PayResult
+    ) -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
         """Wait for a payment being confirmed; else the page again, saying what happened."""
         if result.outcome is Outcome.IN_PROGRESS and result.payment_id is not None:
             return redirect(url_for("wizard.payment_status", payment_id=result.payment_id))

@@ -2,7 +2,10 @@
 // instead of letting it fall to <body>: on an element the new content marks with
 // data-focus, else on the control that sent the request (found again by id, or by name and
 // value), else on the first control of the new content. A data-focus element in the request's
-// target wins even when the focused control survived the swap.
+// target wins even when the focused control survived the swap. A control the user moves to
+// while the request is on its way (Tab out of a field that sent it) is the one kept. A text
+// field gets its cursor after its text, as when one clicks at its end; Escape in a form with
+// a data-cancel control (an editor opened in place) presses it.
 (function () {
   "use strict";
   var FOCUSABLE = "a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]";
@@ -25,11 +28,37 @@
     return element && !element.disabled && element.getClientRects().length > 0;
   }
 
+  function focusAtEnd(element) {
+    if (!element.matches(FOCUSABLE)) element.setAttribute("tabindex", "-1");
+    element.focus();
+    // Number fields have no cursor to place (their selectionStart is null).
+    if (element.matches("textarea, input") && typeof element.selectionStart === "number") {
+      var end = element.value.length;
+      element.setSelectionRange(end, end);
+    }
+  }
+
+  document.addEventListener("focusin", function (event) {
+    var control = event.target.matches && event.target.matches(FOCUSABLE) && selectorFor(event.target);
+    if (pending && control) pending.control = control;
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || event.defaultPrevented || !event.target.closest) return;
+    var form = event.target.closest("form");
+    var cancel = form && form.querySelector("[data-cancel]");
+    if (!cancel) return;
+    event.preventDefault();
+    cancel.click();
+  });
+
   document.addEventListener("htmx:beforeRequest", function (event) {
     var active = document.activeElement;
     var target = event.detail.target;
+    var control = active && active !== document.body ? active : event.detail.elt;
     pending = {
-      control: selectorFor(active && active !== document.body ? active : event.detail.elt),
+      // A form is no place for the focus: its own controls are.
+      control: control.matches(FOCUSABLE) ? selectorFor(control) : null,
       target: target && target.id ? "#" + CSS.escape(target.id) : null,
     };
   });
@@ -43,8 +72,7 @@
     // when the control that asked for it is still there.
     var marked = target && target.querySelector("[data-focus]");
     if (usable(marked)) {
-      if (!marked.matches(FOCUSABLE)) marked.setAttribute("tabindex", "-1");
-      marked.focus();
+      focusAtEnd(marked);
       return;
     }
     var active = document.activeElement;
@@ -59,7 +87,6 @@
       // The control is gone or disabled (a − at its minimum): its neighbour, or the result.
       element = Array.prototype.filter.call(scope.querySelectorAll(FOCUSABLE), usable)[0] || scope;
     }
-    if (!element.matches(FOCUSABLE)) element.setAttribute("tabindex", "-1");
-    element.focus();
+    focusAtEnd(element);
   });
 })();

@@ -10,13 +10,16 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 
 from portal.documents.issuing import issue_document
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.pricing import Configuration, price_change
 from portal.domain.tax import TaxKind, TaxTreatment
 from portal.extensions import db
-from portal.models import Account, InvoiceStatus, Role
+from portal.models import Account, Invoice, InvoiceStatus, Role
+from portal.pdf import font_directory
 from portal.reference_data import reference
 from tests.conftest import PASSWORD
 
@@ -115,3 +118,86 @@ def test_a_refused_note_keeps_its_text_and_says_why(chromium, live_url, invoice_
         expect(error).to_be_hidden()
     finally:
         context.close()
+
+
+def _sign_in_italian(page, base: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#email", "owner@dolce.example.com")
+    page.fill("#password", PASSWORD)
+    page.locator("main form [type=submit]").click()
+    page.wait_for_url(re.compile(r"/package$"))
+
+
+def test_editing_a_note_puts_the_cursor_at_its_end_and_escape_cancels(
+    app, chromium, live_url, invoice_id
+):
+    """Italian at 390 px (item 12): Edit opens the note with the cursor after its text; Escape
+    puts the cell back as it was, saving nothing, and the focus on Edit."""
+    with app.app_context():
+        db.session.get(Invoice, invoice_id).note = "Ordine 4711"
+        db.session.commit()
+    context = chromium.new_context(locale="it-IT", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        _sign_in_italian(page, live_url)
+        page.goto(f"{live_url}/billing/invoices/")
+        page.locator(f"#note-{invoice_id} a").focus()
+        page.keyboard.press("Enter")
+        textarea = page.locator(f"#note-text-{invoice_id}")
+        expect(textarea).to_be_focused()
+        caret = textarea.evaluate("e => [e.selectionStart, e.selectionEnd, e.value.length]")
+        assert caret == [11, 11, 11], caret
+        page.keyboard.type(" — urgente")
+        expect(textarea).to_have_value("Ordine 4711 — urgente")
+        page.keyboard.press("Escape")
+        expect(textarea).to_have_count(0)
+        expect(page.locator(f"#note-{invoice_id} .note-text")).to_have_text("Ordine 4711")
+        expect(page.locator(f"#note-{invoice_id} a")).to_be_focused()
+    finally:
+        context.close()
+    with app.app_context():
+        assert db.session.get(Invoice, invoice_id).note == "Ordine 4711"
+
+
+def test_a_long_note_without_spaces_wraps_on_the_pdf(app, chromium, live_url, invoice_id, tmp_path):
+    """Italian (item 12): a 500-character note without a space stays inside the page's
+    margins, broken over lines, every character kept."""
+    note = ("IT60X0542811101000000123456/RIF-ORDINE-4711_" * 12)[:500]
+    context = chromium.new_context(locale="it-IT", accept_downloads=True)
+    page = context.new_page()
+    try:
+        _sign_in_italian(page, live_url)
+        page.goto(f"{live_url}/billing/invoices/")
+        page.locator(f"#note-{invoice_id}").get_by_role("link").click()
+        page.locator(f"#note-text-{invoice_id}").fill(note)
+        page.locator(f"#note-{invoice_id} button[type=submit]").click()
+        expect(page.locator(f"#note-{invoice_id} .note-text")).to_have_text(note)
+        # On the page too the note wraps: the list keeps its columns in view.
+        for width in (1280, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            scroll = page.locator("main .table-scroll")
+            assert scroll.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), width
+        with page.expect_download() as download_info:
+            page.click(f"a[href$='/billing/invoices/{invoice_id}/pdf']")
+        path = tmp_path / "invoice.pdf"
+        download_info.value.save_as(path)
+    finally:
+        context.close()
+    pdf = PdfReader(io.BytesIO(path.read_bytes())).pages[0]
+    width = float(pdf.mediabox.width)
+    pieces: list[tuple[float, str]] = []
+
+    def keep(text, cm, tm, font_dict, font_size) -> None:
+        if "RIF-ORDINE" in text or "0542811" in text or text.strip().startswith("_"):
+            pieces.append((tm[4] * cm[0] + cm[4], text))
+
+    text = pdf.extract_text(visitor_text=keep)
+    assert note in "".join(text.split())  # every character, in order
+    assert len(pieces) >= 5, pieces  # broken over several lines
+    # Each line ends inside the right margin (1.8 cm), measured in the PDF's own font.
+    fonts = font_directory(app.config["VENDOR_DIR"])
+    pdfmetrics.registerFont(TTFont("NoteTestSans", str(fonts / "DejaVuSans.ttf")))
+    right_margin = width - 1.8 / 2.54 * 72
+    for x, piece in pieces:
+        end = x + pdfmetrics.stringWidth(piece.strip(), "NoteTestSans", 9)
+        assert end <= right_margin + 0.5, (end, right_margin, piece)

@@ -228,3 +228,55 @@ def test_adding_a_card_from_the_seat_page_keeps_the_chosen_quantities(standard_c
     assert re.search(r'id="agents"[^>]*value="7"', back.text)
     assert re.search(r'id="packs"[^>]*value="1"', back.text)
     assert "Pay " in back.text
+
+
+def test_typing_answers_the_figures_and_leaves_the_fields(standard_customer):
+    """Sent while typing (with #seats-shown): the summary and, out of band, the change, Pay and
+    the fields' state; never the field being typed in."""
+    answer = standard_customer.client.get("/package/edit/seats?agents=5&packs=0&shown=", headers=HX)
+    assert answer.status_code == 200
+    assert "HX-Retarget" not in answer.headers
+    html = answer.text
+    assert html.lstrip().startswith('<aside id="summary"')
+    assert 'id="agents"' not in html and 'name="adjust"' not in html
+    assert '<div id="agents-feedback" class="seat-feedback" hx-swap-oob="true">' in html
+    assert "+2 agents" in html
+    assert '<div id="seats-pay" hx-swap-oob="true">' in html
+    assert 'class="pay-form"' in html
+    assert '<input type="hidden" id="seats-shown" name="shown" value="" hx-swap-oob' in html
+    assert 'data-figure="due">€21.96<' in html
+    assert "HX-Request" in answer.headers["Vary"]
+
+
+def test_typing_into_an_error_answers_the_whole_region(standard_customer):
+    """The field's highlighting changes (more than 50 agents, then corrected): the answer is
+    the whole region, retargeted, so the field is marked and unmarked."""
+    wrong = standard_customer.client.get("/package/edit/seats?agents=60&packs=0&shown=", headers=HX)
+    assert wrong.headers["HX-Retarget"] == "#seats"
+    assert wrong.headers["HX-Reswap"] == "outerHTML"
+    assert wrong.text.lstrip().startswith('<div id="seats"')
+    assert re.search(r'id="agents"[^>]*aria-invalid="true"', wrong.text, re.S)
+    assert 'id="seats-shown" name="shown" value="agents"' in wrong.text
+    assert 'class="pay-form"' not in wrong.text
+    still = standard_customer.client.get(
+        "/package/edit/seats?agents=61&packs=0&shown=agents", headers=HX
+    )
+    assert "HX-Retarget" not in still.headers
+    assert still.text.lstrip().startswith('<aside id="summary"')
+    right = standard_customer.client.get(
+        "/package/edit/seats?agents=4&packs=0&shown=agents", headers=HX
+    )
+    assert right.headers["HX-Retarget"] == "#seats"
+    assert not re.search(r'id="agents"[^>]*aria-invalid', right.text)
+    assert "+1 agent" in right.text
+
+
+def test_plus_minus_and_plain_visits_ignore_the_typing_key(standard_customer):
+    """+ and − never send #seats-shown; a plain visit with it (no JavaScript) is the page."""
+    plus = standard_customer.client.get(
+        "/package/edit/seats?agents=3&packs=0&adjust=agents:1", headers=HX
+    )
+    assert plus.text.lstrip().startswith('<div id="seats"')
+    assert "HX-Retarget" not in plus.headers
+    page = standard_customer.client.get("/package/edit/seats?agents=5&packs=0&shown=agents")
+    assert "<html" in page.text and "HX-Retarget" not in page.headers

@@ -36,6 +36,50 @@ def test_currency_is_chosen_at_the_first_purchase(customer):
     assert 'name="currency"' in page.text
 
 
+def test_a_new_currency_with_htmx_brings_its_prices_links_and_summary(customer):
+    """Changing the currency with JavaScript: the plans, the period links, the Activate forms
+    and (out of band) the summary, all in the new currency."""
+    answer = customer.client.get("/package/edit?period=monthly&currency=CZK", headers=HX)
+    assert answer.status_code == 200
+    html = answer.text
+    assert "<html" not in html
+    assert html.lstrip().startswith('<div id="plan-choice">')
+    assert '<select id="currency"' not in html  # the field being used stays as it is
+    assert "CZK\xa0375.00 per agent per month" in html
+    assert "CZK\xa0600.00 per agent per month" in html
+    assert html.count('<input type="hidden" name="currency" value="CZK">') == 2
+    assert "period=annual" in html and "currency=CZK" in html
+    summary = re.search(r'<aside id="summary"[^>]*>', html)
+    assert summary and 'hx-swap-oob="true"' in summary.group(0)
+    assert 'data-figure="due">CZK\xa0457.50<' in html  # 375.00 + 22 % VAT
+
+
+def test_without_javascript_show_prices_sends_the_currency(customer):
+    page = customer.client.get("/package/edit")
+    form = re.search(r'<form[^>]*class="currency-choice".*?</form>', page.text, re.S)
+    assert form
+    assert 'action="/package/edit"' in form.group(0)
+    assert '<noscript><button type="submit"' in form.group(0)
+    assert 'hx-trigger="change"' in form.group(0)
+
+
+def test_the_bar_shows_the_summary_s_own_amount_to_pay(customer):
+    """The phone's bar is drawn from the same breakdown, in the same answer, as the row."""
+    for agents in ("3", "5", "17"):
+        html = customer.client.get(
+            f"/package/edit/summary?plan=standard&period=monthly&agents={agents}&packs=1",
+            headers=HX,
+        ).text
+        due = re.search(r'data-figure="due">([^<]+)<', html)
+        bar = re.search(r'class="summary-bar"[^>]*>.*?<strong>([^<]+)</strong>', html, re.S)
+        assert due and bar
+        assert bar.group(1) == due.group(1)
+    refused = customer.client.get(
+        "/package/edit/summary?plan=standard&period=monthly&agents=51&packs=0", headers=HX
+    ).text
+    assert "summary-bar" not in refused  # no figure to repeat
+
+
 def test_currency_is_fixed_after_the_first_purchase(standard_customer):
     page = standard_customer.client.get("/package/edit")
     assert '<select id="currency"' not in page.text
@@ -64,7 +108,9 @@ def test_each_step_as_a_page_and_as_an_htmx_fragment(customer, step):
     fragment = customer.client.get(f"/package/edit{step}?{query}", headers=HX)
     assert fragment.status_code == 200
     assert "<html" not in fragment.text
-    assert fragment.text.lstrip().startswith('<aside id="summary"')
+    # Step 1 answers a new currency: its choices, and the summary beside them out of band.
+    first = '<div id="plan-choice"' if step == "" else '<aside id="summary"'
+    assert fragment.text.lstrip().startswith(first)
     assert "€91.50" in fragment.text
     assert "HX-Request" in fragment.headers["Vary"]
     boosted = customer.client.get(
