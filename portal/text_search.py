@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from portal.domain.text_folding import fold_for_search
+
+__all__ = ["LIKE_ESCAPE", "contains_pattern", "fold_for_search"]
+
 LIKE_ESCAPE = "\\"
 
 

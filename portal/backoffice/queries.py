@@ -33,7 +33,7 @@ from portal.models import (
     SubscriptionStatus,
     User,
 )
-from portal.text_search import LIKE_ESCAPE, contains_pattern
+from portal.text_search import LIKE_ESCAPE, contains_pattern, fold_for_search
 
 PAGE_SIZE = 25
 DETAIL_PAGE_SIZE = 25
@@ -124,11 +124,12 @@ def _matching_accounts(query: str) -> CompoundSelect[Any]:
     """Ids of accounts whose name, company, billing or user e-mail, or VAT ID contains the
     query: one SELECT a column, so each can use its own trigram index (PostgreSQL)."""
     pattern = contains_pattern(query.lower())
+    name_pattern = contains_pattern(fold_for_search(query))
     vat_pattern = contains_pattern("".join(query.split()).upper())
     return union(
-        select(Account.id).where(folded(Account.name).like(pattern, escape=LIKE_ESCAPE)),
+        select(Account.id).where(Account.name_search.like(name_pattern, escape=LIKE_ESCAPE)),
         select(BillingInfo.account_id).where(
-            folded(BillingInfo.company).like(pattern, escape=LIKE_ESCAPE)
+            BillingInfo.company_search.like(name_pattern, escape=LIKE_ESCAPE)
         ),
         select(BillingInfo.account_id).where(
             folded(BillingInfo.billing_email).like(pattern, escape=LIKE_ESCAPE)

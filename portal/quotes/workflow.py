@@ -63,7 +63,7 @@ from portal.models import (
 from portal.payments import lifecycle as payments
 from portal.payments.lifecycle import Order, Outcome, PayResult
 from portal.security import ConfirmationKey
-from portal.text_search import LIKE_ESCAPE, contains_pattern
+from portal.text_search import LIKE_ESCAPE, contains_pattern, fold_for_search
 
 SEQUENCE_KIND = SequenceKind.SALES_QUOTE
 DEFAULT_VALIDITY = timedelta(days=30)
@@ -173,7 +173,9 @@ def staff_quotes(
         pattern = contains_pattern(query.lower())
         statement = statement.where(
             or_(
-                func.lower(Account.name).like(pattern, escape=LIKE_ESCAPE),
+                Account.name_search.like(
+                    contains_pattern(fold_for_search(query)), escape=LIKE_ESCAPE
+                ),
                 func.lower(SalesQuote.number).like(pattern, escape=LIKE_ESCAPE),
             )
         )
