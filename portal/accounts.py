@@ -229,12 +229,6 @@ def account_name(account_id: int) -> str | None:
     return db.session.scalar(select(Account.name).where(Account.id == account_id))
 
 
-def account_choices() -> list[tuple[int, str]]:
-    """Every customer account, for the staff's account pickers."""
-    rows = db.session.execute(select(Account.id, Account.name).order_by(Account.name, Account.id))
-    return [(row[0], row[1]) for row in rows]
-
-
 def user_names(ids: list[int | None]) -> dict[int, str]:
     """Names of the users who acted on a quote."""
     wanted = [user_id for user_id in ids if user_id is not None]

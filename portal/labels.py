@@ -131,6 +131,29 @@ def period_label(period: BillingPeriod | str) -> str:
     return PERIOD_LABELS[BillingPeriod(period)]()
 
 
+SAVINGS_PER_PERIOD_LABELS = every_member(
+    BillingPeriod,
+    {
+        BillingPeriod.MONTHLY: lambda: _("Savings per month"),
+        BillingPeriod.ANNUAL: lambda: _("Savings per year"),
+    },
+)
+
+
+def savings_per_period_label(period: BillingPeriod | str) -> str:
+    """What a quote saves each billing period, named by the period ("Savings per year")."""
+    return SAVINGS_PER_PERIOD_LABELS[BillingPeriod(period)]()
+
+
+def savings_over_term_label(term_months: int) -> str:
+    """What a quote saves over its contract term, named with the term's length."""
+    return ngettext(
+        "Savings over the term (%(num)d month)",
+        "Savings over the term (%(num)d months)",
+        term_months,
+    )
+
+
 def status_label(status: SubscriptionStatus | str | None) -> str:
     """Where the subscription stands; None is the Free package."""
     if status is None:
@@ -197,6 +220,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         plan_label=plan_label,
         period_label=period_label,
+        savings_per_period_label=savings_per_period_label,
+        savings_over_term_label=savings_over_term_label,
         status_label=status_label,
         role_label=role_label,
         document_status_label=document_status_label,

@@ -14,12 +14,12 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, CompoundSelect, Select, String, exists, func, select, union
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import ColumnElement, Select, exists, func, select
 
+from portal.account_pricing import quote_pricing
 from portal.documents.refunds import refunded_expression
 from portal.domain.catalog import BillingPeriod, Plan
+from portal.domain.sales_quotes import QuotePricing
 from portal.extensions import db
 from portal.invoices.listing import ListedDocument
 from portal.labels import every_member, status_label
@@ -29,11 +29,12 @@ from portal.models import (
     DocumentKind,
     Invoice,
     Payment,
+    QuoteStatus,
+    SalesQuote,
     Subscription,
     SubscriptionStatus,
-    User,
 )
-from portal.text_search import LIKE_ESCAPE, contains_pattern
+from portal.text_search import matching_accounts
 
 PAGE_SIZE = 25
 DETAIL_PAGE_SIZE = 25
@@ -101,47 +102,6 @@ class AccountPage:
     attention: dict[SubscriptionStatus, int]  # all accounts past due and blocked, unfiltered
 
 
-class folded(FunctionElement[str]):
-    """A column as a case-insensitive LIKE must see it: lower(column) on PostgreSQL, the
-    expression the trigram indexes hold; the bare column on SQLite, whose LIKE already
-    ignores ASCII case, the only case its lower() folds (so lower() there only cost time)."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(folded)
-def _lower(element: folded, compiler: Any, **kw: Any) -> str:
-    return f"lower({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(folded, "sqlite")
-def _as_is(element: folded, compiler: Any, **kw: Any) -> str:
-    return compiler.process(element.clauses, **kw)
-
-
-def _matching_accounts(query: str) -> CompoundSelect[Any]:
-    """Ids of accounts whose name, company, billing or user e-mail, or VAT ID contains the
-    query: one SELECT a column, so each can use its own trigram index (PostgreSQL)."""
-    pattern = contains_pattern(query.lower())
-    vat_pattern = contains_pattern("".join(query.split()).upper())
-    return union(
-        select(Account.id).where(folded(Account.name).like(pattern, escape=LIKE_ESCAPE)),
-        select(BillingInfo.account_id).where(
-            folded(BillingInfo.company).like(pattern, escape=LIKE_ESCAPE)
-        ),
-        select(BillingInfo.account_id).where(
-            folded(BillingInfo.billing_email).like(pattern, escape=LIKE_ESCAPE)
-        ),
-        select(BillingInfo.account_id).where(
-            BillingInfo.vat_id.like(vat_pattern, escape=LIKE_ESCAPE)
-        ),
-        select(User.account_id).where(
-            User.account_id.is_not(None), folded(User.email).like(pattern, escape=LIKE_ESCAPE)
-        ),
-    )
-
-
 def _status_condition(status: AccountFilter) -> ColumnElement[bool]:
     """Accounts in one state; Free means no subscription."""
     if status is AccountFilter.FREE:
@@ -156,7 +116,7 @@ def _conditions(query: str, status: AccountFilter | None) -> list[ColumnElement[
     conditions: list[ColumnElement[bool]] = []
     if query:
         # A CTE: the page and its count both use it, and the database finds the matches once.
-        matches = _matching_accounts(query).cte("matches")
+        matches = matching_accounts(query).cte("matches")
         conditions.append(Account.id.in_(select(matches.c.id)))
     if status is not None:
         conditions.append(_status_condition(status))
@@ -248,6 +208,37 @@ def search_accounts(query: str, status: AccountFilter | None, page: int) -> Acco
         status,
         dict(zip(ATTENTION, attention, strict=True)),
     )
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The quote an account's package came from and the prices it holds until the contract
+    ends (None on the page when the account never accepted a quote)."""
+
+    quote: SalesQuote
+    pricing: QuotePricing
+    ends_on: date
+    running: bool  # the subscription still holds the negotiated prices
+
+
+def contract_of(account: Account, today: date) -> Contract | None:
+    """The account's latest accepted quote with its frozen figures."""
+    quote = db.session.scalar(
+        select(SalesQuote)
+        .where(SalesQuote.account_id == account.id, SalesQuote.status == QuoteStatus.ACCEPTED)
+        .order_by(SalesQuote.decided_at.desc(), SalesQuote.id.desc())
+        .limit(1)
+    )
+    if quote is None:
+        return None
+    pricing = quote_pricing(quote, account)
+    subscription = account.subscription
+    ends_on = (
+        subscription.contract_ends_on
+        if subscription is not None and subscription.contract_ends_on is not None
+        else pricing.contract_ends_on
+    )
+    return Contract(quote, pricing, ends_on, ends_on > today)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
+from werkzeug.wrappers import Response
 
 from portal import clock
 from portal.accounts import account_users, load_account
@@ -10,9 +11,11 @@ from portal.activity.log import ActivityPage, activity_page
 from portal.activity.text import describe_activity
 from portal.backoffice import queries as backoffice
 from portal.dashboard.package import overview_of
+from portal.documents import pdf as documents
 from portal.models import DocumentKind, Role, SubscriptionStatus
 from portal.numbers import page_number
 from portal.security import reads_only, roles_required
+from portal.web import private_download
 
 bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")
 
@@ -68,4 +71,20 @@ def account(account_id: int) -> str:
         sections=SECTIONS,
         listing=listing,
         describe=describe_activity,
+        contract=backoffice.contract_of(found, clock.today()),
     )
+
+
+@bp.get("/accounts/<int:account_id>/documents/<int:invoice_id>/pdf")
+@roles_required(Role.STAFF)
+def document_pdf(account_id: int, invoice_id: int) -> Response:
+    """One of the account's invoices or credit notes as PDF, the one the customer gets."""
+    try:
+        found = documents.pdf_of(account_id, invoice_id)
+    except documents.InvoicePdfError as error:
+        current_app.logger.error("%s", error)
+        abort(503)
+    if found is None:
+        abort(404)
+    invoice, content = found
+    return private_download(content, "application/pdf", f"{invoice.number}.pdf")

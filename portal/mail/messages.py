@@ -189,6 +189,47 @@ def quote_texts(
     return subject, letter(name, paragraphs, seller)
 
 
+def quote_decision_texts(
+    *,
+    number: str,
+    company: str,
+    accepted: bool,
+    decided_by: str | None,
+    reason: str,
+    invoice: str,
+    seller: str,
+    link: str,
+) -> tuple[str, str]:
+    """Subject and body telling staff that a customer accepted or rejected a quote."""
+    decided_by = decided_by or _("A billing admin")
+    if accepted:
+        # Translators: e-mail to the vendor's staff; company is the customer's.
+        subject = _("%(company)s accepted quote %(number)s", company=company, number=number)
+        paragraphs = [
+            _(
+                "%(name)s accepted quote %(number)s for %(company)s; invoice %(invoice)s is "
+                "issued and the package has changed.",
+                name=decided_by,
+                number=number,
+                company=company,
+                invoice=invoice,
+            )
+        ]
+    else:
+        subject = _("%(company)s rejected quote %(number)s", company=company, number=number)
+        paragraphs = [
+            _(
+                "%(name)s rejected quote %(number)s for %(company)s.",
+                name=decided_by,
+                number=number,
+                company=company,
+            ),
+            _("Their reason:") + "\n" + reason if reason else _("They gave no reason."),
+        ]
+    paragraphs.append(_("The quote in the back office:") + "\n" + link)
+    return subject, letter(None, paragraphs, seller)
+
+
 def quote_request_texts(*, name: str, agents: int, seller: str) -> tuple[str, str]:
     """Subject and body acknowledging a customer's quote request, in the active locale."""
     subject = _("We received your quote request")

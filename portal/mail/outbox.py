@@ -29,6 +29,7 @@ from portal.mail.messages import (
     build_message,
     document_texts,
     expiry_warning_texts,
+    quote_decision_texts,
     quote_request_texts,
     quote_texts,
 )
@@ -41,6 +42,8 @@ from portal.models import (
     Invoice,
     OutgoingEmail,
     QuoteRequest,
+    QuoteStatus,
+    Role,
     SalesQuote,
     Subscription,
     User,
@@ -48,6 +51,7 @@ from portal.models import (
 from portal.models.account import MAX_CC
 from portal.models.columns import max_length
 from portal.pdf import load as load_pdf_drawing
+from portal.public_url import public_url_for
 
 log = logging.getLogger(__name__)
 
@@ -266,6 +270,50 @@ def queue_quote_email(quote: SalesQuote, account: Account, *, link: str) -> Outg
         body=body,
         details={"number": quote.number or "", "sales_quote_id": str(quote.id)},
     )
+
+
+def queue_quote_decision_to_staff(
+    quote: SalesQuote, account: Account, *, decided_by: str | None, invoice: str = ""
+) -> list[OutgoingEmail]:
+    """Tell every member of staff, each in their language, that the customer accepted or
+    rejected a quote (with the rejection's reason); the caller commits."""
+    staff = db.session.scalars(
+        select(User).where(
+            User.role == Role.STAFF, User.removed_at.is_(None), User.invitation_pending.is_(False)
+        )
+    ).all()
+    link = public_url_for("quotes.staff_detail", quote_id=quote.id)
+    info = account.billing_info
+    queued = []
+    for user in staff:
+        if not (user.email or "").strip():
+            continue
+        language = user_language(user)
+        with force_locale(language):
+            subject, body = quote_decision_texts(
+                number=quote.number or "",
+                company=(info.company if info else "") or account.name,
+                accepted=quote.status is QuoteStatus.ACCEPTED,
+                decided_by=decided_by,
+                reason=quote.rejection_reason or "",
+                invoice=invoice,
+                seller=current_app.config["SELLER_NAME"],
+                link=link,
+            )
+        queued.append(
+            _queue(
+                account_id=account.id,
+                kind=EmailKind.QUOTE_DECIDED,
+                dedupe_key=f"quote_decided:{quote.id}:{user.id}",
+                recipients=[user.email],
+                cc=[],
+                language=language,
+                subject=subject,
+                body=body,
+                details={"number": quote.number or "", "user_id": str(user.id)},
+            )
+        )
+    return queued
 
 
 def queue_quote_request_ack(request: QuoteRequest, user: User) -> OutgoingEmail | None:

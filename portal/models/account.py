@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from portal.domain.text_folding import fold_for_search
 from portal.extensions import Model
 from portal.models.columns import PURCHASE_ORDER_LENGTH, utc_now
 
 if TYPE_CHECKING:
     from portal.models.subscription import Subscription
     from portal.models.user import User
+
+
+def _folded(column: str) -> Callable[[DefaultExecutionContext], str]:
+    """The insert default of a search column: its source column folded, also for rows
+    inserted in bulk without the ORM (the validators below keep it right on every change)."""
+
+    def default(context: DefaultExecutionContext) -> str:
+        return fold_for_search(context.get_current_parameters().get(column) or "")
+
+    return default
 
 
 class Account(Model):
@@ -30,6 +52,9 @@ class Account(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Indexed for the back office, which pages through thousands of accounts by name.
     name: Mapped[str] = mapped_column(String(200), index=True)
+    # The name as the back office searches it (portal.text_search.fold_for_search): "lodz"
+    # and "Łódź" find "Łódź". Trigram-indexed on PostgreSQL (migration 7b2f4c9e1d36).
+    name_search: Mapped[str] = mapped_column(Text, default=_folded("name"), info={"derived": True})
     # Chosen at the first purchase and fixed afterwards: prices are a list per currency.
     currency: Mapped[str | None] = mapped_column(String(3))
     # Account credit in the account currency's minor units, used before charging a method.
@@ -46,6 +71,11 @@ class Account(Model):
         back_populates="account", uselist=False, cascade="all, delete-orphan"
     )
 
+    @validates("name")
+    def _fold_name(self, _key: str, name: str) -> str:
+        self.name_search = fold_for_search(name)
+        return name
+
 
 class BillingInfo(Model):
     """Who the invoices are made out to; changes apply to future invoices."""
@@ -60,6 +90,10 @@ class BillingInfo(Model):
     address: Mapped[str] = mapped_column(String(200), default="")
     postal_code: Mapped[str] = mapped_column(String(20), default="")
     city: Mapped[str] = mapped_column(String(100), default="")
+    # The company as the back office searches it, like Account.name_search.
+    company_search: Mapped[str] = mapped_column(
+        Text, default=_folded("company"), info={"derived": True}
+    )
     country: Mapped[str] = mapped_column(String(2))
     vat_id: Mapped[str | None] = mapped_column(String(20), index=True)
     invoice_language: Mapped[str] = mapped_column(String(5), default="en")
@@ -71,10 +105,18 @@ class BillingInfo(Model):
 
     account: Mapped[Account] = relationship(back_populates="billing_info")
 
+    @validates("company")
+    def _fold_company(self, _key: str, company: str) -> str:
+        self.company_search = fold_for_search(company)
+        return company
 
-# What a customer's billing info holds, in the form's order: its model's columns, listed once.
+
+# What a customer's billing info holds, in the form's order: its model's columns, listed once
+# (not the ones the model derives from them).
 BILLING_INFO_FIELDS = tuple(
-    column.key for column in BillingInfo.__table__.columns if not column.primary_key
+    column.key
+    for column in BillingInfo.__table__.columns
+    if not column.primary_key and not column.info.get("derived")
 )
 # Copies of each invoice e-mail, besides the billing e-mail.
 MAX_CC = 5

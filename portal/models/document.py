@@ -41,6 +41,7 @@ class EmailKind(StrEnum):
     EXPIRY_WARNING = "expiry_warning"  # the package ends without auto-renewal
     SALES_QUOTE = "sales_quote"  # a quote staff sent
     QUOTE_REQUEST = "quote_request"  # to staff: a customer asked for a quote
+    QUOTE_DECIDED = "quote_decided"  # to staff: a customer accepted or rejected a quote
     INVITATION = "invitation"
     MADE_BILLING_ADMIN = "made_billing_admin"
     REMOVED_FROM_TEAM = "removed_from_team"

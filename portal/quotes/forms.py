@@ -59,7 +59,6 @@ def discount_choices() -> list[SelectChoice]:
 class QuoteDraftForm(PortalForm):
     """What staff agree with a customer."""
 
-    account_id = SelectField(_l("Account"), coerce=int, validate_choice=True)
     plan = SelectField(_l("Plan"))
     period = SelectField(_l("Billing period"))
     agents = IntegerField(
@@ -181,6 +180,17 @@ class QuoteDraftForm(PortalForm):
             valid_until=self.valid_until.data,
             note=(self.note.data or "").strip(),
         )
+
+
+class NewQuoteForm(QuoteDraftForm):
+    """A draft for an account found by search: its name, company, e-mail or VAT ID typed,
+    then one of the accounts found chosen (`account_id`, radio buttons the page lists)."""
+
+    account = StringField(
+        _l("Account"),
+        description=_l("Type a name, company, e-mail or VAT ID, then choose the account."),
+        validators=[Length(max=100)],
+    )
 
 
 class RejectForm(PortalForm):

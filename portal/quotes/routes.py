@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -39,7 +50,7 @@ from portal.payments.routes import after_payment, return_url
 from portal.payments.saved_methods import describe, list_methods
 from portal.public_url import public_url_for
 from portal.quotes import workflow as service
-from portal.quotes.forms import AcceptForm, QuoteDraftForm, RejectForm
+from portal.quotes.forms import AcceptForm, NewQuoteForm, QuoteDraftForm, RejectForm
 from portal.quotes.text import (
     refusal_message,
     request_state_label,
@@ -50,8 +61,10 @@ from portal.security import (
     ConfirmationKey,
     checks_form_text,
     current_account_id,
+    reads_only,
     roles_required,
 )
+from portal.text_search import AccountSuggestion, account_suggestion, account_suggestions
 from portal.web import UNPROCESSABLE, form_status, private_download, render_page
 
 bp = Blueprint("quotes", __name__)
@@ -104,35 +117,129 @@ def draft_from_request(request_id: int) -> Response:
 
 
 def _draft_form(currency: str, **kwargs: Any) -> QuoteDraftForm:
-    """The draft form with the account picker filled."""
-    form = QuoteDraftForm(currency=currency, **kwargs)
-    form.account_id.choices = accounts.account_choices()
-    return form
+    """The draft form of a quote, its amounts read in the quote's currency."""
+    return QuoteDraftForm(currency=currency, **kwargs)
+
+
+@dataclass(frozen=True)
+class AccountPick:
+    """The account the new-quote form names, the accounts to choose from, and why none was
+    taken (None once one is)."""
+
+    chosen: AccountSuggestion | None
+    suggestions: list[AccountSuggestion]
+    problem: str | None
+
+
+def _picked_account(values: Any) -> AccountPick:
+    """The account chosen among the ones found, else the only one the typed text finds."""
+    typed = values.get("account", "")
+    found = account_suggestions(typed) if isinstance(typed, str) else []
+    chosen_id = id_from(values, "account_id")
+    chosen = account_suggestion(chosen_id) if chosen_id is not None else None
+    if chosen is not None:
+        return AccountPick(chosen, found if chosen in found else [chosen, *found], None)
+    if len(found) == 1:
+        return AccountPick(found[0], found, None)
+    if not found:
+        if isinstance(typed, str) and typed.strip():
+            return AccountPick(None, [], _("No account matches this search."))
+        return AccountPick(None, [], _("Type the account's name, then choose it."))
+    return AccountPick(None, found, _("Several accounts match: choose one."))
+
+
+def _new_form(pick: AccountPick) -> NewQuoteForm:
+    """The new-quote form, its amounts read in the chosen account's currency."""
+    currency = "EUR"
+    if pick.chosen is not None:
+        with suppress(LookupError):
+            currency = suggested_currency(load_account(pick.chosen.id))
+    return NewQuoteForm(currency=currency)
+
+
+def _new_page(form: NewQuoteForm, pick: AccountPick, pricing: Any, message: str | None) -> Any:
+    """The new-quote page: the form, the accounts found and the figures of its values."""
+    return render_template(
+        "quotes/staff_new.html",
+        form=form,
+        pick=pick,
+        pricing=pricing,
+        figures_message=message,
+        quote=_unsaved_quote(pick, form),
+    ), form_status(form)
+
+
+def _unsaved_quote(pick: AccountPick, form: NewQuoteForm) -> SalesQuote:
+    """What the figures template reads of a quote, for a draft not saved yet."""
+    return SalesQuote(currency=form.currency, valid_until=form.valid_until.data)
+
+
+def _new_figures(form: NewQuoteForm, pick: AccountPick) -> tuple[Any, str]:
+    """The figures of the new-quote form's values, or why there are none yet."""
+    if pick.chosen is None:
+        return None, _("Choose the account to see the price.")
+    if not form.validate_on_submit():
+        return None, _("Correct the highlighted fields to see the price.")
+    try:
+        return service.preview_new_pricing(pick.chosen.id, form.draft()), ""
+    except (QuoteTermsError, ConfigurationError, ChangeNotAllowed) as error:
+        return None, terms_error_message(error)
 
 
 @bp.route("/backoffice/quotes/new", methods=["GET", "POST"])
 @roles_required(Role.STAFF)
 @checks_form_text
 def staff_new() -> Response | str | tuple[str, int]:
-    """A new draft for an account."""
-    account_id = id_from(request.values, "account_id")
-    currency = "EUR"
-    if account_id:
-        with suppress(LookupError):
-            currency = suggested_currency(load_account(account_id))
-    form = _draft_form(currency)
+    """A new draft for an account found by search; "Preview" shows its figures unsaved."""
+    pick = _picked_account(request.values)
+    form = _new_form(pick)
     if request.method == "GET":
         today = clock.today()
         form.billing_starts_on.data = today
         form.valid_until.data = today + service.DEFAULT_VALIDITY
-        if account_id is not None:
-            form.account_id.data = account_id
-    if form.validate_on_submit():
-        quote = service.create_draft(form.account_id.data, current_user.id, form.draft())
-        flash(_("Draft saved."), "success")
-        return redirect(url_for("quotes.staff_detail", quote_id=quote.id))
-    status = form_status(form)
-    return render_template("quotes/staff_new.html", form=form), status
+        if pick.chosen is not None:
+            form.account.data = pick.chosen.name
+        return _new_page(form, pick, None, _("Choose the account to see the price."))
+    pricing, message = _new_figures(form, pick)
+    if pick.problem is not None:
+        form.account.errors = [*form.account.errors, pick.problem]
+    if "preview" in request.form or form.errors or pick.chosen is None:
+        return _new_page(form, pick, pricing, message or None)
+    quote = service.create_draft(pick.chosen.id, current_user.id, form.draft())
+    flash(_("Draft saved."), "success")
+    return redirect(url_for("quotes.staff_detail", quote_id=quote.id))
+
+
+@bp.post("/backoffice/quotes/new/preview")
+@roles_required(Role.STAFF)
+@checks_form_text
+def staff_new_preview() -> str:
+    """The figures for the values on the new-quote form (the htmx live preview), with each
+    field's errors swapped in beside it."""
+    pick = _picked_account(request.form)
+    form = _new_form(pick)
+    pricing, message = _new_figures(form, pick)
+    return render_template(
+        "quotes/_staff_figures.html",
+        quote=_unsaved_quote(pick, form),
+        pricing=pricing,
+        figures_message=message,
+        form=form,
+        live=True,
+    )
+
+
+@bp.get("/backoffice/quotes/new/accounts")
+@reads_only
+@roles_required(Role.STAFF)
+def staff_account_choices() -> Response:
+    """The accounts the typed text finds, to choose one (the htmx suggestions)."""
+    pick = _picked_account(request.args)
+    response = make_response(render_template("quotes/_account_choices.html", pick=pick))
+    if pick.chosen is not None:
+        # The only account found is chosen: the live figures follow it.
+        response.headers["HX-Trigger-After-Swap"] = "account-chosen"
+    return response
 
 
 def _figures(quote: SalesQuote) -> tuple[Any, str | None]:
@@ -144,13 +251,20 @@ def _figures(quote: SalesQuote) -> tuple[Any, str | None]:
         return None, terms_error_message(error)
 
 
-def _staff_detail_page(quote: SalesQuote, form: QuoteDraftForm | None, code: int = 200) -> Any:
-    """The staff's page of one quote: the form while a draft, the frozen figures after."""
+def _staff_detail_page(
+    quote: SalesQuote,
+    form: QuoteDraftForm | None,
+    code: int = 200,
+    preview: tuple[Any, str | None] | None = None,
+) -> Any:
+    """The staff's page of one quote: the form while a draft, the frozen figures after;
+    `preview` stands for the figures of the form's unsaved values."""
     account = load_account(quote.account_id)
-    pricing, message = _figures(quote)
+    pricing, message = preview if preview is not None else _figures(quote)
     names = accounts.user_names(
         [quote.created_by_id, quote.sent_by_id, quote.withdrawn_by_id, quote.decided_by_id]
     )
+    status = quote.status_on(clock.today())
     page = render_template(
         "quotes/staff_detail.html",
         quote=quote,
@@ -158,8 +272,11 @@ def _staff_detail_page(quote: SalesQuote, form: QuoteDraftForm | None, code: int
         form=form,
         pricing=pricing,
         figures_message=message,
+        previewed=preview is not None and pricing is not None,
         names=names,
-        status=quote.status_on(clock.today()),
+        status=status,
+        can_duplicate=status in service.DUPLICABLE,
+        quote_request=service.quote_request_of(quote),
         history=service.quote_activity(quote),
         describe_activity=describe_activity,
     )
@@ -170,7 +287,7 @@ def _staff_detail_page(quote: SalesQuote, form: QuoteDraftForm | None, code: int
 @roles_required(Role.STAFF)
 @checks_form_text
 def staff_detail(quote_id: int) -> Any:
-    """See a quote; edit it while it is a draft."""
+    """See a quote; edit it while it is a draft ("Preview" shows the unsaved figures)."""
     quote = service.staff_quote(quote_id)
     if quote is None:
         abort(404)
@@ -179,9 +296,12 @@ def staff_detail(quote_id: int) -> Any:
             return _conflict(_("This quote was sent: it can no longer be changed."))
         return _staff_detail_page(quote, None)
     form = _draft_form(quote.currency, obj=None)
-    form.account_id.data = quote.account_id
     if request.method == "GET":
         _fill_form(form, quote)
+    elif "preview" in request.form:
+        return _staff_detail_page(
+            quote, form, form_status(form), preview=_draft_figures(quote, form)
+        )
     elif form.validate_on_submit():
         try:
             service.update_draft(quote.id, form.draft())
@@ -190,6 +310,33 @@ def staff_detail(quote_id: int) -> Any:
         flash(_("Draft saved."), "success")
         return redirect(url_for("quotes.staff_detail", quote_id=quote.id))
     return _staff_detail_page(quote, form, form_status(form))
+
+
+def _draft_figures(quote: SalesQuote, form: QuoteDraftForm) -> tuple[Any, str | None]:
+    """The figures of a draft with the form's values, or why there are none."""
+    if not form.validate_on_submit():
+        return None, _("Correct the highlighted fields to see the price.")
+    try:
+        return service.preview_pricing(quote, form.draft()), None
+    except (QuoteTermsError, ConfigurationError, ChangeNotAllowed) as error:
+        return None, terms_error_message(error)
+
+
+@bp.post("/backoffice/quotes/<int:quote_id>/duplicate")
+@roles_required(Role.STAFF)
+def staff_duplicate(quote_id: int) -> Any:
+    """A rejected, expired or withdrawn quote offered again: a new draft with its terms."""
+    try:
+        copy = service.duplicate_quote(quote_id, current_user.id)
+    except LookupError:
+        abort(404)
+    except service.QuoteStateError as error:
+        return _conflict(refusal_message(error.code))
+    flash(
+        _("New draft with the terms of the earlier quote. Check the dates, then send it."),
+        "success",
+    )
+    return redirect(url_for("quotes.staff_detail", quote_id=copy.id))
 
 
 def _fill_form(form: QuoteDraftForm, quote: SalesQuote) -> None:
@@ -232,15 +379,16 @@ def staff_preview(quote_id: int) -> str:
     if quote is None:
         abort(404)
     form = _draft_form(quote.currency)
-    form.account_id.data = quote.account_id
-    pricing, message = None, _("Correct the highlighted fields to see the price.")
-    if quote.status is QuoteStatus.DRAFT and form.validate_on_submit():
-        try:
-            pricing, message = service.preview_pricing(quote, form.draft()), None
-        except (QuoteTermsError, ConfigurationError, ChangeNotAllowed) as error:
-            message = terms_error_message(error)
+    pricing, message = None, _("This quote was sent: it can no longer be changed.")
+    if quote.status is QuoteStatus.DRAFT:
+        pricing, message = _draft_figures(quote, form)
     return render_template(
-        "quotes/_staff_figures.html", quote=quote, pricing=pricing, figures_message=message
+        "quotes/_staff_figures.html",
+        quote=quote,
+        pricing=pricing,
+        figures_message=message,
+        form=form,
+        live=True,
     )
 
 
@@ -255,7 +403,6 @@ def staff_send(quote_id: int) -> Any:
     if quote.status is not QuoteStatus.DRAFT:
         return _conflict(refusal_message(str(quote.status)))
     form = _draft_form(quote.currency)
-    form.account_id.data = quote.account_id
     if not form.validate_on_submit():
         return _staff_detail_page(quote, form, UNPROCESSABLE)
     link = public_url_for("quotes.detail", quote_id=quote.id)
@@ -372,6 +519,7 @@ def reject(quote_id: int) -> Any:
         )
     except service.QuoteStateError as error:
         return _conflict(refusal_message(error.code))
+    deliver_soon(service.decision_email_ids(quote.id))
     flash(
         _("Quote %(number)s rejected. Thank you for letting us know.", number=quote.number),
         "success",
@@ -568,6 +716,7 @@ class QuotePages:
         """My package, naming the quote and its invoice."""
         payment = payments.account_payment(self.quote.account_id, result.payment_id or 0)
         invoice = db.session.get(Invoice, payment.invoice_id) if payment else None
+        deliver_soon(service.decision_email_ids(self.quote.id))
         flash(
             _(
                 "Quote %(number)s accepted. Invoice %(invoice)s is issued.",

@@ -42,6 +42,7 @@ from portal.domain.sales_quotes import (
 from portal.extensions import db, matched_rows
 from portal.mail.outbox import (
     deliver_soon,
+    queue_quote_decision_to_staff,
     queue_quote_email,
     queue_quote_request_ack,
 )
@@ -49,6 +50,7 @@ from portal.models import (
     Account,
     ActivityKind,
     BillingActivity,
+    EmailKind,
     Invoice,
     OutgoingEmail,
     Payment,
@@ -64,7 +66,7 @@ from portal.models import (
 from portal.payments import lifecycle as payments
 from portal.payments.lifecycle import Order, Outcome, PayResult
 from portal.security import ConfirmationKey
-from portal.text_search import LIKE_ESCAPE, contains_pattern
+from portal.text_search import LIKE_ESCAPE, contains_pattern, fold_for_search
 
 SEQUENCE_KIND = SequenceKind.SALES_QUOTE
 DEFAULT_VALIDITY = timedelta(days=30)
@@ -174,7 +176,9 @@ def staff_quotes(
         pattern = contains_pattern(query.lower())
         statement = statement.where(
             or_(
-                func.lower(Account.name).like(pattern, escape=LIKE_ESCAPE),
+                Account.name_search.like(
+                    contains_pattern(fold_for_search(query)), escape=LIKE_ESCAPE
+                ),
                 func.lower(SalesQuote.number).like(pattern, escape=LIKE_ESCAPE),
             )
         )
@@ -418,6 +422,80 @@ def create_draft(account_id: int, staff_id: int, draft: QuoteDraft) -> SalesQuot
     return quote
 
 
+def preview_new_pricing(account_id: int, draft: QuoteDraft) -> QuotePricing:
+    """The figures a new draft for this account would have; nothing is saved."""
+    account = load_account(account_id)
+    unsaved = SalesQuote(account_id=account_id, currency=suggested_currency(account))
+    _apply_draft(unsaved, draft)
+    return live_pricing(unsaved, account)
+
+
+def quote_request_of(quote: SalesQuote) -> tuple[QuoteRequest, str | None] | None:
+    """The customer's request a draft was made from, with who filed it, or None."""
+    if quote.request_id is None:
+        return None
+    row = db.session.execute(
+        select(QuoteRequest, User.name)
+        .outerjoin(User, User.id == QuoteRequest.user_id)
+        .where(QuoteRequest.id == quote.request_id)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+# A quote that can no longer be accepted may be offered again as a new draft.
+DUPLICABLE = frozenset({QuoteStatus.REJECTED, QuoteStatus.EXPIRED, QuoteStatus.WITHDRAWN})
+
+
+def duplicate_quote(quote_id: int, staff_id: int) -> SalesQuote:
+    """A new draft with a closed quote's lines, discounts, term and note; commits.
+
+    The original stays as it is. Raises LookupError for an unknown quote, QuoteStateError
+    for one that is still a draft, open or accepted. The dates start afresh (billing from
+    today at the earliest, valid for the usual 30 days); an amount discount is kept only
+    while the account still pays in the quote's currency.
+    """
+    original = db.session.get(SalesQuote, quote_id)
+    if original is None:
+        raise LookupError(quote_id)
+    today = clock.today()
+    status = original.status_on(today)
+    if status not in DUPLICABLE:
+        raise QuoteStateError(str(status))
+    account = load_account(original.account_id)
+    currency = suggested_currency(account)
+    same_currency = currency == original.currency
+    copy = SalesQuote(
+        account_id=original.account_id,
+        status=QuoteStatus.DRAFT,
+        plan=original.plan,
+        billing_period=original.billing_period,
+        agents=original.agents,
+        packs=original.packs,
+        currency=currency,
+        term_months=original.term_months,
+        billing_starts_on=max(original.billing_starts_on, today),
+        valid_until=today + DEFAULT_VALIDITY,
+        note=original.note,
+        request_id=original.request_id,
+        created_by_id=staff_id,
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
+    for name in ("agent_discount", "pack_discount", "overall_discount"):
+        kind = DiscountKind(getattr(original, f"{name}_kind"))
+        if kind is DiscountKind.AMOUNT and not same_currency:
+            kind = DiscountKind.NONE
+        setattr(copy, f"{name}_kind", kind)
+        setattr(
+            copy,
+            f"{name}_value",
+            getattr(original, f"{name}_value") if kind is not DiscountKind.NONE else Decimal(0),
+        )
+    db.session.add(copy)
+    db.session.commit()
+    return copy
+
+
 def preview_pricing(quote: SalesQuote, draft: QuoteDraft) -> QuotePricing:
     """The figures a draft would have with these values; nothing is saved."""
     account = load_account(quote.account_id)
@@ -636,8 +714,28 @@ def reject_quote(account_id: int, quote_id: int, user_id: int, reason: str) -> S
         quote=quote.number,
         reason=quote.rejection_reason,
     )
+    queue_quote_decision_to_staff(quote, load_account(account_id), decided_by=_user_name(user_id))
     db.session.commit()
     return quote
+
+
+def _user_name(user_id: int | None) -> str | None:
+    """Who decided, as staff read it in the e-mail (None: nobody at the screen)."""
+    if user_id is None:
+        return None
+    return db.session.scalar(select(User.name).where(User.id == user_id))
+
+
+def decision_email_ids(quote_id: int) -> list[int]:
+    """The e-mails telling staff about a quote's decision, to deliver after the commit."""
+    return list(
+        db.session.scalars(
+            select(OutgoingEmail.id).where(
+                OutgoingEmail.kind == EmailKind.QUOTE_DECIDED,
+                OutgoingEmail.dedupe_key.like(f"quote_decided:{quote_id}:%"),
+            )
+        )
+    )
 
 
 def checkout_breakdown(quote: SalesQuote, account: Account) -> PriceBreakdown:
@@ -716,6 +814,9 @@ def apply_accepted_quote(
         contract_ends_on=pricing.contract_ends_on.isoformat(),
         amount_paid_minor=breakdown.amount_due_minor,
         currency=breakdown.currency,
+    )
+    queue_quote_decision_to_staff(
+        quote, account, decided_by=_user_name(user_id), invoice=invoice.number or ""
     )
     return invoice
 

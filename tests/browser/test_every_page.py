@@ -50,6 +50,11 @@ NOT_PAGES = {
     ),
     "quotes.pdf": "a PDF",
     "quotes.staff_pdf": "a PDF",
+    "backoffice.document_pdf": "a PDF",
+    "quotes.staff_account_choices": (
+        "an htmx fragment (the accounts the typed text finds); without JavaScript the new "
+        "quote's page lists them after a post (quotes.staff_new)"
+    ),
     "catalogs.download": "a .po file",
     "invoices.note": "an htmx fragment (the note cell); a plain visit redirects to Invoices",
     "wizard.summary": "an htmx fragment (the payment summary); a plain visit redirects",
