@@ -47,6 +47,8 @@ def _buy_standard_with_sca(page, base: str, javascript: bool) -> None:
 
     page.fill("#agents", "3")
     if javascript:
+        # The summary follows the typing: no "Update summary" button to press.
+        expect(page.locator("button[name=refresh]")).to_have_count(0)
         # htmx swaps the summary in place while the customer types.
         expect(page.locator('#summary [data-figure="due"]')).to_have_text(
             "54,90\xa0€", timeout=15_000
