@@ -36,16 +36,22 @@ def decline_message(decline_code: DeclineCode | None) -> str:
         "card_declined": _("Your card was declined. Try another payment method."),
         "insufficient_funds": _("The card has insufficient funds. Try another payment method."),
         "expired_card": _("The bank refused this card as expired. Try another payment method."),
-        "authentication_failed": _(
-            "The payment was not authenticated with your bank. Try again or use another method."
-        ),
-        "paypal_cancelled": _("The PayPal payment was cancelled. Nothing was charged."),
         "authentication_required": _(
             "Your bank asks you to confirm this payment. Pay the open invoice from Invoices."
         ),
     }
     return messages.get(
         decline_code or "", _("The payment did not go through. Try another payment method.")
+    )
+
+
+def cancellation_message(decline_code: DeclineCode | None) -> str:
+    """The customer's own cancellation: nothing was charged, and nothing waits."""
+    if decline_code is DeclineCode.PAYPAL_CANCELLED:
+        return _("The PayPal payment was cancelled. Nothing was charged: you can try again now.")
+    return _(
+        "The payment was not confirmed with your bank, so nothing was charged. "
+        "You can try again now or use another method."
     )
 
 

@@ -60,6 +60,7 @@ def seats_page(
     selection = read_selection(args, account)
     breakdown, message, _refusal = priced(selection, account)
     declined = extra.pop("declined", None)
+    cancelled = extra.pop("cancelled", None)
     context = {
         "selection": selection,
         "current": current,
@@ -72,6 +73,7 @@ def seats_page(
             account.id,
             url_for("seats.seats", agents=selection.agents_text, packs=selection.packs_text),
             declined_method_id=declined if isinstance(declined, int) else None,
+            cancelled_method_id=cancelled if isinstance(cancelled, int) else None,
         ),
         **extra,
     }

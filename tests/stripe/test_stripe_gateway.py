@@ -247,7 +247,7 @@ def test_a_decline_at_charge_says_so_and_changes_nothing(app, stripe_customer, l
     assert stripe_customer.account().subscription is None
 
 
-@pytest.mark.parametrize(("success", "status"), [(True, 302), (False, 402)])
+@pytest.mark.parametrize(("success", "status"), [(True, 302), (False, 409)])
 def test_3d_secure_goes_through_stripe_js_and_back(
     app, stripe_customer, localstripe, success, status
 ):
@@ -264,8 +264,13 @@ def test_3d_secure_goes_through_stripe_js_and_back(
         assert payment.status is PaymentStatus.SUCCEEDED
         assert stripe_customer.account().subscription.agents == 1
     else:
-        assert payment.status is PaymentStatus.DECLINED
-        assert "not authenticated with your bank" in result.text
+        # The customer's own cancellation, not a decline: nothing waits.
+        assert payment.status is PaymentStatus.CANCELLED
+        assert "not confirmed with your bank, so nothing was charged" in result.text
+        again = stripe_customer.pay(read_form(result.text, "pay-form"))
+        assert again.status_code == 302
+        assert "/payments/stripe/pi_" in again.headers["Location"]
+        assert only_payment(app).status is PaymentStatus.REQUIRES_ACTION
 
 
 def test_the_3d_secure_page_of_another_account_is_404(
