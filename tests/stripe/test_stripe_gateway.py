@@ -182,6 +182,45 @@ def test_a_visa_card_is_saved_without_its_number_reaching_the_portal(
     assert "Link a PayPal account" not in page.text
 
 
+def test_the_same_card_saved_twice_is_refused_by_its_fingerprint(
+    app, stripe_customer, localstripe, monkeypatch
+):
+    detached = []
+    real_discard = StripeGateway.discard_card
+
+    def discard(self, token):  # type: ignore[no-untyped-def]
+        detached.append(token)
+        real_discard(self, token)
+
+    monkeypatch.setattr(StripeGateway, "discard_card", discard)
+    save_card(stripe_customer, localstripe, VISA)
+    [kept] = methods(app)
+    assert kept.fingerprint  # Stripe's name for the number, never the number
+    assert VISA not in kept.fingerprint
+    response, body = save_card(stripe_customer, localstripe, VISA)
+    assert response.status_code == 302
+    page = stripe_customer.client.get(response.headers["Location"])
+    assert "This card is already saved: Visa •••• 4242, expires 12/2030." in page.text
+    assert [method.id for method in methods(app)] == [kept.id]
+    # The second copy was detached from the customer at Stripe, not just forgotten here.
+    assert detached == [body["payment_method"]]
+    with app.app_context():
+        assert gateway().client.v1.payment_methods.retrieve(detached[0]).customer is None
+
+
+def test_another_card_with_the_same_last_four_is_not_a_duplicate(app, stripe_customer, localstripe):
+    # Where both fingerprints are known they decide, even when brand, last four and expiry
+    # agree (two numbers ending alike).
+    save_card(stripe_customer, localstripe, VISA)
+    with app.app_context():
+        method = db.session.scalar(select(PaymentMethod))
+        method.fingerprint = "another-number"
+        db.session.commit()
+    response, _body = save_card(stripe_customer, localstripe, VISA)
+    assert response.status_code == 302
+    assert len(methods(app)) == 2
+
+
 def test_an_american_express_card_is_refused_by_name(
     app, stripe_customer, localstripe, monkeypatch
 ):
