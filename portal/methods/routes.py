@@ -155,6 +155,10 @@ def set_default(method_id: int) -> Response:
         _("%(method)s is now the default payment method.", method=service.describe(method)),
         "success",
     )
+    # The confirmation page's offer comes back to the confirmation.
+    back = request.form.get("back")
+    if is_safe_redirect(back):
+        return redirect(back)
     return redirect(url_for("methods.index", next=_next_url()))
 
 

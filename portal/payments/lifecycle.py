@@ -608,6 +608,7 @@ def _record_answer(account: Account, payment: Payment, charge: ChargeResult) -> 
             "reason": str(code),
         }
         if event is PaymentEvent.DECLINE:
+            _mark_method(payment, declined_at=payment.completed_at)
             activity.record(
                 payment.account_id, payment.user_id, ActivityKind.PAYMENT_DECLINED, **refusal
             )
@@ -623,12 +624,23 @@ def _record_answer(account: Account, payment: Payment, charge: ChargeResult) -> 
 
 
 def _succeed(payment: Payment, reference: str | None) -> None:
-    """The payment is settled as paid."""
+    """The payment is settled as paid; its method is not flagged as declined any more."""
     payment.apply(PaymentEvent.SUCCEED)
     if reference is not None:
         payment.gateway_reference = reference
     payment.action_url = None
     payment.completed_at = clock.now()
+    _mark_method(payment, declined_at=None)
+
+
+def _mark_method(payment: Payment, *, declined_at: datetime | None) -> None:
+    """Flag the payment's saved method as declined by the bank (at that moment), or clear
+    the flag (None); a method removed since has nothing to flag."""
+    if payment.method_id is None:
+        return
+    method = db.session.get(PaymentMethod, payment.method_id)
+    if method is not None and method.account_id == payment.account_id:
+        method.declined_at = declined_at
 
 
 def give_back(payment_id: int, reason: RefundReason | None = None) -> bool:

@@ -35,6 +35,7 @@ from portal.payments import lifecycle as payments
 from portal.payments.lifecycle import Outcome, PayResult
 from portal.payments.pages import outcome_message, outcome_status
 from portal.payments.routes import after_payment, return_url
+from portal.payments.saved_methods import describe
 from portal.quotes.workflow import MAX_MESSAGE, file_quote_request
 from portal.reference_data import reference
 from portal.seats.routes import seats_page
@@ -305,7 +306,7 @@ def confirmation(payment_id: int) -> str:
     receipt = paid_change(current_account_id(), payment_id)
     if receipt is None:
         abort(404)
-    return render_template("wizard/confirmation.html", receipt=receipt)
+    return render_template("wizard/confirmation.html", receipt=receipt, describe_method=describe)
 
 
 @bp.route("/request-quote", methods=["GET", "POST"])
