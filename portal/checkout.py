@@ -41,11 +41,13 @@ from portal.models import (
     Invoice,
     InvoiceStatus,
     Payment,
+    PaymentMethod,
     Subscription,
     SubscriptionStatus,
 )
 from portal.payments import lifecycle as payments
 from portal.payments.lifecycle import Order, Outcome, PayResult
+from portal.payments.saved_methods import default_method, method_of
 from portal.security import ConfirmationKey
 
 
@@ -239,6 +241,9 @@ class Receipt:
     payment: Payment
     invoice: Invoice
     breakdown: PriceBreakdown
+    # The saved method it was paid with, when that is not the default: offered as the new one.
+    other_than_default: PaymentMethod | None = None
+    default_method: PaymentMethod | None = None
 
 
 def paid_change(account_id: int, payment_id: int) -> Receipt | None:
@@ -254,4 +259,13 @@ def paid_change(account_id: int, payment_id: int) -> Receipt | None:
         return None
     invoice = db.session.get(Invoice, payment.invoice_id)
     assert invoice is not None
-    return Receipt(payment, invoice, breakdown_from_data(payment.breakdown))
+    paid_with = method_of(account_id, payment.method_id) if payment.method_id else None
+    if paid_with is None or paid_with.is_default:
+        return Receipt(payment, invoice, breakdown_from_data(payment.breakdown))
+    return Receipt(
+        payment,
+        invoice,
+        breakdown_from_data(payment.breakdown),
+        other_than_default=paid_with,
+        default_method=default_method(account_id),
+    )

@@ -113,6 +113,7 @@ PAYMENT_STATUS_LABELS = every_member(
         PaymentStatus.REQUIRES_ACTION: lambda: pgettext("payment status", "Waiting for 3-D Secure"),
         PaymentStatus.SUCCEEDED: lambda: pgettext("payment status", "Succeeded"),
         PaymentStatus.DECLINED: lambda: pgettext("payment status", "Declined"),
+        PaymentStatus.CANCELLED: lambda: pgettext("payment status", "Cancelled"),
         PaymentStatus.ABANDONED: lambda: pgettext("payment status", "Abandoned"),
         PaymentStatus.REFUNDED: lambda: pgettext("payment status", "Refunded"),
     },

@@ -79,6 +79,15 @@ def _payment_declined(d: Details) -> str:
     )
 
 
+def _payment_cancelled(d: Details) -> str:
+    """The customer cancelled at PayPal or the 3-D Secure step: not a decline."""
+    return _(
+        "Payment of %(amount)s with %(method)s was cancelled: nothing was charged.",
+        amount=_amount(d),
+        method=d.get("method", ""),
+    )
+
+
 def _charge_refunded(d: Details) -> str:
     """A charge given back because it paid for nothing, with why."""
     amount, method = _amount(d), d.get("method", "")
@@ -312,6 +321,7 @@ RENDERERS: Mapping[ActivityKind, Callable[[Details], str]] = every_member(
     {
         K.PURCHASE: _purchase,
         K.PAYMENT_DECLINED: _payment_declined,
+        K.PAYMENT_CANCELLED: _payment_cancelled,
         K.CHARGE_REFUNDED: _charge_refunded,
         K.INVOICE_PAID: _invoice_paid,
         K.INVOICE_NOTE: _invoice_note,

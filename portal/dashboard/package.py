@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -115,6 +115,8 @@ class NextPayment:
     currency: str
     method_label: str | None  # the default method; None: there is none
     auto_renew: bool
+    # When the bank declined the default method, flagged until it is replaced or pays.
+    method_declined_at: datetime | None = None
     credit_used_minor: int = 0
     unpaid_invoice: Invoice | None = None  # past due: the open renewal invoice to pay
 
@@ -189,6 +191,7 @@ def next_payment(account: Account, facts: BillingFacts | None = None) -> NextPay
         facts = billing_facts(account)
     method = facts.default_method
     label = describe(method) if method is not None else None
+    declined_at = method.declined_at if method is not None else None
     unpaid = facts.open_renewal_invoice
     if unpaid is not None:
         return NextPayment(
@@ -197,6 +200,7 @@ def next_payment(account: Account, facts: BillingFacts | None = None) -> NextPay
             currency=unpaid.currency,
             method_label=label,
             auto_renew=subscription.auto_renew,
+            method_declined_at=declined_at,
             unpaid_invoice=unpaid,
         )
     if not subscription.auto_renew:
@@ -206,6 +210,7 @@ def next_payment(account: Account, facts: BillingFacts | None = None) -> NextPay
             currency=account.currency or "",
             method_label=label,
             auto_renew=False,
+            method_declined_at=declined_at,
         )
     breakdown = renewal_price(account)
     assert breakdown is not None
@@ -215,6 +220,7 @@ def next_payment(account: Account, facts: BillingFacts | None = None) -> NextPay
         currency=breakdown.currency,
         method_label=label,
         auto_renew=True,
+        method_declined_at=declined_at,
         credit_used_minor=breakdown.credit_used_minor,
     )
 

@@ -3,7 +3,10 @@
 A payment is recorded before the gateway is asked (``created``), gets the gateway's payment
 object and its reference before any money can move (``processing``), may wait for the
 customer's 3-D Secure or PayPal step (``requires_action``), and ends ``succeeded``,
-``declined``, ``abandoned`` (never charged) or ``refunded`` (charged, then given back).
+``declined`` (the bank refused it), ``cancelled`` (the customer cancelled it at the gateway's
+page), ``abandoned`` (given up, never charged) or ``refunded`` (charged, then given back).
+Only a decline makes the customer wait before trying the method again; a cancellation is the
+customer's own choice, and nothing waits (`REFUSAL_EVENT` says which refusal is which).
 Every change of state goes through `transition`, so a state the table does not allow is a
 bug that stops, never a payment that silently ends somewhere it should not be.
 """
@@ -21,7 +24,8 @@ class PaymentStatus(StrEnum):
     PROCESSING = "processing"  # the gateway's payment object exists; the outcome is not known
     REQUIRES_ACTION = "requires_action"  # waiting for the customer's 3-D Secure or PayPal step
     SUCCEEDED = "succeeded"  # charged (or nothing was due) and what it paid for is applied
-    DECLINED = "declined"  # the gateway refused it; nothing was charged
+    DECLINED = "declined"  # the bank refused it; nothing was charged; a retry waits an hour
+    CANCELLED = "cancelled"  # the customer cancelled it (PayPal, 3-D Secure); nothing waits
     ABANDONED = "abandoned"  # given up before any money moved
     REFUNDED = "refunded"  # charged, then given back in full
 
@@ -32,7 +36,8 @@ class PaymentEvent(StrEnum):
     ATTACH = "attach"  # the gateway's payment object was created and its reference stored
     REQUIRE_ACTION = "require_action"
     SUCCEED = "succeed"
-    DECLINE = "decline"
+    DECLINE = "decline"  # the bank (or the gateway for it) refused the payment
+    CANCEL = "cancel"  # the customer cancelled at the gateway's page, or failed 3-D Secure
     ABANDON = "abandon"
     REFUND = "refund"
 
@@ -47,7 +52,8 @@ class PaymentPurpose(StrEnum):
 
 
 class DeclineCode(StrEnum):
-    """Why the gateway refused a payment; each has its own message."""
+    """Why a payment did not go through, each with its own message: the bank's refusals and
+    the customer's own cancellations (`REFUSAL_EVENT` says which is which)."""
 
     CARD_DECLINED = "card_declined"
     INSUFFICIENT_FUNDS = "insufficient_funds"
@@ -75,10 +81,12 @@ TRANSITIONS: Mapping[tuple[PaymentStatus, PaymentEvent], PaymentStatus] = {
     (S.PROCESSING, E.REQUIRE_ACTION): S.REQUIRES_ACTION,
     (S.PROCESSING, E.SUCCEED): S.SUCCEEDED,
     (S.PROCESSING, E.DECLINE): S.DECLINED,
+    (S.PROCESSING, E.CANCEL): S.CANCELLED,  # the answer to the customer's step came first
     (S.PROCESSING, E.ABANDON): S.ABANDONED,
     (S.PROCESSING, E.REFUND): S.REFUNDED,  # charged, but no longer wanted
     (S.REQUIRES_ACTION, E.SUCCEED): S.SUCCEEDED,
     (S.REQUIRES_ACTION, E.DECLINE): S.DECLINED,
+    (S.REQUIRES_ACTION, E.CANCEL): S.CANCELLED,
     (S.REQUIRES_ACTION, E.ABANDON): S.ABANDONED,
     (S.REQUIRES_ACTION, E.REFUND): S.REFUNDED,
     (S.SUCCEEDED, E.REFUND): S.REFUNDED,
@@ -86,9 +94,27 @@ TRANSITIONS: Mapping[tuple[PaymentStatus, PaymentEvent], PaymentStatus] = {
 }
 
 IN_FLIGHT = frozenset({S.CREATED, S.PROCESSING, S.REQUIRES_ACTION})
-FINAL = frozenset({S.DECLINED, S.REFUNDED})
+FINAL = frozenset({S.DECLINED, S.CANCELLED, S.REFUNDED})
 # The gateway may hold money for a payment in these states (so a refund may be owed).
 MAY_HAVE_CHARGED = frozenset({S.PROCESSING, S.REQUIRES_ACTION, S.SUCCEEDED, S.ABANDONED})
+
+D = DeclineCode
+
+# Which event a refusal is. The customer's own cancellation (PayPal's Cancel, closing or
+# failing the 3-D Secure step) is not a decline: the method may be tried again at once.
+REFUSAL_EVENT: Mapping[DeclineCode, PaymentEvent] = {
+    D.CARD_DECLINED: E.DECLINE,
+    D.INSUFFICIENT_FUNDS: E.DECLINE,
+    D.EXPIRED_CARD: E.DECLINE,
+    D.AUTHENTICATION_REQUIRED: E.DECLINE,  # off-session: nobody was there to be asked
+    D.AUTHENTICATION_FAILED: E.CANCEL,
+    D.PAYPAL_CANCELLED: E.CANCEL,
+}
+
+
+def refusal_event(code: DeclineCode) -> PaymentEvent:
+    """DECLINE for the bank's refusal, CANCEL for the customer's own cancellation."""
+    return REFUSAL_EVENT[code]
 
 
 class IllegalTransition(RuntimeError):

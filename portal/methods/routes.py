@@ -15,7 +15,7 @@ from portal.models import BILLING_ROLES
 from portal.payments import saved_methods as service
 from portal.payments.cards import CardError, parse_card
 from portal.payments.gateway import CardEntry, GatewayError, customer_reference, gateway
-from portal.payments.messages import card_error_message
+from portal.payments.messages import already_saved_message, card_error_message
 from portal.payments.sandbox_routes import sandbox_card_help
 from portal.security import checks_form_text, current_account_id, roles_required
 from portal.web import UNPROCESSABLE, render_page, wants_fragment
@@ -101,7 +101,10 @@ def add_card() -> Response | tuple[str, int, dict[str, str]]:
                 current_account_id(), current_user.id, card, make_default=form.make_default.data
             )
         except CardError as error:
-            form[error.field].errors.append(card_error_message(error))
+            for problem in error.problems:  # every field's problem at once
+                form[problem.field].errors.append(card_error_message(problem))
+        except service.DuplicateMethod as duplicate:
+            form.form_errors.append(already_saved_message(duplicate.existing))
         except GatewayError:
             form.form_errors.append(_gateway_unavailable())
             status = UNAVAILABLE
@@ -128,6 +131,8 @@ def add_paypal() -> Response | tuple[str, int, dict[str, str]]:
                 form.email.data or "",
                 make_default=form.make_default.data,
             )
+        except service.DuplicateMethod as duplicate:
+            form.email.errors.append(already_saved_message(duplicate.existing))
         except GatewayError:
             form.form_errors.append(_gateway_unavailable())
             status = UNAVAILABLE
@@ -150,14 +155,18 @@ def set_default(method_id: int) -> Response:
         _("%(method)s is now the default payment method.", method=service.describe(method)),
         "success",
     )
+    # The confirmation page's offer comes back to the confirmation.
+    back = request.form.get("back")
+    if is_safe_redirect(back):
+        return redirect(back)
     return redirect(url_for("methods.index", next=_next_url()))
 
 
 @bp.post("/<int:method_id>/remove")
 @roles_required(*BILLING_ROLES)
 def remove(method_id: int) -> Response | str:
-    """Remove a method, unless it is the last one of an auto-renewing subscription; the
-    default goes only once the customer has confirmed which method takes its place."""
+    """Remove a method, unless it is the last one of an auto-renewing subscription; it goes
+    only once the customer has confirmed (for the default, which method takes its place)."""
     if not MethodActionForm().validate_on_submit():
         abort(400)
     try:
@@ -175,6 +184,7 @@ def remove(method_id: int) -> Response | str:
             method=needed.method,
             successor=needed.successor,
             token=needed.token,
+            is_default=needed.is_default,
             next_url=_next_url(),
         )
     except service.MethodInUse:

@@ -146,7 +146,8 @@ class ActivityKind(StrEnum):
     """What a billing activity entry records; each has its sentence in portal.activity.text."""
 
     PURCHASE = "purchase"  # a paid change of package in the wizard or on the seat page
-    PAYMENT_DECLINED = "payment_declined"
+    PAYMENT_DECLINED = "payment_declined"  # the bank refused it
+    PAYMENT_CANCELLED = "payment_cancelled"  # the customer cancelled it (PayPal, 3-D Secure)
     CHARGE_REFUNDED = "charge_refunded"  # a charge given back because it paid for nothing
     INVOICE_PAID = "invoice_paid"
     INVOICE_NOTE = "invoice_note"

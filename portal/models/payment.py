@@ -46,8 +46,13 @@ class PaymentMethod(Model):
     holder: Mapped[str | None] = mapped_column(String(120))
     paypal_email: Mapped[str | None] = mapped_column(String(254))
     token: Mapped[str] = mapped_column(String(120))
+    # The gateway's fingerprint of the card number (Stripe), to refuse the same card twice.
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    # When the bank last declined a payment with it; cleared when a payment with it succeeds.
+    # A declined default is flagged on My package and the payment methods page.
+    declined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Payment(Model):

@@ -7,9 +7,13 @@ tokenizes it: its number and CVC never appear in its repr, in an error or in a l
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class CardBrand(StrEnum):
@@ -127,7 +131,11 @@ class CardDetails:
 
 
 class CardError(ValueError):
-    """A card the customer must correct; `field` says which input, `code` says why."""
+    """A card the customer must correct; `field` says which input, `code` says why.
+
+    `problems` is every field's problem found with it (this one first), so a form can say
+    them all at once.
+    """
 
     def __init__(self, field: str, code: str, brand: CardBrand | None = None) -> None:
         """Name the field and the reason, never the value."""
@@ -135,11 +143,14 @@ class CardError(ValueError):
         self.field = field
         self.code = code
         self.brand = brand
+        self.problems: tuple[CardError, ...] = (self,)
 
 
 def _parse_number(number: str) -> tuple[str, CardBrand]:
     """Digits of a number typed with spaces or dashes, and its accepted brand."""
     digits = _SEPARATORS.sub("", number)
+    if not digits:
+        raise CardError("number", "number_missing")
     if (
         not digits.isdigit()
         or not digits.isascii()
@@ -155,6 +166,8 @@ def _parse_number(number: str) -> tuple[str, CardBrand]:
 
 def _parse_expiry(expiry: str, today: date) -> tuple[int, int]:
     """Month and four-digit year of "MM/YY", "MM / YY" or "MM/YYYY"; valid to month end."""
+    if not expiry.strip():
+        raise CardError("expiry", "expiry_missing")
     match = _EXPIRY.fullmatch(expiry.strip())
     if match is None:
         raise CardError("expiry", "expiry_invalid")
@@ -170,14 +183,47 @@ def _parse_expiry(expiry: str, today: date) -> tuple[int, int]:
     return month, year
 
 
-def parse_card(*, number: str, expiry: str, cvc: str, holder: str, today: date) -> CardDetails:
-    """Validate what the customer typed, in form order; raise CardError on the first problem."""
-    digits, _brand = _parse_number(number)
-    exp_month, exp_year = _parse_expiry(expiry, today)
+def _parse_cvc(cvc: str) -> str:
+    """The 3-digit security code."""
     code = cvc.strip()
+    if not code:
+        raise CardError("cvc", "cvc_missing")
     if not _CVC.fullmatch(code):
         raise CardError("cvc", "cvc_invalid")
+    return code
+
+
+def _parse_holder(holder: str) -> str:
+    """The name on the card, its spaces tidied."""
     name = " ".join(holder.split())
     if not name:
         raise CardError("holder", "holder_missing")
+    return name
+
+
+def parse_card(*, number: str, expiry: str, cvc: str, holder: str, today: date) -> CardDetails:
+    """Validate what the customer typed; raise CardError naming the first problem in form
+    order (number, expiry, CVC, name), with every field's problem in its `problems`."""
+    problems: list[CardError] = []
+
+    def checked(parse: Callable[[], T]) -> T | None:
+        """The parsed field, or None with its problem kept."""
+        try:
+            return parse()
+        except CardError as problem:
+            problems.append(problem)
+            return None
+
+    parsed_number = checked(lambda: _parse_number(number))
+    parsed_expiry = checked(lambda: _parse_expiry(expiry, today))
+    code = checked(lambda: _parse_cvc(cvc))
+    name = checked(lambda: _parse_holder(holder))
+    if parsed_number is None or parsed_expiry is None or code is None or name is None:
+        first = problems[0]
+        first.problems = tuple(problems)
+        raise first
+    (digits, _brand), (exp_month, exp_year) = parsed_number, parsed_expiry
     return CardDetails(number=digits, exp_month=exp_month, exp_year=exp_year, cvc=code, holder=name)
+
+
+FIELD_ORDER = ("number", "expiry", "cvc", "holder")

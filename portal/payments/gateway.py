@@ -44,6 +44,9 @@ class SavedCard:
     last4: str
     exp_month: int
     exp_year: int
+    # The gateway's own name for the card number (Stripe's fingerprint), when it has one:
+    # how the same card saved twice is recognised without the portal seeing the number.
+    fingerprint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,10 @@ class PaymentGateway(Protocol):
 
     def link_paypal(self, email: str) -> str:
         """Link a PayPal account; returns its token (`capabilities.paypal`)."""
+        ...
+
+    def discard_card(self, token: str) -> None:
+        """Forget a card the gateway saved that the portal does not keep (a duplicate)."""
         ...
 
     def create_payment(

@@ -48,6 +48,7 @@ from portal.domain.payment_lifecycle import (
     PaymentPurpose,
     PaymentStatus,
     RefundReason,
+    refusal_event,
 )
 from portal.domain.pricing import ChangeNotAllowed, PriceBreakdown
 from portal.extensions import db, matched_rows
@@ -80,7 +81,8 @@ class Outcome(StrEnum):
 
     PAID = "paid"
     ACTION_REQUIRED = "action_required"
-    DECLINED = "declined"
+    DECLINED = "declined"  # the bank refused it: the method waits before it is tried again
+    CANCELLED = "cancelled"  # the customer cancelled at the gateway's page: try again at once
     ABANDONED = "abandoned"  # given up before it was charged: nothing was taken
     REFUNDED = "refunded"  # charged, then given back: nothing changed
     PRICE_CHANGED = "price_changed"
@@ -155,6 +157,7 @@ def result_of(payment: Payment) -> PayResult:
     outcome = {
         PaymentStatus.SUCCEEDED: Outcome.PAID,
         PaymentStatus.DECLINED: Outcome.DECLINED,
+        PaymentStatus.CANCELLED: Outcome.CANCELLED,
         PaymentStatus.REQUIRES_ACTION: Outcome.ACTION_REQUIRED,
         PaymentStatus.ABANDONED: Outcome.ABANDONED,
         PaymentStatus.REFUNDED: Outcome.REFUNDED,
@@ -592,18 +595,27 @@ def _record_answer(account: Account, payment: Payment, charge: ChargeResult) -> 
             payment.action_url = charge.action_url
         return False
     if charge.status is ChargeStatus.DECLINED:
-        payment.apply(PaymentEvent.DECLINE)
-        payment.decline_code = charge.decline_code or DeclineCode.CARD_DECLINED
+        # The bank's decline, or the customer's own cancellation at the gateway's page.
+        code = charge.decline_code or DeclineCode.CARD_DECLINED
+        event = refusal_event(code)
+        payment.apply(event)
+        payment.decline_code = code
         payment.completed_at = clock.now()
-        activity.record(
-            payment.account_id,
-            payment.user_id,
-            ActivityKind.PAYMENT_DECLINED,
-            amount_minor=payment.amount_minor,
-            currency=payment.currency,
-            method=payment.method_label,
-            reason=str(payment.decline_code),
-        )
+        refusal = {
+            "amount_minor": payment.amount_minor,
+            "currency": payment.currency,
+            "method": payment.method_label,
+            "reason": str(code),
+        }
+        if event is PaymentEvent.DECLINE:
+            _mark_method(payment, declined_at=payment.completed_at)
+            activity.record(
+                payment.account_id, payment.user_id, ActivityKind.PAYMENT_DECLINED, **refusal
+            )
+        else:
+            activity.record(
+                payment.account_id, payment.user_id, ActivityKind.PAYMENT_CANCELLED, **refusal
+            )
         return False
     if charge.status is ChargeStatus.CANCELLED:
         payment.apply(PaymentEvent.ABANDON)
@@ -612,12 +624,23 @@ def _record_answer(account: Account, payment: Payment, charge: ChargeResult) -> 
 
 
 def _succeed(payment: Payment, reference: str | None) -> None:
-    """The payment is settled as paid."""
+    """The payment is settled as paid; its method is not flagged as declined any more."""
     payment.apply(PaymentEvent.SUCCEED)
     if reference is not None:
         payment.gateway_reference = reference
     payment.action_url = None
     payment.completed_at = clock.now()
+    _mark_method(payment, declined_at=None)
+
+
+def _mark_method(payment: Payment, *, declined_at: datetime | None) -> None:
+    """Flag the payment's saved method as declined by the bank (at that moment), or clear
+    the flag (None); a method removed since has nothing to flag."""
+    if payment.method_id is None:
+        return
+    method = db.session.get(PaymentMethod, payment.method_id)
+    if method is not None and method.account_id == payment.account_id:
+        method.declined_at = declined_at
 
 
 def give_back(payment_id: int, reason: RefundReason | None = None) -> bool:

@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 from portal import clock
 from portal.domain.payment_lifecycle import RefundReason
 from portal.payments.lifecycle import Outcome, PayResult
-from portal.payments.messages import decline_message, retry_message
+from portal.payments.messages import cancellation_message, decline_message, retry_message
 
 # HTTP status of the page that shows each outcome (PAID and ACTION_REQUIRED redirect instead).
 STATUS = {
     Outcome.DECLINED: 402,
+    Outcome.CANCELLED: 409,
     Outcome.ABANDONED: 409,
     Outcome.REFUNDED: 409,
     Outcome.PRICE_CHANGED: 409,
@@ -46,6 +47,8 @@ def outcome_message(result: PayResult) -> str:
     """What the page says about an outcome that did not end in a paid change."""
     if result.outcome is Outcome.DECLINED:
         return decline_message(result.decline_code)
+    if result.outcome is Outcome.CANCELLED:
+        return cancellation_message(result.decline_code)
     if result.outcome in (Outcome.RETRY_LATER, Outcome.TOO_MANY_ATTEMPTS):
         return retry_message(
             result.retry_at or clock.now(), too_many=result.outcome is Outcome.TOO_MANY_ATTEMPTS

@@ -238,6 +238,9 @@ class SandboxGateway:
             exp_year=card.exp_year,
         )
 
+    def discard_card(self, token: str) -> None:
+        """Nothing to forget: the sandbox keeps no cards, its tokens carry the behaviour."""
+
     def start_card_setup(self, customer: str) -> CardSetup:
         """The sandbox takes cards on the portal's own form (`tokenize_card`) instead."""
         raise GatewayError("the sandbox takes cards on the portal's own form")

@@ -31,18 +31,37 @@ class RemovalRefused(Exception):
 
 
 class RemovalNeedsConfirmation(Exception):
-    """The default method is going: the customer first confirms which method takes its place."""
+    """A method is going: the customer first confirms it (and, for the default, which method
+    takes its place)."""
 
-    def __init__(self, method: str, successor: str | None, token: str) -> None:
+    def __init__(
+        self, method: str, successor: str | None, token: str, *, is_default: bool = True
+    ) -> None:
         super().__init__(method)
         self.method = method
         self.successor = successor
         self.token = token
+        self.is_default = is_default
 
 
-def _successor_token(successor: PaymentMethod | None) -> str:
-    """What the confirmation form carries: the successor it named, so a changed one asks again."""
+# What the confirmation of a method that is not the default carries.
+CONFIRMED = "confirmed"
+
+
+def _confirmation_token(method: PaymentMethod, successor: PaymentMethod | None) -> str:
+    """What the confirmation form carries: for the default, the successor it named, so a
+    changed one asks again."""
+    if not method.is_default:
+        return CONFIRMED
     return str(successor.id) if successor is not None else "none"
+
+
+class DuplicateMethod(Exception):
+    """The card (or PayPal account) is saved already; `existing` is that method."""
+
+    def __init__(self, existing: PaymentMethod) -> None:
+        super().__init__(existing.id)
+        self.existing = existing
 
 
 class MethodInUse(Exception):
@@ -121,9 +140,37 @@ def _make_default(account_id: int, method: PaymentMethod) -> None:
     method.is_default = True
 
 
+def is_same_method(saved: PaymentMethod, new: PaymentMethod) -> bool:
+    """Whether a new method is one the account has saved already.
+
+    Cards: by the gateway's fingerprint of the number where both have one (Stripe), else by
+    brand and last four; and by expiry, so a renewed card (same number, new expiry) can
+    still be added in place of the old one. PayPal: by the e-mail address.
+    """
+    if saved.kind != new.kind:
+        return False
+    if new.kind == MethodKind.PAYPAL:
+        return (saved.paypal_email or "").casefold() == (new.paypal_email or "").casefold()
+    if (saved.exp_month, saved.exp_year) != (new.exp_month, new.exp_year):
+        return False
+    if saved.fingerprint and new.fingerprint:
+        return saved.fingerprint == new.fingerprint
+    return (saved.brand, saved.last4) == (new.brand, new.last4)
+
+
 def _add(account_id: int, user_id: int | None, method: PaymentMethod, make_default: bool) -> None:
-    """Store a tokenized method; the account's first method becomes its default."""
+    """Store a tokenized method; the account's first method becomes its default.
+
+    Raises DuplicateMethod, keeping nothing, when the account has saved it already; the
+    account's lock makes two tabs adding the same card at once save it once.
+    """
     _lock_account(account_id)
+    existing = next(
+        (saved for saved in list_methods(account_id) if is_same_method(saved, method)), None
+    )
+    if existing is not None:
+        db.session.rollback()
+        raise DuplicateMethod(existing)
     first = default_method(account_id) is None
     method.account_id = account_id
     method.is_default = False
@@ -154,9 +201,21 @@ def add_card(
         exp_year=saved.exp_year,
         holder=card.holder,
         token=saved.token,
+        fingerprint=saved.fingerprint,
     )
-    _add(account_id, user_id, method, make_default)
+    _add_or_discard(account_id, user_id, method, make_default)
     return method
+
+
+def _add_or_discard(
+    account_id: int, user_id: int | None, method: PaymentMethod, make_default: bool
+) -> None:
+    """`_add` a card the gateway saved; a duplicate is forgotten at the gateway too."""
+    try:
+        _add(account_id, user_id, method, make_default)
+    except DuplicateMethod:
+        gateway().discard_card(method.token)
+        raise
 
 
 def add_saved_card(
@@ -172,8 +231,9 @@ def add_saved_card(
         exp_year=saved.exp_year,
         holder=holder,
         token=saved.token,
+        fingerprint=saved.fingerprint,
     )
-    _add(account_id, user_id, method, make_default)
+    _add_or_discard(account_id, user_id, method, make_default)
     return method
 
 
@@ -221,8 +281,9 @@ def remove(
     """Delete a method and return its label; None for another account's id.
 
     Raises RemovalRefused for the last method of a subscription with auto-renewal on.
-    A removed default hands over to the newest remaining method, once the customer has
-    confirmed that very successor (`confirmed`); else RemovalNeedsConfirmation names it.
+    Nothing goes before the customer has confirmed it (`confirmed`), else
+    RemovalNeedsConfirmation asks; a removed default hands over to the newest remaining
+    method, once the customer has confirmed that very successor.
     """
     _lock_account(account_id)
     method = method_of(account_id, method_id)
@@ -243,10 +304,15 @@ def remove(
         raise RemovalRefused
     label = describe(method)
     successor = max(others, key=lambda other: (other.created_at, other.id)) if others else None
-    if method.is_default and confirmed != _successor_token(successor):
+    token = _confirmation_token(method, successor)
+    if confirmed != token:
+        is_default = method.is_default
         db.session.rollback()
         raise RemovalNeedsConfirmation(
-            label, describe(successor) if successor else None, _successor_token(successor)
+            label,
+            describe(successor) if successor and is_default else None,
+            token,
+            is_default=is_default,
         )
     # What ON DELETE SET NULL does on PostgreSQL, done here so SQLite agrees.
     db.session.execute(update(Payment).where(Payment.method_id == method.id).values(method_id=None))

@@ -227,7 +227,12 @@ class StripeGateway:
             last4=card.last4,
             exp_month=int(card.exp_month),
             exp_year=int(card.exp_year),
+            fingerprint=getattr(card, "fingerprint", None) or None,
         )
+
+    def discard_card(self, token: str) -> None:
+        """Detach a card the portal does not keep from the account's Stripe customer."""
+        self._call(self.client.v1.payment_methods.detach, token)
 
     def tokenize_card(self, card: CardDetails) -> SavedCard:
         """Never: with Stripe, card numbers go from the browser to Stripe, not through us."""

@@ -19,7 +19,7 @@ from portal.payments import saved_methods as payment_methods
 from portal.payments import stripe_events
 from portal.payments.cards import CardError
 from portal.payments.gateway import GatewayError, customer_reference, gateway
-from portal.payments.messages import card_error_message
+from portal.payments.messages import already_saved_message, card_error_message
 from portal.payments.stripe_gateway import StripeGateway, content_security_policy
 from portal.security import checks_form_text, current_account_id, roles_required
 
@@ -66,6 +66,9 @@ def save_card() -> Response:
         )
     except CardError as error:
         flash(card_error_message(error), "error")
+        return redirect(url_for("methods.index"))
+    except payment_methods.DuplicateMethod as duplicate:
+        flash(already_saved_message(duplicate.existing), "error")
         return redirect(url_for("methods.index"))
     except GatewayError:
         log.exception("Stripe could not be reached saving a card")

@@ -74,6 +74,7 @@ def seats_page(
     breakdown, message, _refusal = priced(selection, account)
     declined = extra.pop("declined", None)
     shown = fields_shown(selection)
+    cancelled = extra.pop("cancelled", None)
     context = {
         "selection": selection,
         "fields_shown": shown,
@@ -87,6 +88,7 @@ def seats_page(
             account.id,
             url_for("seats.seats", agents=selection.agents_text, packs=selection.packs_text),
             declined_method_id=declined if isinstance(declined, int) else None,
+            cancelled_method_id=cancelled if isinstance(cancelled, int) else None,
         ),
         **extra,
     }

@@ -35,6 +35,7 @@ from portal.payments import lifecycle as payments
 from portal.payments.lifecycle import Outcome, PayResult
 from portal.payments.pages import outcome_message, outcome_status
 from portal.payments.routes import after_payment, return_url
+from portal.payments.saved_methods import describe
 from portal.quotes.workflow import MAX_MESSAGE, file_quote_request
 from portal.reference_data import reference
 from portal.seats.routes import seats_page
@@ -174,6 +175,7 @@ def _payment_page(
     if account is None:
         account = load_account(current_account_id())
     declined = extra.pop("declined", None)
+    cancelled = extra.pop("cancelled", None)
     context = _context(3, selection, account, **extra)
     breakdown = context["breakdown"]
     context.update(
@@ -181,6 +183,7 @@ def _payment_page(
             account.id,
             url_for("wizard.payment", **selection.query()),
             declined_method_id=declined if isinstance(declined, int) else None,
+            cancelled_method_id=cancelled if isinstance(cancelled, int) else None,
         ),
         fingerprint=breakdown_fingerprint(breakdown)
         if isinstance(breakdown, PriceBreakdown)
@@ -241,20 +244,25 @@ class CheckoutPages:
             message = change_refusal_message(result.refusal)
         else:
             message = outcome_message(result)
-        declined = None
-        if result.outcome is Outcome.DECLINED and result.payment_id is not None:
+        # A declined method is not offered first again; a cancelled one is, to try again.
+        refused: dict[str, int | None] = {}
+        if result.outcome in REFUSED and result.payment_id is not None:
             payment = payments.account_payment(current_account_id(), result.payment_id)
-            declined = payment.method_id if payment else None
+            refused[REFUSED[result.outcome]] = payment.method_id if payment else None
         account = load_account(current_account_id())
         selection = self.selection
         if self.from_seats and current_configuration(account) is not None:
             quantities = MultiDict({"agents": selection.agents_text, "packs": selection.packs_text})
             return seats_page(
-                account, quantities, outcome_status(result), pay_error=message, declined=declined
+                account, quantities, outcome_status(result), pay_error=message, **refused
             )
         return _payment_page(
-            selection, account, status=outcome_status(result), pay_error=message, declined=declined
+            selection, account, status=outcome_status(result), pay_error=message, **refused
         )
+
+
+# The refused outcomes whose method the payment step treats apart, by the name it takes.
+REFUSED = {Outcome.DECLINED: "declined", Outcome.CANCELLED: "cancelled"}
 
 
 def _checkout_payment(payment_id: int) -> Payment:
@@ -301,7 +309,7 @@ def confirmation(payment_id: int) -> str:
     receipt = paid_change(current_account_id(), payment_id)
     if receipt is None:
         abort(404)
-    return render_template("wizard/confirmation.html", receipt=receipt)
+    return render_template("wizard/confirmation.html", receipt=receipt, describe_method=describe)
 
 
 @bp.route("/request-quote", methods=["GET", "POST"])

@@ -25,6 +25,12 @@ SAMPLES: dict[ActivityKind, dict] = {
         "currency": "EUR",
     },
     K.PAYMENT_DECLINED: {"amount_minor": 1830, "currency": "EUR", "method": "Visa •••• 0002"},
+    K.PAYMENT_CANCELLED: {
+        "amount_minor": 1830,
+        "currency": "EUR",
+        "method": "PayPal (ada@example.com)",
+        "reason": "paypal_cancelled",
+    },
     K.CHARGE_REFUNDED: {
         "amount_minor": 1830,
         "currency": "EUR",

@@ -9,10 +9,14 @@ import pytest
 from portal.domain.payment_lifecycle import (
     FINAL,
     IN_FLIGHT,
+    MAY_HAVE_CHARGED,
+    REFUSAL_EVENT,
+    DeclineCode,
     IllegalTransition,
     PaymentEvent,
     PaymentStatus,
     allows,
+    refusal_event,
     transition,
 )
 
@@ -25,10 +29,12 @@ ALLOWED = {
     (S.PROCESSING, E.REQUIRE_ACTION): S.REQUIRES_ACTION,
     (S.PROCESSING, E.SUCCEED): S.SUCCEEDED,
     (S.PROCESSING, E.DECLINE): S.DECLINED,
+    (S.PROCESSING, E.CANCEL): S.CANCELLED,
     (S.PROCESSING, E.ABANDON): S.ABANDONED,
     (S.PROCESSING, E.REFUND): S.REFUNDED,
     (S.REQUIRES_ACTION, E.SUCCEED): S.SUCCEEDED,
     (S.REQUIRES_ACTION, E.DECLINE): S.DECLINED,
+    (S.REQUIRES_ACTION, E.CANCEL): S.CANCELLED,
     (S.REQUIRES_ACTION, E.ABANDON): S.ABANDONED,
     (S.REQUIRES_ACTION, E.REFUND): S.REFUNDED,
     (S.SUCCEEDED, E.REFUND): S.REFUNDED,
@@ -75,3 +81,29 @@ def test_in_flight_states_can_always_end():
 def test_a_declined_payment_is_never_refunded_and_a_refund_is_never_undone():
     assert not allows(S.DECLINED, E.REFUND)
     assert not any(allows(S.REFUNDED, event) for event in PaymentEvent)
+
+
+def test_a_cancelled_payment_charged_nothing_and_is_never_refunded():
+    assert S.CANCELLED in FINAL
+    assert S.CANCELLED not in MAY_HAVE_CHARGED
+    assert not allows(S.CREATED, E.CANCEL)  # nobody was asked anything yet
+
+
+@pytest.mark.parametrize(
+    ("code", "event"),
+    [
+        (DeclineCode.CARD_DECLINED, E.DECLINE),
+        (DeclineCode.INSUFFICIENT_FUNDS, E.DECLINE),
+        (DeclineCode.EXPIRED_CARD, E.DECLINE),
+        (DeclineCode.AUTHENTICATION_REQUIRED, E.DECLINE),
+        (DeclineCode.AUTHENTICATION_FAILED, E.CANCEL),
+        (DeclineCode.PAYPAL_CANCELLED, E.CANCEL),
+    ],
+)
+def test_only_the_banks_refusals_are_declines(code, event):
+    assert refusal_event(code) is event
+
+
+def test_every_refusal_code_is_a_decline_or_a_cancellation():
+    assert set(REFUSAL_EVENT) == set(DeclineCode)
+    assert set(REFUSAL_EVENT.values()) == {E.DECLINE, E.CANCEL}

@@ -19,7 +19,7 @@ from portal.payments.gateway import (
     GatewayError,
 )
 from tests.clock import Clock, clock_on
-from tests.conftest import post_form
+from tests.conftest import at_once, post_form
 
 PAGE = "/billing/payment-methods/"
 CARDS = "/billing/payment-methods/cards"
@@ -180,6 +180,68 @@ def test_add_a_card_the_first_becomes_default(app, client, auth, people):
     assert activity(app, people["alpha"]) == [
         ("payment_method_added", {"method": "Visa •••• 4242", "default": True})
     ]
+
+
+def test_an_empty_card_form_names_every_missing_field_at_once(app, client, auth, people):
+    auth.login(OWNER)
+    response = add_card(client, holder="", number="", expiry="", cvc="")
+    assert response.status_code == 422
+    for message in (
+        "Enter the name on the card.",
+        "Enter the card number.",
+        "Enter the expiry date (MM/YY).",
+        "Enter the 3-digit security code (CVC) from the back of the card.",
+    ):
+        assert message in response.text
+    assert response.text.count('aria-invalid="true"') == 4
+    assert methods(app, people["alpha"]) == []
+
+
+def test_the_same_card_is_refused_naming_the_saved_one(app, client, auth, people):
+    auth.login(OWNER)
+    add_card(client, expiry="12/28")
+    again = add_card(client, number="4242-4242-4242-4242", expiry="12 / 2028", holder="Ada L.")
+    assert again.status_code == 422
+    assert "This card is already saved: Visa •••• 4242, expires 12/2028." in again.text
+    assert input_value(again.text, "holder") == "Ada L."  # what was typed is kept
+    [kept] = methods(app, people["alpha"])
+    assert kept.holder == "Ada Lovelace"
+    kinds = [kind for kind, _details in activity(app, people["alpha"])]
+    assert kinds == ["payment_method_added"]
+
+
+def test_a_renewed_card_with_a_new_expiry_can_be_added(app, client, auth, people):
+    auth.login(OWNER)
+    add_card(client, expiry="12/28")
+    assert add_card(client, expiry="12/31").status_code == 302
+    assert [m.exp_year for m in methods(app, people["alpha"])] == [2028, 2031]
+
+
+def test_another_account_may_save_the_same_card(app, client, auth, people):
+    auth.login(OWNER)
+    add_card(client)
+    auth.logout()
+    auth.login("owner@beta.example.com")
+    assert add_card(client).status_code == 302
+    assert len(methods(app, people["beta"])) == 1
+
+
+def test_the_same_paypal_account_is_refused(app, client, auth, people):
+    auth.login(OWNER)
+    post_form(client, PAGE, PAYPAL, {"email": "ada@example.com"})
+    again = post_form(client, PAGE, PAYPAL, {"email": " Ada@Example.com "})
+    assert again.status_code == 422
+    assert "This PayPal account is already saved: PayPal (ada@example.com)." in again.text
+    assert len(methods(app, people["alpha"])) == 1
+
+
+def test_two_tabs_adding_the_same_card_at_once_save_it_once(app, client, auth, people):
+    auth.login(OWNER)
+    twin = app.test_client()
+    twin.set_cookie("session", client.get_cookie("session").value)
+    first, second = at_once(lambda: add_card(client), lambda: add_card(twin))
+    assert sorted([first.status_code, second.status_code]) == [302, 422]
+    assert len(methods(app, people["alpha"])) == 1
 
 
 def test_a_second_card_is_not_default_unless_asked(app, client, auth, people):
@@ -412,7 +474,10 @@ def test_remove_a_method(app, client, auth, people):
     auth.login(OWNER)
     add_three(client)
     visa, mastercard, paypal = methods(app, people["alpha"])
-    response = action(client, mastercard.id, "remove")
+    asked, response = confirm_removal(client, mastercard.id)
+    assert "Remove Mastercard •••• 4444?" in asked.text
+    assert "Your default payment method does not change." in asked.text
+    assert "will become your default method" not in asked.text
     assert response.status_code == 302
     assert [m.id for m in methods(app, people["alpha"])] == [visa.id, paypal.id]
     assert "Mastercard •••• 4444 was removed." in client.get(PAGE).text
@@ -422,8 +487,22 @@ def test_remove_a_method(app, client, auth, people):
     )
 
 
+def test_removing_a_method_that_is_not_the_default_asks_first(app, client, auth, people):
+    auth.login(OWNER)
+    add_three(client)
+    before = methods(app, people["alpha"])
+    mastercard = before[1]
+    # A post without the confirmation (or with a forged one) only asks.
+    for data in ({}, {"confirm_successor": "none"}, {"confirm_successor": str(before[0].id)}):
+        response = action(client, mastercard.id, "remove", **data)
+        assert response.status_code == 200
+        assert "Remove Mastercard •••• 4444?" in response.text
+    assert [m.id for m in methods(app, people["alpha"])] == [m.id for m in before]
+    assert "payment_method_removed" not in [kind for kind, _ in activity(app, people["alpha"])]
+
+
 def confirm_removal(client, method_id: int):
-    """Remove the default: the confirmation first, then its Remove with the field it carries."""
+    """Remove a method: the confirmation first, then its Remove with the field it carries."""
     url = f"{PAGE}{method_id}/remove"
     asked = action(client, method_id, "remove")
     assert asked.status_code == 200
@@ -480,7 +559,7 @@ def test_removing_the_default_with_htmx_swaps_the_confirmation_in(app, client, a
     page = client.get(PAGE).text
     assert 'id="remove-confirm"' in page
     assert f'hx-post="{PAGE}{visa.id}/remove"' in page
-    assert f'hx-post="{PAGE}{mastercard.id}/remove"' not in page
+    assert f'hx-post="{PAGE}{mastercard.id}/remove"' in page
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     hx = {"HX-Request": "true", "HX-Target": "remove-confirm"}
     asked = client.post(f"{PAGE}{visa.id}/remove", data={"csrf_token": token}, headers=hx)

@@ -191,7 +191,6 @@ def test_mastercard_two_series_is_accepted() -> None:
     "typed",
     [
         "4242 4242 4242 4241",  # Luhn
-        "",
         "4242 4242 4242 424x",
         "4242.4242.4242.4242",
         card_number("4", 11),  # too short
@@ -233,7 +232,7 @@ def test_expiry_formats(typed: str, month: int, year: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "typed", ["", "13/30", "00/30", "1230", "12-30", "12/030", "12/20300", "ab/cd", "12/", "/30"]
+    "typed", ["13/30", "00/30", "1230", "12-30", "12/030", "12/20300", "ab/cd", "12/", "/30"]
 )
 def test_malformed_expiry_is_refused(typed: str) -> None:
     error = refusal(expiry=typed)
@@ -272,7 +271,7 @@ def test_three_digit_cvc_is_accepted(typed: str) -> None:
     assert parse(cvc=typed).cvc == typed.strip()
 
 
-@pytest.mark.parametrize("typed", ["", "98", "9876", "98a", "9 87", "987".translate(FULL_WIDTH)])
+@pytest.mark.parametrize("typed", ["98", "9876", "98a", "9 87", "987".translate(FULL_WIDTH)])
 def test_other_cvcs_are_refused(typed: str) -> None:
     error = refusal(cvc=typed)
     assert (error.field, error.code) == ("cvc", "cvc_invalid")
@@ -300,6 +299,42 @@ def test_the_holders_spaces_are_tidied() -> None:
 )
 def test_checks_run_in_form_order(overrides: dict[str, str], field: str) -> None:
     assert refusal(**overrides).field == field
+
+
+@pytest.mark.parametrize(
+    ("field", "code"),
+    [
+        ("number", "number_missing"),
+        ("expiry", "expiry_missing"),
+        ("cvc", "cvc_missing"),
+        ("holder", "holder_missing"),
+    ],
+)
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_blank_field_is_missing_not_invalid(field: str, code: str, blank: str) -> None:
+    error = refusal(**{field: blank})
+    assert (error.field, error.code) == (field, code)
+    assert error.problems == (error,)
+
+
+def test_an_empty_form_names_every_missing_field_at_once() -> None:
+    error = refusal(number="", expiry="", cvc="", holder="")
+    assert [(p.field, p.code) for p in error.problems] == [
+        ("number", "number_missing"),
+        ("expiry", "expiry_missing"),
+        ("cvc", "cvc_missing"),
+        ("holder", "holder_missing"),
+    ]
+    assert error.problems[0] is error
+
+
+def test_every_problem_is_kept_with_its_own_reason() -> None:
+    error = refusal(number="4242 4242 4242 4241", expiry="01/20", cvc="1")
+    assert [(p.field, p.code) for p in error.problems] == [
+        ("number", "number_invalid"),
+        ("expiry", "expired"),
+        ("cvc", "cvc_invalid"),
+    ]
 
 
 # Never show the number or the CVC --------------------------------------------------------

@@ -7,8 +7,14 @@ from datetime import datetime
 import pytest
 
 from portal.domain.payment_lifecycle import DeclineCode as DECLINE_CODES
+from portal.domain.payment_lifecycle import PaymentEvent, refusal_event
 from portal.payments.cards import CardBrand, CardError
-from portal.payments.messages import card_error_message, decline_message, retry_message
+from portal.payments.messages import (
+    cancellation_message,
+    card_error_message,
+    decline_message,
+    retry_message,
+)
 
 
 @pytest.mark.parametrize(
@@ -41,10 +47,23 @@ def test_card_errors_are_translated(app):
 
 def test_every_decline_code_has_its_own_message(app):
     with app.test_request_context():
-        messages = {decline_message(code) for code in DECLINE_CODES}
+        messages = {
+            decline_message(code)
+            if refusal_event(code) is PaymentEvent.DECLINE
+            else cancellation_message(code)
+            for code in DECLINE_CODES
+        }
         assert len(messages) == len(DECLINE_CODES)
         assert decline_message(None) not in messages
         assert decline_message("something_new") == decline_message(None)
+
+
+def test_a_cancellation_says_nothing_was_charged_and_nothing_waits(app):
+    with app.test_request_context():
+        for code in (DECLINE_CODES.PAYPAL_CANCELLED, DECLINE_CODES.AUTHENTICATION_FAILED):
+            message = cancellation_message(code)
+            assert "nothing was charged" in message.lower()
+            assert "try again now" in message
 
 
 @pytest.mark.parametrize(

@@ -179,25 +179,30 @@ def test_a_decline_on_the_seat_page_stays_on_the_seat_page(standard_customer, ap
     assert standard_customer.account().subscription.agents == 3
 
 
-def test_after_a_failed_3ds_step_the_declined_card_is_not_preselected(standard_customer, app):
-    standard_customer.add_card(VISA_OK, make_default=False)
-    standard_customer.add_card(VISA_SCA)  # the default
+def test_after_a_failed_3ds_step_the_same_card_stays_chosen_to_try_again(standard_customer, app):
+    standard_customer.add_card(VISA_OK, make_default=True)  # the default
+    standard_customer.add_card(VISA_SCA, make_default=False)
+    with app.app_context():
+        methods = {m.last4: m.id for m in db.session.scalars(select(PaymentMethod))}
     page = standard_customer.client.get("/package/edit/seats?agents=5&packs=0")
-    response = standard_customer.client.post(
-        "/package/edit/pay", data=read_form(page.text, "pay-form")
-    )
+    form = {**read_form(page.text, "pay-form"), "method": str(methods["3184"])}
+    response = standard_customer.client.post("/package/edit/pay", data=form)
     challenge = standard_customer.client.get(response.headers["Location"])
     action = re.search(r'action="(/sandbox/[^"]+)"', challenge.text).group(1)
     failed = standard_customer.client.post(
         action, data={"csrf_token": csrf_token_from(challenge.text), "fail": "1"}
     )
     result = standard_customer.client.get(failed.headers["Location"])
-    assert result.status_code == 402
+    assert result.status_code == 409  # not a decline: nothing waits
     assert '<div id="seats"' in result.text
-    with app.app_context():
-        methods = {m.last4: m.id for m in db.session.scalars(select(PaymentMethod))}
+    assert "You can try again now" in result.text
     checked = re.search(r'value="(\d+)" checked', result.text).group(1)
-    assert int(checked) == methods["4242"]
+    assert int(checked) == methods["3184"]
+    again = standard_customer.client.post(
+        "/package/edit/pay", data=read_form(result.text, "pay-form")
+    )
+    assert again.status_code == 302
+    assert "/sandbox/3ds/" in again.headers["Location"]
 
 
 def test_adding_a_card_from_the_seat_page_keeps_the_chosen_quantities(standard_customer):

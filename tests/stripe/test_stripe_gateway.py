@@ -182,6 +182,45 @@ def test_a_visa_card_is_saved_without_its_number_reaching_the_portal(
     assert "Link a PayPal account" not in page.text
 
 
+def test_the_same_card_saved_twice_is_refused_by_its_fingerprint(
+    app, stripe_customer, localstripe, monkeypatch
+):
+    detached = []
+    real_discard = StripeGateway.discard_card
+
+    def discard(self, token):  # type: ignore[no-untyped-def]
+        detached.append(token)
+        real_discard(self, token)
+
+    monkeypatch.setattr(StripeGateway, "discard_card", discard)
+    save_card(stripe_customer, localstripe, VISA)
+    [kept] = methods(app)
+    assert kept.fingerprint  # Stripe's name for the number, never the number
+    assert VISA not in kept.fingerprint
+    response, body = save_card(stripe_customer, localstripe, VISA)
+    assert response.status_code == 302
+    page = stripe_customer.client.get(response.headers["Location"])
+    assert "This card is already saved: Visa •••• 4242, expires 12/2030." in page.text
+    assert [method.id for method in methods(app)] == [kept.id]
+    # The second copy was detached from the customer at Stripe, not just forgotten here.
+    assert detached == [body["payment_method"]]
+    with app.app_context():
+        assert gateway().client.v1.payment_methods.retrieve(detached[0]).customer is None
+
+
+def test_another_card_with_the_same_last_four_is_not_a_duplicate(app, stripe_customer, localstripe):
+    # Where both fingerprints are known they decide, even when brand, last four and expiry
+    # agree (two numbers ending alike).
+    save_card(stripe_customer, localstripe, VISA)
+    with app.app_context():
+        method = db.session.scalar(select(PaymentMethod))
+        method.fingerprint = "another-number"
+        db.session.commit()
+    response, _body = save_card(stripe_customer, localstripe, VISA)
+    assert response.status_code == 302
+    assert len(methods(app)) == 2
+
+
 def test_an_american_express_card_is_refused_by_name(
     app, stripe_customer, localstripe, monkeypatch
 ):
@@ -247,7 +286,7 @@ def test_a_decline_at_charge_says_so_and_changes_nothing(app, stripe_customer, l
     assert stripe_customer.account().subscription is None
 
 
-@pytest.mark.parametrize(("success", "status"), [(True, 302), (False, 402)])
+@pytest.mark.parametrize(("success", "status"), [(True, 302), (False, 409)])
 def test_3d_secure_goes_through_stripe_js_and_back(
     app, stripe_customer, localstripe, success, status
 ):
@@ -264,8 +303,13 @@ def test_3d_secure_goes_through_stripe_js_and_back(
         assert payment.status is PaymentStatus.SUCCEEDED
         assert stripe_customer.account().subscription.agents == 1
     else:
-        assert payment.status is PaymentStatus.DECLINED
-        assert "not authenticated with your bank" in result.text
+        # The customer's own cancellation, not a decline: nothing waits.
+        assert payment.status is PaymentStatus.CANCELLED
+        assert "not confirmed with your bank, so nothing was charged" in result.text
+        again = stripe_customer.pay(read_form(result.text, "pay-form"))
+        assert again.status_code == 302
+        assert "/payments/stripe/pi_" in again.headers["Location"]
+        assert only_payment(app).status is PaymentStatus.REQUIRES_ACTION
 
 
 def test_the_3d_secure_page_of_another_account_is_404(

@@ -182,14 +182,50 @@ def test_sca_card_approved(customer):
     assert customer.counts() == (1, 1, 1)
 
 
-def test_sca_card_failed(customer):
+def test_sca_card_failed_is_the_customers_cancellation_and_may_be_retried_at_once(customer):
     customer.add_card(VISA_SCA)
     response = customer.pay(customer.payment_form(**STANDARD_ONE))
     result = _follow_action(customer, response, "fail")
-    assert result.status_code == 402
-    assert "not authenticated with your bank" in result.text
+    assert result.status_code == 409
+    assert "not confirmed with your bank, so nothing was charged" in result.text
+    assert "less than an hour ago" not in result.text
     assert customer.account().subscription is None
     assert customer.counts()[1] == 0
+    assert _payment_statuses(customer) == [PaymentStatus.CANCELLED]
+    assert _activity(customer) == [("payment_cancelled", "authentication_failed")]
+    again = customer.pay(read_form(result.text, "pay-form"))
+    assert again.status_code == 302
+    assert "/sandbox/3ds/" in again.headers["Location"]
+    paid = _follow_action(customer, again, "approve")
+    assert paid.status_code == 302
+    assert customer.counts()[:2] == (2, 1)
+
+
+def _payment_statuses(customer) -> list[PaymentStatus]:
+    """The account's payments' states, oldest first."""
+    with customer.app.app_context():
+        return list(
+            db.session.scalars(
+                select(Payment.status)
+                .where(Payment.account_id == customer.account_id)
+                .order_by(Payment.id)
+            )
+        )
+
+
+def _activity(customer) -> list[tuple[str, str]]:
+    """Kinds and reasons of the account's payment refusals in billing activity."""
+    with customer.app.app_context():
+        entries = db.session.scalars(
+            select(BillingActivity)
+            .where(BillingActivity.account_id == customer.account_id)
+            .order_by(BillingActivity.id)
+        ).all()
+        return [
+            (str(entry.kind), entry.details.get("reason", ""))
+            for entry in entries
+            if entry.kind in ("payment_declined", "payment_cancelled")
+        ]
 
 
 def test_resending_while_sca_is_pending_goes_back_to_the_challenge(customer):
@@ -207,10 +243,41 @@ def test_paypal_cancelled(customer):
     customer.add_paypal()
     response = customer.pay(customer.payment_form(**STANDARD_ONE))
     cancelled = _follow_action(customer, response, "cancel")
-    assert cancelled.status_code == 402
-    assert "PayPal payment was cancelled" in cancelled.text
+    assert cancelled.status_code == 409
+    assert "PayPal payment was cancelled. Nothing was charged" in cancelled.text
     assert customer.account().subscription is None
     assert customer.counts()[1] == 0
+    assert _payment_statuses(customer) == [PaymentStatus.CANCELLED]
+    assert _activity(customer) == [("payment_cancelled", "paypal_cancelled")]
+    activity = customer.client.get("/billing/activity")
+    assert "was cancelled: nothing was charged" in activity.text
+
+
+def test_after_a_paypal_cancel_paypal_stays_chosen_and_pays_at_once(customer):
+    customer.add_card()  # the default
+    customer.add_paypal()
+    form = customer.payment_form(**STANDARD_ONE)
+    paypal_id = re.search(
+        r'value="(\d+)"[^>]*>\s*PayPal',
+        customer.client.get("/package/edit/payment", query_string=STANDARD_ONE).text,
+    )
+    assert paypal_id is not None
+    response = customer.pay(form, method=paypal_id[1])
+    cancelled = _follow_action(customer, response, "cancel")
+    assert re.search(r'value="(\d+)" checked', cancelled.text)[1] == paypal_id[1]
+    again = customer.pay(read_form(cancelled.text, "pay-form"))
+    assert "/sandbox/paypal/" in again.headers["Location"]
+    assert _follow_action(customer, again, "approve").status_code == 302
+    assert _payment_statuses(customer) == [PaymentStatus.CANCELLED, PaymentStatus.SUCCEEDED]
+
+
+def test_a_cancelled_payment_does_not_count_towards_the_daily_declines(customer, clock):
+    customer.add_paypal()
+    for _ in range(6):
+        response = customer.pay(customer.payment_form(**STANDARD_ONE))
+        assert response.status_code == 302, response.text
+        assert _follow_action(customer, response, "cancel").status_code == 409
+    assert _payment_statuses(customer) == [PaymentStatus.CANCELLED] * 6
 
 
 def test_paypal_approved(customer):
