@@ -92,9 +92,9 @@ PAGES: dict[str, set[str]] = {
         "more than 50 agents (no JS)",
     },
     "wizard.request_quote": {"form", "sent"},
-    "wizard.payment": {"form", "declined after 3-D Secure"},
+    "wizard.payment": {"form", "3-D Secure refused (cancelled)"},
     "seats.seats": {"form", "after +", "unchanged"},
-    "wizard.confirmation": {"paid"},
+    "wizard.confirmation": {"paid with another method (make it the default)", "paid"},
     "sandbox.challenge": {"form"},
     "sandbox.paypal": {"form"},
     "invoices.index": {
@@ -337,7 +337,9 @@ def owner(page: Page, run: Run) -> None:
     page.wait_for_url(re.compile(r"/accept/confirm"))
     run.check(page, "quotes.accept_confirm", "form")
 
-    # Pay for a fourth agent: 3-D Secure fails first, then the default card pays.
+    # Pay for a fourth agent with the card that is not the default: 3-D Secure refused first
+    # (a cancellation: the card may be used again at once), then confirmed; the confirmation
+    # offers to make that card the default.
     page.goto(run.url("/package/edit/payment?plan=standard&period=monthly&agents=4&packs=0"))
     run.check(page, "wizard.payment", "form")
     page.locator("label", has_text="3184").locator("input[name=method]").check()
@@ -346,10 +348,22 @@ def owner(page: Page, run: Run) -> None:
     run.check(page, "sandbox.challenge", "form")
     page.locator("main form [type=submit]").last.click()
     page.wait_for_load_state()
-    run.check(page, "wizard.payment", "declined after 3-D Secure", at="payments.payment_return")
+    run.check(
+        page, "wizard.payment", "3-D Secure refused (cancelled)", at="payments.payment_return"
+    )
+    page.locator("label", has_text="3184").locator("input[name=method]").check()
+    page.locator("button.pay").click()
+    page.wait_for_url(re.compile(r"/sandbox/3ds/"))
+    page.locator("main form [type=submit]").first.click()
+    page.wait_for_url(re.compile(r"/package/edit/payments/\d+$"))
+    expect(page.locator(".make-default-offer")).to_be_visible()
+    run.check(page, "wizard.confirmation", "paid with another method (make it the default)")
+    # A second change paid with the default card: no offer.
+    page.goto(run.url("/package/edit/payment?plan=standard&period=monthly&agents=5&packs=0"))
     page.locator("label", has_text="4242").locator("input[name=method]").check()
     page.locator("button.pay").click()
     page.wait_for_url(re.compile(r"/package/edit/payments/\d+$"))
+    expect(page.locator(".make-default-offer")).to_have_count(0)
     run.check(page, "wizard.confirmation", "paid")
 
     page.goto(run.url("/package/edit/seats"))

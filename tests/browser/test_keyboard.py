@@ -169,3 +169,58 @@ def test_default_badge_leaves_the_radio_and_its_label_visible(chromium, live_url
         assert abs(badge["y"] + badge["height"] / 2 - (radio["y"] + radio["height"] / 2)) < 12
     finally:
         context.close()
+
+
+def _tab_to(page: Page, selector: str, limit: int = 80) -> None:
+    """Press Tab until an element the selector finds has the focus (as a keyboard user does)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => !!document.activeElement?.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}; last focus {_active(page)}")
+
+
+def test_this_weeks_states_by_keyboard(chromium, live_url, portal):
+    """Summary errors on the htmx path, the quote request note, "make this the default" after
+    paying with another card, and the team's removal question, with the keyboard alone."""
+    context = chromium.new_context(viewport={"width": 390, "height": 900})
+    try:
+        page = sign_in(context, live_url, portal, "owner")
+
+        # Step 2: an error, then the quote note, swap in while the field keeps the focus.
+        page.goto(f"{live_url}/package/edit/quantities?plan=standard&period=monthly")
+        page.locator("#agents").focus()
+        page.keyboard.press("Control+a")
+        page.keyboard.type("0")
+        expect(page.locator("#agents-error")).to_be_visible(timeout=15_000)
+        expect(page.locator("#agents")).to_be_focused()
+        page.keyboard.press("Control+a")
+        page.keyboard.type("60")
+        expect(page.locator("#agents-note")).to_be_visible(timeout=15_000)
+        expect(page.locator("#agents")).to_be_focused()
+        _tab_to(page, "#agents-note a")
+
+        # Paid with the card that is not the default: its offer is reached and used by keyboard.
+        page.goto(f"{live_url}/package/edit/payment?plan=standard&period=monthly&agents=4&packs=0")
+        page.locator("label", has_text="3184").locator("input[name=method]").check()
+        page.locator("button.pay").click()
+        page.wait_for_url(re.compile(r"/sandbox/3ds/"))
+        page.locator("main form [type=submit]").first.click()
+        page.wait_for_url(re.compile(r"/package/edit/payments/\d+$"))
+        _tab_to(page, ".make-default-offer button")
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"/package/edit/payments/\d+$"))
+        expect(page.locator(".flash-success")).to_contain_text("is now the default")
+        expect(page.locator(".make-default-offer")).to_have_count(0)
+
+        # Removing a colleague: the question comes above the team with the focus on it, and
+        # Cancel is the next stops away.
+        page.goto(f"{live_url}/team/")
+        _tab_to(page, "main a[href$='/remove']")
+        page.keyboard.press("Enter")
+        expect(page.locator("#team-confirm-title")).to_be_focused()
+        _tab_to(page, "#team-confirm a[role=button]", limit=5)
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"/team/$"))
+    finally:
+        context.close()
