@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 from werkzeug.wrappers import Response
 
 from portal import clock
@@ -15,7 +15,6 @@ from portal.documents import pdf as documents
 from portal.models import DocumentKind, Role, SubscriptionStatus
 from portal.numbers import page_number
 from portal.security import reads_only, roles_required
-from portal.web import private_download
 
 bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")
 
@@ -79,12 +78,4 @@ def account(account_id: int) -> str:
 @roles_required(Role.STAFF)
 def document_pdf(account_id: int, invoice_id: int) -> Response:
     """One of the account's invoices or credit notes as PDF, the one the customer gets."""
-    try:
-        found = documents.pdf_of(account_id, invoice_id)
-    except documents.InvoicePdfError as error:
-        current_app.logger.error("%s", error)
-        abort(503)
-    if found is None:
-        abort(404)
-    invoice, content = found
-    return private_download(content, "application/pdf", f"{invoice.number}.pdf")
+    return documents.pdf_download(account_id, invoice_id)

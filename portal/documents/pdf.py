@@ -19,10 +19,11 @@ from decimal import Decimal
 from typing import Any
 
 from babel import Locale
-from flask import current_app
+from flask import abort, current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
 
 from portal import clock
 from portal.billing_text import line_description, line_heading, tax_mention
@@ -33,6 +34,7 @@ from portal.domain.tax import TaxKind
 from portal.extensions import db, insert_on_conflict
 from portal.models import DocumentKind, Invoice, InvoiceLine, InvoicePdf, InvoiceStatus
 from portal.pdf import FONT_FAMILY, FONT_FILES, PdfRenderError, font_directory, html_to_pdf
+from portal.web import private_download
 
 TEMPLATE = "pdf/invoice.html"
 
@@ -232,6 +234,20 @@ def invoice_pdf_bytes(invoice: Invoice) -> bytes:
     """
     content, _rendered = _pdf_bytes(invoice)
     return content
+
+
+def pdf_download(account_id: int, invoice_id: int) -> Response:
+    """The account's invoice or credit note as a private PDF download, for the customer and
+    for staff alike: 404 when it is not that account's, 503 (logged) when it cannot be drawn."""
+    try:
+        found = pdf_of(account_id, invoice_id)
+    except InvoicePdfError as error:
+        current_app.logger.error("%s", error)
+        abort(503)
+    if found is None:
+        abort(404)
+    invoice, content = found
+    return private_download(content, "application/pdf", f"{invoice.number}.pdf")
 
 
 def pdf_of(account_id: int, invoice_id: int) -> tuple[Invoice, bytes] | None:

@@ -138,15 +138,7 @@ def update_note(invoice_id: int) -> Response | tuple[str, int] | str:
 @roles_required(*BILLING_ROLES)
 def pdf(invoice_id: int) -> Response:
     """The document as PDF: stored bytes until the invoice changes, another account's is 404."""
-    try:
-        found = documents.pdf_of(current_account_id(), invoice_id)
-    except documents.InvoicePdfError as error:
-        current_app.logger.error("%s", error)
-        abort(503)
-    if found is None:
-        abort(404)
-    invoice, content = found
-    return private_download(content, "application/pdf", f"{invoice.number}.pdf")
+    return documents.pdf_download(current_account_id(), invoice_id)
 
 
 # Documents are dated; a year outside these is no year an account has documents in.
