@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CompoundSelect, String, select, union
+from sqlalchemy import CompoundSelect, Select, String, select, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -83,6 +83,17 @@ class AccountSuggestion:
 SUGGESTIONS = 10
 
 
+def _suggestions() -> Select[int, str, str, str | None, str]:
+    """Accounts with what a suggestion shows of them."""
+    return select(
+        Account.id,
+        Account.name,
+        BillingInfo.country,
+        BillingInfo.vat_id,
+        BillingInfo.billing_email,
+    ).outerjoin(BillingInfo, BillingInfo.account_id == Account.id)
+
+
 def account_suggestions(query: str, limit: int = SUGGESTIONS) -> list[AccountSuggestion]:
     """The first accounts by name that the query finds (as the back office's account search
     does): an indexed search that stays quick with thousands of accounts."""
@@ -91,15 +102,8 @@ def account_suggestions(query: str, limit: int = SUGGESTIONS) -> list[AccountSug
         return []
     matches = matching_accounts(query).cte("matches")
     rows = db.session.execute(
-        select(
-            Account.id,
-            Account.name,
-            BillingInfo.country,
-            BillingInfo.vat_id,
-            BillingInfo.billing_email,
-        )
+        _suggestions()
         .where(Account.id.in_(select(matches.c.id)))
-        .outerjoin(BillingInfo, BillingInfo.account_id == Account.id)
         .order_by(Account.name, Account.id)
         .limit(limit)
     ).all()
@@ -108,15 +112,5 @@ def account_suggestions(query: str, limit: int = SUGGESTIONS) -> list[AccountSug
 
 def account_suggestion(account_id: int) -> AccountSuggestion | None:
     """One account as a suggestion (the one already chosen)."""
-    row = db.session.execute(
-        select(
-            Account.id,
-            Account.name,
-            BillingInfo.country,
-            BillingInfo.vat_id,
-            BillingInfo.billing_email,
-        )
-        .where(Account.id == account_id)
-        .outerjoin(BillingInfo, BillingInfo.account_id == Account.id)
-    ).first()
+    row = db.session.execute(_suggestions().where(Account.id == account_id)).first()
     return AccountSuggestion(*row) if row else None
