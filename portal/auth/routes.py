@@ -17,19 +17,19 @@ from portal.auth.forms import (
     PasswordChangeForm,
     SignInForm,
 )
-from portal.auth.sign_in_limits import (
-    SignInLocked,
-    begin_attempt,
-    client_address,
-    forget_attempt,
-    wait_message,
-)
 from portal.extensions import db
 from portal.i18n import is_safe_redirect
 from portal.mail.outbox import deliver_soon
 from portal.models import User
 from portal.models.columns import max_length
 from portal.security import checks_form_text
+from portal.sign_in_limits import (
+    SignInLocked,
+    begin_attempt,
+    client_address,
+    forget_attempt,
+    wait_message,
+)
 from portal.team import changes as team
 from portal.web import form_status
 

@@ -11,10 +11,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.accounts import account_users
-from portal.auth.sign_in_limits import SignInLocked, confirm_password, wait_message
 from portal.mail.outbox import deliver_soon
 from portal.models import Role, User
 from portal.security import checks_form_text, current_account_id, roles_required
+from portal.sign_in_limits import SignInLocked, confirm_password, wait_message
 from portal.team import changes as service
 from portal.team.contacts import contacts_for_member
 from portal.team.forms import BillingAdminForm, HandOverForm, InviteForm, TeamActionForm

@@ -23,6 +23,7 @@ LABELS = {
         S.SUCCEEDED: "Riuscito",
         S.DECLINED: "Rifiutato",
         S.ABANDONED: "Abbandonato",
+        S.CANCELLED: "Annullato",
         S.REFUNDED: "Rimborsato",
         "paypal": "In attesa di PayPal",
     },
@@ -33,11 +34,12 @@ LABELS = {
         S.SUCCEEDED: "Réussi",
         S.DECLINED: "Refusé",
         S.ABANDONED: "Abandonné",
+        S.CANCELLED: "Annulé",
         S.REFUNDED: "Remboursé",
         "paypal": "En attente de PayPal",
     },
 }
-ENGLISH = {"Created", "Processing", "Succeeded", "Declined", "Abandoned", "Refunded"}
+ENGLISH = {"Created", "Processing", "Succeeded", "Declined", "Abandoned", "Cancelled", "Refunded"}
 
 
 @pytest.fixture

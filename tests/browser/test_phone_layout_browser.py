@@ -112,15 +112,22 @@ def test_seats_update_as_typed_and_tab_goes_on_in_french(chromium, live_url, fre
         page.wait_for_load_state("networkidle")
         expect(page.locator("button[value='agents:1']")).to_be_focused()
 
-        # An error and its correction come and go while typing, the field kept.
+        # More than 50 agents: the way to a quote (no error, no Pay), the field kept.
         _type_into(page, "#agents", "60")
-        expect(page.locator("#agents")).to_have_attribute("aria-invalid", "true")
         expect(page.locator("#agents-feedback")).to_contain_text("50")
+        expect(page.locator("#agents")).not_to_have_attribute("aria-invalid", "true")
         expect(page.locator("#agents")).to_be_focused()
         expect(page.locator("button.pay")).to_have_count(0)
         page.keyboard.press("Backspace")  # the cursor stayed after the typed number
         expect(page.locator("#agents")).to_have_value("6")
         expect(page.locator("[data-delta=agents]")).to_have_text("+3 agents")
+
+        # An error and its correction come and go while typing, the field kept.
+        _type_into(page, "#agents", "0")
+        expect(page.locator("#agents")).to_have_attribute("aria-invalid", "true")
+        expect(page.locator("#agents-feedback")).to_contain_text("1")
+        expect(page.locator("#agents")).to_be_focused()
+        expect(page.locator("button.pay")).to_have_count(0)
         _type_into(page, "#agents", "4")
         expect(page.locator("[data-delta=agents]")).to_have_text("+1 agent")
         expect(page.locator("#agents")).not_to_have_attribute("aria-invalid", "true")

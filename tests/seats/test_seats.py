@@ -254,9 +254,9 @@ def test_typing_answers_the_figures_and_leaves_the_fields(standard_customer):
 
 
 def test_typing_into_an_error_answers_the_whole_region(standard_customer):
-    """The field's highlighting changes (more than 50 agents, then corrected): the answer is
-    the whole region, retargeted, so the field is marked and unmarked."""
-    wrong = standard_customer.client.get("/package/edit/seats?agents=60&packs=0&shown=", headers=HX)
+    """The field's highlighting changes (no agents, then corrected): the answer is the whole
+    region, retargeted, so the field is marked and unmarked."""
+    wrong = standard_customer.client.get("/package/edit/seats?agents=0&packs=0&shown=", headers=HX)
     assert wrong.headers["HX-Retarget"] == "#seats"
     assert wrong.headers["HX-Reswap"] == "outerHTML"
     assert wrong.text.lstrip().startswith('<div id="seats"')
@@ -264,7 +264,7 @@ def test_typing_into_an_error_answers_the_whole_region(standard_customer):
     assert 'id="seats-shown" name="shown" value="agents"' in wrong.text
     assert 'class="pay-form"' not in wrong.text
     still = standard_customer.client.get(
-        "/package/edit/seats?agents=61&packs=0&shown=agents", headers=HX
+        "/package/edit/seats?agents=-1&packs=0&shown=agents", headers=HX
     )
     assert "HX-Retarget" not in still.headers
     assert still.text.lstrip().startswith('<aside id="summary"')

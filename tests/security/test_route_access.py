@@ -59,6 +59,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "team.invite": OWNER_ONLY,
     "team.change_billing_admin": OWNER_ONLY,
     "team.remove": OWNER_ONLY,
+    "team.confirm_remove": OWNER_ONLY,
+    "team.confirm_transfer": OWNER_ONLY,
     "team.transfer_ownership": OWNER_ONLY,
     "methods.index": BILLING,
     "methods.add_card": BILLING,
@@ -114,6 +116,10 @@ ACCESS: dict[str, frozenset[str]] = {
     "quotes.staff_send": STAFF_ONLY,
     "quotes.staff_withdraw": STAFF_ONLY,
     "quotes.draft_from_request": STAFF_ONLY,
+    "quotes.staff_account_choices": STAFF_ONLY,
+    "quotes.staff_duplicate": STAFF_ONLY,
+    "quotes.staff_new_preview": STAFF_ONLY,
+    "backoffice.document_pdf": STAFF_ONLY,
 }
 
 # Values for path arguments: ids nobody has, references and tokens that do not exist.

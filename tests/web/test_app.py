@@ -97,8 +97,9 @@ def test_postgresql_has_the_trigram_indexes_of_the_account_search(app, backend):
             ).scalars()
         )
     assert names == {
-        "ix_accounts_name_trgm",
-        "ix_billing_info_company_trgm",
+        # Names and companies are searched in their folded form (accents and case removed).
+        "ix_accounts_name_search_trgm",
+        "ix_billing_info_company_search_trgm",
         "ix_billing_info_billing_email_trgm",
         "ix_billing_info_vat_id_trgm",
         "ix_users_email_trgm",
