@@ -6,57 +6,7 @@ import pytest
 
 from portal.einvoices import schema
 from portal.einvoices.schema import SchemaUnavailable, schema_errors, schema_file
-
-# The smallest FPR12 invoice the schema accepts: one line at 22 %.
-MINIMAL = """<?xml version="1.0" encoding="UTF-8"?>
-<p:FatturaElettronica versione="FPR12"
-    xmlns:p="http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fatture/v1.2">
-  <FatturaElettronicaHeader>
-    <DatiTrasmissione>
-      <IdTrasmittente><IdPaese>IT</IdPaese><IdCodice>01234567890</IdCodice></IdTrasmittente>
-      <ProgressivoInvio>00001</ProgressivoInvio>
-      <FormatoTrasmissione>FPR12</FormatoTrasmissione>
-      <CodiceDestinatario>0000000</CodiceDestinatario>
-    </DatiTrasmissione>
-    <CedentePrestatore>
-      <DatiAnagrafici>
-        <IdFiscaleIVA><IdPaese>IT</IdPaese><IdCodice>01234567890</IdCodice></IdFiscaleIVA>
-        <Anagrafica><Denominazione>Venditore S.r.l.</Denominazione></Anagrafica>
-        <RegimeFiscale>RF01</RegimeFiscale>
-      </DatiAnagrafici>
-      <Sede><Indirizzo>Via Roma 1</Indirizzo><CAP>47121</CAP><Comune>Forlì</Comune>
-        <Nazione>IT</Nazione></Sede>
-    </CedentePrestatore>
-    <CessionarioCommittente>
-      <DatiAnagrafici>
-        <IdFiscaleIVA><IdPaese>IT</IdPaese><IdCodice>09876543210</IdCodice></IdFiscaleIVA>
-        <Anagrafica><Denominazione>{buyer}</Denominazione></Anagrafica>
-      </DatiAnagrafici>
-      <Sede><Indirizzo>Via Dante 2</Indirizzo><CAP>20121</CAP><Comune>Milano</Comune>
-        <Nazione>IT</Nazione></Sede>
-    </CessionarioCommittente>
-  </FatturaElettronicaHeader>
-  <FatturaElettronicaBody>
-    <DatiGenerali>
-      <DatiGeneraliDocumento>
-        <TipoDocumento>{kind}</TipoDocumento><Divisa>EUR</Divisa><Data>2026-12-07</Data>
-        {number}
-      </DatiGeneraliDocumento>
-    </DatiGenerali>
-    <DatiBeniServizi>
-      <DettaglioLinee>
-        <NumeroLinea>1</NumeroLinea><Descrizione>Standard, 3 agenti</Descrizione>
-        <PrezzoUnitario>45.00</PrezzoUnitario><PrezzoTotale>45.00</PrezzoTotale>
-        <AliquotaIVA>22.00</AliquotaIVA>
-      </DettaglioLinee>
-      <DatiRiepilogo>
-        <AliquotaIVA>22.00</AliquotaIVA><ImponibileImporto>45.00</ImponibileImporto>
-        <Imposta>9.90</Imposta><EsigibilitaIVA>I</EsigibilitaIVA>
-      </DatiRiepilogo>
-    </DatiBeniServizi>
-  </FatturaElettronicaBody>
-</p:FatturaElettronica>
-"""
+from tests.einvoices.documents import document
 
 
 def _document(
@@ -64,7 +14,7 @@ def _document(
     number: str = "<Numero>2026/000001</Numero>",
     buyer: str = "Bottega Forlì S.r.l.",
 ) -> bytes:
-    return MINIMAL.format(kind=kind, number=number, buyer=buyer).encode()
+    return document(kind=kind, number=number, buyer=buyer)
 
 
 def test_the_schema_files_are_the_pinned_ones():
