@@ -67,3 +67,9 @@ def test_external_entities_are_never_read(tmp_path):
 
     parsed = etree.fromstring(hostile, schema._parser())
     assert b"TOP-SECRET" not in etree.tostring(parsed)
+
+
+def test_a_polish_name_written_in_latin1_letters_passes():
+    from portal.domain.latin1 import latin1_text
+
+    assert schema_errors(_document(buyer=latin1_text("Zakład Usług Łódź Sp. z o.o."))) == []
