@@ -52,6 +52,21 @@
     cancel.click();
   });
 
+  // An out-of-band swap never takes back what the user typed after the request left: the
+  // field being typed in keeps its current value (a late answer for "0" must not turn the
+  // "60" typed since back into "0"; the request the new value sends brings its figures).
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var active = document.activeElement;
+    var fragment = event.detail.fragment;
+    if (!active || !active.id || !active.matches("input, textarea")) return;
+    if (!event.detail.target.contains(active) || !fragment || !fragment.querySelector) return;
+    var incoming = fragment.querySelector("#" + CSS.escape(active.id));
+    if (incoming && incoming.value !== active.value) {
+      incoming.value = active.value;
+      incoming.setAttribute("value", active.value);
+    }
+  });
+
   document.addEventListener("htmx:beforeRequest", function (event) {
     var active = document.activeElement;
     var target = event.detail.target;
