@@ -12,6 +12,7 @@ from flask import (
     Flask,
     abort,
     current_app,
+    redirect,
     render_template,
     request,
     send_file,
@@ -34,6 +35,16 @@ def wants_fragment() -> bool:
     """True for an htmx swap; a boosted link or a history restore needs the whole page."""
     htmx: Any = getattr(request, "htmx", None)  # htmx_flask's request details, untyped
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def whole_page_redirect(location: str, code: int = 302) -> Response:
+    """Go to another page, also from an htmx request: htmx is told to load it as a whole page
+    (HX-Redirect) instead of swapping the redirect's target into the part that asked."""
+    if wants_fragment():
+        response = Response(status=204)
+        response.headers["HX-Redirect"] = location
+        return response
+    return redirect(location, code=code)
 
 
 def private_download(content: bytes, mimetype: str, name: str, *, inline: bool = False) -> Response:

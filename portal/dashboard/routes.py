@@ -21,7 +21,7 @@ from portal.i18n import format_day
 from portal.models import BILLING_ROLES, CUSTOMER_ROLES, Role, SubscriptionStatus
 from portal.renewal.auto_renew import NoPaymentMethod, expiry_warning, set_auto_renew
 from portal.security import checks_form_text, current_account_id, roles_required
-from portal.web import UNPROCESSABLE, wants_fragment
+from portal.web import UNPROCESSABLE, wants_fragment, whole_page_redirect
 
 bp = Blueprint("dashboard", __name__)
 
@@ -83,7 +83,7 @@ def auto_renewal() -> Response | str | tuple[str, int]:
     off is stopping the subscription: that asks for confirmation and a reason first."""
     choice = request.form.get("auto_renew")
     if choice == "off":
-        return _redirect(url_for("dashboard.stop_subscription"))
+        return whole_page_redirect(url_for("dashboard.stop_subscription"), code=303)
     if choice != "on":
         abort(400)
     error = None
@@ -103,15 +103,6 @@ def auto_renewal() -> Response | str | tuple[str, int]:
     else:
         flash(renewal_on_message(), "success")
     return redirect(url_for("dashboard.my_package"))
-
-
-def _redirect(location: str) -> Response:
-    """A redirect that htmx follows as a whole page, not a swap into the package."""
-    if wants_fragment():
-        response = Response(status=204)
-        response.headers["HX-Redirect"] = location
-        return response
-    return redirect(location, code=303)
 
 
 def renewal_on_message() -> str:

@@ -18,7 +18,7 @@ from portal.payments.gateway import CardEntry, GatewayError, customer_reference,
 from portal.payments.messages import already_saved_message, card_error_message
 from portal.payments.sandbox_routes import sandbox_card_help
 from portal.security import checks_form_text, current_account_id, roles_required
-from portal.web import UNPROCESSABLE, render_page, wants_fragment
+from portal.web import UNPROCESSABLE, render_page, whole_page_redirect
 
 bp = Blueprint("methods", __name__, url_prefix="/billing/payment-methods")
 
@@ -207,9 +207,4 @@ def remove(method_id: int) -> Response | str:
 
 def _after_removal() -> Response:
     """Back to the list; an htmx request (the default's Remove) reloads the whole page."""
-    target = url_for("methods.index", next=_next_url())
-    if wants_fragment():
-        response = Response(status=200)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target)
+    return whole_page_redirect(url_for("methods.index", next=_next_url()))
