@@ -2,6 +2,7 @@
 
 from portal.models.account import Account, BillingInfo
 from portal.models.document import EmailKind, EmailStatus, InvoicePdf, OutgoingEmail
+from portal.models.einvoice import EInvoiceFile, EInvoiceState
 from portal.models.invoice import (
     ActivityKind,
     BillingActivity,
@@ -39,6 +40,8 @@ __all__ = [
     "DeclineCode",
     "DocumentKind",
     "DocumentSequence",
+    "EInvoiceFile",
+    "EInvoiceState",
     "EmailKind",
     "EmailStatus",
     "Invoice",

@@ -48,6 +48,8 @@ class SequenceKind(StrEnum):
     INVOICE = "invoice"
     CREDIT_NOTE = "credit_note"
     SALES_QUOTE = "sales_quote"
+    # The progressive of e-invoice file names (one sequence for all years: names are never reused).
+    EINVOICE_FILE = "einvoice_file"
 
 
 class DocumentSequence(Model):
