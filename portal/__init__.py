@@ -68,6 +68,10 @@ def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = 
     assets.init_app(app)
     cli.init_app(app)
     payments.init_app(app)
+    from portal.einvoices import produce as einvoices
+
+    # Documents issued by a transaction get their e-invoice files just before it commits.
+    einvoices.init_app(app)
 
     from portal import payment_purposes
     from portal.auth import routes as auth

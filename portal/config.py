@@ -268,11 +268,25 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "PRICE_LIST_FILE": os.environ.get("PRICE_LIST_FILE", str(PACKAGE_DATA / "prices.toml")),
         "VAT_RATES_FILE": os.environ.get("VAT_RATES_FILE", str(PACKAGE_DATA / "vat_rates.toml")),
+        "EXCHANGE_RATES_FILE": os.environ.get(
+            "EXCHANGE_RATES_FILE", str(PACKAGE_DATA / "exchange_rates.toml")
+        ),
         "SELLER_COUNTRY": os.environ.get("SELLER_COUNTRY", "IT"),
         "SELLER_NAME": os.environ.get("SELLER_NAME", "Chatdesk S.r.l."),
         "SELLER_ADDRESS": os.environ.get("SELLER_ADDRESS", "Via Example 1, 20100 Milano"),
         "SELLER_VAT_ID": os.environ.get("SELLER_VAT_ID", "IT12345670017"),
         "SELLER_EMAIL": os.environ.get("SELLER_EMAIL", "billing@chatdesk.example.com"),
+        # The seller's address in parts, as an e-invoice states it; SELLER_ADDRESS is what
+        # documents print. Province: the two-letter code of an Italian seller's province.
+        "SELLER_STREET": os.environ.get("SELLER_STREET", "Via Example 1"),
+        "SELLER_POSTAL_CODE": os.environ.get("SELLER_POSTAL_CODE", "20100"),
+        "SELLER_CITY": os.environ.get("SELLER_CITY", "Milano"),
+        "SELLER_PROVINCE": os.environ.get("SELLER_PROVINCE", "MI"),
+        # FatturaPA's RegimeFiscale: RF01 is the ordinary VAT regime.
+        "SELLER_TAX_REGIME": os.environ.get("SELLER_TAX_REGIME", "RF01"),
+        # Who transmits e-invoices to the exchange system: the seller itself by default (its
+        # VAT number), or an intermediary's tax code. It starts every e-invoice file name.
+        "EINVOICE_TRANSMITTER_ID": os.environ.get("EINVOICE_TRANSMITTER_ID", ""),
         # Where "Help" and every "contact support" lead: a help-desk page, else an e-mail.
         "SUPPORT_URL": os.environ.get("SUPPORT_URL", ""),
         "SUPPORT_EMAIL": os.environ.get("SUPPORT_EMAIL", "support@chatdesk.example.com"),

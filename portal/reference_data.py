@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 
 from portal.domain.catalog import PriceList, load_price_list
+from portal.domain.exchange import ExchangeRates, load_exchange_rates
 from portal.domain.tax import VatRates, load_vat_rates
 
 
@@ -17,10 +18,12 @@ class ReferenceData:
     prices: PriceList
     vat_rates: VatRates
     seller_country: str
+    # Euro rates for e-invoices of documents in other currencies.
+    exchange_rates: ExchangeRates
 
 
 def init_app(app: Flask) -> None:
-    """Load both files; a broken one raises an error naming the bad entry."""
+    """Load the files; a broken one raises an error naming the bad entry."""
     vat_rates = load_vat_rates(app.config["VAT_RATES_FILE"])
     seller_country = app.config["SELLER_COUNTRY"].upper()
     if not vat_rates.is_eu(seller_country):
@@ -29,6 +32,7 @@ def init_app(app: Flask) -> None:
         prices=load_price_list(app.config["PRICE_LIST_FILE"]),
         vat_rates=vat_rates,
         seller_country=seller_country,
+        exchange_rates=load_exchange_rates(app.config["EXCHANGE_RATES_FILE"]),
     )
 
 

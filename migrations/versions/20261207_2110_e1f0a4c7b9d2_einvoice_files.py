@@ -32,6 +32,8 @@ def upgrade():
         sa.Column("receipt_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sdi_id", sa.String(length=20), server_default="", nullable=False),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("exchange_rate", sa.Numeric(precision=12, scale=6), nullable=True),
+        sa.Column("exchange_rate_on", sa.Date(), nullable=True),
         sa.ForeignKeyConstraint(
             ["invoice_id"], ["invoices.id"], name=op.f("fk_einvoice_files_invoice_id_invoices")
         ),

@@ -11,16 +11,17 @@ from sqlalchemy import select, update
 
 from portal.domain.pricing import ChangeKind, PriceBreakdown, compute_vat
 from portal.domain.tax import TaxKind, TaxTreatment
-from portal.extensions import db, insert_on_conflict, matched_rows
+from portal.einvoices.produce import mark_issued
+from portal.extensions import db, matched_rows
 from portal.models import (
     Account,
     DocumentKind,
-    DocumentSequence,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
     SequenceKind,
 )
+from portal.sequences import next_number, take_numbers
 
 NUMBER_PREFIX = {DocumentKind.INVOICE: "INV", DocumentKind.CREDIT_NOTE: "CN"}
 
@@ -28,38 +29,6 @@ NUMBER_PREFIX = {DocumentKind.INVOICE: "INV", DocumentKind.CREDIT_NOTE: "CN"}
 def document_number(kind: DocumentKind, year: int, sequence: int) -> str:
     """The number printed on a document: INV-2026-000001, CN-2026-000001."""
     return f"{NUMBER_PREFIX[kind]}-{year}-{sequence:06d}"
-
-
-def next_number(kind: SequenceKind, year: int) -> int:
-    """Take the next number of the year, holding the sequence row until the caller commits.
-
-    The row lock makes concurrent issuers wait, so numbers have no gaps and no duplicates:
-    a transaction that rolls back gives its number back with it.
-    """
-    return take_numbers(kind, year, 1)
-
-
-def take_numbers(kind: SequenceKind, year: int, count: int) -> int:
-    """Take `count` consecutive numbers (as `next_number` does); returns the first of them.
-
-    One UPDATE takes them and the row lock; the row is created on the year's first document.
-    """
-    for _attempt in range(2):
-        last = db.session.execute(
-            update(DocumentSequence)
-            .where(DocumentSequence.kind == kind, DocumentSequence.year == year)
-            .values(last_number=DocumentSequence.last_number + count)
-            .returning(DocumentSequence.last_number)
-            .execution_options(synchronize_session=False)
-        ).scalar()
-        if last is not None:
-            return last - count + 1
-        db.session.execute(
-            insert_on_conflict(DocumentSequence)
-            .values(kind=kind, year=year, last_number=0)
-            .on_conflict_do_nothing(index_elements=["kind", "year"])
-        )
-    raise AssertionError(f"no document sequence row for {kind} {year}")
 
 
 def seller_details() -> dict[str, Any]:
@@ -71,6 +40,12 @@ def seller_details() -> dict[str, Any]:
         "country": config["SELLER_COUNTRY"],
         "vat_id": config["SELLER_VAT_ID"],
         "email": config["SELLER_EMAIL"],
+        # The address in parts and the tax regime, for the e-invoice.
+        "street": config["SELLER_STREET"],
+        "postal_code": config["SELLER_POSTAL_CODE"],
+        "city": config["SELLER_CITY"],
+        "province": config["SELLER_PROVINCE"],
+        "tax_regime": config["SELLER_TAX_REGIME"],
     }
 
 
@@ -253,6 +228,7 @@ def number_documents(documents: list[Invoice]) -> None:
             document.number = document_number(kind, year, sequence)
     db.session.add_all(documents)
     db.session.flush()
+    mark_issued(db.session(), documents)
 
 
 def _copied_lines(invoice: Invoice, *, sign: int) -> list[InvoiceLine]:
@@ -284,8 +260,6 @@ def issue_reversal(
     stay those of the invoice (the same VAT rate and treatment), whatever prices say today.
     """
     sequence = next_number(SequenceKind.CREDIT_NOTE, issued_on.year)
-    account = db.session.get(Account, invoice.account_id)
-    assert account is not None
     note = Invoice(
         account_id=invoice.account_id,
         kind=DocumentKind.CREDIT_NOTE,
@@ -307,7 +281,9 @@ def issue_reversal(
         paid_with=paid_with,
         change_kind=change_kind,
         seller=seller_details(),
-        customer=customer_details(account),
+        # The customer the invoice was addressed to: a note cancelling an invoice goes to the
+        # same party (a reissue's new details are the replacing invoice's).
+        customer=dict(invoice.customer),
         language=invoice.language,
         corrects_id=invoice.id,
         note="",
@@ -317,6 +293,7 @@ def issue_reversal(
     )
     db.session.add(note)
     db.session.flush()
+    mark_issued(db.session(), [note])
     return note
 
 
@@ -370,6 +347,7 @@ def issue_replacement(
     )
     db.session.add(replacement)
     db.session.flush()
+    mark_issued(db.session(), [replacement])
     return replacement
 
 

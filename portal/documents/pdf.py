@@ -28,8 +28,7 @@ from werkzeug.wrappers import Response
 from portal import clock
 from portal.billing_text import line_description, line_heading, tax_mention
 from portal.documents.refunds import refund_note_number
-from portal.domain.catalog import BillingPeriod, Plan
-from portal.domain.pricing import BreakdownLine, LineKind
+from portal.domain.pricing import BreakdownLine
 from portal.domain.tax import TaxKind
 from portal.extensions import db, insert_on_conflict
 from portal.models import DocumentKind, Invoice, InvoiceLine, InvoicePdf, InvoiceStatus
@@ -45,18 +44,7 @@ class InvoicePdfError(PdfRenderError):
 
 def breakdown_line(line: InvoiceLine) -> BreakdownLine:
     """A stored invoice line as the domain's line, so it is worded like the summary was."""
-    return BreakdownLine(
-        kind=LineKind(line.kind),
-        plan=Plan(line.plan),
-        period=BillingPeriod(line.billing_period),
-        quantity=line.quantity,
-        unit_minor=line.unit_minor,
-        days=line.days,
-        of_days=line.of_days,
-        start=line.start,
-        end=line.end,
-        amount_minor=line.amount_minor,
-    )
+    return line.as_breakdown_line()
 
 
 def _corrected_number(invoice: Invoice) -> str | None:

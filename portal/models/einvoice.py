@@ -4,11 +4,21 @@ new, never reused file name, so the document's state is its latest file's."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import Model
@@ -58,3 +68,7 @@ class EInvoiceFile(Model):
     receipt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sdi_id: Mapped[str] = mapped_column(String(20), default="", server_default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A document in CZK, PLN or USD is stated in euro at the reference rate of its first file
+    # (units of the currency for one euro) and that rate's date; every later file reuses it.
+    exchange_rate: Mapped[Any] = mapped_column(Numeric(12, 6), nullable=True)
+    exchange_rate_on: Mapped[date | None] = mapped_column(Date)

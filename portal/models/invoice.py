@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.domain.catalog import BillingPeriod, Plan
-from portal.domain.pricing import ChangeKind, LineKind
+from portal.domain.pricing import BreakdownLine, ChangeKind, LineKind
 from portal.domain.tax import TaxKind
 from portal.extensions import Model
 from portal.models.columns import PURCHASE_ORDER_LENGTH, enum_column, utc_now
@@ -142,6 +142,21 @@ class InvoiceLine(Model):
     start: Mapped[date] = mapped_column(Date)
     end: Mapped[date] = mapped_column(Date)
     amount_minor: Mapped[int] = mapped_column(Integer)
+
+    def as_breakdown_line(self) -> BreakdownLine:
+        """The stored line as the domain's line, so it is worded like the summary was."""
+        return BreakdownLine(
+            kind=LineKind(self.kind),
+            plan=Plan(self.plan),
+            period=BillingPeriod(self.billing_period),
+            quantity=self.quantity,
+            unit_minor=self.unit_minor,
+            days=self.days,
+            of_days=self.of_days,
+            start=self.start,
+            end=self.end,
+            amount_minor=self.amount_minor,
+        )
 
 
 class ActivityKind(StrEnum):

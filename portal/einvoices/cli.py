@@ -1,0 +1,99 @@
+"""`flask einvoices generate`: FatturaPA files for documents issued before e-invoices (cron-safe),
+and `flask rates import`: the euro reference rates e-invoices state foreign currencies at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from portal.accounts import lock_account
+from portal.domain.exchange import (
+    ExchangeRatesError,
+    load_exchange_rates,
+    parse_ecb_csv,
+    rates_toml,
+)
+from portal.einvoices.produce import fatturapa_enabled, produce_einvoice
+from portal.extensions import db
+from portal.models import EInvoiceFile, EInvoiceState, Invoice
+
+einvoices_cli = AppGroup("einvoices", help="E-invoices (FatturaPA) and their transmission.")
+rates_cli = AppGroup("rates", help="Euro reference rates for e-invoices.")
+
+
+@einvoices_cli.command("generate")
+@click.option(
+    "--batch-size",
+    default=100,
+    show_default=True,
+    type=click.IntRange(min=1, max=10_000),
+    help="Documents looked up per query.",
+)
+def generate_command(batch_size: int) -> None:
+    """Produce the FatturaPA file of every issued document that has none yet, oldest first.
+
+    Each document commits on its own; a run stopped half-way, or two at once, go on where the
+    files are missing (a document that got a file meanwhile is skipped).
+    """
+    if not fatturapa_enabled():
+        raise click.ClickException("the seller is not Italian (SELLER_COUNTRY): no FatturaPA files")
+    produced = invalid = 0
+    last_id = 0
+    while True:
+        ids = db.session.scalars(
+            select(Invoice.id)
+            .where(
+                Invoice.id > last_id,
+                ~select(EInvoiceFile.id).where(EInvoiceFile.invoice_id == Invoice.id).exists(),
+            )
+            .order_by(Invoice.id)
+            .limit(batch_size)
+        ).all()
+        if not ids:
+            break
+        last_id = ids[-1]
+        for invoice_id in ids:
+            # One document per transaction, under its account's lock (issuing takes the
+            # same lock): two runs, or a run beside a payment, produce a file once.
+            account_id = db.session.scalar(
+                select(Invoice.account_id).where(Invoice.id == invoice_id)
+            )
+            assert account_id is not None
+            lock_account(account_id)
+            invoice = db.session.get(Invoice, invoice_id)
+            assert invoice is not None
+            if db.session.scalar(
+                select(EInvoiceFile.id).where(EInvoiceFile.invoice_id == invoice_id).limit(1)
+            ):
+                db.session.rollback()
+                continue  # another run produced it meanwhile
+            file = produce_einvoice(invoice)
+            produced += 1
+            if file.state == EInvoiceState.INVALID:
+                invalid += 1
+                click.echo(f"{invoice.number}: {file.file_name} is invalid: {file.problems}")
+            db.session.commit()
+    click.echo(f"produced {produced} e-invoice files, {invalid} of them invalid")
+
+
+@rates_cli.command("import")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(source: Path) -> None:
+    """Write the rates file from the ECB's daily reference-rate CSV (eurofxref.csv)."""
+    try:
+        rates = parse_ecb_csv(source.read_text(encoding="utf-8-sig"), file=str(source))
+    except (ExchangeRatesError, UnicodeDecodeError) as error:
+        raise click.ClickException(str(error)) from None
+    target = Path(current_app.config["EXCHANGE_RATES_FILE"])
+    text = rates_toml(rates, source=f"ECB reference rates of {rates.as_of.isoformat()}")
+    temporary = target.with_suffix(".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    load_exchange_rates(temporary)  # what the portal will read back at start-up
+    temporary.replace(target)
+    listed = ", ".join(f"{code} {rate}" for code, rate in rates.rates.items())
+    click.echo(f"rates of {rates.as_of.isoformat()} written to {target.name}: {listed}")
+    click.echo("restart the portal to use them")
