@@ -279,13 +279,94 @@ def test_no_files_when_the_seller_is_not_italian(app, invoicing, einvoices, fact
     assert einvoices.files(invoice_id) == []
 
 
-def test_a_rolled_back_issue_leaves_no_file(app, invoicing, factory):
+def test_a_rolled_back_issue_leaves_no_file_and_no_pending_work(app, invoicing, factory):
+    from portal.documents.issuing import issue_reversal
+    from portal.domain.pricing import ChangeKind
+
     account = invoicing.customer(factory, "Müller GmbH", country="DE", vat_id="DE136695976")
-    invoicing.first_purchase(account)
+    invoice_id = invoicing.first_purchase(account)
     with app.app_context():
-        count = db.session.scalar(select(db.func.count()).select_from(EInvoiceFile))
-    assert count == 1
+        invoice = db.session.get(Invoice, invoice_id)
+        issue_reversal(
+            invoice, issued_on=invoice.issued_on, change_kind=ChangeKind.REFUND, paid_with=""
+        )
+        db.session.rollback()
+        db.session.commit()  # nothing left to produce
+        files = db.session.scalars(select(EInvoiceFile.invoice_id)).all()
+        documents = db.session.scalars(select(Invoice.id)).all()
+    assert files == [invoice_id]
+    assert documents == [invoice_id]
 
 
 def _address() -> dict[str, str]:
     return dict(ITALIAN_ADDRESS)
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "rule"),
+    [
+        # The generic N6 (or N2) instead of its sub-code.
+        (
+            lambda xml: xml.replace(b"<Natura>N2.1</Natura>", b"<Natura>N6</Natura>"),
+            "00445",
+            "generic_nature",
+        ),
+        # 0 % without an exemption code.
+        (
+            lambda xml: xml.replace(b"<Natura>N2.1</Natura>", b""),
+            "00400",
+            "zero_rate_without_nature",
+        ),
+        # A total off by one cent.
+        (
+            lambda xml: xml.replace(b"<ImponibileImporto>90.00<", b"<ImponibileImporto>90.01<"),
+            "00422",
+            "taxable_per_rate",
+        ),
+        # Outside the EU without OO99999999999.
+        (
+            lambda xml: xml.replace(b"<Nazione>DE</Nazione>", b"<Nazione>US</Nazione>"),
+            "",
+            "foreign_recipient",
+        ),
+    ],
+)
+def test_a_tampered_file_is_refused_by_a_named_rule(
+    app, invoicing, einvoices, factory, change, code, rule
+):
+    from portal.einvoices.produce import check
+
+    account = invoicing.customer(factory, "Müller GmbH", country="DE", vat_id="DE136695976")
+    invoice_id = invoicing.first_purchase(account, agents=6)
+    produced = einvoices.latest(invoice_id)
+    _valid(produced)
+    tampered = change(produced.content)
+    assert tampered != produced.content
+
+    with app.app_context():
+        problems = check(tampered, "IT12345670017_ZZZZZ.xml", db.session.get(Invoice, invoice_id))
+
+    assert (code, rule) in {(problem["code"], problem["rule"]) for problem in problems}
+
+
+def test_a_file_name_used_before_and_a_number_already_sent_are_refused(
+    app, invoicing, einvoices, factory
+):
+    from portal.einvoices.produce import check
+
+    account = invoicing.customer(factory, "Müller GmbH", country="DE", vat_id="DE136695976")
+    invoice_id = invoicing.first_purchase(account)
+    produced = einvoices.latest(invoice_id)
+    with app.app_context():
+        file = db.session.scalar(select(EInvoiceFile).where(EInvoiceFile.invoice_id == invoice_id))
+        file.state = EInvoiceState.DELIVERED
+        db.session.commit()
+        problems = check(produced.content, produced.file_name, db.session.get(Invoice, invoice_id))
+
+    rules = {(problem["code"], problem["rule"]) for problem in problems}
+    assert ("00002", "file_name") in rules
+    assert ("00404", "duplicate") in rules
+    # And producing again after delivery is held back as a duplicate, under a new name.
+    again = einvoices.produce(invoice_id)
+    assert again.state == EInvoiceState.INVALID
+    assert [problem["code"] for problem in again.problems] == ["00404"]
