@@ -4,13 +4,13 @@ and a renewal; each file valid, naming the documents it refers to."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import EInvoiceFile, EInvoiceState
+from portal.models import Account, EInvoiceFile, EInvoiceState
 from tests.einvoices.conftest import Produced
 from tests.invoices.test_reissue import GERMANY, ITALY, buy, confirm, documents, save_billing
-from tests.wizard.conftest import customer  # noqa: F401
+from tests.wizard.conftest import customer, standard_customer  # noqa: F401
 
 ITALIAN_BUSINESS = {**ITALY, "vat_id": "IT00743110157"}
 
@@ -63,3 +63,26 @@ def test_a_reissue_pair_refers_to_the_invoice_it_cancels(app, customer):  # noqa
     assert replacing.text(".//Natura") == "N2.1"
     assert replacing.text(".//ImportoTotaleDocumento") == "30.00"
     assert len({_latest(app, doc.id).file_name for doc in (old, note, new)}) == 3
+
+
+def test_a_renewal_issues_its_einvoice_once(app, clock, standard_customer):  # noqa: F811
+    from datetime import date
+
+    from tests.renewal.test_renewal_run import at, run
+
+    with app.app_context():
+        info = db.session.get(Account, standard_customer.account_id).billing_info
+        info.vat_id, info.postal_code, info.city = "IT00743110157", "20121", "Milano"
+        db.session.commit()
+    standard_customer.add_card()
+    at(clock, date(2026, 12, 1))
+    run(app)
+    run(app)
+    [renewal] = documents(app)
+
+    produced = _latest(app, renewal.id)
+
+    assert produced.state == EInvoiceState.GENERATED, produced.problems
+    assert produced.text(".//DettaglioLinee/DataInizioPeriodo") == "2026-12-01"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(EInvoiceFile)) == 1
