@@ -86,9 +86,10 @@ def progressive_text(number: int) -> str:
 
 
 def _split_vat_id(vat_id: str) -> tuple[str, str]:
-    """'IT12345670017' -> ('IT', '12345670017')."""
+    """'IT12345670017' -> ('IT', '12345670017'); IdPaese is the ISO code, so a Greek VAT ID's
+    prefix EL is written GR."""
     compact = re.sub(r"[\s.\-/]", "", vat_id or "").upper()
-    return compact[:2], compact[2:]
+    return country_code(compact[:2]), compact[2:]
 
 
 def transmitter(seller: dict[str, Any]) -> tuple[str, str]:

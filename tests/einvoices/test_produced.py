@@ -370,3 +370,15 @@ def test_a_file_name_used_before_and_a_number_already_sent_are_refused(
     again = einvoices.produce(invoice_id)
     assert again.state == EInvoiceState.INVALID
     assert [problem["code"] for problem in again.problems] == ["00404"]
+
+
+def test_a_greek_vat_id_is_stated_with_the_iso_country_code(invoicing, einvoices, factory):
+    account = invoicing.customer(factory, "Athína AE", country="GR", vat_id="EL094259216")
+    invoice_id = invoicing.first_purchase(account)
+
+    produced = einvoices.latest(invoice_id)
+
+    _valid(produced)
+    assert produced.text(".//CessionarioCommittente//IdFiscaleIVA/IdPaese") == "GR"
+    assert produced.text(".//CessionarioCommittente//IdFiscaleIVA/IdCodice") == "094259216"
+    assert produced.text(".//CessionarioCommittente//Denominazione") == "Athína AE"
