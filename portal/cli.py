@@ -1,4 +1,5 @@
-"""Command-line tools: `flask seed-demo`, `flask billing renew|reconcile`, `flask mail deliver`."""
+"""Command-line tools: `flask seed-demo`, `flask billing renew|reconcile`, `flask mail deliver`,
+`flask einvoices send|receipts`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from portal import clock
 from portal.demo import DemoError, seed_demo
+from portal.einvoices.cli import einvoices_cli
 from portal.mail.cli import mail_cli
 from portal.mail.outbox import DeliveryPool, deliver_soon
 from portal.payments.lifecycle import reconcile
@@ -103,3 +105,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(billing_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(einvoices_cli)
