@@ -304,6 +304,17 @@ def handed_over_file(account_id: int, invoice_id: int) -> tuple[Invoice, EInvoic
     return None if found is None else (found[0], found[1])
 
 
+def latest_file_of(account_id: int, invoice_id: int) -> EInvoiceFile | None:
+    """The account's document's latest file, any state; None for another account's document."""
+    return db.session.scalar(
+        select(EInvoiceFile)
+        .join(Invoice, Invoice.id == EInvoiceFile.invoice_id)
+        .where(Invoice.id == invoice_id, Invoice.account_id == account_id)
+        .order_by(EInvoiceFile.id.desc())
+        .limit(1)
+    )
+
+
 class NotProducedAgain(Exception):
     """The document's latest file is neither rejected nor invalid: nothing to produce again."""
 
