@@ -310,6 +310,7 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "INVITATION_MAX_AGE": timedelta(days=7),
     }
     settings.update(_mail_settings(instance_path, settings["SELLER_EMAIL"]))
+    settings.update(_einvoice_settings(instance_path))
     if environment == "testing":
         settings.update(_test_clock())
     return settings
@@ -331,6 +332,17 @@ def _test_clock() -> dict[str, Any]:
         raise ConfigurationError("PORTAL_CLOCK_START needs its UTC offset (+00:00)")
     now = running_from(moment.astimezone(UTC))
     return {"NOW": now, "TODAY": lambda: now().date()}
+
+
+def _einvoice_settings(instance_path: Path) -> dict[str, Any]:
+    """The e-invoice transmission channel: the embedded outbox and inbox folders by default."""
+    folder = instance_path / "einvoices"
+    return {
+        # `folder`, or `package.module:factory` for an intermediary (portal.einvoices.transmission).
+        "EINVOICE_TRANSMITTER": os.environ.get("EINVOICE_TRANSMITTER", "folder"),
+        "EINVOICE_OUTBOX": os.environ.get("EINVOICE_OUTBOX", str(folder / "outbox")),
+        "EINVOICE_INBOX": os.environ.get("EINVOICE_INBOX", str(folder / "inbox")),
+    }
 
 
 def _mail_settings(instance_path: Path, seller_email: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from portal.domain.pricing import ChangeKind, LineKind
 from portal.domain.subscription_lifecycle import StopReason
 from portal.models import (
     DocumentKind,
+    EInvoiceState,
     InvoiceStatus,
     MethodKind,
     PaymentStatus,
@@ -120,6 +121,54 @@ PAYMENT_STATUS_LABELS = every_member(
 )
 
 
+# What staff read of an e-invoice file's state.
+EINVOICE_STATE_LABELS = every_member(
+    EInvoiceState,
+    {
+        EInvoiceState.GENERATED: lambda: pgettext("e-invoice state", "Generated"),
+        EInvoiceState.INVALID: lambda: pgettext("e-invoice state", "Invalid"),
+        EInvoiceState.SENT: lambda: pgettext("e-invoice state", "Sent"),
+        EInvoiceState.DELIVERED: lambda: pgettext("e-invoice state", "Delivered"),
+        EInvoiceState.NOT_DELIVERABLE: lambda: pgettext("e-invoice state", "Not deliverable"),
+        EInvoiceState.REJECTED: lambda: pgettext("e-invoice state", "Rejected"),
+        EInvoiceState.SUPERSEDED: lambda: pgettext("e-invoice state", "Superseded"),
+    },
+)
+
+
+# What a customer reads beside a document: whether the legal e-invoice went out and arrived.
+# A file the portal or the exchange system refused is fixed by staff and sent again, so the
+# customer reads that it is being prepared, never a rule or an error code.
+def _being_prepared() -> str:
+    return _("E-invoice being prepared")
+
+
+EINVOICE_CUSTOMER_LABELS = every_member(
+    EInvoiceState,
+    {
+        EInvoiceState.GENERATED: _being_prepared,
+        EInvoiceState.INVALID: _being_prepared,
+        EInvoiceState.REJECTED: _being_prepared,
+        EInvoiceState.SUPERSEDED: _being_prepared,
+        EInvoiceState.SENT: lambda: _("E-invoice sent to the exchange system"),
+        EInvoiceState.DELIVERED: lambda: _("E-invoice delivered"),
+        EInvoiceState.NOT_DELIVERABLE: lambda: _(
+            "E-invoice not deliverable to your mailbox: download it here"
+        ),
+    },
+)
+
+
+def einvoice_state_label(state: EInvoiceState | str) -> str:
+    """An e-invoice file's state, for staff."""
+    return EINVOICE_STATE_LABELS[EInvoiceState(state)]()
+
+
+def einvoice_customer_label(state: EInvoiceState | str) -> str:
+    """A document's e-invoice state in the customer's words."""
+    return EINVOICE_CUSTOMER_LABELS[EInvoiceState(state)]()
+
+
 def plan_label(plan: Plan | str | None) -> str:
     """The package name; None is the Free package."""
     if plan is None:
@@ -207,6 +256,7 @@ TEMPLATE_ENUMS: tuple[type[Enum], ...] = (
     BillingPeriod,
     ChangeKind,
     DocumentKind,
+    EInvoiceState,
     InvoiceStatus,
     LineKind,
     MethodKind,
@@ -228,5 +278,7 @@ def init_app(app: Flask) -> None:
         document_status_label=document_status_label,
         payment_status_label=payment_status_label,
         agents_label=agents_label,
+        einvoice_state_label=einvoice_state_label,
+        einvoice_customer_label=einvoice_customer_label,
     )
     app.jinja_env.globals.update({enum.__name__: enum for enum in TEMPLATE_ENUMS})

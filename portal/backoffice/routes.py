@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from portal import clock
 from portal.accounts import account_users, load_account
 from portal.activity.log import ActivityPage, activity_page
 from portal.activity.text import describe_activity
+from portal.backoffice import einvoices as einvoice_list
 from portal.backoffice import queries as backoffice
 from portal.dashboard.package import overview_of
 from portal.documents import pdf as documents
-from portal.models import DocumentKind, Role, SubscriptionStatus
+from portal.einvoices import sending as einvoices
+from portal.einvoices.codes import shown_problems
+from portal.models import DocumentKind, EInvoiceState, Role, SubscriptionStatus
 from portal.numbers import page_number
 from portal.security import reads_only, roles_required
+from portal.web import private_download
 
 bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")
 
@@ -61,6 +66,9 @@ def account(account_id: int) -> str:
         listing = backoffice.account_payments(account_id, page)
     else:
         listing = activity_page(account_id, page)
+    files = {}
+    if isinstance(listing, backoffice.Listing) and section in ("invoices", "credit-notes"):
+        files = einvoices.latest_files([row.invoice.id for row in listing.rows])
     return render_template(
         "backoffice/account.html",
         account=found,
@@ -71,6 +79,9 @@ def account(account_id: int) -> str:
         listing=listing,
         describe=describe_activity,
         contract=backoffice.contract_of(found, clock.today()),
+        einvoice_files=files,
+        shown_problems=shown_problems,
+        produced_again_from=einvoices.PRODUCED_AGAIN_FROM,
     )
 
 
@@ -79,3 +90,67 @@ def account(account_id: int) -> str:
 def document_pdf(account_id: int, invoice_id: int) -> Response:
     """One of the account's invoices or credit notes as PDF, the one the customer gets."""
     return documents.pdf_download(account_id, invoice_id)
+
+
+@bp.get("/accounts/<int:account_id>/documents/<int:invoice_id>/xml")
+@roles_required(Role.STAFF)
+def document_xml(account_id: int, invoice_id: int) -> Response:
+    """The document's latest FatturaPA file, whatever its state (staff read why it failed)."""
+    found = einvoices.latest_file_of(account_id, invoice_id)
+    if found is None:
+        abort(404)
+    return private_download(found.content, "application/xml", found.file_name)
+
+
+@bp.post("/accounts/<int:account_id>/documents/<int:invoice_id>/einvoice")
+@roles_required(Role.STAFF)
+def produce_einvoice_again(account_id: int, invoice_id: int) -> Response:
+    """Produce a rejected or invalid document's e-invoice again under a new file name; a valid
+    one goes out with the next send run."""
+    try:
+        produced = einvoices.produce_again(account_id, invoice_id)
+    except LookupError:
+        abort(404)
+    except einvoices.NotProducedAgain:
+        flash(
+            _("This e-invoice is neither rejected nor invalid: there is nothing to redo."), "info"
+        )
+    else:
+        if produced.state is EInvoiceState.GENERATED:
+            flash(
+                _(
+                    "E-invoice produced again as %(file)s: it goes to the exchange system with "
+                    "the next send run.",
+                    file=produced.file_name,
+                ),
+                "success",
+            )
+        else:
+            flash(
+                _(
+                    "E-invoice produced again as %(file)s, but it still fails a rule: it is not "
+                    "sent. Its problems are listed below.",
+                    file=produced.file_name,
+                ),
+                "error",
+            )
+    return redirect(
+        url_for("backoffice.account", account_id=account_id, _anchor=f"document-{invoice_id}")
+    )
+
+
+@bp.get("/einvoices")
+@reads_only
+@roles_required(Role.STAFF)
+def einvoices_list() -> str:
+    """Every e-invoice file, newest first, 25 a page, filtered by state."""
+    listing = einvoice_list.list_files(
+        einvoice_list.parse_filter(request.args.get("state")), page_number(request.args)
+    )
+    return render_template(
+        "backoffice/einvoices.html",
+        listing=listing,
+        filters=[(None, einvoice_list.all_files_label())]
+        + [(value, label()) for value, label in einvoice_list.FILE_FILTER_LABELS.items()],
+        shown_problems=shown_problems,
+    )

@@ -26,7 +26,14 @@ from sqlalchemy.orm import aliased
 from portal.activity import record as activity
 from portal.documents.refunds import refunded_expression
 from portal.extensions import db
-from portal.models import ActivityKind, DocumentKind, Invoice, InvoiceStatus
+from portal.models import (
+    ActivityKind,
+    DocumentKind,
+    EInvoiceFile,
+    EInvoiceState,
+    Invoice,
+    InvoiceStatus,
+)
 
 NOTE_MAX_LENGTH = 500
 PAGE_SIZE = 20
@@ -74,6 +81,8 @@ class ListedDocument(NamedTuple):
     invoice: Invoice | ShownDocument
     corrects: str | None  # the number of the invoice a credit note corrects
     refunded: bool  # an invoice a refund's credit note gave back
+    # The document's e-invoice state (its latest file's); None without a file.
+    einvoice: EInvoiceState | None = None
 
 
 @dataclass(frozen=True)
@@ -131,8 +140,13 @@ def list_invoices(account_id: int, *, status: str | None, page: int) -> InvoiceP
         page = pages
         rows = _invoice_rows(account_id, chosen, page)
     listed = [
-        ListedDocument(ShownDocument._make(shown), corrects, bool(refunded))
-        for *shown, corrects, refunded, _years, _total in rows
+        ListedDocument(
+            ShownDocument._make(shown),
+            corrects,
+            bool(refunded),
+            EInvoiceState(einvoice) if einvoice else None,
+        )
+        for *shown, corrects, refunded, einvoice, _years, _total in rows
         if shown[0] is not None  # the LEFT JOIN's row of an empty page
     ]
     years = sorted({int(year) for year in (rows[0].years or "").split(",") if year}, reverse=True)
@@ -179,6 +193,7 @@ def _page_query(status: DocumentFilter | None) -> Select[Any]:
             *(getattr(Invoice, name) for name in ShownDocument._fields),
             _CORRECTED.number.label("corrects"),
             refunded_expression(Invoice).label("refunded"),
+            _latest_einvoice_state().label("einvoice"),
         )
         .outerjoin(_CORRECTED, _CORRECTED.id == Invoice.corrects_id)
         .where(*_conditions(Invoice, _ACCOUNT, status))
@@ -212,12 +227,25 @@ def _page_query(status: DocumentFilter | None) -> Select[Any]:
             *(page_rows.c[name] for name in ShownDocument._fields),
             page_rows.c.corrects,
             page_rows.c.refunded,
+            page_rows.c.einvoice,
             years.c.years,
             years.c.total,
         )
         .select_from(years)
         .outerjoin(page_rows, true())
         .order_by(page_rows.c.issued_on.desc(), page_rows.c.id.desc())
+    )
+
+
+def _latest_einvoice_state() -> Any:
+    """The state of the row's document's latest e-invoice file (the document's state), read
+    down the index on invoice_id for the page's rows only."""
+    return (
+        select(EInvoiceFile.state)
+        .where(EInvoiceFile.invoice_id == Invoice.id)
+        .order_by(EInvoiceFile.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
 
 

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 from portal import clock
 from portal.accounts import load_account
 from portal.documents import pdf as documents
+from portal.einvoices.sending import HANDED_OVER, handed_over_file
 from portal.forms import FILE_IN_TEXT_ERROR, echo_limit, marked, unsafe_text_error
 from portal.invoices.listing import (
     NOTE_MAX_LENGTH,
@@ -59,7 +60,9 @@ def index() -> str:
         status=request.args.get("status") or None,
         page=page_number(request.args),
     )
-    return render_template("invoices/index.html", listing=listing, note_max=NOTE_MAX_LENGTH)
+    return render_template(
+        "invoices/index.html", listing=listing, note_max=NOTE_MAX_LENGTH, handed_over=HANDED_OVER
+    )
 
 
 @bp.get("/<int:invoice_id>/note")
@@ -139,6 +142,18 @@ def update_note(invoice_id: int) -> Response | tuple[str, int] | str:
 def pdf(invoice_id: int) -> Response:
     """The document as PDF: stored bytes until the invoice changes, another account's is 404."""
     return documents.pdf_download(current_account_id(), invoice_id)
+
+
+@bp.get("/<int:invoice_id>/xml")
+@roles_required(*BILLING_ROLES)
+def xml(invoice_id: int) -> Response:
+    """The document's e-invoice (FatturaPA XML) once it went to the exchange system; another
+    account's document, or one whose file was not sent, is 404."""
+    found = handed_over_file(current_account_id(), invoice_id)
+    if found is None:
+        abort(404)
+    _invoice, file = found
+    return private_download(file.content, "application/xml", file.file_name)
 
 
 # Documents are dated; a year outside these is no year an account has documents in.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 from playwright.sync_api import BrowserContext, Page
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal import clock, demo
 from portal.account_links import LinkPurpose, make_token
@@ -18,7 +18,7 @@ from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.pricing import Configuration, price_change
 from portal.domain.sales_quotes import Discount
 from portal.extensions import db
-from portal.models import Invoice, InvoiceStatus, Role, User
+from portal.models import EInvoiceFile, EInvoiceState, Invoice, InvoiceStatus, Role, User
 from portal.payments.cards import CardDetails
 from portal.payments.saved_methods import add_card, add_paypal
 from portal.quotes.workflow import QuoteDraft, create_draft, file_quote_request, send_quote
@@ -94,6 +94,7 @@ def seed_portal(app: Flask, language: str, credentials: Path) -> Portal:
             dante, breakdown, issued_on=today, paid_with="", status=InvoiceStatus.OPEN
         )
         db.session.commit()
+        _einvoice_states(paid.id, open_invoice.id)
         draft = QuoteDraft(
             plan=Plan.PRO,
             period=BillingPeriod.ANNUAL,
@@ -135,6 +136,33 @@ def seed_portal(app: Flask, language: str, credentials: Path) -> Portal:
             invitation_token=make_token(newcomer, LinkPurpose.INVITATION),
             address_in_use_token=make_token(taken, LinkPurpose.INVITATION),
         )
+
+
+def _einvoice_states(rejected_id: int, delivered_id: int) -> None:
+    """The paid invoice's e-invoice rejected by SdI (a known code and one the portal has no
+    meaning for), the open one's delivered: the states staff and customers read."""
+    for invoice_id in (rejected_id, delivered_id):
+        db.session.execute(delete(EInvoiceFile).where(EInvoiceFile.invoice_id == invoice_id))
+    problems = [
+        {"code": "00404", "rule": "sdi", "message": "Fattura duplicata"},
+        {"code": "00311", "rule": "sdi", "message": "1.1.4 <CodiceDestinatario> non valido"},
+    ]
+    for invoice_id, progressive, state in (
+        (rejected_id, "DEMOA", EInvoiceState.REJECTED),
+        (delivered_id, "DEMOB", EInvoiceState.DELIVERED),
+    ):
+        db.session.add(
+            EInvoiceFile(
+                invoice_id=invoice_id,
+                file_name=f"IT12345670017_{progressive}.xml",
+                progressive=progressive,
+                content=b"<FatturaElettronica/>",
+                state=state,
+                problems=problems if state is EInvoiceState.REJECTED else [],
+                sdi_id="4455667788",
+            )
+        )
+    db.session.commit()
 
 
 def sign_in(context: BrowserContext, base: str, portal: Portal, role: str) -> Page:

@@ -51,6 +51,8 @@ NOT_PAGES = {
     "quotes.pdf": "a PDF",
     "quotes.staff_pdf": "a PDF",
     "backoffice.document_pdf": "a PDF",
+    "backoffice.document_xml": "an XML file (the document's latest FatturaPA file)",
+    "invoices.xml": "an XML file (the e-invoice sent to the exchange system)",
     "quotes.staff_account_choices": (
         "an htmx fragment (the accounts the typed text finds); without JavaScript the new "
         "quote's page lists them after a post (quotes.staff_new)"
@@ -124,6 +126,7 @@ PAGES: dict[str, set[str]] = {
     "quotes.accept_confirm": {"form"},
     "backoffice.accounts": {"list", "no match"},
     "backoffice.account": {"invoices", "payments", "activity"},
+    "backoffice.einvoices_list": {"all", "rejected", "none in this state"},
     "quotes.staff_list": {"list"},
     "quotes.staff_new": {"form", "errors"},
     "quotes.staff_detail": {"draft", "sent"},
@@ -502,6 +505,9 @@ def staff(page: Page, run: Run) -> None:
     ):
         page.goto(run.url(f"/backoffice/accounts/{run.portal.dante_id}?show={section}"))
         run.check(page, "backoffice.account", state)
+    for chip, state in ((None, "all"), ("rejected", "rejected"), ("sent", "none in this state")):
+        page.goto(run.url("/backoffice/einvoices" + (f"?state={chip}" if chip else "")))
+        run.check(page, "backoffice.einvoices_list", state)
     page.goto(run.url("/backoffice/quotes"))
     run.check(page, "quotes.staff_list", "list")
     page.goto(run.url("/backoffice/quotes/new"))

@@ -84,6 +84,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "invoices.update_note": BILLING,
     "invoices.pdf": BILLING,
     "invoices.year_zip": BILLING,
+    "invoices.xml": BILLING,
     "invoices.pay": BILLING,
     "invoices.confirm_pay": BILLING,
     "invoices.reissue_preview": BILLING,
@@ -120,6 +121,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "quotes.staff_duplicate": STAFF_ONLY,
     "quotes.staff_new_preview": STAFF_ONLY,
     "backoffice.document_pdf": STAFF_ONLY,
+    "backoffice.document_xml": STAFF_ONLY,
+    "backoffice.produce_einvoice_again": STAFF_ONLY,
+    "backoffice.einvoices_list": STAFF_ONLY,
 }
 
 # Values for path arguments: ids nobody has, references and tokens that do not exist.

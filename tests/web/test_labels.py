@@ -11,10 +11,12 @@ import pytest
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
+from portal.backoffice.einvoices import FILE_FILTER_LABELS
 from portal.backoffice.queries import FILTER_LABELS
 from portal.catalogs.messages import ENTRY_FILTER_LABELS, ENTRY_STATUS_LABELS
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.labels import (
+    EINVOICE_STATE_LABELS,
     INVOICE_STATUS_LABELS,
     PAYMENT_STATUS_LABELS,
     PERIOD_LABELS,
@@ -46,6 +48,8 @@ SHOWN: dict[str, Mapping[Enum, Label]] = {
     "discount kind": DISCOUNT_KIND_LABELS,
     "catalog entry status": ENTRY_STATUS_LABELS,
     "catalog entry filter": ENTRY_FILTER_LABELS,
+    "e-invoice state": EINVOICE_STATE_LABELS,
+    "e-invoice filter": FILE_FILTER_LABELS,
 }
 ENUMS = {name: type(next(iter(labels))) for name, labels in SHOWN.items()}
 MEMBERS = [(name, member) for name, enum in ENUMS.items() for member in enum]
