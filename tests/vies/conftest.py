@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from portal.models import Role
+from tests.quotes.conftest import setting  # noqa: F401
 from tests.vies.fake_vies import FakeVies, RunningFake
 from tests.wizard.conftest import Customer, customer  # noqa: F401
 

@@ -205,3 +205,30 @@ def test_recheck_leaves_others_alone(app, factory, fake_vies, runner):
     result = runner.invoke(args=["vat", "recheck"])
     assert result.exit_code == 0
     assert fake_vies.requests == []
+
+
+def test_a_later_confirmation_never_changes_the_issued_invoice_but_offers_its_reissue(
+    german_customer, app, fake_vies, runner
+):
+    customer = german_customer
+    fake_vies.answers[GERMAN_VAT_ID] = "SERVICE_UNAVAILABLE"
+    customer.add_card()
+    assert customer.pay(customer.payment_form(**STANDARD_ONE)).status_code == 302
+    (invoice,) = _invoices(app, customer.account_id)
+    fake_vies.answers.clear()
+    assert runner.invoke(args=["vat", "recheck"]).exit_code == 0
+    (unchanged,) = _invoices(app, customer.account_id)
+    assert (unchanged.number, unchanged.tax_kind, unchanged.vat_minor, unchanged.total_minor) == (
+        invoice.number,
+        "eu_consumer",
+        285,
+        1785,
+    )
+    # Not silently: the billing page offers the reissue, which the customer may ask for.
+    page = customer.client.get("/billing/info").text
+    assert "reissued with the new details" in page
+    assert invoice.number in page
+    preview = customer.client.get(f"/billing/invoices/{invoice.id}/reissue")
+    assert preview.status_code == 200
+    assert "19% · €2.85" in preview.text  # the invoice now
+    assert "0% · €0.00" in preview.text  # reissued: reverse charge
