@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal import vies
 from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.periods import Period
 from portal.domain.pricing import (
@@ -73,6 +74,8 @@ def customer_tax(account: Account) -> TaxTreatment:
         customer_country=country,
         customer_vat_id=vat_id,
         rates=data.vat_rates,
+        # With VIES on, reverse charge needs the registry's latest definite answer: valid.
+        registry=vies.verdict_for_account(account) if vat_id else None,
     )
 
 

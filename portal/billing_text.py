@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Flask
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal.domain.pricing import BreakdownLine, LineKind
-from portal.domain.tax import TaxKind
-from portal.i18n import format_money
+from portal.domain.tax import TaxKind, TaxTreatment
+from portal.domain.vat_registry import RegistryVerdict
+from portal.i18n import country_name, format_money, format_percent
 from portal.labels import period_label, plan_label
 
 
@@ -96,8 +99,37 @@ def tax_mention(kind: TaxKind | str) -> str | None:
     return None
 
 
+def charged_rate(country: str, rate: Decimal) -> str:
+    """ "Germany, 19 %": the country whose VAT is charged and its rate, for the notes below."""
+    return f"{country_name(country)}, {format_percent(rate / 100)}"
+
+
+def tax_caveat(tax: TaxTreatment) -> str | None:
+    """Why a customer with a VAT ID of another member state pays VAT: the EU registry has
+    not confirmed it (yet), or reports it as not valid. None when nothing needs saying."""
+    if tax.kind is not TaxKind.EU_CONSUMER or tax.registry is None:
+        return None
+    rate = charged_rate(tax.customer_country, tax.rate)
+    if tax.registry is RegistryVerdict.INVALID:
+        return _(
+            "The EU VAT registry (VIES) reports your VAT ID as not valid: VAT is charged at "
+            "the rate of your country (%(rate)s).",
+            rate=rate,
+        )
+    return _(
+        "Reverse charge could not be confirmed yet: the EU VAT registry (VIES) did not answer "
+        "about your VAT ID, so VAT is charged at the rate of your country (%(rate)s). It is "
+        "checked again before you pay and automatically; once confirmed, reverse charge "
+        "applies to the invoices issued from then on.",
+        rate=rate,
+    )
+
+
 def init_app(app: Flask) -> None:
     """Make the wording available to templates."""
     app.jinja_env.globals.update(
-        line_description=line_description, line_heading=line_heading, tax_mention=tax_mention
+        line_description=line_description,
+        line_heading=line_heading,
+        tax_mention=tax_mention,
+        tax_caveat=tax_caveat,
     )

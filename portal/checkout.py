@@ -14,7 +14,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal import clock
+from portal import clock, vies
 from portal.account_pricing import ChangeRequest, price_for
 from portal.activity import record as activity
 from portal.documents.issuing import (
@@ -101,6 +101,10 @@ def confirm_checkout(
             basis=package_basis(account),
         )
 
+    # A VAT ID the EU registry has not answered for is asked about again first, before any
+    # lock: a confirmation now prices reverse charge (a new summary, nothing charged yet);
+    # still no answer charges the country's rate, as the summary the customer saw said.
+    vies.recheck_before_payment(account_id, user_id)
     return payments.start_payment(
         account_id=account_id,
         user_id=user_id,

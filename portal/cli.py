@@ -1,15 +1,17 @@
-"""Command-line tools: `flask seed-demo`, `flask billing renew|reconcile`, `flask mail deliver`."""
+"""Command-line tools: `flask seed-demo`, `flask billing renew|reconcile`, `flask mail deliver`,
+`flask vat recheck`."""
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from portal import clock
+from portal import clock, vies
 from portal.demo import DemoError, seed_demo
 from portal.einvoices.cli import einvoices_cli, rates_cli
 from portal.mail.cli import mail_cli
@@ -18,6 +20,7 @@ from portal.payments.lifecycle import reconcile
 from portal.renewal.run import BATCH_SIZE, accounts_to_visit, run_renewals
 
 billing_cli = AppGroup("billing", help="Renewals and other billing runs.")
+vat_cli = AppGroup("vat", help="The EU VAT registry (VIES) checks of customers' VAT IDs.")
 
 
 @click.command("seed-demo")
@@ -99,10 +102,37 @@ def reconcile_command() -> None:
         raise SystemExit(1)
 
 
+@vat_cli.command("recheck")
+@click.option(
+    "--days",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Ask again about definite answers older than this many days "
+    "(default: VIES_RECHECK_DAYS, 30).",
+)
+def vat_recheck_command(days: float | None) -> None:
+    """Ask the EU VAT registry again about every VAT ID it has not answered for, and about
+    answers older than --days: run it from cron, hourly. A VAT ID now confirmed gets
+    reverse charge on the invoices issued from then on; issued ones never change.
+
+    Exit status 1 when some VAT IDs are still without an answer.
+    """
+    if not vies.enabled():
+        raise click.ClickException("The VIES check is off (VIES_ENABLED): nothing to check.")
+    after = vies.recheck_after() if days is None else timedelta(days=days)
+    report = vies.run_recheck(recheck_after=after)
+    for account_id, vat_id, verdict in report.changed:
+        click.echo(f"account {account_id}: {vat_id} {verdict}")
+    click.echo(report.summary())
+    if report.unknown:
+        raise SystemExit(1)
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(billing_cli)
+    app.cli.add_command(vat_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(einvoices_cli)
     app.cli.add_command(rates_cli)

@@ -29,6 +29,9 @@ MIN_SECRET_KEY_LENGTH = 32
 # refused before it is parsed, so nobody can tie a worker up with a huge body.
 MAX_BODY_BYTES = 64 * 1024
 
+# The EU VAT registry's SOAP service (VIES), as the European Commission publishes it.
+VIES_WSDL_URL = "https://ec.europa.eu/taxation_customs/vies/checkVatService.wsdl"
+
 # Where the portal is reached when PUBLIC_URL is unset: what `scripts/start` serves on, and
 # the host the Flask test client sends.
 DEVELOPMENT_PUBLIC_URL = "http://127.0.0.1:5000"
@@ -305,6 +308,13 @@ def load_settings(instance_path: Path) -> dict[str, Any]:
         "DATABASE_PING_AFTER_IDLE_SECONDS": _env_float("DATABASE_PING_AFTER_IDLE_SECONDS", 10.0),
         "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "20 per hour"),
         "LOGIN_EMAIL_RATE_LIMIT": os.environ.get("LOGIN_EMAIL_RATE_LIMIT", "20 per hour"),
+        # The EU VAT registry (VIES) confirms a VAT ID before reverse charge applies: on in
+        # production; off in development and the tests, and for offline installs, where the
+        # offline format and checksum check alone decides (portal.vies).
+        "VIES_ENABLED": _env_bool("VIES_ENABLED", not development),
+        "VIES_WSDL_URL": os.environ.get("VIES_WSDL_URL", VIES_WSDL_URL),
+        "VIES_TIMEOUT": _env_float("VIES_TIMEOUT", 5.0),
+        "VIES_RECHECK_DAYS": _env_float("VIES_RECHECK_DAYS", 30.0),
         "PASSWORD_HASH_METHOD": "scrypt",
         "PASSWORD_RESET_MAX_AGE": timedelta(hours=1),
         "INVITATION_MAX_AGE": timedelta(days=7),

@@ -143,6 +143,36 @@ def _billing_info(d: Details) -> str:
     return _("Billing info changed: %(fields)s.", fields=fields)
 
 
+def _vat_id_check(d: Details) -> str:
+    """The EU registry's answer about the VAT ID moved its standing."""
+    vat_id, number = d.get("vat_id", ""), d.get("consultation_number", "")
+    verdict = d.get("verdict")
+    if verdict == "valid":
+        if number:
+            return _(
+                "VAT ID %(vat_id)s confirmed by the EU VAT registry (VIES), consultation "
+                "number %(number)s: reverse charge applies to the invoices issued from now on.",
+                vat_id=vat_id,
+                number=number,
+            )
+        return _(
+            "VAT ID %(vat_id)s confirmed by the EU VAT registry (VIES): reverse charge "
+            "applies to the invoices issued from now on.",
+            vat_id=vat_id,
+        )
+    if verdict == "invalid":
+        return _(
+            "The EU VAT registry (VIES) reports VAT ID %(vat_id)s as not valid: VAT is "
+            "charged on the invoices issued from now on.",
+            vat_id=vat_id,
+        )
+    return _(
+        "VAT ID %(vat_id)s could not be confirmed: the EU VAT registry (VIES) did not "
+        "answer. VAT is charged until it does; it will be checked again.",
+        vat_id=vat_id,
+    )
+
+
 def _payment_method_added(d: Details) -> str:
     """A new payment method."""
     return _("Payment method added: %(method)s.", method=_method(d))
@@ -327,6 +357,7 @@ RENDERERS: Mapping[ActivityKind, Callable[[Details], str]] = every_member(
         K.INVOICE_NOTE: _invoice_note,
         K.INVOICE_REISSUED: _invoice_reissued,
         K.BILLING_INFO: _billing_info,
+        K.VAT_ID_CHECK: _vat_id_check,
         K.PAYMENT_METHOD_ADDED: _payment_method_added,
         K.PAYMENT_METHOD_REMOVED: _payment_method_removed,
         K.DEFAULT_PAYMENT_METHOD: _default_payment_method,

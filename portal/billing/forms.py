@@ -11,8 +11,10 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from portal import vies
 from portal.billing.info import FIELDS
 from portal.domain.tax import InvalidVatId, normalize_vat_id
+from portal.domain.vat_registry import RegistryAnswer, RegistryVerdict
 from portal.forms import PortalForm, shorten
 from portal.i18n import language_choices
 from portal.models import BillingInfo
@@ -136,6 +138,23 @@ class BillingInfoForm(PortalForm):
                 raise ValidationError(
                     _("%(address)s is not a valid e-mail address.", address=shorten(address))
                 ) from None
+
+    def registry_answer(self, account_id: int) -> RegistryAnswer | None:
+        """After `validate`: the EU registry's (VIES) answer about the typed VAT ID, where it
+        has a say; a VAT ID it reports as not valid becomes the field's error (then check
+        `errors` again). Unknown answers pass: the billing info is saved, VAT is charged."""
+        answer = vies.answer_before_saving(account_id, self.country.data or "", self.vat_id.data)
+        if answer is not None and answer.verdict is RegistryVerdict.INVALID:
+            self.vat_id.errors = [
+                *self.vat_id.errors,
+                _(
+                    "The EU VAT registry (VIES) reports %(vat_id)s as not valid. Check the VAT "
+                    "ID, or leave it empty: VAT is then charged.",
+                    vat_id=answer.vat_id,
+                ),
+            ]
+            return None
+        return answer
 
     def validate_vat_id(self, field: StringField) -> None:
         """Checked offline for format and checksum against the chosen country."""

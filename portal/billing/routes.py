@@ -11,7 +11,7 @@ from portal.accounts import load_account
 from portal.activity.log import activity_page
 from portal.activity.text import describe_activity
 from portal.billing.forms import BillingInfoForm
-from portal.billing.info import update_billing_info
+from portal.billing.info import update_billing_info, vat_id_note
 from portal.invoices.reissue import reissuable
 from portal.models import BILLING_ROLES
 from portal.numbers import page_number
@@ -31,18 +31,25 @@ def info() -> Response | tuple[str, int] | str:
     if request.method == "GET":
         form.show(account.billing_info)
     if form.validate_on_submit():
-        changed = update_billing_info(account.id, current_user.id, form.values())
-        if changed:
-            flash(
-                _("Billing info saved. It applies to the invoices issued from now on."),
-                "success",
+        answer = form.registry_answer(account.id)
+        if not form.errors:
+            changed = update_billing_info(
+                account.id, current_user.id, form.values(), vat_answer=answer
             )
-        else:
-            flash(_("Nothing changed."), "info")
-        return redirect(url_for("billing.info"))
+            if changed:
+                flash(
+                    _("Billing info saved. It applies to the invoices issued from now on."),
+                    "success",
+                )
+            elif answer is None:
+                flash(_("Nothing changed."), "info")
+            return redirect(url_for("billing.info"))
+        account = load_account(account.id)
     # The most recent invoice, while the billing info differs from it within its month.
     reissue = reissuable(account) if request.method == "GET" else None
-    return render_template("billing/info.html", form=form, reissue=reissue), form_status(form)
+    return render_template(
+        "billing/info.html", form=form, reissue=reissue, vat=vat_id_note(account)
+    ), form_status(form)
 
 
 @bp.get("/activity")

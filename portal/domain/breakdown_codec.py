@@ -19,6 +19,7 @@ from portal.domain.pricing import (
     VatLine,
 )
 from portal.domain.tax import TaxKind, TaxTreatment
+from portal.domain.vat_registry import RegistryVerdict
 
 
 def _configuration(config: Configuration) -> dict[str, Any]:
@@ -44,6 +45,9 @@ def breakdown_to_data(breakdown: PriceBreakdown) -> dict[str, Any]:
             "rate": str(breakdown.tax.rate),
             "customer_country": breakdown.tax.customer_country,
             "seller_country": breakdown.tax.seller_country,
+            # Only where the EU registry was consulted: older data and offline installs
+            # keep the same figures and fingerprints.
+            **({"registry": str(breakdown.tax.registry)} if breakdown.tax.registry else {}),
         },
         "lines": [
             {
@@ -100,6 +104,7 @@ def breakdown_from_data(data: dict[str, Any]) -> PriceBreakdown:
             Decimal(tax["rate"]),
             tax["customer_country"],
             tax["seller_country"],
+            RegistryVerdict(tax["registry"]) if tax.get("registry") else None,
         ),
         lines=tuple(
             BreakdownLine(

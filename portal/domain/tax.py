@@ -17,6 +17,8 @@ from typing import Any
 from stdnum import exceptions as stdnum_errors
 from stdnum.eu import vat as eu_vat
 
+from portal.domain.vat_registry import RegistryVerdict
+
 # Greece is GR in ISO 3166 but EL in VAT numbers (VIES); everything else uses its ISO code.
 _VAT_PREFIX_BY_COUNTRY = {"GR": "EL"}
 _COUNTRY_BY_VAT_PREFIX = {"EL": "GR"}
@@ -155,6 +157,10 @@ class TaxTreatment:
     rate: Decimal  # percent, e.g. Decimal("22")
     customer_country: str
     seller_country: str
+    # The EU registry's word on the customer's VAT ID when it decided the treatment: UNKNOWN
+    # or INVALID with EU_CONSUMER says why VAT is charged to a customer with a VAT ID. None
+    # when the registry was not consulted.
+    registry: RegistryVerdict | None = None
 
     @property
     def reverse_charge(self) -> bool:
@@ -237,10 +243,26 @@ def _stdnum_verdict(candidate: str) -> tuple[str | None, str | None]:
         return None, "format"
 
 
+def needs_registry(*, seller_country: str, customer_country: str, rates: VatRates) -> bool:
+    """Whether a VAT ID of this customer decides reverse charge (another member state's)."""
+    customer = country_code(customer_country)
+    return customer != country_code(seller_country) and rates.is_eu(customer)
+
+
 def determine_tax(
-    *, seller_country: str, customer_country: str, customer_vat_id: str | None, rates: VatRates
+    *,
+    seller_country: str,
+    customer_country: str,
+    customer_vat_id: str | None,
+    rates: VatRates,
+    registry: RegistryVerdict | None = None,
 ) -> TaxTreatment:
-    """The VAT treatment of a sale from the seller to the customer."""
+    """The VAT treatment of a sale from the seller to the customer.
+
+    `registry` is the EU registry's standing of the customer's VAT ID where the online check
+    is used (UNKNOWN when it was never answered); None where it is not (offline installs):
+    then the offline format and checksum check alone decides.
+    """
     seller = country_code(seller_country)
     customer = country_code(customer_country)
     if not rates.is_eu(seller):
@@ -256,5 +278,10 @@ def determine_tax(
             # An invalid ID must never remove VAT: treat the customer as a consumer.
             pass
         else:
-            return TaxTreatment(TaxKind.REVERSE_CHARGE, Decimal(0), customer, seller)
+            if registry is None or registry is RegistryVerdict.VALID:
+                return TaxTreatment(TaxKind.REVERSE_CHARGE, Decimal(0), customer, seller, registry)
+            # Not confirmed (yet): the country's rate, and the reason travels with it.
+            return TaxTreatment(
+                TaxKind.EU_CONSUMER, rates.rate(customer), customer, seller, registry
+            )
     return TaxTreatment(TaxKind.EU_CONSUMER, rates.rate(customer), customer, seller)

@@ -27,6 +27,7 @@ from portal.models.sign_in import SignInAttempt
 from portal.models.subscription import Subscription, SubscriptionStatus
 from portal.models.translation import CatalogVersion, TranslationChange, TranslationEdit
 from portal.models.user import BILLING_ROLES, CUSTOMER_ROLES, VENDOR_ROLES, Role, User
+from portal.models.vat_check import VatCheck
 
 __all__ = [
     "BILLING_ROLES",
@@ -67,4 +68,5 @@ __all__ = [
     "TranslationChange",
     "TranslationEdit",
     "User",
+    "VatCheck",
 ]

@@ -170,6 +170,7 @@ class ActivityKind(StrEnum):
     INVOICE_NOTE = "invoice_note"
     INVOICE_REISSUED = "invoice_reissued"  # the latest invoice reissued with new billing info
     BILLING_INFO = "billing_info"
+    VAT_ID_CHECK = "vat_id_check"  # the EU registry's (VIES) standing of the VAT ID moved
     PAYMENT_METHOD_ADDED = "payment_method_added"
     PAYMENT_METHOD_REMOVED = "payment_method_removed"
     DEFAULT_PAYMENT_METHOD = "default_payment_method"

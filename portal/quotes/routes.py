@@ -566,13 +566,17 @@ def accept_billing(quote_id: int) -> Any:
     if request.method == "GET":
         form.show(account.billing_info)
     if form.validate_on_submit():
-        # The purchase-order number is asked for this quote's invoice at the last step; the
-        # billing info keeps its own.
-        info = account.billing_info
-        saved_order = info.purchase_order if info is not None else ""
-        values = {**form.values(), "purchase_order": saved_order}
-        update_billing_info(account.id, current_user.id, values)
-        return redirect(url_for("quotes.accept_method", quote_id=quote.id))
+        # The EU registry's answer about the VAT ID (a refusal becomes the field's error).
+        answer = form.registry_answer(account.id)
+        if not form.errors:
+            # The purchase-order number is asked for this quote's invoice at the last step;
+            # the billing info keeps its own.
+            account = load_account(quote.account_id)
+            info = account.billing_info
+            saved_order = info.purchase_order if info is not None else ""
+            values = {**form.values(), "purchase_order": saved_order}
+            update_billing_info(account.id, current_user.id, values, vat_answer=answer)
+            return redirect(url_for("quotes.accept_method", quote_id=quote.id))
     code = form_status(form)
     return render_template(
         "quotes/accept_billing.html", form=form, **_checkout_context(quote, 1)

@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select, update
 
-from portal import clock
+from portal import clock, vies
 from portal.account_pricing import (
     customer_tax,
     live_pricing,
@@ -874,6 +874,9 @@ def confirm_quote_checkout(
             sales_quote_id=quote.id,
         )
 
+    # As every checkout: a VAT ID the EU registry has not answered for is asked about first
+    # (a confirmation changes the figures: the review shows them again, nothing is charged).
+    vies.recheck_before_payment(account_id, user_id)
     return payments.start_payment(
         account_id=account_id,
         user_id=user_id,

@@ -53,6 +53,13 @@ SAMPLES: dict[ActivityKind, dict] = {
         "currency": "EUR",
     },
     K.BILLING_INFO: {"fields": ["company", "vat_id"]},
+    K.VAT_ID_CHECK: {
+        "vat_id": "DE136695976",
+        "verdict": "valid",
+        "previous": "unknown",
+        "reason": "",
+        "consultation_number": "WAPIAAAAW0000001",
+    },
     K.PAYMENT_METHOD_ADDED: {"method": "Visa •••• 4242"},
     K.PAYMENT_METHOD_REMOVED: {"method": "Visa •••• 4242"},
     K.DEFAULT_PAYMENT_METHOD: {"method": "PayPal"},

@@ -21,9 +21,14 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from portal import clock, vies
 from portal.config import LANGUAGES
+from portal.domain.vat_registry import RegistryAnswer, RegistryVerdict
+from portal.extensions import db
+from portal.models import BillingInfo
 from portal.numbers import MAX_ID
 from tests.browser.demo_portal import Portal, seed_portal, sign_in
 
@@ -113,7 +118,7 @@ PAGES: dict[str, set[str]] = {
     "invoices.pay": {"form", "paid", "not found"},
     "invoices.reissue_preview": {"nothing to reissue"},
     "methods.index": {"list", "card errors", "billing admin"},
-    "billing.info": {"form", "errors"},
+    "billing.info": {"form", "errors", "VAT ID not confirmed by VIES"},
     "billing.activity_log": {"list"},
     "team.members": {"list", "invite errors", "hand-over asked (htmx)"},
     "team.confirm_remove": {"form"},
@@ -491,6 +496,24 @@ def pro_owner(page: Page, run: Run) -> None:
     run.check(page, "dashboard.my_package", "annual")
     page.goto(run.url("/package/edit?period=monthly"))
     run.check(page, "wizard.choose_plan", "annual to monthly")
+    # The Czech company's VAT ID without an answer from the EU registry (VIES on for this
+    # page only; a GET never asks the registry).
+    run.app.config["VIES_ENABLED"] = True
+    try:
+        with run.app.app_context():
+            account_id = db.session.scalar(
+                select(BillingInfo.account_id).where(BillingInfo.vat_id == "CZ25123891")
+            )
+            unknown = RegistryAnswer(
+                "CZ25123891", RegistryVerdict.UNKNOWN, clock.now(), reason="MS_UNAVAILABLE"
+            )
+            vies.record_answer(account_id, None, unknown)
+            db.session.commit()
+        page.goto(run.url("/billing/info"))
+        expect(page.locator("#vat-id-note")).to_be_visible()
+        run.check(page, "billing.info", "VAT ID not confirmed by VIES")
+    finally:
+        run.app.config["VIES_ENABLED"] = False
 
 
 def staff(page: Page, run: Run) -> None:
