@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from stdnum.it import codicefiscale
+from stdnum.it import iva as it_iva
 from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
@@ -20,6 +23,27 @@ from portal.models.account import MAX_CC
 from portal.models.columns import max_length
 from portal.reference_data import reference
 from portal.safe_gettext import lazy_gettext as _l
+
+ITALY = "IT"
+RECIPIENT_CODE = re.compile(r"[A-Z0-9]{7}")
+
+
+def normalize_recipient_code(text: str) -> str:
+    """The SdI recipient code as stored: spaces removed, in capitals."""
+    return re.sub(r"\s+", "", text).upper()
+
+
+def compact_tax_code(text: str) -> str:
+    """A tax code without spaces, in capitals."""
+    return re.sub(r"\s+", "", text).upper()
+
+
+def is_italian_tax_code(code: str) -> bool:
+    """A person's 16-character codice fiscale, or a company's 11 digits (its partita IVA)."""
+    if len(code) == 11 and code.isdigit():
+        return bool(it_iva.is_valid(code))
+    return len(code) == 16 and bool(codicefiscale.is_valid(code))
+
 
 # EU member states plus the countries customers outside the EU most often write from.
 OTHER_COUNTRIES = ("CH", "GB", "NO", "US", "CA", "AU")
@@ -86,6 +110,26 @@ class BillingInfoForm(PortalForm):
         validators=[Optional(), Length(max=max_length(BillingInfo.purchase_order))],
     )
     invoices_by_email = BooleanField(_l("Receive invoices by e-mail"))
+    # Italian customers only: where the exchange system (SdI) delivers their e-invoices.
+    recipient_code = StringField(
+        _l("SdI recipient code"),
+        description=_l("7 letters and digits (codice destinatario); 0000000 if you have none."),
+        validators=[Optional(), Length(max=20)],
+    )
+    pec = EmailField(
+        _l("PEC address"),
+        description=_l("Certified e-mail (PEC) where e-invoices can be delivered."),
+        validators=[
+            Optional(),
+            Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
+            Length(max=max_length(BillingInfo.pec)),
+        ],
+    )
+    tax_code = StringField(
+        _l("Tax code"),
+        description=_l("Codice fiscale: 16 characters, or a company's 11 digits."),
+        validators=[Optional(), Length(max=30)],
+    )
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -118,8 +162,62 @@ class BillingInfoForm(PortalForm):
             "invoice_language": self.invoice_language.data,
             "invoices_by_email": bool(self.invoices_by_email.data),
             "purchase_order": (self.purchase_order.data or "").strip(),
+            **self.italian_values(),
         }
         return {name: values[name] for name in FIELDS}
+
+    def italian_values(self) -> dict[str, str]:
+        """The e-invoice delivery fields, kept for a customer in Italy only."""
+        if self.country.data != ITALY:
+            return {"recipient_code": "", "pec": "", "tax_code": ""}
+        return {
+            "recipient_code": normalize_recipient_code(self.recipient_code.data or ""),
+            "pec": (self.pec.data or "").strip().lower(),
+            "tax_code": compact_tax_code(self.tax_code.data or ""),
+        }
+
+    def validate_recipient_code(self, field: StringField) -> None:
+        """Seven letters and digits, in capitals (typed in any case)."""
+        if self.country.data != ITALY or not (field.data or "").strip():
+            return
+        if not RECIPIENT_CODE.fullmatch(normalize_recipient_code(field.data)):
+            raise ValidationError(
+                _("The SdI recipient code has 7 letters and digits, such as M5UXCR1.")
+            )
+
+    def validate_tax_code(self, field: StringField) -> None:
+        """A person's codice fiscale (16 characters) or a company's 11-digit number,
+        checked with python-stdnum."""
+        if self.country.data != ITALY or not (field.data or "").strip():
+            return
+        if not is_italian_tax_code(compact_tax_code(field.data)):
+            raise ValidationError(
+                _("This tax code is not valid: check its characters and its check letter.")
+            )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Field by field, then what an Italian e-invoice needs to reach the customer."""
+        valid = super().validate(extra_validators)
+        if not valid or self.country.data != ITALY:
+            return valid
+        values = self.italian_values()
+        if self.vat_id.data:
+            if not values["recipient_code"] and not values["pec"]:
+                self.recipient_code.errors = [
+                    *self.recipient_code.errors,
+                    _(
+                        "A business in Italy needs an SdI recipient code or a PEC address "
+                        "for its e-invoices."
+                    ),
+                ]
+                return False
+        elif not values["tax_code"]:
+            self.tax_code.errors = [
+                *self.tax_code.errors,
+                _("Without a VAT ID, enter your tax code (codice fiscale)."),
+            ]
+            return False
+        return True
 
     def validate_cc_emails(self, field: TextAreaField) -> None:
         """At most five, each a real address."""
