@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
 from flask import Flask
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal.domain.pricing import BreakdownLine, LineKind
-from portal.domain.tax import TaxKind
-from portal.i18n import format_money
+from portal.domain.tax import LetterCitation, TaxKind
+from portal.i18n import format_day, format_money
 from portal.labels import period_label, plan_label
 
 
@@ -93,11 +97,33 @@ def tax_mention(kind: TaxKind | str) -> str | None:
         return _("Reverse charge")
     if kind is TaxKind.OUT_OF_SCOPE:
         return _("VAT not applicable: customer outside the EU")
+    # LETTER_OF_INTENT: its mention names the letter (letter_mention).
     return None
+
+
+def letter_mention(letter: LetterCitation | Mapping[str, Any] | None) -> str | None:
+    """The citation a VAT-free invoice under a letter of intent must carry: the legal basis
+    (art. 8, comma 1, lett. c) DPR 633/72) and the letter's protocol and date; None without
+    a letter. Takes the treatment's citation or a document's snapshot of it."""
+    if letter is None:
+        return None
+    if isinstance(letter, LetterCitation):
+        protocol, issued_on = letter.protocol, letter.issued_on
+    else:
+        protocol, issued_on = str(letter["protocol"]), date.fromisoformat(letter["issued_on"])
+    return _(
+        "Not subject to VAT under art. 8, paragraph 1, letter c) of DPR 633/72: letter of "
+        "intent, protocol %(protocol)s of %(date)s",
+        protocol=protocol,
+        date=format_day(issued_on, "medium"),
+    )
 
 
 def init_app(app: Flask) -> None:
     """Make the wording available to templates."""
     app.jinja_env.globals.update(
-        line_description=line_description, line_heading=line_heading, tax_mention=tax_mention
+        line_description=line_description,
+        line_heading=line_heading,
+        tax_mention=tax_mention,
+        letter_mention=letter_mention,
     )

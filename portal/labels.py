@@ -18,8 +18,10 @@ from flask_babel import gettext as _
 from flask_babel import ngettext, pgettext
 
 from portal.domain.catalog import BillingPeriod, Plan
+from portal.domain.letters_of_intent import LetterState
 from portal.domain.pricing import ChangeKind, LineKind
 from portal.domain.subscription_lifecycle import StopReason
+from portal.domain.tax import TaxKind
 from portal.models import (
     DocumentKind,
     InvoiceStatus,
@@ -120,6 +122,23 @@ PAYMENT_STATUS_LABELS = every_member(
 )
 
 
+# A context of their own: Italian and French agree with "dichiarazione" and "lettre".
+LETTER_STATE_LABELS = every_member(
+    LetterState,
+    {
+        LetterState.SUBMITTED: lambda: pgettext("letter of intent", "Waiting for our check"),
+        LetterState.APPROVED: lambda: pgettext("letter of intent", "Approved"),
+        LetterState.REJECTED: lambda: pgettext("letter of intent", "Rejected"),
+        LetterState.WITHDRAWN: lambda: pgettext("letter of intent", "Withdrawn"),
+    },
+)
+
+
+def letter_state_label(state: LetterState | str) -> str:
+    """Where a letter of intent stands."""
+    return LETTER_STATE_LABELS[LetterState(state)]()
+
+
 def plan_label(plan: Plan | str | None) -> str:
     """The package name; None is the Free package."""
     if plan is None:
@@ -208,11 +227,13 @@ TEMPLATE_ENUMS: tuple[type[Enum], ...] = (
     ChangeKind,
     DocumentKind,
     InvoiceStatus,
+    LetterState,
     LineKind,
     MethodKind,
     Plan,
     QuoteStatus,
     Role,
+    TaxKind,
 )
 
 
@@ -228,5 +249,6 @@ def init_app(app: Flask) -> None:
         document_status_label=document_status_label,
         payment_status_label=payment_status_label,
         agents_label=agents_label,
+        letter_state_label=letter_state_label,
     )
     app.jinja_env.globals.update({enum.__name__: enum for enum in TEMPLATE_ENUMS})

@@ -10,11 +10,27 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from stdnum.it import codicefiscale
 from stdnum.it import iva as it_iva
-from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from portal.billing.info import FIELDS
+from portal.domain.letters_of_intent import InvalidProtocol, normalize_protocol
 from portal.domain.tax import InvalidVatId, normalize_vat_id
 from portal.forms import PortalForm, shorten
 from portal.i18n import language_choices
@@ -251,3 +267,80 @@ class BillingInfoForm(PortalForm):
                     error.reason, _("This VAT ID is not valid: check its format and digits.")
                 )
             ) from None
+
+
+# A ceiling as typed: euro, with a decimal point or comma and at most two decimals.
+_EURO_AMOUNT = re.compile(r"([0-9]{1,9})(?:[.,]([0-9]{1,2}))?")
+
+
+def parse_euro_cents(text: str) -> int | None:
+    """'50000', '50000.5' or '50000,50' in cents; None when it is not such an amount."""
+    found = _EURO_AMOUNT.fullmatch(re.sub(r"\s+", "", text or ""))
+    if found is None:
+        return None
+    return int(found.group(1)) * 100 + int((found.group(2) or "0").ljust(2, "0"))
+
+
+class LetterOfIntentForm(PortalForm):
+    """A letter of intent as its receipt gives it; the PDF is read beside the form."""
+
+    protocol = StringField(
+        _l("Protocol number of the receipt"),
+        description=_l(
+            "As on the Agenzia delle Entrate's receipt: 17 digits, a dash and 6 digits."
+        ),
+        validators=[
+            DataRequired(message=_l("Enter the protocol number of the receipt.")),
+            Length(max=40),
+        ],
+    )
+    issued_on = DateField(
+        _l("Date of the receipt"), validators=[InputRequired(message=_l("Enter a date."))]
+    )
+    valid_from = DateField(
+        _l("Valid from"), validators=[InputRequired(message=_l("Enter a date."))]
+    )
+    valid_to = DateField(_l("Valid until"), validators=[InputRequired(message=_l("Enter a date."))])
+    ceiling = StringField(
+        _l("Ceiling in euro"),
+        description=_l("The amount the letter covers, such as 50000 or 50000,00."),
+        validators=[DataRequired(message=_l("Enter the ceiling amount.")), Length(max=20)],
+    )
+    submit = SubmitField(_l("Upload the letter"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        """The PDF's errors are kept beside the fields' (the file is no field of the form)."""
+        super().__init__(*args, **kwargs)
+        self.pdf_errors: list[str] = []
+
+    def validate_protocol(self, field: StringField) -> None:
+        """17 digits, a dash and 6 digits, the first six a day (YYMMDD)."""
+        try:
+            field.data = normalize_protocol(field.data or "")
+        except InvalidProtocol:
+            raise ValidationError(
+                _(
+                    "The protocol number is 17 digits, a dash and 6 digits, such as "
+                    "21012345678901234-000001."
+                )
+            ) from None
+
+    def validate_ceiling(self, field: StringField) -> None:
+        """Euro with at most two decimals, above zero."""
+        cents = parse_euro_cents(field.data or "")
+        if cents is None or cents <= 0:
+            raise ValidationError(_("Enter an amount in euro above zero, such as 50000,00."))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Field by field, then the dates in order."""
+        valid = super().validate(extra_validators)
+        if valid and self.valid_to.data < self.valid_from.data:
+            self.valid_to.errors = [_("The end of validity cannot be before its start.")]
+            return False
+        return valid
+
+    def ceiling_cents(self) -> int:
+        """The validated ceiling in cents."""
+        cents = parse_euro_cents(self.ceiling.data or "")
+        assert cents is not None
+        return cents

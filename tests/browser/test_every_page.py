@@ -51,6 +51,8 @@ NOT_PAGES = {
     "quotes.pdf": "a PDF",
     "quotes.staff_pdf": "a PDF",
     "backoffice.document_pdf": "a PDF",
+    "billing.letter_of_intent_pdf": "a PDF",
+    "backoffice.letter_pdf": "a PDF",
     "quotes.staff_account_choices": (
         "an htmx fragment (the accounts the typed text finds); without JavaScript the new "
         "quote's page lists them after a post (quotes.staff_new)"
@@ -113,6 +115,7 @@ PAGES: dict[str, set[str]] = {
     "methods.index": {"list", "card errors", "billing admin"},
     "billing.info": {"form", "errors"},
     "billing.activity_log": {"list"},
+    "billing.letters_of_intent": {"list", "errors"},
     "team.members": {"list", "invite errors", "hand-over asked (htmx)"},
     "team.confirm_remove": {"form"},
     "team.confirm_transfer": {"form", "wrong password"},
@@ -125,6 +128,8 @@ PAGES: dict[str, set[str]] = {
     "backoffice.accounts": {"list", "no match"},
     "backoffice.account": {"invoices", "payments", "activity"},
     "quotes.staff_list": {"list"},
+    "backoffice.letters": {"list"},
+    "backoffice.letter": {"form", "no reason"},
     "quotes.staff_new": {"form", "errors"},
     "quotes.staff_detail": {"draft", "sent"},
     "catalogs.overview": {"overview"},
@@ -417,6 +422,10 @@ def owner(page: Page, run: Run) -> None:
     run.check(page, "billing.info", "errors")
     page.goto(run.url("/billing/activity"))
     run.check(page, "billing.activity_log", "list")
+    page.goto(run.url("/billing/letters-of-intent"))
+    run.check(page, "billing.letters_of_intent", "list")
+    page.locator("main form.letter-upload [type=submit]").click()
+    run.check(page, "billing.letters_of_intent", "errors")
 
     page.goto(run.url("/team/"))
     run.check(page, "team.members", "list")
@@ -502,6 +511,12 @@ def staff(page: Page, run: Run) -> None:
     ):
         page.goto(run.url(f"/backoffice/accounts/{run.portal.dante_id}?show={section}"))
         run.check(page, "backoffice.account", state)
+    page.goto(run.url("/backoffice/letters-of-intent"))
+    run.check(page, "backoffice.letters", "list")
+    page.goto(run.url(f"/backoffice/letters-of-intent/{run.portal.letter_id}"))
+    run.check(page, "backoffice.letter", "form")
+    page.locator("main form [name=reject]").click()
+    run.check(page, "backoffice.letter", "no reason")
     page.goto(run.url("/backoffice/quotes"))
     run.check(page, "quotes.staff_list", "list")
     page.goto(run.url("/backoffice/quotes/new"))
