@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from portal.account_pricing import ChangeRequest, price_for
 from portal.domain.catalog import BillingPeriod, Plan
@@ -35,8 +37,16 @@ def upload(client: FlaskClient, *, document=None, **changes: str):
     """Fill in and send the upload form of the letters page."""
     page = client.get("/billing/letters-of-intent")
     data: dict[str, object] = {**LETTER, **changes, "csrf_token": csrf_token_from(page.text)}
-    data["document"] = document if document is not None else (io.BytesIO(PDF), "letter.pdf")
-    return client.post("/billing/letters-of-intent", data=data, content_type="multipart/form-data")
+    stream, name = document if document is not None else (io.BytesIO(PDF), "letter.pdf")
+    data["document"] = FileStorage(stream, filename=name, content_type="application/pdf")
+    # Encoded in memory: the test client spools a large body to a temporary file it never
+    # closes when the app refuses the body unread (413), which pytest reports as a leak.
+    boundary, body = encode_multipart(data)
+    return client.post(
+        "/billing/letters-of-intent",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
 
 
 def letters_of(app, account_id: int) -> list[LetterOfIntent]:
