@@ -340,3 +340,26 @@ def test_outside_italy_the_page_says_so_and_takes_no_letter(app, client, auth, f
     assert 'name="document"' not in page.text
     assert upload(client).status_code == 422
     assert letters_of(app, account_id) == []
+
+
+def test_a_letter_gone_while_the_bank_asks_for_3ds_gives_the_payment_back(app, exporter, approved):
+    """Priced VAT-free, then the letter no longer covers it before the customer confirms:
+    nothing is issued without VAT, and the charge is refunded."""
+    from portal.models import Payment
+    from portal.payments.sandbox import SandboxRefund
+    from tests.wizard.conftest import VISA_SCA
+    from tests.wizard.test_pay import _follow_action
+
+    exporter.add_card(VISA_SCA)
+    response = exporter.pay(exporter.payment_form(**STANDARD_TWO))
+    assert "/sandbox/3ds/" in response.headers["Location"]
+    with app.app_context():
+        db.session.get(LetterOfIntent, approved).state = "withdrawn"
+        db.session.commit()
+    _follow_action(exporter, response, "approve")
+    assert _invoices(app, exporter.account_id) == []
+    with app.app_context():
+        payment = db.session.scalar(select(Payment))
+        assert (payment.status, payment.refund_reason) == ("refunded", "order_changed")
+        assert db.session.scalar(select(SandboxRefund)) is not None
+    assert letters_of(app, exporter.account_id)[0].used_minor == 0
