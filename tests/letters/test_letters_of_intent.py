@@ -4,6 +4,7 @@ within its ceiling, VAT once it is exhausted, races at the ceiling, credit notes
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -159,8 +160,6 @@ def test_a_net_above_what_is_left_pays_vat_on_all_of_it_and_the_summary_says_why
 
 def test_a_letter_outside_its_dates_removes_no_vat(app, exporter, approved):
     with app.app_context():
-        from datetime import date
-
         letter = db.session.get(LetterOfIntent, approved)
         letter.valid_from, letter.valid_to = date(2025, 1, 1), date(2025, 12, 31)
         db.session.commit()
@@ -243,9 +242,9 @@ def test_another_accounts_letter_is_not_found(app, exporter, factory):
                 pdf=PDF,
                 file_name="altra.pdf",
                 protocol=PROTOCOL,
-                issued_on=__import__("datetime").date(2026, 1, 15),
-                valid_from=__import__("datetime").date(2026, 1, 1),
-                valid_to=__import__("datetime").date(2026, 12, 31),
+                issued_on=date(2026, 1, 15),
+                valid_from=date(2026, 1, 1),
+                valid_to=date(2026, 12, 31),
                 ceiling_minor=100,
                 state="approved",
             )
