@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal import vies
+from portal import clock, vies
 from portal.domain.catalog import BillingPeriod, Plan
+from portal.domain.letters_of_intent import letter_tax
 from portal.domain.periods import Period
 from portal.domain.pricing import (
     ChangeKind,
@@ -24,6 +25,7 @@ from portal.domain.pricing import (
     PriceBreakdown,
     price_change,
     price_renewal,
+    with_tax_and_credit,
 )
 from portal.domain.sales_quotes import (
     Discount,
@@ -33,8 +35,15 @@ from portal.domain.sales_quotes import (
     price_sales_quote,
     pricing_from_data,
 )
-from portal.domain.tax import InvalidVatId, TaxTreatment, determine_tax, normalize_vat_id
+from portal.domain.tax import (
+    InvalidVatId,
+    TaxKind,
+    TaxTreatment,
+    determine_tax,
+    normalize_vat_id,
+)
 from portal.extensions import db
+from portal.letters.ceiling import cover_for
 from portal.models import (
     Account,
     DocumentKind,
@@ -79,6 +88,28 @@ def customer_tax(account: Account) -> TaxTreatment:
     )
 
 
+def with_letter_of_intent(
+    account: Account, breakdown: PriceBreakdown, today: date
+) -> PriceBreakdown:
+    """The breakdown priced VAT-free when the account's approved letter of intent covers its
+    net today (portal.domain.letters_of_intent decides); VAT on the whole invoice, saying the
+    ceiling is exhausted, when the net does not fit; otherwise unchanged."""
+    if breakdown.tax.kind is not TaxKind.DOMESTIC or breakdown.net_minor <= 0:
+        return breakdown
+    tax = letter_tax(
+        breakdown.tax,
+        cover_for(account.id, today),
+        net_minor=breakdown.net_minor,
+        currency=breakdown.currency,
+        today=today,
+    )
+    if tax == breakdown.tax:
+        return breakdown
+    return with_tax_and_credit(
+        breakdown, tax=tax, credit_available_minor=breakdown.credit_available_minor
+    )
+
+
 def running_subscription(subscription: Subscription | None) -> CurrentSubscription | None:
     """The subscription as the pricing core sees it; a blocked one is bought anew."""
     if subscription is None or subscription.status == SubscriptionStatus.BLOCKED:
@@ -113,13 +144,14 @@ def renewal_price(account: Account) -> PriceBreakdown | None:
     running = running_subscription(subscription)
     if subscription is None or running is None:
         return None
-    return price_renewal(
+    breakdown = price_renewal(
         current=running,
         prices=reference().prices,
         tax=customer_tax(account),
         credit_available_minor=account.credit_minor,
         contract_ends_on=subscription.contract_ends_on,
     )
+    return with_letter_of_intent(account, breakdown, clock.today())
 
 
 @dataclass(frozen=True)
@@ -146,7 +178,7 @@ def price_for(account: Account, request: ChangeRequest, today: date) -> PriceBre
     ):
         # A decrease reverses what the period's invoices charged for the units it removes.
         current = replace(current, charges=period_charges(account.id, current.period))
-    return price_change(
+    breakdown = price_change(
         current=current,
         target=request.configuration,
         today=today,
@@ -155,6 +187,7 @@ def price_for(account: Account, request: ChangeRequest, today: date) -> PriceBre
         tax=customer_tax(account),
         credit_available_minor=account.credit_minor,
     )
+    return with_letter_of_intent(account, breakdown, today)
 
 
 # Per component: its full-period line, and the two lines of an increase (the new quantity

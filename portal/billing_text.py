@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from flask import Flask
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal.domain.pricing import BreakdownLine, LineKind
-from portal.domain.tax import TaxKind, TaxTreatment
+from portal.domain.tax import LetterCitation, TaxKind, TaxTreatment
 from portal.domain.vat_registry import RegistryVerdict
-from portal.i18n import country_name, format_money, format_percent
+from portal.i18n import country_name, format_day, format_money, format_percent
 from portal.labels import period_label, plan_label
 
 
@@ -96,6 +99,7 @@ def tax_mention(kind: TaxKind | str) -> str | None:
         return _("Reverse charge")
     if kind is TaxKind.OUT_OF_SCOPE:
         return _("VAT not applicable: customer outside the EU")
+    # LETTER_OF_INTENT: its mention names the letter (letter_mention).
     return None
 
 
@@ -125,6 +129,24 @@ def tax_caveat(tax: TaxTreatment) -> str | None:
     )
 
 
+def letter_mention(letter: LetterCitation | Mapping[str, Any] | None) -> str | None:
+    """The citation a VAT-free invoice under a letter of intent must carry: the legal basis
+    (art. 8, comma 1, lett. c) DPR 633/72) and the letter's protocol and date; None without
+    a letter. Takes the treatment's citation or a document's snapshot of it."""
+    if letter is None:
+        return None
+    if isinstance(letter, LetterCitation):
+        protocol, issued_on = letter.protocol, letter.issued_on
+    else:
+        protocol, issued_on = str(letter["protocol"]), date.fromisoformat(letter["issued_on"])
+    return _(
+        "Not subject to VAT under art. 8, paragraph 1, letter c) of DPR 633/72: letter of "
+        "intent, protocol %(protocol)s of %(date)s",
+        protocol=protocol,
+        date=format_day(issued_on, "medium"),
+    )
+
+
 def init_app(app: Flask) -> None:
     """Make the wording available to templates."""
     app.jinja_env.globals.update(
@@ -132,4 +154,5 @@ def init_app(app: Flask) -> None:
         line_heading=line_heading,
         tax_mention=tax_mention,
         tax_caveat=tax_caveat,
+        letter_mention=letter_mention,
     )

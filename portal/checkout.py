@@ -33,7 +33,9 @@ from portal.domain.breakdown_codec import (
 from portal.domain.payment_lifecycle import PaymentPurpose, PaymentStatus, RefundReason
 from portal.domain.pricing import ChangeNotAllowed, PriceBreakdown
 from portal.domain.subscription_lifecycle import INITIAL, SubscriptionEvent
+from portal.domain.tax import TaxKind
 from portal.extensions import db
+from portal.letters.ceiling import still_covers
 from portal.mail.outbox import queue_document_email
 from portal.models import (
     Account,
@@ -69,6 +71,14 @@ def package_basis(account: Account) -> str:
             account.credit_minor,
         )
     )
+
+
+def letter_still_covers(account: Account, breakdown: PriceBreakdown) -> bool:
+    """Whether a breakdown priced under a letter of intent is still covered by it today."""
+    letter = breakdown.tax.letter
+    if breakdown.tax.kind is not TaxKind.LETTER_OF_INTENT or letter is None:
+        return True
+    return still_covers(account.id, letter.id, breakdown.net_minor, clock.today())
 
 
 def confirm_checkout(
@@ -121,6 +131,10 @@ class CheckoutHandler:
     def still_wanted(self, account: Account, payment: Payment) -> RefundReason | None:
         """The package must still be the one the breakdown was priced on."""
         if payment.basis is not None and payment.basis != package_basis(account):
+            return RefundReason.ORDER_CHANGED
+        if not letter_still_covers(account, breakdown_from_data(payment.breakdown or {})):
+            # Priced VAT-free under a letter that staff withdrew meanwhile, or whose ceiling
+            # no longer holds the net: charging it without VAT would be wrong.
             return RefundReason.ORDER_CHANGED
         return None
 

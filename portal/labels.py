@@ -18,8 +18,10 @@ from flask_babel import gettext as _
 from flask_babel import ngettext, pgettext
 
 from portal.domain.catalog import BillingPeriod, Plan
+from portal.domain.letters_of_intent import LetterState
 from portal.domain.pricing import ChangeKind, LineKind
 from portal.domain.subscription_lifecycle import StopReason
+from portal.domain.tax import TaxKind
 from portal.models import (
     DocumentKind,
     EInvoiceState,
@@ -136,6 +138,18 @@ EINVOICE_STATE_LABELS = every_member(
 )
 
 
+# A context of their own: Italian and French agree with "dichiarazione" and "lettre".
+LETTER_STATE_LABELS = every_member(
+    LetterState,
+    {
+        LetterState.SUBMITTED: lambda: pgettext("letter of intent", "Waiting for our check"),
+        LetterState.APPROVED: lambda: pgettext("letter of intent", "Approved"),
+        LetterState.REJECTED: lambda: pgettext("letter of intent", "Rejected"),
+        LetterState.WITHDRAWN: lambda: pgettext("letter of intent", "Withdrawn"),
+    },
+)
+
+
 # What a customer reads beside a document: whether the legal e-invoice went out and arrived.
 # A file the portal or the exchange system refused is fixed by staff and sent again, so the
 # customer reads that it is being prepared, never a rule or an error code.
@@ -167,6 +181,11 @@ def einvoice_state_label(state: EInvoiceState | str) -> str:
 def einvoice_customer_label(state: EInvoiceState | str) -> str:
     """A document's e-invoice state in the customer's words."""
     return EINVOICE_CUSTOMER_LABELS[EInvoiceState(state)]()
+
+
+def letter_state_label(state: LetterState | str) -> str:
+    """Where a letter of intent stands."""
+    return LETTER_STATE_LABELS[LetterState(state)]()
 
 
 def plan_label(plan: Plan | str | None) -> str:
@@ -258,11 +277,13 @@ TEMPLATE_ENUMS: tuple[type[Enum], ...] = (
     DocumentKind,
     EInvoiceState,
     InvoiceStatus,
+    LetterState,
     LineKind,
     MethodKind,
     Plan,
     QuoteStatus,
     Role,
+    TaxKind,
 )
 
 
@@ -280,5 +301,6 @@ def init_app(app: Flask) -> None:
         agents_label=agents_label,
         einvoice_state_label=einvoice_state_label,
         einvoice_customer_label=einvoice_customer_label,
+        letter_state_label=letter_state_label,
     )
     app.jinja_env.globals.update({enum.__name__: enum for enum in TEMPLATE_ENUMS})

@@ -295,6 +295,18 @@ def checks_form_text(view: F) -> F:
     return view
 
 
+def accepts_file(max_body_bytes: int) -> Callable[[F], F]:
+    """Mark a view whose form takes one uploaded file (a letter of intent's PDF): its body
+    may be up to `max_body_bytes` (the app's limit stays for every other route), and a file
+    part is its to check. Only together with checks_form_text."""
+
+    def mark(view: F) -> F:
+        view.accepts_file_bytes = max_body_bytes  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
 def refuse_unsafe_text() -> None:
     """Every text input of every route, in one place: refuse rather than store or echo them.
 
@@ -304,6 +316,7 @@ def refuse_unsafe_text() -> None:
     """
     view = current_app.view_functions.get(request.endpoint or "")
     checked_by_form = getattr(view, "checks_form_text", False)
+    takes_file = checked_by_form and getattr(view, "accepts_file_bytes", None) is not None
     posted = request.form
     if has_forbidden_text(request.args.keys()) or has_forbidden_text(
         value for _key, value in request.args.items(multi=True)
@@ -315,14 +328,25 @@ def refuse_unsafe_text() -> None:
         return
     if has_forbidden_text(value for _key, value in posted.items(multi=True)):
         raise UnsafeText
-    if request.files:
+    if request.files and not takes_file:
         raise UnexpectedFile
+
+
+def allow_file_body() -> None:
+    """A view that takes a file may read a larger body (413 beyond it, never parsed); run
+    before anything reads the form (the CSRF check does)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, "accepts_file_bytes", None)
+    if limit is not None and getattr(view, "checks_form_text", False):
+        request.max_content_length = limit
 
 
 def init_app(app: Flask, login_manager: LoginManager) -> None:
     """Configure Flask-Login, the id converter, the text guard and the response headers."""
     app.url_map.converters["int"] = BoundedIntegerConverter
     app.before_request(refuse_unsafe_text)
+    # First of all the app's hooks: the CSRF check, registered earlier, reads the body.
+    app.before_request_funcs.setdefault(None, []).insert(0, allow_file_body)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")

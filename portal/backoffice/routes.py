@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from portal import clock
@@ -12,14 +14,25 @@ from portal.activity.log import ActivityPage, activity_page
 from portal.activity.text import describe_activity
 from portal.backoffice import einvoices as einvoice_list
 from portal.backoffice import queries as backoffice
+from portal.backoffice.forms import LetterDecisionForm
 from portal.dashboard.package import overview_of
 from portal.documents import pdf as documents
+from portal.domain.letters_of_intent import LetterEvent
 from portal.einvoices import sending as einvoices
 from portal.einvoices.codes import shown_problems
-from portal.models import DocumentKind, EInvoiceState, Role, SubscriptionStatus
+from portal.extensions import db
+from portal.letters.ceiling import account_letters, decide, waiting_letters
+from portal.models import (
+    Account,
+    DocumentKind,
+    EInvoiceState,
+    LetterOfIntent,
+    Role,
+    SubscriptionStatus,
+)
 from portal.numbers import page_number
-from portal.security import reads_only, roles_required
-from portal.web import private_download
+from portal.security import checks_form_text, reads_only, roles_required
+from portal.web import form_status, private_download
 
 bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")
 
@@ -82,7 +95,73 @@ def account(account_id: int) -> str:
         einvoice_files=files,
         shown_problems=shown_problems,
         produced_again_from=einvoices.PRODUCED_AGAIN_FROM,
+        letters=account_letters(account_id),
     )
+
+
+def account_names(account_ids: set[int]) -> dict[int, str]:
+    """The accounts' names by id."""
+    if not account_ids:
+        return {}
+    rows = db.session.execute(select(Account.id, Account.name).where(Account.id.in_(account_ids)))
+    return {row.id: row.name for row in rows}
+
+
+@bp.get("/letters-of-intent")
+@roles_required(Role.STAFF)
+def letters() -> str:
+    """Letters of intent waiting for a decision, oldest first."""
+    waiting = waiting_letters()
+    names = account_names({letter.account_id for letter in waiting})
+    return render_template("backoffice/letters.html", letters=waiting, names=names)
+
+
+@bp.route("/letters-of-intent/<int:letter_id>", methods=["GET", "POST"])
+@roles_required(Role.STAFF)
+@checks_form_text
+def letter(letter_id: int) -> Response | tuple[str, int]:
+    """One letter: its figures, its PDF, and approve or reject (with a reason)."""
+    found = db.session.get(LetterOfIntent, letter_id)
+    if found is None:
+        abort(404)
+    form = LetterDecisionForm()
+    conflict = False
+    if form.validate_on_submit():
+        if form.approve.data:
+            event, reason = LetterEvent.APPROVE, ""
+        else:
+            event, reason = LetterEvent.REJECT, (form.reason.data or "").strip()
+        if decide(letter_id, current_user.id, event, reason):
+            flash(
+                _("Letter approved: its invoices carry no VAT from now on.")
+                if event is LetterEvent.APPROVE
+                else _("Letter rejected. The customer sees the reason."),
+                "success",
+            )
+            return redirect(url_for("backoffice.account", account_id=found.account_id))
+        conflict = True
+        db.session.refresh(found)
+    status = 409 if conflict else form_status(form)
+    return (
+        render_template(
+            "backoffice/letter.html",
+            letter=found,
+            account=load_account(found.account_id),
+            form=form,
+            conflict=conflict,
+        ),
+        status,
+    )
+
+
+@bp.get("/letters-of-intent/<int:letter_id>/pdf")
+@roles_required(Role.STAFF)
+def letter_pdf(letter_id: int) -> Response:
+    """The letter's PDF as the customer uploaded it."""
+    found = db.session.get(LetterOfIntent, letter_id)
+    if found is None:
+        abort(404)
+    return private_download(found.pdf, "application/pdf", f"letter-of-intent-{found.id}.pdf")
 
 
 @bp.get("/accounts/<int:account_id>/documents/<int:invoice_id>/pdf")

@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
+from stdnum.it import codicefiscale
+from stdnum.it import iva as it_iva
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from portal import vies
 from portal.billing.info import FIELDS
+from portal.domain.letters_of_intent import InvalidProtocol, normalize_protocol
 from portal.domain.tax import InvalidVatId, normalize_vat_id
 from portal.domain.vat_registry import RegistryAnswer, RegistryVerdict
 from portal.forms import PortalForm, shorten
@@ -22,6 +41,27 @@ from portal.models.account import MAX_CC
 from portal.models.columns import max_length
 from portal.reference_data import reference
 from portal.safe_gettext import lazy_gettext as _l
+
+ITALY = "IT"
+RECIPIENT_CODE = re.compile(r"[A-Z0-9]{7}")
+
+
+def normalize_recipient_code(text: str) -> str:
+    """The SdI recipient code as stored: spaces removed, in capitals."""
+    return re.sub(r"\s+", "", text).upper()
+
+
+def compact_tax_code(text: str) -> str:
+    """A tax code without spaces, in capitals."""
+    return re.sub(r"\s+", "", text).upper()
+
+
+def is_italian_tax_code(code: str) -> bool:
+    """A person's 16-character codice fiscale, or a company's 11 digits (its partita IVA)."""
+    if len(code) == 11 and code.isdigit():
+        return bool(it_iva.is_valid(code))
+    return len(code) == 16 and bool(codicefiscale.is_valid(code))
+
 
 # EU member states plus the countries customers outside the EU most often write from.
 OTHER_COUNTRIES = ("CH", "GB", "NO", "US", "CA", "AU")
@@ -88,6 +128,26 @@ class BillingInfoForm(PortalForm):
         validators=[Optional(), Length(max=max_length(BillingInfo.purchase_order))],
     )
     invoices_by_email = BooleanField(_l("Receive invoices by e-mail"))
+    # Italian customers only: where the exchange system (SdI) delivers their e-invoices.
+    recipient_code = StringField(
+        _l("SdI recipient code"),
+        description=_l("7 letters and digits (codice destinatario); 0000000 if you have none."),
+        validators=[Optional(), Length(max=20)],
+    )
+    pec = EmailField(
+        _l("PEC address"),
+        description=_l("Certified e-mail (PEC) where e-invoices can be delivered."),
+        validators=[
+            Optional(),
+            Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
+            Length(max=max_length(BillingInfo.pec)),
+        ],
+    )
+    tax_code = StringField(
+        _l("Tax code"),
+        description=_l("Codice fiscale: 16 characters, or a company's 11 digits."),
+        validators=[Optional(), Length(max=30)],
+    )
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -120,8 +180,62 @@ class BillingInfoForm(PortalForm):
             "invoice_language": self.invoice_language.data,
             "invoices_by_email": bool(self.invoices_by_email.data),
             "purchase_order": (self.purchase_order.data or "").strip(),
+            **self.italian_values(),
         }
         return {name: values[name] for name in FIELDS}
+
+    def italian_values(self) -> dict[str, str]:
+        """The e-invoice delivery fields, kept for a customer in Italy only."""
+        if self.country.data != ITALY:
+            return {"recipient_code": "", "pec": "", "tax_code": ""}
+        return {
+            "recipient_code": normalize_recipient_code(self.recipient_code.data or ""),
+            "pec": (self.pec.data or "").strip().lower(),
+            "tax_code": compact_tax_code(self.tax_code.data or ""),
+        }
+
+    def validate_recipient_code(self, field: StringField) -> None:
+        """Seven letters and digits, in capitals (typed in any case)."""
+        if self.country.data != ITALY or not (field.data or "").strip():
+            return
+        if not RECIPIENT_CODE.fullmatch(normalize_recipient_code(field.data)):
+            raise ValidationError(
+                _("The SdI recipient code has 7 letters and digits, such as M5UXCR1.")
+            )
+
+    def validate_tax_code(self, field: StringField) -> None:
+        """A person's codice fiscale (16 characters) or a company's 11-digit number,
+        checked with python-stdnum."""
+        if self.country.data != ITALY or not (field.data or "").strip():
+            return
+        if not is_italian_tax_code(compact_tax_code(field.data)):
+            raise ValidationError(
+                _("This tax code is not valid: check its characters and its check letter.")
+            )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Field by field, then what an Italian e-invoice needs to reach the customer."""
+        valid = super().validate(extra_validators)
+        if not valid or self.country.data != ITALY:
+            return valid
+        values = self.italian_values()
+        if self.vat_id.data:
+            if not values["recipient_code"] and not values["pec"]:
+                self.recipient_code.errors = [
+                    *self.recipient_code.errors,
+                    _(
+                        "A business in Italy needs an SdI recipient code or a PEC address "
+                        "for its e-invoices."
+                    ),
+                ]
+                return False
+        elif not values["tax_code"]:
+            self.tax_code.errors = [
+                *self.tax_code.errors,
+                _("Without a VAT ID, enter your tax code (codice fiscale)."),
+            ]
+            return False
+        return True
 
     def validate_cc_emails(self, field: TextAreaField) -> None:
         """At most five, each a real address."""
@@ -172,3 +286,80 @@ class BillingInfoForm(PortalForm):
                     error.reason, _("This VAT ID is not valid: check its format and digits.")
                 )
             ) from None
+
+
+# A ceiling as typed: euro, with a decimal point or comma and at most two decimals.
+_EURO_AMOUNT = re.compile(r"([0-9]{1,9})(?:[.,]([0-9]{1,2}))?")
+
+
+def parse_euro_cents(text: str) -> int | None:
+    """'50000', '50000.5' or '50000,50' in cents; None when it is not such an amount."""
+    found = _EURO_AMOUNT.fullmatch(re.sub(r"\s+", "", text or ""))
+    if found is None:
+        return None
+    return int(found.group(1)) * 100 + int((found.group(2) or "0").ljust(2, "0"))
+
+
+class LetterOfIntentForm(PortalForm):
+    """A letter of intent as its receipt gives it; the PDF is read beside the form."""
+
+    protocol = StringField(
+        _l("Protocol number of the receipt"),
+        description=_l(
+            "As on the Agenzia delle Entrate's receipt: 17 digits, a dash and 6 digits."
+        ),
+        validators=[
+            DataRequired(message=_l("Enter the protocol number of the receipt.")),
+            Length(max=40),
+        ],
+    )
+    issued_on = DateField(
+        _l("Date of the receipt"), validators=[InputRequired(message=_l("Enter a date."))]
+    )
+    valid_from = DateField(
+        _l("Valid from"), validators=[InputRequired(message=_l("Enter a date."))]
+    )
+    valid_to = DateField(_l("Valid until"), validators=[InputRequired(message=_l("Enter a date."))])
+    ceiling = StringField(
+        _l("Ceiling in euro"),
+        description=_l("The amount the letter covers, such as 50000 or 50000,00."),
+        validators=[DataRequired(message=_l("Enter the ceiling amount.")), Length(max=20)],
+    )
+    submit = SubmitField(_l("Upload the letter"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        """The PDF's errors are kept beside the fields' (the file is no field of the form)."""
+        super().__init__(*args, **kwargs)
+        self.pdf_errors: list[str] = []
+
+    def validate_protocol(self, field: StringField) -> None:
+        """17 digits, a dash and 6 digits, the first six a day (YYMMDD)."""
+        try:
+            field.data = normalize_protocol(field.data or "")
+        except InvalidProtocol:
+            raise ValidationError(
+                _(
+                    "The protocol number is 17 digits, a dash and 6 digits, such as "
+                    "21012345678901234-000001."
+                )
+            ) from None
+
+    def validate_ceiling(self, field: StringField) -> None:
+        """Euro with at most two decimals, above zero."""
+        cents = parse_euro_cents(field.data or "")
+        if cents is None or cents <= 0:
+            raise ValidationError(_("Enter an amount in euro above zero, such as 50000,00."))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Field by field, then the dates in order."""
+        valid = super().validate(extra_validators)
+        if valid and self.valid_to.data < self.valid_from.data:
+            self.valid_to.errors = [_("The end of validity cannot be before its start.")]
+            return False
+        return valid
+
+    def ceiling_cents(self) -> int:
+        """The validated ceiling in cents."""
+        cents = parse_euro_cents(self.ceiling.data or "")
+        assert cents is not None
+        return cents

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask import current_app
@@ -13,6 +14,7 @@ from portal.domain.pricing import ChangeKind, PriceBreakdown, compute_vat
 from portal.domain.tax import TaxKind, TaxTreatment
 from portal.einvoices.produce import mark_issued
 from portal.extensions import db, matched_rows
+from portal.letters.ceiling import CeilingExceeded, give_back, use_ceiling
 from portal.models import (
     Account,
     DocumentKind,
@@ -60,7 +62,14 @@ CUSTOMER_ON_DOCUMENTS = (
     "country",
     "vat_id",
     "billing_email",
+    # An Italian customer's e-invoice delivery (empty elsewhere): the FatturaPA builder reads them.
+    "recipient_code",
+    "pec",
+    "tax_code",
 )
+# The key of a VAT-free document's customer snapshot that cites its letter of intent
+# ({"protocol", "issued_on", "id"}); the FatturaPA builder writes Natura N3.5 from it.
+LETTER_KEY = "letter_of_intent"
 
 
 def customer_details(account: Account) -> dict[str, Any]:
@@ -116,7 +125,7 @@ def build_document(
     info = account.billing_info
     if purchase_order is None:
         purchase_order = info.purchase_order if info else ""
-    return Invoice(
+    document = Invoice(
         account_id=account.id,
         kind=kind,
         year=issued_on.year,
@@ -158,6 +167,31 @@ def build_document(
             for position, line in enumerate(breakdown.lines, start=1)
         ],
     )
+    cite_letter(document, breakdown.tax, corrects)
+    return document
+
+
+def cite_letter(document: Invoice, tax: TaxTreatment, corrects: Invoice | None) -> None:
+    """A VAT-free document under a letter of intent cites the letter in its customer snapshot
+    and moves its ceiling: an invoice takes its net (CeilingExceeded when it no longer fits),
+    a credit note gives back what it credits of the invoice it corrects."""
+    if document.tax_kind != TaxKind.LETTER_OF_INTENT:
+        return
+    citation: dict[str, Any] | None = None
+    if document.kind == DocumentKind.INVOICE:
+        if tax.letter is None:
+            raise CeilingExceeded("a VAT-free invoice without the letter it is issued under")
+        use_ceiling(tax.letter, document.account_id, document.net_minor)
+        citation = tax.letter.as_data()
+    else:
+        if corrects is not None:
+            citation = (corrects.customer or {}).get(LETTER_KEY)
+        elif tax.letter is not None:
+            citation = tax.letter.as_data()
+        if citation is not None:
+            give_back(int(citation["id"]), -document.net_minor)
+    if citation is not None:
+        document.customer = {**(document.customer or {}), LETTER_KEY: citation}
 
 
 def corrects_by_invoice(breakdown: PriceBreakdown) -> bool:
@@ -291,6 +325,7 @@ def issue_reversal(
         quote_number=invoice.quote_number,
         lines=_copied_lines(invoice, sign=-1),
     )
+    cite_letter(note, TaxTreatment(TaxKind(invoice.tax_kind), Decimal(0), "", ""), invoice)
     db.session.add(note)
     db.session.flush()
     mark_issued(db.session(), [note])
@@ -345,6 +380,7 @@ def issue_replacement(
         quote_number=invoice.quote_number,
         lines=_copied_lines(invoice, sign=1),
     )
+    cite_letter(replacement, tax, None)
     db.session.add(replacement)
     db.session.flush()
     mark_issued(db.session(), [replacement])

@@ -26,7 +26,8 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from portal import clock
-from portal.billing_text import line_description, line_heading, tax_mention
+from portal.billing_text import letter_mention, line_description, line_heading, tax_mention
+from portal.documents.issuing import LETTER_KEY
 from portal.documents.refunds import refund_note_number
 from portal.domain.pricing import BreakdownLine
 from portal.domain.tax import TaxKind
@@ -150,6 +151,7 @@ def render_invoice_html(invoice: Invoice) -> str:
             discount_minor=sum(line.amount_minor for line in lines if line.amount_minor < 0),
             vat_rate_fraction=Decimal(str(invoice.vat_rate)) / 100,
             mention=tax_mention(invoice.tax_kind),
+            letter=letter_mention((invoice.customer or {}).get(LETTER_KEY)),
             reverse_charge=invoice.tax_kind == TaxKind.REVERSE_CHARGE,
             corrects_number=_corrected_number(invoice),
             replaces_number=_replaced_number(invoice),

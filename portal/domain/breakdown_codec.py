@@ -18,7 +18,7 @@ from portal.domain.pricing import (
     PriceBreakdown,
     VatLine,
 )
-from portal.domain.tax import TaxKind, TaxTreatment
+from portal.domain.tax import LetterCitation, TaxKind, TaxTreatment
 from portal.domain.vat_registry import RegistryVerdict
 
 
@@ -30,6 +30,24 @@ def _configuration(config: Configuration) -> dict[str, Any]:
         "agents": config.agents,
         "packs": config.packs,
     }
+
+
+def _letter_data(tax: TaxTreatment) -> dict[str, Any]:
+    """The letter of intent a treatment cites, or its exhausted ceiling; nothing otherwise
+    (so the data, and the fingerprint, of every other breakdown stays what it was)."""
+    data: dict[str, Any] = {}
+    if tax.letter is not None:
+        data["letter"] = tax.letter.as_data()
+    if tax.ceiling_exhausted:
+        data["ceiling_exhausted"] = True
+    return data
+
+
+def _letter_of(data: dict[str, Any] | None) -> LetterCitation | None:
+    """The citation `_letter_data` wrote."""
+    if data is None:
+        return None
+    return LetterCitation(data["id"], data["protocol"], date.fromisoformat(data["issued_on"]))
 
 
 def breakdown_to_data(breakdown: PriceBreakdown) -> dict[str, Any]:
@@ -48,6 +66,7 @@ def breakdown_to_data(breakdown: PriceBreakdown) -> dict[str, Any]:
             # Only where the EU registry was consulted: older data and offline installs
             # keep the same figures and fingerprints.
             **({"registry": str(breakdown.tax.registry)} if breakdown.tax.registry else {}),
+            **_letter_data(breakdown.tax),
         },
         "lines": [
             {
@@ -105,6 +124,8 @@ def breakdown_from_data(data: dict[str, Any]) -> PriceBreakdown:
             tax["customer_country"],
             tax["seller_country"],
             RegistryVerdict(tax["registry"]) if tax.get("registry") else None,
+            letter=_letter_of(tax.get("letter")),
+            ceiling_exhausted=bool(tax.get("ceiling_exhausted", False)),
         ),
         lines=tuple(
             BreakdownLine(

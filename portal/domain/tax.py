@@ -147,6 +147,21 @@ class TaxKind(StrEnum):
     REVERSE_CHARGE = "reverse_charge"
     EU_CONSUMER = "eu_consumer"
     OUT_OF_SCOPE = "out_of_scope"
+    # Italian habitual exporter under an approved letter of intent: art. 8, c. 1, lett. c)
+    LETTER_OF_INTENT = "letter_of_intent"
+
+
+@dataclass(frozen=True)
+class LetterCitation:
+    """The letter of intent a VAT-free invoice cites: its receipt's protocol and date."""
+
+    id: int
+    protocol: str
+    issued_on: date
+
+    def as_data(self) -> dict[str, object]:
+        """As a document's customer snapshot keeps it (the e-invoice reads these keys)."""
+        return {"protocol": self.protocol, "issued_on": self.issued_on.isoformat(), "id": self.id}
 
 
 @dataclass(frozen=True)
@@ -161,6 +176,10 @@ class TaxTreatment:
     # or INVALID with EU_CONSUMER says why VAT is charged to a customer with a VAT ID. None
     # when the registry was not consulted.
     registry: RegistryVerdict | None = None
+    # The letter of intent a LETTER_OF_INTENT treatment cites.
+    letter: LetterCitation | None = None
+    # An approved letter was there, but the invoice's net did not fit in its ceiling.
+    ceiling_exhausted: bool = False
 
     @property
     def reverse_charge(self) -> bool:

@@ -101,6 +101,8 @@ class FatturaValues:
     currency: str = "EUR"  # the document's own currency
     exchange_rate: Decimal | None = None  # units of `currency` for one euro
     exchange_rate_on: date | None = None
+    # A letter of intent the sale is made under: its receipt's protocol and date.
+    letter: tuple[str, date] | None = None
 
 
 def amount_text(value: Decimal) -> str:
@@ -233,6 +235,13 @@ def _lines(body: etree._Element, values: FatturaValues) -> None:
         _add(element, "AliquotaIVA", rate_text)
         if values.exemption is not None:
             _add(element, "Natura", values.exemption.nature)
+        if values.letter is not None and number == 1:
+            # The letter is named in the document's lines as the exchange system asks
+            # (TipoDato INTENTO: the receipt's protocol and date).
+            letter = _add(element, "AltriDatiGestionali")
+            _add(letter, "TipoDato", "INTENTO")
+            _add(letter, "RiferimentoTesto", values.letter[0])
+            _add(letter, "RiferimentoData", values.letter[1].isoformat())
         if line.original_amount is not None and values.exchange_rate is not None:
             currency = _add(element, "AltriDatiGestionali")
             _add(currency, "TipoDato", "DIVISA")

@@ -25,7 +25,7 @@ from lxml import etree
 from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
-from portal.billing_text import line_description, line_heading, tax_mention
+from portal.billing_text import letter_mention, line_description, line_heading, tax_mention
 from portal.domain.exchange import EURO, to_euro
 from portal.domain.tax import EU_COUNTRIES, country_code
 from portal.einvoices import fatturapa
@@ -255,16 +255,18 @@ def fattura_values(
             causale.append(mention)
         letter = (invoice.customer or {}).get("letter_of_intent")
         if exemption is not None and exemption.nature == "N3.5" and isinstance(letter, dict):
-            causale.append(
-                _(
-                    "Letter of intent no. %(protocol)s of %(date)s",
-                    protocol=letter.get("protocol", ""),
-                    date=letter.get("issued_on", ""),
-                )
-            )
+            citation = letter_mention(letter)
+            if citation:
+                causale.append(citation)
         if invoice.purchase_order and len(invoice.purchase_order) > fatturapa.REFERENCE_LENGTH:
             causale.append(_("Purchase order %(number)s", number=invoice.purchase_order))
     xml_rate = Decimal(0) if exemption is not None else Decimal(str(invoice.vat_rate))
+    cited = (invoice.customer or {}).get("letter_of_intent")
+    letter = (
+        (str(cited["protocol"]), date.fromisoformat(str(cited["issued_on"])))
+        if exemption is not None and exemption.nature == "N3.5" and isinstance(cited, dict)
+        else None
+    )
     values = FatturaValues(
         transmitter_country=transmitter(invoice.seller or {})[0],
         transmitter_id=transmitter(invoice.seller or {})[1],
@@ -290,6 +292,7 @@ def fattura_values(
         currency=invoice.currency,
         exchange_rate=exchange_rate,
         exchange_rate_on=rate_on,
+        letter=letter,
     )
     # VAT paid in another member state (OSS) is part of what the customer pays.
     elsewhere = euro(sign * invoice.vat_minor) if exemption is not None else Decimal(0)

@@ -30,7 +30,7 @@ from portal.documents.issuing import (
     latest_invoice,
 )
 from portal.domain.pricing import ChangeKind, compute_vat
-from portal.domain.tax import TaxTreatment
+from portal.domain.tax import TaxKind, TaxTreatment
 from portal.extensions import db
 from portal.mail.outbox import deliver_soon, queue_document_email
 from portal.models import Account, ActivityKind, DocumentKind, Invoice, InvoiceStatus
@@ -93,6 +93,9 @@ def _refusal(account: Account, invoice: Invoice, today: date) -> str | None:
         return "not_latest"
     if (invoice.issued_on.year, invoice.issued_on.month) != (today.year, today.month):
         return "other_month"
+    if invoice.tax_kind == TaxKind.LETTER_OF_INTENT:
+        # It used its letter's ceiling and cites it: staff correct it with a credit note.
+        return "letter_of_intent"
     corrected = db.session.scalar(
         select(Invoice.id)
         .where(Invoice.account_id == account.id, Invoice.corrects_id == invoice.id)

@@ -282,6 +282,9 @@ def _reissue_refusal_message(code: str) -> str:
         "not_latest": _("Only the most recent invoice can be reissued."),
         "other_month": _("An invoice can be reissued within its calendar month only."),
         "corrected": _("A credit note already corrects this invoice: contact support."),
+        "letter_of_intent": _(
+            "This invoice is VAT-free under your letter of intent: contact support to correct it."
+        ),
         "in_progress": _("A payment for this account is in progress. Try again in a few minutes."),
         "unchanged": _(
             "The invoice already has the current billing info: there is nothing to reissue."

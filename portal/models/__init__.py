@@ -13,6 +13,7 @@ from portal.models.invoice import (
     InvoiceStatus,
     SequenceKind,
 )
+from portal.models.letter_of_intent import LetterOfIntent
 from portal.models.payment import (
     DeclineCode,
     MethodKind,
@@ -49,6 +50,7 @@ __all__ = [
     "InvoiceLine",
     "InvoicePdf",
     "InvoiceStatus",
+    "LetterOfIntent",
     "MethodKind",
     "OutgoingEmail",
     "Payment",

@@ -23,6 +23,9 @@ from portal.domain.text_folding import fold_for_search
 from portal.extensions import Model
 from portal.models.columns import PURCHASE_ORDER_LENGTH, utc_now
 
+RECIPIENT_CODE_LENGTH = 7
+TAX_CODE_LENGTH = 16
+
 if TYPE_CHECKING:
     from portal.models.subscription import Subscription
     from portal.models.user import User
@@ -102,6 +105,15 @@ class BillingInfo(Model):
     purchase_order: Mapped[str] = mapped_column(
         String(PURCHASE_ORDER_LENGTH), default="", server_default=""
     )
+
+    # Italian customers' e-invoice delivery: the exchange system's recipient code (codice
+    # destinatario, "0000000" when unknown), a certified e-mail (PEC), the tax code (codice
+    # fiscale; a company's may be its 11-digit number). Empty elsewhere.
+    recipient_code: Mapped[str] = mapped_column(
+        String(RECIPIENT_CODE_LENGTH), default="", server_default=""
+    )
+    pec: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    tax_code: Mapped[str] = mapped_column(String(TAX_CODE_LENGTH), default="", server_default="")
 
     account: Mapped[Account] = relationship(back_populates="billing_info")
 

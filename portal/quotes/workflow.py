@@ -20,6 +20,7 @@ from portal.account_pricing import (
     quote_pricing,
     running_subscription,
     suggested_currency,
+    with_letter_of_intent,
 )
 from portal.accounts import load_account, lock_account
 from portal.activity import record as activity
@@ -741,9 +742,10 @@ def decision_email_ids(quote_id: int) -> list[int]:
 def checkout_breakdown(quote: SalesQuote, account: Account) -> PriceBreakdown:
     """The first invoice of an accepted quote: frozen lines, today's VAT treatment and credit."""
     first = quote_pricing(quote, account).first_invoice
-    return with_tax_and_credit(
+    breakdown = with_tax_and_credit(
         first, tax=customer_tax(account), credit_available_minor=account.credit_minor
     )
+    return with_letter_of_intent(account, breakdown, clock.today())
 
 
 def checkout_fingerprint(quote: SalesQuote, account: Account) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from portal.activity.text import _field_labels
@@ -27,6 +28,15 @@ VALID = {
     "invoice_language": "en",
     "invoices_by_email": "y",
     "purchase_order": "4500012345",
+}
+
+
+# An Italian business: a VAT ID, and where the exchange system delivers its e-invoices.
+ITALIAN_BUSINESS = {
+    "country": "IT",
+    "vat_id": "IT00743110157",
+    "recipient_code": "m5uxcr1",
+    "pec": "Fatture@PEC.Bottega.example.it",
 }
 
 
@@ -110,14 +120,22 @@ def test_opting_out_of_invoice_emails(customer, app):
 def test_every_field_of_the_billing_info_is_on_the_form_and_saved(customer, app):
     page = customer.client.get("/billing/info").text
     assert [name for name in FIELDS if f'name="{name}"' not in page] == []
-    data = {**VALID, "invoice_language": "fr", "csrf_token": csrf_token_from(page)}
+    # Italian, so the e-invoice delivery fields are kept too.
+    data = {
+        **VALID,
+        **ITALIAN_BUSINESS,
+        "tax_code": "00743110157",
+        "invoice_language": "fr",
+        "csrf_token": csrf_token_from(page),
+    }
     data.pop("invoices_by_email")  # from on (the default) to off
     assert customer.client.post("/billing/info", data=data).status_code == 302
     with app.app_context():
         entry = db.session.scalar(
             select(BillingActivity).where(BillingActivity.kind == "billing_info")
         )
-        assert entry.details["fields"] == list(FIELDS)
+        # The customer is in Italy already: every other field changed.
+        assert entry.details["fields"] == [name for name in FIELDS if name != "country"]
         with app.test_request_context():
             assert list(_field_labels()) == list(FIELDS)
 
@@ -240,3 +258,90 @@ def test_a_purchase_order_number_longer_than_35_characters_is_refused(customer, 
     nul = _save(customer, purchase_order="PO\x00 1")
     assert nul.status_code == 422 and "purchase_order-error" in nul.text  # the field's error
     assert _info(app, customer.account_id).purchase_order == "P" * 35
+
+
+def test_an_italian_business_keeps_its_recipient_code_in_capitals_and_its_pec(customer, app):
+    response = _save(customer, **ITALIAN_BUSINESS)
+    assert response.status_code == 302
+    info = _info(app, customer.account_id)
+    assert (info.recipient_code, info.pec, info.tax_code) == (
+        "M5UXCR1",
+        "fatture@pec.bottega.example.it",
+        "",
+    )
+
+
+def test_an_italian_business_needs_a_recipient_code_or_a_pec(customer, app):
+    response = _save(customer, **{**ITALIAN_BUSINESS, "recipient_code": "", "pec": ""})
+    assert response.status_code == 422
+    assert "needs an SdI recipient code or a PEC address" in response.text
+    assert _info(app, customer.account_id).vat_id is None
+    # A PEC alone, or the code for "unknown" alone, is enough.
+    assert _save(customer, **{**ITALIAN_BUSINESS, "recipient_code": ""}).status_code == 302
+    assert (
+        _save(customer, **{**ITALIAN_BUSINESS, "pec": "", "recipient_code": "0000000"}).status_code
+        == 302
+    )
+    assert _info(app, customer.account_id).recipient_code == "0000000"
+
+
+@pytest.mark.parametrize(
+    ("code", "stored"),
+    [
+        ("M5UXCR", None),
+        ("M5UXCR12", None),
+        ("M5U-CR1", None),
+        ("M5UX\x00R1", None),
+        ("m5uxcr1", "M5UXCR1"),
+    ],
+    ids=["six-characters", "eight-characters", "dash", "nul-byte", "lower-case-is-capitalised"],
+)
+def test_a_recipient_code_is_seven_letters_and_digits(customer, app, code, stored):
+    response = _save(customer, **{**ITALIAN_BUSINESS, "recipient_code": code, "pec": ""})
+    if stored is None:
+        assert response.status_code == 422
+        assert _info(app, customer.account_id).vat_id is None
+    else:
+        assert response.status_code == 302
+        assert _info(app, customer.account_id).recipient_code == stored
+
+
+def test_a_private_person_in_italy_needs_a_valid_tax_code(customer, app):
+    person = {"country": "IT", "vat_id": "", "recipient_code": "", "pec": ""}
+    missing = _save(customer, **person, tax_code="")
+    assert missing.status_code == 422
+    assert "enter your tax code" in missing.text
+    # The check character of RSSMRA85T10A562S is S: another one is refused.
+    wrong = _save(customer, **person, tax_code="RSSMRA85T10A562T")
+    assert wrong.status_code == 422
+    assert "This tax code is not valid" in wrong.text
+    nul = _save(customer, **person, tax_code="RSSMRA85T10\x00562S")
+    assert nul.status_code == 422
+    assert _info(app, customer.account_id).vat_id is None
+    assert _save(customer, **person, tax_code="rssmra 85t10 a562s").status_code == 302
+    assert _info(app, customer.account_id).tax_code == "RSSMRA85T10A562S"
+
+
+def test_a_company_may_give_its_eleven_digit_tax_code(customer, app):
+    assert _save(customer, **ITALIAN_BUSINESS, tax_code="00743110158").status_code == 422
+    assert _save(customer, **ITALIAN_BUSINESS, tax_code="00743110157").status_code == 302
+    assert _info(app, customer.account_id).tax_code == "00743110157"
+
+
+def test_outside_italy_the_e_invoice_delivery_fields_are_not_kept(customer, app):
+    assert (
+        _save(customer, recipient_code="bad", pec="x@pec.example.it", tax_code="x").status_code
+        == 302
+    )
+    info = _info(app, customer.account_id)
+    assert (info.country, info.recipient_code, info.pec, info.tax_code) == ("CZ", "", "", "")
+
+
+def test_the_italian_fields_are_in_the_documents_customer_snapshot(customer, issue, app):
+    assert _save(customer, **ITALIAN_BUSINESS).status_code == 302
+    invoice_id = issue(customer.account_id)
+    with app.app_context():
+        snapshot = db.session.get(Invoice, invoice_id).customer
+    assert snapshot["recipient_code"] == "M5UXCR1"
+    assert snapshot["pec"] == "fatture@pec.bottega.example.it"
+    assert snapshot["tax_code"] == ""

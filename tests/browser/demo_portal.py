@@ -18,7 +18,15 @@ from portal.domain.catalog import BillingPeriod, Plan
 from portal.domain.pricing import Configuration, price_change
 from portal.domain.sales_quotes import Discount
 from portal.extensions import db
-from portal.models import EInvoiceFile, EInvoiceState, Invoice, InvoiceStatus, Role, User
+from portal.models import (
+    EInvoiceFile,
+    EInvoiceState,
+    Invoice,
+    InvoiceStatus,
+    LetterOfIntent,
+    Role,
+    User,
+)
 from portal.payments.cards import CardDetails
 from portal.payments.saved_methods import add_card, add_paypal
 from portal.quotes.workflow import QuoteDraft, create_draft, file_quote_request, send_quote
@@ -41,6 +49,8 @@ class Portal:
     # An invitation to an address that signs in elsewhere (another demo company's owner).
     address_in_use_token: str
     emails: dict[str, str] = field(default_factory=dict)
+    # Caffè Dante's letter of intent waiting for staff (another one was rejected).
+    letter_id: int = 0
 
 
 ROLE_EMAILS = {
@@ -125,6 +135,27 @@ def seed_portal(app: Flask, language: str, credentials: Path) -> Portal:
             select(User).where(User.email == ROLE_EMAILS["free_owner"], User.account_id == dante.id)
         )
         assert taken is not None
+        letters = [
+            LetterOfIntent(
+                account_id=dante.id,
+                pdf=b"%PDF-1.4\n%%EOF\n",
+                file_name=f"dichiarazione-{number}.pdf",
+                protocol=f"26011512345678901-00000{number}",
+                issued_on=today.replace(month=1, day=15),
+                valid_from=today.replace(month=1, day=1),
+                valid_to=today.replace(month=12, day=31),
+                ceiling_minor=5_000_000,
+                state=state,
+                reason=reason,
+                uploaded_by_id=owner.id,
+            )
+            for number, state, reason in (
+                (1, "rejected", "Il protocollo non corrisponde alla ricevuta allegata."),
+                (2, "submitted", ""),
+            )
+        ]
+        db.session.add_all(letters)
+        db.session.commit()
         return Portal(
             passwords=passwords,
             dante_id=dante.id,
@@ -134,6 +165,7 @@ def seed_portal(app: Flask, language: str, credentials: Path) -> Portal:
             draft_quote_id=kept_draft.id,
             reset_token=make_token(_user(ROLE_EMAILS["member"]), LinkPurpose.PASSWORD_RESET),
             invitation_token=make_token(newcomer, LinkPurpose.INVITATION),
+            letter_id=letters[1].id,
             address_in_use_token=make_token(taken, LinkPurpose.INVITATION),
         )
 

@@ -58,6 +58,8 @@ NOT_PAGES = {
     "backoffice.document_pdf": "a PDF",
     "backoffice.document_xml": "an XML file (the document's latest FatturaPA file)",
     "invoices.xml": "an XML file (the e-invoice sent to the exchange system)",
+    "billing.letter_of_intent_pdf": "a PDF",
+    "backoffice.letter_pdf": "a PDF",
     "quotes.staff_account_choices": (
         "an htmx fragment (the accounts the typed text finds); without JavaScript the new "
         "quote's page lists them after a post (quotes.staff_new)"
@@ -120,6 +122,7 @@ PAGES: dict[str, set[str]] = {
     "methods.index": {"list", "card errors", "billing admin"},
     "billing.info": {"form", "errors", "VAT ID not confirmed by VIES"},
     "billing.activity_log": {"list"},
+    "billing.letters_of_intent": {"list", "errors"},
     "team.members": {"list", "invite errors", "hand-over asked (htmx)"},
     "team.confirm_remove": {"form"},
     "team.confirm_transfer": {"form", "wrong password"},
@@ -133,6 +136,8 @@ PAGES: dict[str, set[str]] = {
     "backoffice.account": {"invoices", "payments", "activity"},
     "backoffice.einvoices_list": {"all", "rejected", "none in this state"},
     "quotes.staff_list": {"list"},
+    "backoffice.letters": {"list"},
+    "backoffice.letter": {"form", "no reason"},
     "quotes.staff_new": {"form", "errors"},
     "quotes.staff_detail": {"draft", "sent"},
     "catalogs.overview": {"overview"},
@@ -425,6 +430,10 @@ def owner(page: Page, run: Run) -> None:
     run.check(page, "billing.info", "errors")
     page.goto(run.url("/billing/activity"))
     run.check(page, "billing.activity_log", "list")
+    page.goto(run.url("/billing/letters-of-intent"))
+    run.check(page, "billing.letters_of_intent", "list")
+    page.locator("main form.letter-upload [type=submit]").click()
+    run.check(page, "billing.letters_of_intent", "errors")
 
     page.goto(run.url("/team/"))
     run.check(page, "team.members", "list")
@@ -531,6 +540,12 @@ def staff(page: Page, run: Run) -> None:
     for chip, state in ((None, "all"), ("rejected", "rejected"), ("sent", "none in this state")):
         page.goto(run.url("/backoffice/einvoices" + (f"?state={chip}" if chip else "")))
         run.check(page, "backoffice.einvoices_list", state)
+    page.goto(run.url("/backoffice/letters-of-intent"))
+    run.check(page, "backoffice.letters", "list")
+    page.goto(run.url(f"/backoffice/letters-of-intent/{run.portal.letter_id}"))
+    run.check(page, "backoffice.letter", "form")
+    page.locator("main form [name=reject]").click()
+    run.check(page, "backoffice.letter", "no reason")
     page.goto(run.url("/backoffice/quotes"))
     run.check(page, "quotes.staff_list", "list")
     page.goto(run.url("/backoffice/quotes/new"))

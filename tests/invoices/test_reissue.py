@@ -30,6 +30,8 @@ ITALY = {
     "invoice_language": "en",
     "invoices_by_email": "y",
     "purchase_order": "",
+    # Without a VAT ID, an Italian customer gives its tax code (for its e-invoices).
+    "tax_code": "RSSMRA85T10A562S",
 }
 GERMANY = {
     **ITALY,

@@ -75,6 +75,7 @@ def _accept_all_steps(
             "billing_email": "billing@acme.example",
             "country": "IT",
             "vat_id": "",
+            "tax_code": "RSSMRA85T10A562S",
             "invoice_language": "it",
             "invoices_by_email": "y",
         },

@@ -31,6 +31,7 @@ from portal.models import (
     BillingInfo,
     Invoice,
     InvoiceStatus,
+    LetterOfIntent,
     QuoteRequest,
     Role,
     SalesQuote,
@@ -145,6 +146,24 @@ def _quote(place: Place, *, sent: bool) -> None:
         place.ids["quote"] = quote.id
 
 
+def _letter(place: Place) -> None:
+    """A letter of intent of the account, waiting for staff's decision."""
+    with place.app.app_context():
+        letter = LetterOfIntent(
+            account_id=place.account_id,
+            pdf=b"%PDF-1.4\n%%EOF\n",
+            file_name="letter.pdf",
+            protocol=LETTER["protocol"],
+            issued_on=date(2026, 1, 15),
+            valid_from=date(2026, 1, 1),
+            valid_to=date(2026, 12, 31),
+            ceiling_minor=500000,
+        )
+        db.session.add(letter)
+        db.session.commit()
+        place.ids["letter"] = letter.id
+
+
 def _token(purpose: LinkPurpose, email: str) -> Callable[[Place], None]:
     """A reset link for `email`, or an invitation of a new user with that address."""
 
@@ -180,6 +199,14 @@ BILLING = {
     "vat_id": "",
     "invoice_language": "it",
     "invoices_by_email": "y",
+    "tax_code": "RSSMRA85T10A562S",
+}
+LETTER = {
+    "protocol": "26011512345678901-000001",
+    "issued_on": "2026-01-15",
+    "valid_from": "2026-01-01",
+    "valid_to": "2026-12-31",
+    "ceiling": "5000,00",
 }
 NEW_PASSWORDS = {"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}
 
@@ -211,6 +238,13 @@ ROWS = [
     FormRow("billing info", ADMIN, "/billing/info", "/billing/info", BILLING,
             ("company", "contact_name", "address", "city", "vat_id", "cc_emails"),
             KEPT_BILLING),
+    FormRow("letter of intent", ADMIN, "/billing/letters-of-intent",
+            "/billing/letters-of-intent", LETTER, ("protocol", "ceiling"),
+            {"protocol": LETTER["protocol"]}),
+    FormRow("letter of intent decision", STAFF, "/backoffice/letters-of-intent/{letter}",
+            "/backoffice/letters-of-intent/{letter}",
+            {"reason": "Protocollo errato", "reject": "1"},
+            ("reason",), {}, prepare=_letter),
     FormRow("invoice note", ADMIN, "/billing/invoices/", "/billing/invoices/{invoice}/note",
             {"note": "PO 4711"}, ("note",), {}, prepare=_invoice),
     FormRow("invoice note (htmx)", ADMIN, "/billing/invoices/",
@@ -437,9 +471,11 @@ def test_rows_cover_every_checked_route(app):
     actions = {re.sub(r"\{(\w+)\}", r"<\1>", row.action) for row in ROWS}
     normalised = {re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule) for rule in checked}
     covered = {
-        re.sub(r"<(invoice|quote|token|entry|user)>", "<x>", action).replace("/fr/", "/<language>/")
+        re.sub(r"<(invoice|quote|token|entry|user|letter)>", "<x>", action).replace(
+            "/fr/", "/<language>/"
+        )
         for action in actions
     }
     for rule in normalised:
-        shape = re.sub(r"<(invoice_id|quote_id|token|key|user_id)>", "<x>", rule)
+        shape = re.sub(r"<(invoice_id|quote_id|token|key|user_id|letter_id)>", "<x>", rule)
         assert shape in covered, rule

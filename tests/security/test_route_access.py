@@ -91,6 +91,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "invoices.reissue_confirm": BILLING,
     "billing.info": BILLING,
     "billing.activity_log": BILLING,
+    "billing.letters_of_intent": BILLING,
+    "billing.letter_of_intent_pdf": BILLING,
     # Vendor
     "backoffice.accounts": STAFF_ONLY,
     "backoffice.account": STAFF_ONLY,
@@ -124,6 +126,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "backoffice.document_xml": STAFF_ONLY,
     "backoffice.produce_einvoice_again": STAFF_ONLY,
     "backoffice.einvoices_list": STAFF_ONLY,
+    "backoffice.letters": STAFF_ONLY,
+    "backoffice.letter": STAFF_ONLY,
+    "backoffice.letter_pdf": STAFF_ONLY,
 }
 
 # Values for path arguments: ids nobody has, references and tokens that do not exist.

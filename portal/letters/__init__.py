@@ -1,0 +1,1 @@
+"""Letters of intent: upload, staff decision, and the ceiling VAT-free invoices use."""
