@@ -94,7 +94,11 @@ def with_letter_of_intent(
     """The breakdown priced VAT-free when the account's approved letter of intent covers its
     net today (portal.domain.letters_of_intent decides); VAT on the whole invoice, saying the
     ceiling is exhausted, when the net does not fit; otherwise unchanged."""
-    if breakdown.tax.kind is not TaxKind.DOMESTIC or breakdown.net_minor <= 0:
+    if (
+        not account.has_letter_of_intent
+        or breakdown.tax.kind is not TaxKind.DOMESTIC
+        or breakdown.net_minor <= 0
+    ):
         return breakdown
     tax = letter_tax(
         breakdown.tax,

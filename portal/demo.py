@@ -57,6 +57,11 @@ class DemoCompany:
     invoice_language: str
     billing_email: str
     contact_name: str
+    # An Italian company's e-invoice delivery: without a VAT ID its tax code (here its
+    # 11-digit number), with one a recipient code or a PEC.
+    tax_code: str = ""
+    recipient_code: str = ""
+    pec: str = ""
 
 
 FREE = DemoCompany(
@@ -69,6 +74,7 @@ FREE = DemoCompany(
     "it",
     "fatture@bottega-aperta.demo.example",
     "Giulia Bianchi",
+    tax_code="05237180152",  # a valid 11-digit number (Milano office), no real company's
 )
 STANDARD = DemoCompany(
     "Caffè Dante S.r.l.",
@@ -80,6 +86,8 @@ STANDARD = DemoCompany(
     "it",
     "amministrazione@caffe-dante.demo.example",
     "Chiara Ferri",
+    recipient_code="0000000",
+    pec="caffe-dante@pec.demo.example",
 )
 PRO = DemoCompany(
     "Dvořák & Šťastný s.r.o.",
@@ -136,6 +144,9 @@ def _company(spec: DemoCompany) -> Account:
             vat_id=spec.vat_id,
             invoice_language=spec.invoice_language,
             invoices_by_email=True,
+            tax_code=spec.tax_code,
+            recipient_code=spec.recipient_code,
+            pec=spec.pec,
         )
         db.session.add(account)
         db.session.flush()

@@ -20,6 +20,12 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "has_letter_of_intent", sa.Boolean(), server_default=sa.false(), nullable=False
+            )
+        )
     with op.batch_alter_table("billing_info", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("recipient_code", sa.String(length=7), server_default="", nullable=False)
@@ -89,3 +95,5 @@ def downgrade():
         batch_op.drop_column("tax_code")
         batch_op.drop_column("pec")
         batch_op.drop_column("recipient_code")
+    with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.drop_column("has_letter_of_intent")

@@ -24,7 +24,7 @@ from portal.domain.letters_of_intent import (
 )
 from portal.domain.tax import LetterCitation
 from portal.extensions import db, matched_rows
-from portal.models import LetterOfIntent
+from portal.models import Account, LetterOfIntent
 
 # The uploaded PDF: a letter with its receipt is a few hundred kilobytes.
 MAX_PDF_BYTES = 5 * 1024 * 1024
@@ -126,6 +126,13 @@ def decide(letter_id: int, staff_id: int, event: LetterEvent, reason: str = "") 
     if matched_rows(taken) != 1:
         db.session.rollback()
         return False
+    if target is LetterState.APPROVED:
+        db.session.execute(
+            update(Account)
+            .where(Account.id == letter.account_id)
+            .values(has_letter_of_intent=True)
+            .execution_options(synchronize_session=False)
+        )
     db.session.commit()
     db.session.expire(letter)
     return True

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
 )
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
@@ -65,6 +66,11 @@ class Account(Model):
     # When the account had its one full refund (within 15 days of its first payment).
     refunded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    # Set once staff approve one of its letters of intent: only then does pricing look for
+    # one (every summary of every other account stays one query).
+    has_letter_of_intent: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     users: Mapped[list[User]] = relationship(back_populates="account", order_by="User.id")
     billing_info: Mapped[BillingInfo | None] = relationship(

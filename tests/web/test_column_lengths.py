@@ -15,7 +15,8 @@ from portal.models.columns import max_length
 from portal.team.forms import InviteForm
 
 # The VAT ID is typed with spaces and dots ("IT 123.456.789 01") and kept compact.
-TYPED_LONGER = {"vat_id"}
+# Typed with spaces (or in another case) and stored compact: the form takes a little more.
+TYPED_LONGER = {"vat_id", "recipient_code", "tax_code"}
 
 
 def test_a_string_columns_length_is_read_from_the_model():
@@ -36,7 +37,7 @@ def test_the_billing_info_form_takes_what_its_columns_hold(app):
             continue  # a choice is one of the offered values
         assert field_maximum(form[name]) == length, name
         checked += 1
-    assert checked == 7  # purchase_order included
+    assert checked == 8  # purchase_order and the PEC address included
 
 
 @pytest.mark.parametrize(
