@@ -32,6 +32,7 @@ def _field_labels() -> dict[str, str]:
         "invoice_language": _("Invoice language"),
         "invoices_by_email": _("Receive invoices by e-mail"),
         "purchase_order": _("Purchase order number"),
+        "einvoice_format": _("E-invoice format"),
     }
 
 

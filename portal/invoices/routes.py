@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 from portal import clock
 from portal.accounts import load_account
 from portal.documents import pdf as documents
+from portal.einvoices import files as einvoice_files
 from portal.forms import FILE_IN_TEXT_ERROR, echo_limit, marked, unsafe_text_error
 from portal.invoices.listing import (
     NOTE_MAX_LENGTH,
@@ -59,7 +60,12 @@ def index() -> str:
         status=request.args.get("status") or None,
         page=page_number(request.args),
     )
-    return render_template("invoices/index.html", listing=listing, note_max=NOTE_MAX_LENGTH)
+    ubl_ids = einvoice_files.ubl_documents(
+        current_account_id(), [invoice.id for invoice, *_rest in listing.rows]
+    )
+    return render_template(
+        "invoices/index.html", listing=listing, note_max=NOTE_MAX_LENGTH, ubl_ids=ubl_ids
+    )
 
 
 @bp.get("/<int:invoice_id>/note")
@@ -137,8 +143,16 @@ def update_note(invoice_id: int) -> Response | tuple[str, int] | str:
 @bp.get("/<int:invoice_id>/pdf")
 @roles_required(*BILLING_ROLES)
 def pdf(invoice_id: int) -> Response:
-    """The document as PDF: stored bytes until the invoice changes, another account's is 404."""
-    return documents.pdf_download(current_account_id(), invoice_id)
+    """The document as PDF: stored bytes until the invoice changes, another account's is 404;
+    the Factur-X PDF where the account chose it."""
+    return einvoice_files.pdf_download(current_account_id(), invoice_id)
+
+
+@bp.get("/<int:invoice_id>/ubl")
+@roles_required(*BILLING_ROLES)
+def ubl(invoice_id: int) -> Response:
+    """The document as UBL 2.1 XML, where the account chose UBL; otherwise 404."""
+    return einvoice_files.ubl_download(current_account_id(), invoice_id)
 
 
 # Documents are dated; a year outside these is no year an account has documents in.

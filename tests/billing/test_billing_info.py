@@ -108,9 +108,19 @@ def test_opting_out_of_invoice_emails(customer, app):
 
 
 def test_every_field_of_the_billing_info_is_on_the_form_and_saved(customer, app):
+    # A business in the EU (a VAT ID), so that the e-invoice format is offered too.
+    with app.app_context():
+        info = db.session.get(Account, customer.account_id).billing_info
+        info.country, info.vat_id = "DE", "DE136695976"
+        db.session.commit()
     page = customer.client.get("/billing/info").text
     assert [name for name in FIELDS if f'name="{name}"' not in page] == []
-    data = {**VALID, "invoice_language": "fr", "csrf_token": csrf_token_from(page)}
+    data = {
+        **VALID,
+        "invoice_language": "fr",
+        "einvoice_format": "ubl",
+        "csrf_token": csrf_token_from(page),
+    }
     data.pop("invoices_by_email")  # from on (the default) to off
     assert customer.client.post("/billing/info", data=data).status_code == 302
     with app.app_context():
