@@ -35,6 +35,7 @@ def _field_labels() -> dict[str, str]:
         "recipient_code": _("SdI recipient code"),
         "pec": _("PEC address"),
         "tax_code": _("Tax code"),
+        "einvoice_format": _("E-invoice format"),
     }
 
 

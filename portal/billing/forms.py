@@ -34,9 +34,10 @@ from portal.billing.info import FIELDS
 from portal.domain.letters_of_intent import InvalidProtocol, normalize_protocol
 from portal.domain.tax import InvalidVatId, normalize_vat_id
 from portal.domain.vat_registry import RegistryAnswer, RegistryVerdict
+from portal.einvoices.formats import offers_einvoices
 from portal.forms import PortalForm, shorten
 from portal.i18n import language_choices
-from portal.models import BillingInfo
+from portal.models import BillingInfo, EInvoiceFormat
 from portal.models.account import MAX_CC
 from portal.models.columns import max_length
 from portal.reference_data import reference
@@ -73,6 +74,16 @@ def country_choices() -> list[SelectChoice]:
     codes = set(reference().vat_rates.rates) | set(OTHER_COUNTRIES)
     named = sorted((locale.territories.get(code, code), code) for code in codes)
     return [SelectChoice(code, name) for name, code in named]
+
+
+def einvoice_format_choices() -> list[SelectChoice]:
+    """The invoice formats a business customer in the EU may choose, PDF first."""
+    labels = {
+        EInvoiceFormat.PDF: _("PDF"),
+        EInvoiceFormat.FACTURX: _("Factur-X (PDF with the invoice data inside)"),
+        EInvoiceFormat.UBL: _("UBL (XML file beside the PDF)"),
+    }
+    return [SelectChoice(member.value, labels[member]) for member in EInvoiceFormat]
 
 
 def parse_cc(text: str) -> list[str]:
@@ -148,6 +159,16 @@ class BillingInfoForm(PortalForm):
         description=_l("Codice fiscale: 16 characters, or a company's 11 digits."),
         validators=[Optional(), Length(max=30)],
     )
+    # Offered where offers_einvoice_format() says; not posted elsewhere (the quote's billing
+    # step), and then the saved choice is kept. The choice is checked below, not by WTForms.
+    einvoice_format = SelectField(
+        _l("E-invoice format"),
+        description=_l(
+            "EN 16931 e-invoices, read by accounting software without retyping: Factur-X in "
+            "place of the PDF, UBL as an XML file beside it."
+        ),
+        validate_choice=False,
+    )
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -157,6 +178,14 @@ class BillingInfoForm(PortalForm):
         self.invoice_language.choices = [
             SelectChoice(code, name) for code, name in language_choices()
         ]
+        self.einvoice_format.choices = einvoice_format_choices()
+
+    def offers_einvoice_format(self) -> bool:
+        """Whether the page shows the e-invoice format: for the country and VAT ID shown (the
+        saved ones, or those just posted), or to show what was wrong with it."""
+        return bool(self.einvoice_format.errors) or offers_einvoices(
+            self.country.data, (self.vat_id.data or "").strip() or None
+        )
 
     def show(self, info: BillingInfo | None) -> None:
         """Fill the form with the saved billing info (the copies one address a line)."""
@@ -182,7 +211,28 @@ class BillingInfoForm(PortalForm):
             "purchase_order": (self.purchase_order.data or "").strip(),
             **self.italian_values(),
         }
-        return {name: values[name] for name in FIELDS}
+        if self.einvoice_format.raw_data:
+            values["einvoice_format"] = EInvoiceFormat(self.einvoice_format.data)
+        # A field the page did not post (the e-invoice format, where it is not offered)
+        # keeps its saved value.
+        return {name: values[name] for name in FIELDS if name in values}
+
+    def validate_einvoice_format(self, field: SelectField) -> None:
+        """One of the formats, and Factur-X or UBL only for a business in the EU; a forged
+        value is refused, never stored."""
+        if not field.raw_data:
+            return
+        if field.data not in {member.value for member in EInvoiceFormat}:
+            raise ValidationError(_("Choose PDF, Factur-X or UBL."))
+        if field.data != EInvoiceFormat.PDF and not offers_einvoices(
+            self.country.data, (self.vat_id.data or "").strip() or None
+        ):
+            raise ValidationError(
+                _(
+                    "Factur-X and UBL are for businesses in the EU: enter your company's "
+                    "EU VAT ID, or choose PDF."
+                )
+            )
 
     def italian_values(self) -> dict[str, str]:
         """The e-invoice delivery fields, kept for a customer in Italy only."""

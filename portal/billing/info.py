@@ -37,7 +37,10 @@ def update_billing_info(
     if info is None:
         info = BillingInfo(account_id=account_id, cc_emails=[])
         account.billing_info = info
-    changed = [name for name in FIELDS if getattr(info, name, None) != values[name]]
+    # A field missing from `values` (one the page did not offer) keeps its saved value.
+    changed = [
+        name for name in FIELDS if name in values and getattr(info, name, None) != values[name]
+    ]
     if not changed and vat_answer is None:
         db.session.rollback()
         return []

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 from portal import clock
 from portal.accounts import load_account
 from portal.documents import pdf as documents
+from portal.einvoices import files as einvoice_files
 from portal.einvoices.sending import HANDED_OVER, handed_over_file
 from portal.forms import FILE_IN_TEXT_ERROR, echo_limit, marked, unsafe_text_error
 from portal.invoices.listing import (
@@ -60,8 +61,15 @@ def index() -> str:
         status=request.args.get("status") or None,
         page=page_number(request.args),
     )
+    ubl_ids = einvoice_files.ubl_documents(
+        current_account_id(), [invoice.id for invoice, *_rest in listing.rows]
+    )
     return render_template(
-        "invoices/index.html", listing=listing, note_max=NOTE_MAX_LENGTH, handed_over=HANDED_OVER
+        "invoices/index.html",
+        listing=listing,
+        note_max=NOTE_MAX_LENGTH,
+        ubl_ids=ubl_ids,
+        handed_over=HANDED_OVER,
     )
 
 
@@ -140,8 +148,16 @@ def update_note(invoice_id: int) -> Response | tuple[str, int] | str:
 @bp.get("/<int:invoice_id>/pdf")
 @roles_required(*BILLING_ROLES)
 def pdf(invoice_id: int) -> Response:
-    """The document as PDF: stored bytes until the invoice changes, another account's is 404."""
-    return documents.pdf_download(current_account_id(), invoice_id)
+    """The document as PDF: stored bytes until the invoice changes, another account's is 404;
+    the Factur-X PDF where the account chose it."""
+    return einvoice_files.pdf_download(current_account_id(), invoice_id)
+
+
+@bp.get("/<int:invoice_id>/ubl")
+@roles_required(*BILLING_ROLES)
+def ubl(invoice_id: int) -> Response:
+    """The document as UBL 2.1 XML, where the account chose UBL; otherwise 404."""
+    return einvoice_files.ubl_download(current_account_id(), invoice_id)
 
 
 @bp.get("/<int:invoice_id>/xml")

@@ -21,7 +21,7 @@ from flask_babel import force_locale
 from sqlalchemy import select, update
 
 from portal import clock
-from portal.documents import pdf as documents
+from portal.einvoices.files import delivered_pdf
 from portal.extensions import db, matched_rows
 from portal.i18n import format_money
 from portal.labels import period_label
@@ -386,7 +386,8 @@ def _message_for(email: OutgoingEmail) -> EmailMessage:
     if email.invoice_id is not None:
         invoice = db.session.get(Invoice, email.invoice_id)
         if invoice is not None:
-            attachment = (f"{invoice.number}.pdf", documents.invoice_pdf_bytes(invoice))
+            # The Factur-X PDF in place of the plain one where the account chose it.
+            attachment = delivered_pdf(invoice)
     elif email.details.get("sales_quote_id"):
         from portal.documents.quote_pdf import sales_quote_pdf
 

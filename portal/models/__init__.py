@@ -1,6 +1,6 @@
 """SQLAlchemy models, one module per aggregate; imported here so migrations see them all."""
 
-from portal.models.account import Account, BillingInfo
+from portal.models.account import Account, BillingInfo, EInvoiceFormat
 from portal.models.document import EmailKind, EmailStatus, InvoicePdf, OutgoingEmail
 from portal.models.einvoice import EInvoiceFile, EInvoiceState
 from portal.models.invoice import (
@@ -43,6 +43,7 @@ __all__ = [
     "DocumentKind",
     "DocumentSequence",
     "EInvoiceFile",
+    "EInvoiceFormat",
     "EInvoiceState",
     "EmailKind",
     "EmailStatus",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.domain.text_folding import fold_for_search
 from portal.extensions import Model
-from portal.models.columns import PURCHASE_ORDER_LENGTH, utc_now
+from portal.models.columns import PURCHASE_ORDER_LENGTH, enum_column, utc_now
 
 RECIPIENT_CODE_LENGTH = 7
 TAX_CODE_LENGTH = 16
@@ -86,6 +87,14 @@ class Account(Model):
         return name
 
 
+class EInvoiceFormat(StrEnum):
+    """What invoice e-mails and downloads give a business customer in the EU (EN 16931)."""
+
+    PDF = "pdf"  # the plain PDF, as every other customer gets
+    FACTURX = "facturx"  # the PDF as PDF/A-3 with the CII XML inside, in its place
+    UBL = "ubl"  # the plain PDF, and the UBL 2.1 XML to download beside it
+
+
 class BillingInfo(Model):
     """Who the invoices are made out to; changes apply to future invoices."""
 
@@ -110,6 +119,10 @@ class BillingInfo(Model):
     # The buyer's purchase-order number, printed on the invoices issued from now on.
     purchase_order: Mapped[str] = mapped_column(
         String(PURCHASE_ORDER_LENGTH), default="", server_default=""
+    )
+    # Chosen on the billing info page where it applies (portal.einvoices.formats).
+    einvoice_format: Mapped[EInvoiceFormat] = mapped_column(
+        enum_column(EInvoiceFormat, 10), default=EInvoiceFormat.PDF, server_default="pdf"
     )
 
     # Italian customers' e-invoice delivery: the exchange system's recipient code (codice

@@ -118,14 +118,19 @@ def test_opting_out_of_invoice_emails(customer, app):
 
 
 def test_every_field_of_the_billing_info_is_on_the_form_and_saved(customer, app):
+    # An Italian business: the e-invoice delivery fields and the e-invoice format are offered.
+    with app.app_context():
+        info = db.session.get(Account, customer.account_id).billing_info
+        info.vat_id = "IT00743110157"
+        db.session.commit()
     page = customer.client.get("/billing/info").text
     assert [name for name in FIELDS if f'name="{name}"' not in page] == []
-    # Italian, so the e-invoice delivery fields are kept too.
     data = {
         **VALID,
         **ITALIAN_BUSINESS,
         "tax_code": "00743110157",
         "invoice_language": "fr",
+        "einvoice_format": "ubl",
         "csrf_token": csrf_token_from(page),
     }
     data.pop("invoices_by_email")  # from on (the default) to off
@@ -134,8 +139,10 @@ def test_every_field_of_the_billing_info_is_on_the_form_and_saved(customer, app)
         entry = db.session.scalar(
             select(BillingActivity).where(BillingActivity.kind == "billing_info")
         )
-        # The customer is in Italy already: every other field changed.
-        assert entry.details["fields"] == [name for name in FIELDS if name != "country"]
+        # The customer is in Italy with that VAT ID already: every other field changed.
+        assert entry.details["fields"] == [
+            name for name in FIELDS if name not in ("country", "vat_id")
+        ]
         with app.test_request_context():
             assert list(_field_labels()) == list(FIELDS)
 

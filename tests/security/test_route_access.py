@@ -83,6 +83,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "invoices.edit_note": BILLING,
     "invoices.update_note": BILLING,
     "invoices.pdf": BILLING,
+    "invoices.ubl": BILLING,
     "invoices.year_zip": BILLING,
     "invoices.xml": BILLING,
     "invoices.pay": BILLING,
