@@ -32,10 +32,10 @@ def _field_labels() -> dict[str, str]:
         "invoice_language": _("Invoice language"),
         "invoices_by_email": _("Receive invoices by e-mail"),
         "purchase_order": _("Purchase order number"),
+        "einvoice_format": _("E-invoice format"),
         "recipient_code": _("SdI recipient code"),
         "pec": _("PEC address"),
         "tax_code": _("Tax code"),
-        "einvoice_format": _("E-invoice format"),
     }
 
 
