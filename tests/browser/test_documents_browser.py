@@ -36,7 +36,7 @@ TEXTS = {
         "reissued": "Fattura riemessa",
         "replaces": "Sostituisce la fattura",
         "corrects": "Rettifica la fattura",
-        "order": "Rif. vostro ordine: PO-4711",
+        "order": "Rif. ordine di acquisto: PO-4711",
         "quote": "Rif. preventivo Q-2026-000007",
     },
     "fr": {

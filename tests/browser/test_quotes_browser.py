@@ -212,6 +212,6 @@ def test_a_billing_admin_accepts_an_80_agent_quote_with_3d_secure(chromium, live
         pdf = page.request.get(f"{live_url}/billing/invoices/{invoice_id}/pdf")
         text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
         assert f"Rif. preventivo {number}" in text
-        assert "Rif. vostro ordine: OdA 2026/77" in text
+        assert "Rif. ordine di acquisto: OdA 2026/77" in text
     finally:
         context.close()

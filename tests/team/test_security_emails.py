@@ -122,7 +122,7 @@ def test_a_password_reset_is_emailed_in_the_users_language(app, client, alpha, s
     [_, message] = _sent_to(smtp_server, "admin@alpha.example.com")
     assert message["Subject"] == "La password del portale di fatturazione è stata reimpostata"
     body = body_of(message)
-    assert "Gentile Ada," in body
+    assert "Buongiorno Ada," in body
     assert "tramite un link inviato a questo indirizzo" in body
     _no_secret(body, NEW, PASSWORD)
 
