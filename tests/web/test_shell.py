@@ -35,7 +35,7 @@ MENUS = {
         "/billing/activity",
     ],
     Role.MEMBER: ["/package"],
-    Role.STAFF: ["/backoffice/accounts", "/backoffice/quotes"],
+    Role.STAFF: ["/backoffice/accounts", "/backoffice/quotes", "/backoffice/einvoices"],
     Role.TRANSLATOR: ["/translations/"],
 }
 
