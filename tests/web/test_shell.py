@@ -35,7 +35,12 @@ MENUS = {
         "/billing/activity",
     ],
     Role.MEMBER: ["/package"],
-    Role.STAFF: ["/backoffice/accounts", "/backoffice/quotes", "/backoffice/letters-of-intent"],
+    Role.STAFF: [
+        "/backoffice/accounts",
+        "/backoffice/quotes",
+        "/backoffice/einvoices",
+        "/backoffice/letters-of-intent",
+    ],
     Role.TRANSLATOR: ["/translations/"],
 }
 
