@@ -142,6 +142,13 @@ def problem_message(problem: Problem) -> str:
     return _("Form %(number)d: %(problem)s", number=problem.form + 1, problem=message)
 
 
+def warning_message(problem: Problem) -> str:
+    """A warning with its check's name first, as the filter names it."""
+    return _(
+        "%(check)s: %(message)s", check=check_name(problem.code), message=problem_message(problem)
+    )
+
+
 ENTRY_STATUS_LABELS = every_member(
     EntryStatus,
     {

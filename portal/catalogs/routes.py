@@ -19,6 +19,7 @@ from portal.catalogs.messages import (
     entry_filter_label,
     entry_status_label,
     problem_message,
+    warning_message,
 )
 from portal.catalogs.store import (
     EDITABLE_LANGUAGES,
@@ -163,7 +164,7 @@ def _entry_context(
         else [problem_message(problem) for problem in entry.errors],
         "warnings": warnings
         if warnings is not None
-        else [problem_message(problem) for problem in entry.warnings],
+        else [warning_message(problem) for problem in entry.warnings],
         "conflict": conflict,
         "saved": saved,
         "back": around.back,
@@ -250,7 +251,7 @@ def save_entry(language: str, key: str) -> Response | str | tuple[str, int]:
         around = Surroundings.load(reference, [current], back)
         if warnings is None:
             checked = view.check(current, form.strings())
-            warnings = [problem_message(problem) for problem in warnings_of(checked)]
+            warnings = [warning_message(problem) for problem in warnings_of(checked)]
         form.confirm.data = False
         context = _entry_context(
             view,
@@ -287,7 +288,7 @@ def save_entry(language: str, key: str) -> Response | str | tuple[str, int]:
     except TranslationRefused as refusal:
         return refused([problem_message(problem) for problem in refusal.problems])
     except NeedsConfirmation as asked:
-        return refused([], warnings=[problem_message(problem) for problem in asked.warnings])
+        return refused([], warnings=[warning_message(problem) for problem in asked.warnings])
     except EditConflict as conflict:
         # Saving again on purpose overwrites theirs: the form now carries their revision.
         form.revision.data = conflict.current.revision
@@ -323,7 +324,7 @@ def check_entry(language: str, key: str) -> str:
         "catalogs/_problems.html",
         entry=found,
         problems=typed + [problem_message(problem) for problem in errors_of(problems)],
-        warnings=[problem_message(problem) for problem in warnings_of(problems)],
+        warnings=[warning_message(problem) for problem in warnings_of(problems)],
         form=form,
     )
 
