@@ -10,7 +10,7 @@ from babel.messages.pofile import read_po
 
 from portal.catalogs.progress import catalog_progress
 from portal.config import TRANSLATED_LANGUAGES
-from portal.domain.translation_checks import SourceEntry, check_translation
+from portal.domain.translation_checks import SourceEntry, check_translation, errors_of
 
 
 def catalog_problems(translations_dir: Path, language: str) -> list[str]:
@@ -27,16 +27,23 @@ def catalog_problems(translations_dir: Path, language: str) -> list[str]:
     for message, errors in catalog.check():
         for error in errors:
             problems.append(f"{language}: {message.id!r}: {error}")
-    # The editor's own checks: placeholders of every kind, lone %, plural count, HTML tags.
+    # The editor's errors: placeholders of every kind, a literal %, plural count, markup, line
+    # breaks, blank forms. Its warnings are the translators' to confirm, and pofilter's.
     for message in catalog:
         if not message.id or message.fuzzy:
             continue
+        formatted = "python-format" in message.flags
         if isinstance(message.id, str):
             assert isinstance(message.string, str)  # read_po gives a singular entry one text
-            source, strings = SourceEntry(message.id), [message.string]
+            source, strings = SourceEntry(message.id, python_format=formatted), [message.string]
         else:
-            source, strings = SourceEntry(*message.id), list(message.string or ())
-        for problem in check_translation(source, strings, catalog.num_plurals):
+            singular, plural = message.id
+            source = SourceEntry(singular, plural, python_format=formatted)
+            strings = list(message.string or ())
+        found = check_translation(
+            source, strings, catalog.num_plurals, language=language, plural_expr=catalog.plural_expr
+        )
+        for problem in errors_of(found):
             problems.append(f"{language}: {message.id!r}: {problem.code} {' '.join(problem.items)}")
     return problems
 

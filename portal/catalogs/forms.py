@@ -28,6 +28,8 @@ class EntryForm(PortalForm):
         max_entries=MAX_PLURAL_FORMS,
     )
     fuzzy = BooleanField(_l("Needs review (fuzzy)"))
+    # Warnings (not errors) are saved once the translator ticks this.
+    confirm = BooleanField(_l("Save anyway"))
     revision = IntegerField(
         widget=HiddenInput(),
         validators=[InputRequired(), NumberRange(min=0, max=MAX_ID)],

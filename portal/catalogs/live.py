@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.catalogs.store import read_catalog_file
-from portal.domain.translation_checks import SourceEntry, check_translation
+from portal.domain.translation_checks import SourceEntry, check_translation, errors_of
 from portal.extensions import db
 from portal.models import CatalogVersion, TranslationEdit
 from portal.safe_gettext import LIVE_CATALOGS_KEY
@@ -146,8 +146,9 @@ class LiveCatalogs:
             plural = message.id[1] if message.pluralizable else None
             if (edit.msgid_plural or None) != (plural or None):
                 continue
-            source = SourceEntry(edit.msgid, edit.msgid_plural or None)
-            if check_translation(source, list(edit.strings), catalog.num_plurals):
+            formatted = "python-format" in message.flags
+            source = SourceEntry(edit.msgid, edit.msgid_plural or None, python_format=formatted)
+            if errors_of(check_translation(source, list(edit.strings), catalog.num_plurals)):
                 log.warning("the %s edit of %r fails the checks; not served", language, edit.msgid)
                 continue
             fitting.append(edit)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from flask_babel import gettext as _
 from flask_babel import ngettext, pgettext
@@ -63,7 +63,75 @@ MESSAGES: dict[ProblemCode, Callable[[Problem], str]] = {
     ProblemCode.TOO_LONG: lambda problem: _(
         "The text is longer than %(max)d characters.", max=MAX_TRANSLATION_LENGTH
     ),
+    ProblemCode.BLANK: lambda problem: _(
+        "Spaces alone are no translation: write the text, or leave the field empty."
+    ),
+    ProblemCode.PERCENT_DOUBLED: lambda problem: _(
+        "This text is shown as it is, without variables: write a percent sign once "
+        "(%(single)s), as %(double)s would show twice.",
+        single="“%”",
+        double="“%%”",
+    ),
+    ProblemCode.EDGE_WHITESPACE: lambda problem: _(
+        "Spaces at the start or the end differ from the source."
+    ),
+    ProblemCode.DOUBLE_SPACE: lambda problem: _("Two spaces in a row where the source has one."),
+    ProblemCode.TABS: lambda problem: _("A tab the source does not have."),
+    ProblemCode.UNCHANGED: lambda problem: _("The translation is the same as the English source."),
+    ProblemCode.END_PUNCTUATION: lambda problem: _(
+        "The punctuation at the end differs from the source."
+    ),
+    ProblemCode.FRENCH_SPACING: lambda problem: _(
+        "French puts a no-break space before %(items)s.", items=_listed(problem)
+    ),
+    ProblemCode.ZERO_WIDTH: lambda problem: _(
+        "An invisible zero-width character is in the text: remove it."
+    ),
+    ProblemCode.INCONSISTENT: lambda problem: _(
+        "The same source is translated differently elsewhere: %(items)s.", items=_listed(problem)
+    ),
+    ProblemCode.LONGER_THAN_PLACE: lambda problem: ngettext(
+        "Longer than its place allows (%(num)d character).",
+        "Longer than its place allows (%(num)d characters).",
+        int(problem.items[0]),
+    ),
 }
+
+# Each check's name, for the editor's filter and beside its message.
+CHECK_NAMES: Mapping[ProblemCode, Callable[[], str]] = every_member(
+    ProblemCode,
+    {
+        ProblemCode.PLACEHOLDERS_MISSING: lambda: _("Missing placeholders"),
+        ProblemCode.PLACEHOLDERS_UNKNOWN: lambda: _("Unknown placeholders"),
+        ProblemCode.LONE_PERCENT: lambda: _("Lone percent sign"),
+        ProblemCode.PLURAL_COUNT: lambda: _("Number of plural forms"),
+        ProblemCode.PLURAL_INCOMPLETE: lambda: _("Plural forms missing"),
+        ProblemCode.HTML_TAGS: lambda: _("HTML tags"),
+        ProblemCode.MARKUP: lambda: _("Markup"),
+        ProblemCode.ENTITIES: lambda: _("HTML entities"),
+        ProblemCode.UNBALANCED_TAGS: lambda: _("Unbalanced tags"),
+        ProblemCode.FORMAT_SPEC: lambda: _("Placeholder format"),
+        ProblemCode.LINE_BREAKS: lambda: _("Line breaks"),
+        ProblemCode.CONTROL_CHARACTER: lambda: _("Control characters"),
+        ProblemCode.TOO_LONG: lambda: _("Too long"),
+        ProblemCode.BLANK: lambda: _("Blank translation"),
+        ProblemCode.PERCENT_DOUBLED: lambda: _("Doubled percent sign"),
+        ProblemCode.EDGE_WHITESPACE: lambda: _("Leading or trailing spaces"),
+        ProblemCode.DOUBLE_SPACE: lambda: _("Double space"),
+        ProblemCode.TABS: lambda: _("Tabs"),
+        ProblemCode.UNCHANGED: lambda: _("Unchanged from source"),
+        ProblemCode.END_PUNCTUATION: lambda: _("End punctuation"),
+        ProblemCode.FRENCH_SPACING: lambda: _("French spacing"),
+        ProblemCode.ZERO_WIDTH: lambda: _("Zero-width characters"),
+        ProblemCode.INCONSISTENT: lambda: _("Translated two ways"),
+        ProblemCode.LONGER_THAN_PLACE: lambda: _("Longer than its place"),
+    },
+)
+
+
+def check_name(code: ProblemCode | str) -> str:
+    """A check's name in words."""
+    return CHECK_NAMES[ProblemCode(code)]()
 
 
 def problem_message(problem: Problem) -> str:
@@ -72,6 +140,13 @@ def problem_message(problem: Problem) -> str:
     if problem.form is None:
         return message
     return _("Form %(number)d: %(problem)s", number=problem.form + 1, problem=message)
+
+
+def warning_message(problem: Problem) -> str:
+    """A warning with its check's name first, as the filter names it."""
+    return _(
+        "%(check)s: %(message)s", check=check_name(problem.code), message=problem_message(problem)
+    )
 
 
 ENTRY_STATUS_LABELS = every_member(
@@ -91,6 +166,7 @@ ENTRY_FILTER_LABELS = every_member(
         EntryFilter.UNTRANSLATED: lambda: pgettext("entries filter", "Untranslated"),
         EntryFilter.FUZZY: lambda: pgettext("entries filter", "Fuzzy"),
         EntryFilter.ERRORS: lambda: _("With errors"),
+        EntryFilter.WARNINGS: lambda: _("With warnings"),
         EntryFilter.CHANGED: lambda: _("Changed since the last export"),
         EntryFilter.OBSOLETE: lambda: _("Obsolete edits"),
     },

@@ -14,13 +14,20 @@ from werkzeug.wrappers import Response
 
 from portal.catalogs.forms import EntryForm
 from portal.catalogs.live import live_catalogs
-from portal.catalogs.messages import entry_filter_label, entry_status_label, problem_message
+from portal.catalogs.messages import (
+    check_name,
+    entry_filter_label,
+    entry_status_label,
+    problem_message,
+    warning_message,
+)
 from portal.catalogs.store import (
     EDITABLE_LANGUAGES,
     CatalogEntry,
     CatalogView,
     EditConflict,
     EntryFilter,
+    NeedsConfirmation,
     TranslationRefused,
     Translator,
     UnknownRevision,
@@ -30,7 +37,14 @@ from portal.catalogs.store import (
     history_of,
     save_translation,
 )
-from portal.domain.translation_checks import check_translation, plural_examples, split_placeholders
+from portal.domain.translation_checks import (
+    WARNING_CODES,
+    ProblemCode,
+    errors_of,
+    plural_examples,
+    split_placeholders,
+    warnings_of,
+)
 from portal.i18n import is_safe_redirect
 from portal.models import Role, TranslationChange
 from portal.numbers import page_number
@@ -79,6 +93,7 @@ def plural_labels(view: CatalogView) -> list[str]:
 
 bp.add_app_template_global(entry_status_label, "entry_status_label")
 bp.add_app_template_global(entry_filter_label, "entry_filter_label")
+bp.add_app_template_global(check_name, "check_name")
 
 
 @bp.app_template_filter("marked_placeholders")
@@ -122,6 +137,7 @@ def _entry_context(
     form: EntryForm | None = None,
     *,
     problems: list[str] | None = None,
+    warnings: list[str] | None = None,
     conflict: EditConflict | None = None,
     saved: bool = False,
 ) -> dict:
@@ -145,7 +161,10 @@ def _entry_context(
         "history": around.history.get(entry.edit.id, []) if entry.edit else [],
         "problems": problems
         if problems is not None
-        else [problem_message(problem) for problem in entry.problems],
+        else [problem_message(problem) for problem in entry.errors],
+        "warnings": warnings
+        if warnings is not None
+        else [warning_message(problem) for problem in entry.warnings],
         "conflict": conflict,
         "saved": saved,
         "back": around.back,
@@ -160,15 +179,22 @@ def overview() -> str:
     return render_template("catalogs/overview.html", progress=progress)
 
 
+def _chosen_filter(asked: str) -> EntryFilter | ProblemCode:
+    """One of the editor's filters, or a check by name; anything else is all entries."""
+    for kind in (EntryFilter, ProblemCode):
+        try:
+            return kind(asked)
+        except ValueError:
+            continue
+    return EntryFilter.ALL
+
+
 @bp.get("/<language>/")
 @roles_required(Role.TRANSLATOR)
 def entries(language: str) -> str:
     """The editor: filtered, searched, paged entries, each with its own form."""
     view = catalog_view(_directory(), _editable(language))
-    try:
-        chosen = EntryFilter(request.args.get("filter", EntryFilter.ALL))
-    except ValueError:
-        chosen = EntryFilter.ALL
+    chosen = _chosen_filter(request.args.get("filter", ""))
     query = request.args.get("q", "").replace("\x00", "")[:MAX_QUERY_LENGTH]
     found = find_entries(view, chosen, query, page_number(request.args))
     reference = _reference(language)
@@ -182,6 +208,8 @@ def entries(language: str) -> str:
         rendered=rendered,
         chosen=chosen,
         filters=list(EntryFilter),
+        checks=list(ProblemCode),
+        warning_codes=WARNING_CODES,
         query=query,
         reference=reference,
         plural_rule=view.plural_expr,
@@ -213,11 +241,27 @@ def save_entry(language: str, key: str) -> Response | str | tuple[str, int]:
     back = back or url_for(".entries", language=language)
     reference = _reference(language)
 
-    def refused(problems: list[str], conflict: EditConflict | None = None) -> tuple[str, int]:
+    def refused(
+        problems: list[str],
+        conflict: EditConflict | None = None,
+        warnings: list[str] | None = None,
+    ) -> tuple[str, int]:
         # Read again: after a conflict the entry's history includes the save that won.
         current = catalog_view(_directory(), language).by_key(key) or found
         around = Surroundings.load(reference, [current], back)
-        context = _entry_context(view, current, around, form, problems=problems, conflict=conflict)
+        if warnings is None:
+            checked = view.check(current, form.strings())
+            warnings = [warning_message(problem) for problem in warnings_of(checked)]
+        form.confirm.data = False
+        context = _entry_context(
+            view,
+            current,
+            around,
+            form,
+            problems=problems,
+            warnings=warnings,
+            conflict=conflict,
+        )
         return render_page("catalogs/entry.html", "catalogs/_entry.html", **context), UNPROCESSABLE
 
     if found.obsolete:
@@ -235,6 +279,7 @@ def save_entry(language: str, key: str) -> Response | str | tuple[str, int]:
             fuzzy=form.fuzzy.data,
             expected_revision=form.revision.data,
             translator=Translator(current_user.id, current_user.name),
+            confirmed=form.confirm.data,
         )
     except LookupError:
         abort(404)
@@ -242,6 +287,8 @@ def save_entry(language: str, key: str) -> Response | str | tuple[str, int]:
         return refused([_("The form was incomplete. Reload the entry and try again.")])
     except TranslationRefused as refusal:
         return refused([problem_message(problem) for problem in refusal.problems])
+    except NeedsConfirmation as asked:
+        return refused([], warnings=[warning_message(problem) for problem in asked.warnings])
     except EditConflict as conflict:
         # Saving again on purpose overwrites theirs: the form now carries their revision.
         form.revision.data = conflict.current.revision
@@ -272,11 +319,13 @@ def check_entry(language: str, key: str) -> str:
     form = EntryForm()
     form.validate()
     typed = list(dict.fromkeys(str(e) for field in form.translation.entries for e in field.errors))
-    problems = check_translation(found.source, form.strings(), view.plural_count)
+    problems = view.check(found, form.strings())
     return render_template(
         "catalogs/_problems.html",
         entry=found,
-        problems=typed + [problem_message(problem) for problem in problems],
+        problems=typed + [problem_message(problem) for problem in errors_of(problems)],
+        warnings=[warning_message(problem) for problem in warnings_of(problems)],
+        form=form,
     )
 
 

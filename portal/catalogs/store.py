@@ -18,7 +18,15 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import clock
 from portal.config import TRANSLATED_LANGUAGES
-from portal.domain.translation_checks import Problem, SourceEntry, check_translation
+from portal.domain.translation_checks import (
+    Problem,
+    ProblemCode,
+    SourceEntry,
+    check_translation,
+    errors_of,
+    max_length_of,
+    warnings_of,
+)
 from portal.domain.translation_progress import CatalogProgress
 from portal.extensions import db, insert_on_conflict, matched_rows
 from portal.models import CatalogVersion, TranslationChange, TranslationEdit
@@ -45,6 +53,7 @@ class EntryFilter(StrEnum):
     UNTRANSLATED = "untranslated"
     FUZZY = "fuzzy"
     ERRORS = "errors"
+    WARNINGS = "warnings"
     CHANGED = "changed"
     OBSOLETE = "obsolete"
 
@@ -70,6 +79,8 @@ class CatalogEntry:
     locations: list[str] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    # The file's python-format flag: None for an obsolete edit (read off its source then).
+    python_format: bool | None = None
     previous_msgid: str | None = None
     edit: TranslationEdit | None = None
     # An edit made to this entry before the file changed its plural: kept, shown, not served.
@@ -78,8 +89,23 @@ class CatalogEntry:
 
     @property
     def source(self) -> SourceEntry:
-        """The English text the checks compare against."""
-        return SourceEntry(self.msgid, self.msgid_plural)
+        """The English text the checks compare against, how it is formatted, its room."""
+        return SourceEntry(
+            self.msgid,
+            self.msgid_plural,
+            python_format=self.python_format,
+            max_length=max_length_of(self.comments, self.flags),
+        )
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that would refuse this translation."""
+        return errors_of(self.problems)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """The problems a translator confirmed, or would be asked to."""
+        return warnings_of(self.problems)
 
     @property
     def status(self) -> EntryStatus:
@@ -104,6 +130,28 @@ class CatalogView:
     plural_expr: str
     plural_count: int
     entries: list[CatalogEntry]
+
+    def elsewhere(self, entry: CatalogEntry) -> tuple[tuple[str, ...], ...]:
+        """The translations of the same source in the catalog's other entries (contexts)."""
+        return tuple(
+            tuple(other.strings)
+            for other in self.entries
+            if other.msgid == entry.msgid
+            and other.msgid_plural == entry.msgid_plural
+            and other.key != entry.key
+            and not other.obsolete
+        )
+
+    def check(self, entry: CatalogEntry, strings: list[str]) -> list[Problem]:
+        """Every error and warning of `strings` as the translation of `entry`."""
+        return check_translation(
+            entry.source,
+            strings,
+            self.plural_count,
+            language=self.language,
+            plural_expr=self.plural_expr,
+            elsewhere=self.elsewhere(entry),
+        )
 
     def by_key(self, key: str) -> CatalogEntry | None:
         """The entry with this key, obsolete ones included."""
@@ -137,6 +185,15 @@ class TranslationRefused(ValueError):
         """Keep the problems for the message."""
         super().__init__(problems)
         self.problems = problems
+
+
+class NeedsConfirmation(ValueError):
+    """Only warnings: saved once the translator says "Save anyway"; nothing was saved."""
+
+    def __init__(self, warnings: list[Problem]) -> None:
+        """Keep the warnings to show."""
+        super().__init__(warnings)
+        self.warnings = warnings
 
 
 class EditConflict(RuntimeError):
@@ -206,6 +263,7 @@ def _entry_from_message(
         locations=[f"{path}:{line}" if line else path for path, line in message.locations],
         comments=[*message.auto_comments, *message.user_comments],
         flags=sorted(flag for flag in message.flags if flag != "fuzzy"),
+        python_format="python-format" in message.flags,
         previous_msgid=message.previous_id[0] if message.previous_id else None,
     )
     if edit is not None:
@@ -213,7 +271,6 @@ def _entry_from_message(
             entry.strings, entry.fuzzy, entry.edit = list(edit.strings), edit.fuzzy, edit
         else:
             entry.stale_edit, entry.fuzzy = edit, True
-    entry.problems = check_translation(entry.source, entry.strings, plural_count)
     return entry
 
 
@@ -248,8 +305,11 @@ def catalog_view(directory: Path, language: str) -> CatalogView:
         msgid = message.id if isinstance(message.id, str) else message.id[0]
         key = entry_key(message.context, msgid)
         entries.append(_entry_from_message(message, catalog.num_plurals, edits.pop(key, None)))
+    view = CatalogView(language, catalog.plural_expr, catalog.num_plurals, entries)
+    for entry in entries:
+        entry.problems = view.check(entry, entry.strings)
     entries.extend(_obsolete_entry(edit) for edit in edits.values())
-    return CatalogView(language, catalog.plural_expr, catalog.num_plurals, entries)
+    return view
 
 
 def _matches(entry: CatalogEntry, needle: str) -> bool:
@@ -263,19 +323,29 @@ FILTERS = {
     EntryFilter.ALL: lambda entry: not entry.obsolete,
     EntryFilter.UNTRANSLATED: lambda entry: entry.status is EntryStatus.UNTRANSLATED,
     EntryFilter.FUZZY: lambda entry: entry.status is EntryStatus.FUZZY,
-    EntryFilter.ERRORS: lambda entry: bool(entry.problems) and not entry.obsolete,
+    EntryFilter.ERRORS: lambda entry: bool(entry.errors) and not entry.obsolete,
+    EntryFilter.WARNINGS: lambda entry: bool(entry.warnings) and not entry.obsolete,
     EntryFilter.CHANGED: lambda entry: entry.changed_since_export,
     EntryFilter.OBSOLETE: lambda entry: entry.obsolete or entry.stale_edit is not None,
 }
 
 
-def find_entries(view: CatalogView, chosen: EntryFilter, query: str, page: int) -> EntryPage:
-    """The entries passing the filter and the search, one page of them."""
+def _passes(entry: CatalogEntry, chosen: EntryFilter | ProblemCode) -> bool:
+    """The entry is in the filter: one of the editor's, or "found by this check"."""
+    if isinstance(chosen, EntryFilter):
+        return FILTERS[chosen](entry)
+    return not entry.obsolete and any(problem.code is chosen for problem in entry.problems)
+
+
+def find_entries(
+    view: CatalogView, chosen: EntryFilter | ProblemCode, query: str, page: int
+) -> EntryPage:
+    """The entries passing the filter (or the check) and the search, one page of them."""
     needle = query.casefold().strip()
     found = [
         entry
         for entry in view.entries
-        if FILTERS[chosen](entry) and (not needle or _matches(entry, needle))
+        if _passes(entry, chosen) and (not needle or _matches(entry, needle))
     ]
     pages = max(1, -(-len(found) // PAGE_SIZE))
     page = min(max(page, 1), pages)
@@ -342,20 +412,22 @@ def save_translation(
     fuzzy: bool,
     expected_revision: int,
     translator: Translator,
+    confirmed: bool = False,
 ) -> CatalogEntry:
     """Check and save an entry's translation, unless someone saved it since `expected_revision`.
 
     Raises LookupError for an unknown or obsolete entry, TranslationRefused when a check
-    fails, EditConflict when the entry moved on, UnknownRevision for a revision it never had;
-    returns the entry as saved.
+    finds an error, EditConflict when the entry moved on, UnknownRevision for a revision it
+    never had, NeedsConfirmation for warnings the translator has not `confirmed`; returns
+    the entry as saved.
     """
     view = catalog_view(directory, language)
     entry = view.by_key(key)
     if entry is None or entry.obsolete:
         raise LookupError(key)
-    problems = check_translation(entry.source, strings, view.plural_count)
-    if problems:
-        raise TranslationRefused(problems)
+    problems = view.check(entry, strings)
+    if errors_of(problems):
+        raise TranslationRefused(errors_of(problems))
     current = entry.edit or entry.stale_edit
     if current is None and expected_revision != 0:
         raise UnknownRevision(expected_revision)
@@ -363,6 +435,8 @@ def save_translation(
         raise EditConflict(current)
     if entry.edit is not None and entry.strings == strings and entry.fuzzy == fuzzy:
         return entry  # nothing changed: no new revision
+    if warnings_of(problems) and not confirmed:
+        raise NeedsConfirmation(warnings_of(problems))
     submission = Submission(strings, fuzzy, expected_revision, translator, clock.now())
     if current is None:
         edit = _create_first_edit(language, key, entry, submission)

@@ -1,6 +1,10 @@
-"""Checks a translation must pass before it is saved: pure functions, no Flask.
+"""Checks of a translation, as Weblate has them: pure functions, no Flask.
 
-Each problem is a code with its details; the editor translates it when it shows it.
+Each problem is a code with its details; the editor translates it when it shows it. ERRORS
+refuse the save (they break a page, the formatting or `msgfmt -c`); WARNINGS ask the
+translator to confirm (sloppy rather than broken). Where translate-toolkit's checks
+(`translate.filters.checks`, the ones `pofilter` runs) fit, they are used rather than
+written again.
 """
 
 from __future__ import annotations
@@ -9,8 +13,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from gettext import c2py
 from html.parser import HTMLParser
+
+from translate.filters import checks as toolkit
 
 MAX_TRANSLATION_LENGTH = 4000
 
@@ -48,9 +55,59 @@ FORBIDDEN_CHARACTER = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 )
 
+# Zero-width characters: invisible, they split words for search and break copy-paste.
+ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
+# French wants a no-break space (U+00A0) or a narrow one (U+202F) before these.
+FRENCH_HIGH_PUNCTUATION = re.compile(r"(?P<before>.)(?P<mark>[:;!?])(?=\s|$)", re.DOTALL)
+FRENCH_SPACES = "\u00a0\u202f"
+# Words written the same in English and the language: a source made only of these (and
+# placeholders) may stay unchanged. Names and codes first, then each language's own cognates;
+# a short, reviewed list: add a word only when the catalog really keeps it.
+NAMES_KEPT = frozenset(
+    ["Visa", "Mastercard", "PayPal", "Stripe", "PDF", "IBAN", "BIC", "SEPA", "OK", "CSV", "XML"]
+)
+SAME_WORDS: dict[str, frozenset[str]] = {
+    "it": frozenset(["standard", "pro", "staff", "e-mail", "password", "account", "team", "menu"]),
+    "fr": frozenset(
+        [
+            "standard",
+            "pro",
+            "agent",
+            "agents",
+            "e-mail",
+            "menu",
+            "description",
+            "date",
+            "total",
+            "note",
+            "pages",
+            "actions",
+            "message",
+            "pack",
+            "packs",
+            "document",
+        ]
+    ),
+}
+WORD = re.compile(r"[^\W\d_][\w-]*")
+
+
+# A place's length limit, written in a translator comment or a flag of the entry
+# ("Translators: the button is narrow, max-length:18"), as Weblate reads it.
+MAX_LENGTH_MARK = re.compile(r"\bmax-length:(\d+)\b")
+# The name flask-babel's ngettext gives the count: a plural form may leave it out.
+COUNT_PLACEHOLDERS = frozenset(["%(num)d", "%(num)s", "{num}"])
+
+
+class Severity(StrEnum):
+    """An error refuses the save; a warning asks for confirmation."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
 
 class ProblemCode(StrEnum):
-    """Why a translation is refused."""
+    """What a check found: the first ones refuse the save, the last ones are warnings."""
 
     PLACEHOLDERS_MISSING = "placeholders_missing"
     PLACEHOLDERS_UNKNOWN = "placeholders_unknown"
@@ -65,6 +122,38 @@ class ProblemCode(StrEnum):
     LINE_BREAKS = "line_breaks"
     CONTROL_CHARACTER = "control_character"
     TOO_LONG = "too_long"
+    BLANK = "blank"
+    PERCENT_DOUBLED = "percent_doubled"
+    # Warnings from here on.
+    EDGE_WHITESPACE = "edge_whitespace"
+    DOUBLE_SPACE = "double_space"
+    TABS = "tabs"
+    UNCHANGED = "unchanged"
+    END_PUNCTUATION = "end_punctuation"
+    FRENCH_SPACING = "french_spacing"
+    ZERO_WIDTH = "zero_width"
+    INCONSISTENT = "inconsistent"
+    LONGER_THAN_PLACE = "longer_than_place"
+
+    @property
+    def severity(self) -> Severity:
+        """Whether this check refuses the save or asks for confirmation."""
+        return Severity.WARNING if self in WARNING_CODES else Severity.ERROR
+
+
+WARNING_CODES = frozenset(
+    [
+        ProblemCode.EDGE_WHITESPACE,
+        ProblemCode.DOUBLE_SPACE,
+        ProblemCode.TABS,
+        ProblemCode.UNCHANGED,
+        ProblemCode.END_PUNCTUATION,
+        ProblemCode.FRENCH_SPACING,
+        ProblemCode.ZERO_WIDTH,
+        ProblemCode.INCONSISTENT,
+        ProblemCode.LONGER_THAN_PLACE,
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +164,11 @@ class Problem:
     form: int | None = None
     items: tuple[str, ...] = field(default=())
 
+    @property
+    def is_error(self) -> bool:
+        """Refuses the save."""
+        return self.code.severity is Severity.ERROR
+
 
 @dataclass(frozen=True)
 class SourceEntry:
@@ -82,11 +176,21 @@ class SourceEntry:
 
     msgid: str
     msgid_plural: str | None = None
+    # Formatted with variables (the python-format flag): None reads it off the source.
+    python_format: bool | None = None
+    max_length: int | None = None
 
     @property
     def is_plural(self) -> bool:
         """Has a plural form."""
         return bool(self.msgid_plural)
+
+    @property
+    def formatted(self) -> bool:
+        """The text goes through `%` with variables, so a literal percent is written `%%`."""
+        if self.python_format is not None:
+            return self.python_format
+        return bool(percent_placeholders(self.msgid)[0]) or "%%" in self.msgid
 
     def source_for_form(self, form: int) -> str:
         """Plural form 0 answers the singular; every other form the plural."""
@@ -277,16 +381,33 @@ def markup_problems(source: str, translation: str, form: int | None) -> list[Pro
     return problems
 
 
-def format_problems(source: str, translation: str, form: int | None) -> list[Problem]:
+def _is_named(placeholder: str) -> bool:
+    """`%(name)s`, `{name}` or `{0}`: found by name, so it may be used twice or in any order."""
+    return placeholder.startswith("%(") or (placeholder.startswith("{") and placeholder != "{}")
+
+
+def _by_use(found: Counter[str]) -> Counter[str]:
+    """Named placeholders once each (using one twice is fine); positional ones counted."""
+    return Counter({item: 1 if _is_named(item) else count for item, count in found.items()})
+
+
+def format_problems(
+    source: str, translation: str, form: int | None, may_omit: frozenset[str] = frozenset()
+) -> list[Problem]:
     """Placeholders missing, unknown, or written with flags, a width or a precision the
-    source's do not have (`%(name)2000000s` makes a page megabytes; `%(x).0s` blanks it)."""
-    wanted = placeholders(source)
-    found = placeholders(translation)
+    source's do not have (`%(name)2000000s` makes a page megabytes; `%(x).0s` blanks it).
+
+    A named placeholder may appear twice; those in `may_omit` (the count, in a plural form
+    used for one number only: Italian "un agente") may be left out.
+    """
+    wanted = _by_use(placeholders(source))
+    found = _by_use(placeholders(translation))
     missing = wanted - found
+    for item in may_omit:
+        del missing[item]
     unknown = found - wanted
-    respelled = sorted(
-        item for item in unknown if placeholder_name(item) in {placeholder_name(m) for m in missing}
-    )
+    wanted_names = {placeholder_name(item) for item in wanted}
+    respelled = sorted(item for item in unknown if placeholder_name(item) in wanted_names)
     for item in respelled:
         unknown[item] -= 1
         for candidate in list(missing):
@@ -314,25 +435,136 @@ def line_breaks_differ(source: str, translation: str) -> bool:
     ) != source.endswith("\n")
 
 
-def check_form(source: str, translation: str, form: int | None) -> list[Problem]:
-    """The problems of one translated form against its source text."""
+def percent_problems(source: SourceEntry, text: str, form: int | None) -> list[Problem]:
+    """A literal percent: `%%` where the text is formatted with variables, a lone `%` where it
+    is not (there `%%` reaches the customer as it is: "0%% cambiato")."""
+    if source.formatted:
+        if percent_placeholders(text)[1] > percent_placeholders(source.source_for_form(0))[1]:
+            return [Problem(ProblemCode.LONE_PERCENT, form)]
+    elif text.count("%%") > source.source_for_form(form or 0).count("%%"):
+        return [Problem(ProblemCode.PERCENT_DOUBLED, form)]
+    return []
+
+
+def check_form(
+    source_text: str,
+    translation: str,
+    form: int | None,
+    source: SourceEntry | None = None,
+    may_omit: frozenset[str] = frozenset(),
+) -> list[Problem]:
+    """The errors of one translated form against its source text."""
+    source = source or SourceEntry(source_text)
     problems: list[Problem] = []
+    if not translation.strip():
+        return [Problem(ProblemCode.BLANK, form)]
     if FORBIDDEN_CHARACTER.search(translation):
         problems.append(Problem(ProblemCode.CONTROL_CHARACTER, form))
     if len(translation) > MAX_TRANSLATION_LENGTH:
         problems.append(Problem(ProblemCode.TOO_LONG, form))
         return problems
-    problems.extend(format_problems(source, translation, form))
-    if line_breaks_differ(source, translation):
+    problems.extend(format_problems(source_text, translation, form, may_omit))
+    if line_breaks_differ(source_text, translation):
         problems.append(Problem(ProblemCode.LINE_BREAKS, form))
-    if percent_placeholders(translation)[1] > percent_placeholders(source)[1]:
-        problems.append(Problem(ProblemCode.LONE_PERCENT, form))
-    problems.extend(markup_problems(source, translation, form))
+    problems.extend(percent_problems(source, translation, form))
+    problems.extend(markup_problems(source_text, translation, form))
     return problems
 
 
-def check_translation(source: SourceEntry, strings: list[str], plural_count: int) -> list[Problem]:
-    """Every problem of a translation; an empty translation (all forms blank) has none."""
+@lru_cache(maxsize=8)
+def _toolkit_checker(language: str) -> toolkit.StandardChecker:
+    """translate-toolkit's standard checker (pofilter's default) for a target language."""
+    return toolkit.StandardChecker(toolkit.CheckerConfig(targetlanguage=language or None))
+
+
+# The translate-toolkit checks used as they are, and the warning each one gives.
+TOOLKIT_WARNINGS = (
+    ("startwhitespace", ProblemCode.EDGE_WHITESPACE),
+    ("endwhitespace", ProblemCode.EDGE_WHITESPACE),
+    ("doublespacing", ProblemCode.DOUBLE_SPACE),
+    ("tabs", ProblemCode.TABS),
+    ("endpunc", ProblemCode.END_PUNCTUATION),
+    ("unchanged", ProblemCode.UNCHANGED),
+)
+
+
+def _toolkit_fails(language: str, check: str, source: str, translation: str) -> bool:
+    """Whether translate-toolkit's check `check` fails the pair (it raises, or says False)."""
+    try:
+        return not getattr(_toolkit_checker(language), check)(source, translation)
+    except toolkit.FilterFailure:
+        return True
+
+
+def kept_as_is(source_text: str, language: str) -> bool:
+    """The source is only names, codes and words the language writes the same (and
+    placeholders): leaving it unchanged is right."""
+    words = WORD.findall(
+        " ".join(piece for piece, held in split_placeholders(source_text) if not held)
+    )
+    same = SAME_WORDS.get(language, frozenset())
+    return all(word in NAMES_KEPT or word.casefold() in same for word in words)
+
+
+def french_spacing_missing(translation: str) -> tuple[str, ...]:
+    """The marks `: ; ! ?` ending a word with no no-break space (U+00A0 or U+202F) before
+    them; a colon inside "10:30" or "https://" is not one."""
+    return tuple(
+        match.group("mark")
+        for match in FRENCH_HIGH_PUNCTUATION.finditer(translation)
+        if match.group("before") not in FRENCH_SPACES
+    )
+
+
+def warning_problems(
+    source: SourceEntry, source_text: str, translation: str, form: int | None, language: str
+) -> list[Problem]:
+    """What the translator is asked to confirm for one form."""
+    problems: list[Problem] = []
+    seen: set[ProblemCode] = set()
+    # translate-toolkit knows U+00A0 before French punctuation, not the narrow U+202F.
+    compared = translation.replace("\u202f", "\u00a0") if language == "fr" else translation
+    for check, code in TOOLKIT_WARNINGS:
+        if code in seen or (code is ProblemCode.UNCHANGED and kept_as_is(source_text, language)):
+            continue
+        if _toolkit_fails(language, check, source_text, compared):
+            seen.add(code)
+            problems.append(Problem(code, form))
+    if language == "fr":
+        marks = french_spacing_missing(translation)
+        if marks:
+            problems.append(Problem(ProblemCode.FRENCH_SPACING, form, tuple(sorted(set(marks)))))
+    if ZERO_WIDTH.search(translation) and not ZERO_WIDTH.search(source_text):
+        problems.append(Problem(ProblemCode.ZERO_WIDTH, form))
+    if source.max_length is not None and len(translation) > source.max_length:
+        problems.append(Problem(ProblemCode.LONGER_THAN_PLACE, form, (str(source.max_length),)))
+    return problems
+
+
+@lru_cache(maxsize=16)
+def single_number_forms(plural_expr: str, plural_count: int) -> frozenset[int]:
+    """The plural forms used for exactly one number (Italian's "1"): the count may go there."""
+    return frozenset(
+        index
+        for index, numbers in enumerate(plural_examples(plural_expr, plural_count))
+        if len(numbers) == 1
+    )
+
+
+def check_translation(
+    source: SourceEntry,
+    strings: list[str],
+    plural_count: int,
+    *,
+    language: str = "",
+    plural_expr: str | None = None,
+    elsewhere: tuple[tuple[str, ...], ...] = (),
+) -> list[Problem]:
+    """Every problem of a translation, errors first; an empty one (all forms blank) has none.
+
+    `elsewhere` holds the translations of the same source text in the catalog's other
+    entries (another context); `plural_expr` tells which forms stand for one number only.
+    """
     expected = plural_count if source.is_plural else 1
     if len(strings) != expected:
         return [Problem(ProblemCode.PLURAL_COUNT, items=(str(expected), str(len(strings))))]
@@ -342,11 +574,47 @@ def check_translation(source: SourceEntry, strings: list[str], plural_count: int
     if source.is_plural and not all(strings):
         blank = tuple(str(index) for index, text in enumerate(strings) if not text)
         problems.append(Problem(ProblemCode.PLURAL_INCOMPLETE, items=blank))
+    single = (
+        single_number_forms(plural_expr, plural_count)
+        if source.is_plural and plural_expr
+        else frozenset()
+    )
+    warnings: list[Problem] = []
     for index, text in enumerate(strings):
         if text:
             form = index if source.is_plural else None
-            problems.extend(check_form(source.source_for_form(index), text, form))
-    return problems
+            source_text = source.source_for_form(index)
+            may_omit = COUNT_PLACEHOLDERS if index in single else frozenset()
+            problems.extend(check_form(source_text, text, form, source, may_omit))
+            if text.strip():
+                warnings.extend(warning_problems(source, source_text, text, form, language))
+    differing = tuple(
+        " | ".join(other)
+        for other in dict.fromkeys(elsewhere)
+        if all(other) and list(other) != strings
+    )
+    if differing:
+        warnings.append(Problem(ProblemCode.INCONSISTENT, items=differing))
+    return problems + warnings
+
+
+def errors_of(problems: list[Problem]) -> list[Problem]:
+    """The problems that refuse a save."""
+    return [problem for problem in problems if problem.is_error]
+
+
+def warnings_of(problems: list[Problem]) -> list[Problem]:
+    """The problems a translator may confirm."""
+    return [problem for problem in problems if not problem.is_error]
+
+
+def max_length_of(comments: list[str], flags: list[str]) -> int | None:
+    """The place's length limit an entry's comments or flags give (`max-length:18`)."""
+    for text in [*flags, *comments]:
+        match = MAX_LENGTH_MARK.search(text)
+        if match:
+            return int(match.group(1))
+    return None
 
 
 def plural_examples(plural_expr: str, plural_count: int, up_to: int = 200) -> list[list[int]]:

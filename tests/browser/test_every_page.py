@@ -141,8 +141,8 @@ PAGES: dict[str, set[str]] = {
     "quotes.staff_new": {"form", "errors"},
     "quotes.staff_detail": {"draft", "sent"},
     "catalogs.overview": {"overview"},
-    "catalogs.entries": {"list"},
-    "catalogs.entry": {"form", "problems", "saved"},
+    "catalogs.entries": {"list", "warnings"},
+    "catalogs.entry": {"form", "problems", "warnings", "saved"},
 }
 
 
@@ -564,6 +564,9 @@ def translator(page: Page, run: Run) -> None:
     run.check(page, "catalogs.overview", "overview")
     page.goto(run.url("/translations/fr/"))
     run.check(page, "catalogs.entries", "list")
+    page.goto(run.url("/translations/fr/?filter=warnings"))
+    run.check(page, "catalogs.entries", "warnings")
+    page.goto(run.url("/translations/fr/"))
     key = (
         page.locator("main article.catalog-entry").first.get_attribute("id").removeprefix("entry-")
     )
@@ -575,7 +578,13 @@ def translator(page: Page, run: Run) -> None:
     page.locator("main .entry-form button[type=submit]").click()
     expect(page.locator("main .entry-problems .field-error").first).to_be_visible()
     run.check(page, "catalogs.entry", "problems")
+    page.locator("main textarea").first.fill((original or "Bonjour") + " ")
+    page.locator("main .entry-form button[type=submit]").click()
+    expect(page.locator("main .entry-problems .field-warning").first).to_be_visible()
+    run.check(page, "catalogs.entry", "warnings")
     page.locator("main textarea").first.fill(original or "Bonjour")
+    # Confirmed, in case the entry as it was has a warning of its own.
+    page.locator("main input[name=confirm]").check()
     page.locator("main .entry-form button[type=submit]").click()
     expect(page.locator("main .entry-saved")).to_be_visible()
     run.check(page, "catalogs.entry", "saved")

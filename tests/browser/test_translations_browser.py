@@ -83,7 +83,10 @@ def test_french_translator_fixes_a_plural_entry(chromium, live_url, people) -> N
 
         page.locator(f"#text-{DAYS_LEFT}-0").fill("%(num)d jour encore")
         page.locator(f"#text-{DAYS_LEFT}-1").fill("%(num)d jours encore")
-        expect(page.locator(f"#entry-{DAYS_LEFT} .entry-problems li")).to_have_count(0)
+        expect(page.locator(f"#entry-{DAYS_LEFT} .entry-problems .field-error")).to_have_count(0)
+        confirm = page.locator(f"#entry-{DAYS_LEFT} input[name=confirm]")
+        if confirm.count():  # "encore" where the source says "left": a warning, confirmed
+            confirm.check()
         page.locator(f"#entry-{DAYS_LEFT} button[type=submit]").click()
         expect(page.locator(f"#entry-{DAYS_LEFT} .entry-saved")).to_have_text("Enregistrée.")
         expect(page.locator(f"#entry-{DAYS_LEFT} .entry-history summary")).to_have_text(
@@ -104,3 +107,38 @@ def test_french_translator_fixes_a_plural_entry(chromium, live_url, people) -> N
         expect(page.locator("main")).to_contain_text("21 jours encore")
     finally:
         customer.close()
+
+
+OPEN = key_of("Open", "example status")
+
+
+def test_french_translator_confirms_a_warning(chromium, live_url, people) -> None:
+    context = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, live_url, "lea@vendor.example.com")
+        page.goto(f"{live_url}/translations/fr/?q=example+status")
+        entry = page.locator(f"#entry-{OPEN}")
+        entry.locator(f"#text-{OPEN}-0").fill("Ouverte:")
+        # The warning shows while typing, with the confirmation beside it.
+        problems = entry.locator(".entry-problems")
+        expect(problems).to_contain_text("Le français met une espace insécable avant “:”.")
+        expect(problems.locator("input[name=confirm]")).to_be_visible()
+        with page.expect_response(re.compile(rf"/entries/{OPEN}(\?|$)")) as asked:
+            entry.locator("button[type=submit]").click()
+        assert asked.value.status == 422  # not saved without the confirmation
+        entry = page.locator(f"#entry-{OPEN}")
+        expect(entry.locator(".entry-problems")).to_contain_text("Espacement")
+        if SCREENSHOTS:
+            page.screenshot(path=f"{SCREENSHOTS}/warning-1280.png", full_page=True)
+            page.set_viewport_size({"width": 390, "height": 844})
+            entry.scroll_into_view_if_needed()
+            page.screenshot(path=f"{SCREENSHOTS}/warning-390.png", full_page=True)
+        entry.locator("input[name=confirm]").check()
+        entry.locator("button[type=submit]").click()
+        expect(page.locator(f"#entry-{OPEN} .entry-saved")).to_have_text(
+            "Enregistrée.", timeout=30_000
+        )
+        expect(page.locator(f"#text-{OPEN}-0")).to_have_value("Ouverte:")
+    finally:
+        context.close()

@@ -163,6 +163,7 @@ def test_saving_with_htmx_replaces_the_entry_in_place(client, translator) -> Non
         key_of("Open", "example status"),
         "Da pagare",
         headers={"HX-Request": "true"},
+        confirm="y",  # "Open" is "Aperta" elsewhere: a warning, confirmed
     )
     assert response.status_code == 200
     assert "<html" not in response.text
@@ -198,8 +199,8 @@ def test_the_next_field_cannot_redirect_elsewhere(client, translator) -> None:
         (key_of("%d days"), ["jours"], "Placeholders of the source are missing: “%d”."),
         (
             key_of("Open", "example status"),
-            ["Ouverte à 100%"],
-            "A lone percent sign breaks the text",
+            ["Ouverte à 100%%"],
+            "write a percent sign once",
         ),
         (
             key_of("Open", "example status"),

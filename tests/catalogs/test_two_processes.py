@@ -128,7 +128,12 @@ def test_an_edit_saved_on_one_server_is_served_by_the_other(factory, servers) ->
     status = post(
         translator,
         entry,
-        {"csrf_token": CSRF.search(page).group(1), "revision": "0", "translation-0": "Code secret"},
+        {
+            "csrf_token": CSRF.search(page).group(1),
+            "revision": "0",
+            "translation-0": "Code secret",
+            "confirm": "y",  # "Mot de passe" elsewhere: a warning, confirmed
+        },
     )
     saved_at = time.monotonic()
     assert status == 200  # followed the redirect to the list
