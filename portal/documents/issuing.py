@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 
 from portal.domain.pricing import ChangeKind, PriceBreakdown, compute_vat
 from portal.domain.tax import TaxKind, TaxTreatment
-from portal.einvoices.produce import mark_issued
 from portal.extensions import db, matched_rows
+from portal.issued import mark_issued
 from portal.letters.ceiling import CeilingExceeded, give_back, use_ceiling
 from portal.models import (
     Account,

@@ -28,7 +28,6 @@ from lxml import etree
 from sqlalchemy import select
 
 from portal.billing_text import line_description, line_heading
-from portal.documents.pdf import breakdown_line
 from portal.domain.tax import TaxKind
 from portal.extensions import db
 from portal.models import DocumentKind, Invoice, InvoiceStatus
@@ -152,8 +151,8 @@ def einvoice_of(invoice: Invoice) -> EInvoice:
         lines = tuple(
             Line(
                 position=line.position,
-                name=line_heading(breakdown_line(line)),
-                description=line_description(breakdown_line(line), invoice.currency),
+                name=line_heading(line.as_breakdown_line()),
+                description=line_description(line.as_breakdown_line(), invoice.currency),
                 amount_minor=sign * line.amount_minor,
                 start=line.start,
                 end=line.end,

@@ -34,6 +34,7 @@ from portal.einvoices.natures import exemption_for, stamp_duty_due
 from portal.einvoices.schema import schema_errors
 from portal.einvoices.sdi_rules import RuleFailure, sdi_failures
 from portal.extensions import db
+from portal.issued import forget_issued, take_issued
 from portal.models import (
     DocumentKind,
     EInvoiceFile,
@@ -46,7 +47,6 @@ from portal.sequences import take_numbers
 
 log = logging.getLogger(__name__)
 
-PENDING_KEY = "portal.einvoices.pending"
 # Files that reached the exchange system: the document's number is taken there (00404).
 TRANSMITTED = frozenset(
     {EInvoiceState.SENT, EInvoiceState.DELIVERED, EInvoiceState.NOT_DELIVERABLE}
@@ -403,13 +403,8 @@ def current_file(invoice_id: int) -> EInvoiceFile | None:
     )
 
 
-def mark_issued(session: Session, documents: list[Invoice]) -> None:
-    """Have these newly issued documents' files produced when the transaction commits."""
-    session.info.setdefault(PENDING_KEY, []).extend(documents)
-
-
 def _produce_pending(session: Session) -> None:
-    pending: list[Invoice] = session.info.pop(PENDING_KEY, [])
+    pending: list[Invoice] = take_issued(session)
     if not pending or not fatturapa_enabled():
         return
     produced: set[int] = set()
@@ -422,7 +417,7 @@ def _produce_pending(session: Session) -> None:
 
 
 def _forget_pending(session: Session, *_args: Any) -> None:
-    session.info.pop(PENDING_KEY, None)
+    forget_issued(session)
 
 
 def init_app(app: Flask) -> None:

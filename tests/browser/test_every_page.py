@@ -58,6 +58,7 @@ NOT_PAGES = {
     "backoffice.document_pdf": "a PDF",
     "backoffice.document_xml": "an XML file (the document's latest FatturaPA file)",
     "invoices.xml": "an XML file (the e-invoice sent to the exchange system)",
+    "invoices.ubl": "an XML file (the UBL e-invoice the customer chose)",
     "billing.letter_of_intent_pdf": "a PDF",
     "backoffice.letter_pdf": "a PDF",
     "quotes.staff_account_choices": (

@@ -58,7 +58,11 @@ def people(app, factory, clock) -> dict[str, str]:
         from portal.extensions import db
         from portal.models import Account
 
-        db.session.get(Account, account_id).billing_info.invoice_language = "it"
+        info = db.session.get(Account, account_id).billing_info
+        info.invoice_language = "it"
+        # A company without a VAT ID gives its tax code for the e-invoice.
+        info.tax_code = "00743110157"
+        info.address, info.postal_code, info.city = "Via Roma 1", "20121", "Milano"
         db.session.commit()
     return {"admin": "giulia@dolce.example.com", "staff": "staff@vendor.example.com"}
 

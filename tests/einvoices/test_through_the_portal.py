@@ -12,7 +12,7 @@ from tests.einvoices.conftest import Produced
 from tests.invoices.test_reissue import GERMANY, ITALY, buy, confirm, documents, save_billing
 from tests.wizard.conftest import customer, standard_customer  # noqa: F401
 
-ITALIAN_BUSINESS = {**ITALY, "vat_id": "IT00743110157"}
+ITALIAN_BUSINESS = {**ITALY, "vat_id": "IT00743110157", "recipient_code": "M5UXCR1"}
 
 
 def _latest(app, invoice_id: int) -> Produced:

@@ -137,7 +137,12 @@ def test_the_seat_page_summary_says_it_too(app, client, auth, factory, fake_vies
 
 def test_the_sellers_own_country_is_never_asked(customer, app, fake_vies):
     response = _save(
-        customer, country="IT", vat_id="IT00743110157", postal_code="20100", city="Milano"
+        customer,
+        country="IT",
+        vat_id="IT00743110157",
+        postal_code="20100",
+        city="Milano",
+        recipient_code="M5UXCR1",
     )
     assert response.status_code == 302
     assert fake_vies.requests == []
