@@ -456,7 +456,9 @@ def check_form(
     """The errors of one translated form against its source text."""
     source = source or SourceEntry(source_text)
     problems: list[Problem] = []
-    if not translation.strip():
+    # Blank is refused where the source says something (a source of white space alone, such
+    # as a line break, is translated by itself).
+    if not translation.strip() and source_text.strip():
         return [Problem(ProblemCode.BLANK, form)]
     if FORBIDDEN_CHARACTER.search(translation):
         problems.append(Problem(ProblemCode.CONTROL_CHARACTER, form))
