@@ -261,6 +261,7 @@ def fattura_values(
         if invoice.purchase_order and len(invoice.purchase_order) > fatturapa.REFERENCE_LENGTH:
             causale.append(_("Purchase order %(number)s", number=invoice.purchase_order))
     xml_rate = Decimal(0) if exemption is not None else Decimal(str(invoice.vat_rate))
+    sender_country, sender_id = transmitter(invoice.seller or {})
     cited = (invoice.customer or {}).get("letter_of_intent")
     letter = (
         (str(cited["protocol"]), date.fromisoformat(str(cited["issued_on"])))
@@ -268,8 +269,8 @@ def fattura_values(
         else None
     )
     values = FatturaValues(
-        transmitter_country=transmitter(invoice.seller or {})[0],
-        transmitter_id=transmitter(invoice.seller or {})[1],
+        transmitter_country=sender_country,
+        transmitter_id=sender_id,
         progressive=progressive,
         recipient_code=recipient,
         recipient_pec=pec,
