@@ -20,6 +20,8 @@ from sqlalchemy import select
 from portal import clock
 from portal.account_pricing import ChangeRequest, price_for
 from portal.accounts import load_account
+from portal.catalogs.glossary import GLOSSARY_FILE, import_glossary
+from portal.catalogs.store import EDITABLE_LANGUAGES
 from portal.checkout import confirm_checkout
 from portal.domain.breakdown_codec import breakdown_fingerprint
 from portal.domain.catalog import BillingPeriod, Plan
@@ -274,6 +276,9 @@ def seed_demo(today: date, credentials_file: Path) -> list[tuple[DemoUser, str]]
     credentials_file.parent.mkdir(parents=True, exist_ok=True)
     credentials_file.write_text(json.dumps(passwords, indent=2))
     credentials_file.chmod(0o600)
+
+    # The translators start from the repository's reviewed glossary (their changes are kept).
+    import_glossary(GLOSSARY_FILE, list(EDITABLE_LANGUAGES))
 
     for purchase in PURCHASES:
         account = load_account(accounts[purchase.company.name].id)

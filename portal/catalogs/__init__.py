@@ -5,7 +5,12 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the editor, the live catalogs and `flask translations`."""
-    from portal.catalogs import cli, live, routes
+    from portal.catalogs import (
+        cli,
+        glossary_routes,  # noqa: F401 (its pages join routes.bp)
+        live,
+        routes,
+    )
 
     app.register_blueprint(routes.bp)
     live.init_app(app)

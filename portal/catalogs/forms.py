@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, FieldList, HiddenField, IntegerField, TextAreaField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms import BooleanField, FieldList, HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
+from portal.catalogs.glossary import TermText
+from portal.domain.glossary import (
+    NOTE_MAX_LENGTH,
+    TERM_MAX_LENGTH,
+    TERM_TEXT,
+    TRANSLATION_MAX_LENGTH,
+    VARIANTS_MAX_LENGTH,
+)
 from portal.forms import PortalForm
 from portal.numbers import MAX_ID
 from portal.safe_gettext import lazy_gettext as _l
@@ -17,6 +25,11 @@ MAX_PLURAL_FORMS = 6
 def unix_newlines(value: str | None) -> str:
     """Browsers send a textarea's line breaks as CRLF; the catalogs use LF."""
     return (value or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def strip_text(value: str | None) -> str:
+    """A one-line field without the spaces around it."""
+    return (value or "").strip()
 
 
 class EntryForm(PortalForm):
@@ -39,3 +52,59 @@ class EntryForm(PortalForm):
     def strings(self) -> list[str]:
         """The submitted forms, in order."""
         return [entry.data or "" for entry in self.translation.entries]
+
+
+class GlossaryTermForm(PortalForm):
+    """A glossary term: the English words, the translation, other accepted forms, a note."""
+
+    term = StringField(
+        _l("English term"),
+        filters=[strip_text],
+        validators=[
+            DataRequired(message=_l("Enter the English term.")),
+            Length(max=TERM_MAX_LENGTH),
+            Regexp(
+                TERM_TEXT,
+                message=_l("A term is words: letters, digits, spaces, hyphens and apostrophes."),
+            ),
+        ],
+    )
+    translation = StringField(
+        _l("Translation"),
+        filters=[strip_text],
+        validators=[
+            DataRequired(message=_l("Enter how the catalog translates the term.")),
+            Length(max=TRANSLATION_MAX_LENGTH),
+        ],
+    )
+    variants = StringField(
+        _l("Other accepted forms, separated by commas (plural, elision)"),
+        validators=[Optional(), Length(max=VARIANTS_MAX_LENGTH)],
+    )
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=NOTE_MAX_LENGTH)])
+    revision = IntegerField(
+        widget=HiddenInput(),
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=MAX_ID)],
+    )
+
+    def text(self) -> TermText:
+        """What was typed, as the glossary stores it."""
+        return TermText(
+            self.term.data or "",
+            self.translation.data or "",
+            self.variants.data or "",
+            self.note.data or "",
+        )
+
+
+class GlossaryRemoveForm(PortalForm):
+    """Remove a term: the revision the translator saw."""
+
+    revision = IntegerField(
+        widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=0, max=MAX_ID)]
+    )
+
+
+class ExportForm(PortalForm):
+    """Export a catalog: the CSRF token is all it carries."""

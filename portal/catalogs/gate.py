@@ -9,6 +9,7 @@ accepted findings.
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
@@ -59,6 +60,24 @@ def msgfmt_errors(path: Path) -> str:
         check=False,
     )
     return "" if done.returncode == 0 else (done.stderr or f"msgfmt exited {done.returncode}")
+
+
+def compile_problems(content: bytes, language: str) -> str:
+    """Why a catalog's bytes would not compile: `msgfmt -c` where GNU gettext is installed,
+    else Babel's own checks (placeholders, plural forms); empty when it compiles."""
+    if shutil.which("msgfmt") is not None:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"messages-{language}.po"
+            path.write_bytes(content)
+            return msgfmt_errors(path).replace(str(path), path.name)
+    try:
+        catalog = read_po(io.BytesIO(content), locale=language)
+    except Exception as error:  # any parse failure means "does not compile"
+        return f"the catalog cannot be read: {error}"
+    problems = [
+        f"{message.id!r}: {error}" for message, errors in catalog.check() for error in errors
+    ]
+    return "\n".join(problems)
 
 
 def pofilter_findings(path: Path, language: str) -> list[Finding]:

@@ -34,20 +34,38 @@ log = logging.getLogger(__name__)
 EXTENSION_KEY = LIVE_CATALOGS_KEY
 
 
-def overrides_for(edits: Iterable[Any]) -> dict[Any, str | None]:
-    """Catalog keys as gettext looks them up, each with its text or None to drop it.
+# What an edit asks of the compiled catalog: serve these strings, drop the entry (the
+# English source shows), or leave the compiled file's translation as it is.
+DROP: list[str] = []
+KEEP_FILE = None
 
-    A fuzzy or blank edit is not served, exactly as `pybabel compile` leaves fuzzy entries out.
-    """
+
+def served_strings(edit: Any) -> list[str] | None:
+    """What customers get from an edit: a reviewed translation is served; a fuzzy one ("needs
+    review") keeps the last reviewed translation (the editor's, else the compiled file's,
+    which never holds a fuzzy entry); a blank reviewed one shows the English source."""
+    if not edit.fuzzy:
+        return list(edit.strings) if edit.strings and all(edit.strings) else DROP
+    reviewed = edit.reviewed_strings
+    if reviewed is None:
+        return KEEP_FILE
+    return list(reviewed) if reviewed and all(reviewed) else DROP
+
+
+def overrides_for(edits: Iterable[Any]) -> dict[Any, str | None]:
+    """Catalog keys as gettext looks them up, each with its text or None to drop it."""
     entries: dict[Any, str | None] = {}
     for edit in edits:
+        served = served_strings(edit)
+        if served is KEEP_FILE:
+            continue
         msgid = edit.msgid if edit.context is None else f"{edit.context}\x04{edit.msgid}"
-        served = not edit.fuzzy and all(edit.strings)
         if edit.msgid_plural:
-            for index, text in enumerate(edit.strings):
-                entries[(msgid, index)] = text if served else None
+            count = max(len(edit.strings), len(served))
+            for index in range(count):
+                entries[(msgid, index)] = served[index] if index < len(served) else None
         else:
-            entries[msgid] = edit.strings[0] if served and edit.strings else None
+            entries[msgid] = served[0] if served else None
     return entries
 
 
@@ -148,7 +166,8 @@ class LiveCatalogs:
                 continue
             formatted = "python-format" in message.flags
             source = SourceEntry(edit.msgid, edit.msgid_plural or None, python_format=formatted)
-            if errors_of(check_translation(source, list(edit.strings), catalog.num_plurals)):
+            served = served_strings(edit)
+            if served and errors_of(check_translation(source, served, catalog.num_plurals)):
                 log.warning("the %s edit of %r fails the checks; not served", language, edit.msgid)
                 continue
             fitting.append(edit)
@@ -164,6 +183,7 @@ class LiveCatalogs:
                     TranslationEdit.msgid_plural,
                     TranslationEdit.strings,
                     TranslationEdit.fuzzy,
+                    TranslationEdit.reviewed_strings,
                 ).where(TranslationEdit.language == language)
             ).all()
 

@@ -90,6 +90,9 @@ MESSAGES: dict[ProblemCode, Callable[[Problem], str]] = {
     ProblemCode.INCONSISTENT: lambda problem: _(
         "The same source is translated differently elsewhere: %(items)s.", items=_listed(problem)
     ),
+    ProblemCode.GLOSSARY: lambda problem: _(
+        "The glossary translates these terms another way: %(items)s.", items=_listed(problem)
+    ),
     ProblemCode.LONGER_THAN_PLACE: lambda problem: ngettext(
         "Longer than its place allows (%(num)d character).",
         "Longer than its place allows (%(num)d characters).",
@@ -125,6 +128,7 @@ CHECK_NAMES: Mapping[ProblemCode, Callable[[], str]] = every_member(
         ProblemCode.ZERO_WIDTH: lambda: _("Zero-width characters"),
         ProblemCode.INCONSISTENT: lambda: _("Translated two ways"),
         ProblemCode.LONGER_THAN_PLACE: lambda: _("Longer than its place"),
+        ProblemCode.GLOSSARY: lambda: _("Glossary not followed"),
     },
 )
 
@@ -153,7 +157,7 @@ ENTRY_STATUS_LABELS = every_member(
     EntryStatus,
     {
         EntryStatus.TRANSLATED: lambda: pgettext("entry status", "Translated"),
-        EntryStatus.FUZZY: lambda: pgettext("entry status", "Fuzzy"),
+        EntryStatus.FUZZY: lambda: pgettext("entry status", "Needs review"),
         EntryStatus.UNTRANSLATED: lambda: pgettext("entry status", "Untranslated"),
         EntryStatus.OBSOLETE: lambda: pgettext("entry status", "Obsolete"),
     },
@@ -164,7 +168,7 @@ ENTRY_FILTER_LABELS = every_member(
     {
         EntryFilter.ALL: lambda: _("All entries"),
         EntryFilter.UNTRANSLATED: lambda: pgettext("entries filter", "Untranslated"),
-        EntryFilter.FUZZY: lambda: pgettext("entries filter", "Fuzzy"),
+        EntryFilter.FUZZY: lambda: pgettext("entries filter", "Needs review"),
         EntryFilter.ERRORS: lambda: _("With errors"),
         EntryFilter.WARNINGS: lambda: _("With warnings"),
         EntryFilter.CHANGED: lambda: _("Changed since the last export"),

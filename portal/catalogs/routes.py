@@ -12,7 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
-from portal.catalogs.forms import EntryForm
+from portal.catalogs.forms import EntryForm, ExportForm
 from portal.catalogs.live import live_catalogs
 from portal.catalogs.messages import (
     check_name,
@@ -27,6 +27,7 @@ from portal.catalogs.store import (
     CatalogView,
     EditConflict,
     EntryFilter,
+    ExportRefused,
     NeedsConfirmation,
     TranslationRefused,
     Translator,
@@ -56,6 +57,7 @@ bp = Blueprint("catalogs", __name__, url_prefix="/translations")
 ENTRY_KEY = re.compile(r"[0-9a-f]{32}")
 MAX_QUERY_LENGTH = 200
 EXAMPLES_SHOWN = 4
+MAX_REASON_SHOWN = 400
 
 
 def _directory() -> Path:
@@ -63,7 +65,7 @@ def _directory() -> Path:
     return Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"])
 
 
-def _editable(language: str) -> str:
+def editable_language(language: str) -> str:
     """The language if translators may edit it; English (the source) and others are 404."""
     if language not in EDITABLE_LANGUAGES:
         abort(404)
@@ -156,6 +158,7 @@ def _entry_context(
         "entry": entry,
         "form": form,
         "labels": plural_labels(view) if entry.msgid_plural else [_("Translation")],
+        "terms": view.terms_of(entry),
         "reference": around.reference,
         "reference_strings": other.strings if other is not None else [],
         "history": around.history.get(entry.edit.id, []) if entry.edit else [],
@@ -193,7 +196,7 @@ def _chosen_filter(asked: str) -> EntryFilter | ProblemCode:
 @roles_required(Role.TRANSLATOR)
 def entries(language: str) -> str:
     """The editor: filtered, searched, paged entries, each with its own form."""
-    view = catalog_view(_directory(), _editable(language))
+    view = catalog_view(_directory(), editable_language(language))
     chosen = _chosen_filter(request.args.get("filter", ""))
     query = request.args.get("q", "").replace("\x00", "")[:MAX_QUERY_LENGTH]
     found = find_entries(view, chosen, query, page_number(request.args))
@@ -221,7 +224,7 @@ def entries(language: str) -> str:
 @roles_required(Role.TRANSLATOR)
 def entry(language: str, key: str) -> str:
     """One entry: its own page without JavaScript, the entry's fragment for htmx."""
-    view = catalog_view(_directory(), _editable(language))
+    view = catalog_view(_directory(), editable_language(language))
     found = _entry_or_404(view, key)
     back = request.args.get("next", "")
     back = back if is_safe_redirect(back) else url_for(".entries", language=language)
@@ -234,7 +237,7 @@ def entry(language: str, key: str) -> str:
 @checks_form_text
 def save_entry(language: str, key: str) -> Response | str | tuple[str, int]:
     """Save a translation; a failed check or a newer revision sends the form back (422)."""
-    view = catalog_view(_directory(), _editable(language))
+    view = catalog_view(_directory(), editable_language(language))
     found = _entry_or_404(view, key)
     form = EntryForm()
     back = form.next.data if is_safe_redirect(form.next.data) else None
@@ -314,7 +317,7 @@ def save_entry(language: str, key: str) -> Response | str | tuple[str, int]:
 @checks_form_text
 def check_entry(language: str, key: str) -> str:
     """The problems of the translation being typed (htmx, on each pause)."""
-    view = catalog_view(_directory(), _editable(language))
+    view = catalog_view(_directory(), editable_language(language))
     found = _entry_or_404(view, key)
     form = EntryForm()
     form.validate()
@@ -329,11 +332,26 @@ def check_entry(language: str, key: str) -> str:
     )
 
 
-@bp.get("/<language>/messages.po")
+@bp.post("/<language>/messages.po")
 @roles_required(Role.TRANSLATOR)
 def download(language: str) -> Response:
-    """The merged catalog as a .po file in pybabel's layout, to commit into the repository."""
-    content = export_po(_directory(), _editable(language))
-    return private_download(
-        content, "text/x-gettext-translation; charset=utf-8", f"messages-{language}.po"
-    )
+    """Export: the merged catalog as a .po file in pybabel's layout, to commit into the
+    repository; its edits no longer count as "changed since the last export". Refused, with
+    what `msgfmt -c` said, when the file would not compile."""
+    form = ExportForm()
+    if not form.validate():
+        abort(400)
+    try:
+        content = export_po(_directory(), editable_language(language))
+    except ExportRefused as refused:
+        flash(
+            _(
+                "The export was refused: the catalog would not compile (%(reason)s). Fix the "
+                "entries with errors, then export again.",
+                reason=refused.reason.strip()[:MAX_REASON_SHOWN],
+            ),
+            "error",
+        )
+        return redirect(url_for(".entries", language=language, filter="errors"))
+    # Werkzeug adds the charset to a text/ type: naming it here too would send it twice.
+    return private_download(content, "text/x-gettext-translation", f"messages-{language}.po")

@@ -17,7 +17,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock
+from portal.catalogs.gate import compile_problems
 from portal.config import TRANSLATED_LANGUAGES
+from portal.domain.glossary import Term, split_variants, terms_in
 from portal.domain.translation_checks import (
     Problem,
     ProblemCode,
@@ -29,7 +31,13 @@ from portal.domain.translation_checks import (
 )
 from portal.domain.translation_progress import CatalogProgress
 from portal.extensions import db, insert_on_conflict, matched_rows
-from portal.models import CatalogVersion, TranslationChange, TranslationEdit
+from portal.models import (
+    CatalogVersion,
+    GlossaryTerm,
+    TranslationChange,
+    TranslationEdit,
+    User,
+)
 
 EDITABLE_LANGUAGES = TRANSLATED_LANGUAGES
 PAGE_SIZE = 20
@@ -86,6 +94,10 @@ class CatalogEntry:
     # An edit made to this entry before the file changed its plural: kept, shown, not served.
     stale_edit: TranslationEdit | None = None
     problems: list[Problem] = field(default_factory=list)
+    # The file's own translation and state, under any edit: what customers see when no edit
+    # was ever reviewed.
+    file_strings: list[str] = field(default_factory=list)
+    file_fuzzy: bool = False
 
     @property
     def source(self) -> SourceEntry:
@@ -121,6 +133,28 @@ class CatalogEntry:
         """Saved in the editor after the last export."""
         return self.edit is not None and self.edit.changed_since_export
 
+    @property
+    def reviewed_strings(self) -> list[str]:
+        """The last reviewed translation, which customers see while the entry needs review:
+        the editor's last one saved reviewed, else the file's when it is not fuzzy; empty when
+        there is none (customers read the English source)."""
+        if self.edit is not None and self.edit.reviewed_strings is not None:
+            reviewed = list(self.edit.reviewed_strings)
+        elif not self.file_fuzzy:
+            reviewed = list(self.file_strings)
+        else:
+            reviewed = []
+        return reviewed if reviewed and all(reviewed) else []
+
+    @property
+    def customers_see(self) -> list[str]:
+        """What the portal shows customers for this entry now (empty: the English source)."""
+        if self.obsolete:
+            return []
+        if self.fuzzy:
+            return self.reviewed_strings
+        return self.strings if all(self.strings) else []
+
 
 @dataclass
 class CatalogView:
@@ -130,6 +164,12 @@ class CatalogView:
     plural_expr: str
     plural_count: int
     entries: list[CatalogEntry]
+    glossary: tuple[Term, ...] = ()
+
+    def terms_of(self, entry: CatalogEntry) -> list[Term]:
+        """The glossary terms the entry's source (singular or plural) uses."""
+        source = entry.msgid if not entry.msgid_plural else f"{entry.msgid}\n{entry.msgid_plural}"
+        return terms_in(source, self.glossary)
 
     def elsewhere(self, entry: CatalogEntry) -> tuple[tuple[str, ...], ...]:
         """The translations of the same source in the catalog's other entries (contexts)."""
@@ -151,6 +191,7 @@ class CatalogView:
             language=self.language,
             plural_expr=self.plural_expr,
             elsewhere=self.elsewhere(entry),
+            glossary=self.glossary,
         )
 
     def by_key(self, key: str) -> CatalogEntry | None:
@@ -265,6 +306,8 @@ def _entry_from_message(
         flags=sorted(flag for flag in message.flags if flag != "fuzzy"),
         python_format="python-format" in message.flags,
         previous_msgid=message.previous_id[0] if message.previous_id else None,
+        file_strings=list(strings),
+        file_fuzzy=message.fuzzy,
     )
     if edit is not None:
         if _edit_fits(edit, msgid_plural):
@@ -305,11 +348,34 @@ def catalog_view(directory: Path, language: str) -> CatalogView:
         msgid = message.id if isinstance(message.id, str) else message.id[0]
         key = entry_key(message.context, msgid)
         entries.append(_entry_from_message(message, catalog.num_plurals, edits.pop(key, None)))
-    view = CatalogView(language, catalog.plural_expr, catalog.num_plurals, entries)
+    view = CatalogView(
+        language, catalog.plural_expr, catalog.num_plurals, entries, glossary_of(language)
+    )
     for entry in entries:
         entry.problems = view.check(entry, entry.strings)
     entries.extend(_obsolete_entry(edit) for edit in edits.values())
     return view
+
+
+def term_of(row: GlossaryTerm) -> Term:
+    """A stored glossary row as the checks read it."""
+    return Term(row.term, row.translation, split_variants(row.variants), row.note)
+
+
+def glossary_rows(language: str) -> list[GlossaryTerm]:
+    """The language's glossary, alphabetically."""
+    return list(
+        db.session.scalars(
+            select(GlossaryTerm)
+            .where(GlossaryTerm.language == language)
+            .order_by(GlossaryTerm.term_key)
+        )
+    )
+
+
+def glossary_of(language: str) -> tuple[Term, ...]:
+    """The language's glossary terms, for the checks and beside the entries."""
+    return tuple(term_of(row) for row in glossary_rows(language))
 
 
 def _matches(entry: CatalogEntry, needle: str) -> bool:
@@ -451,6 +517,16 @@ def save_translation(
     return saved
 
 
+def _reviewed_after(entry: CatalogEntry, submission: Submission) -> list[str] | None:
+    """The reviewed translation once the submission is saved: the submission itself when it
+    is not fuzzy; else the entry's last reviewed one, kept for customers while it waits."""
+    if not submission.fuzzy:
+        return list(submission.strings)
+    if entry.edit is not None and entry.edit.reviewed_strings is not None:
+        return list(entry.edit.reviewed_strings)
+    return entry.reviewed_strings or None
+
+
 def _create_first_edit(
     language: str, key: str, entry: CatalogEntry, submission: Submission
 ) -> TranslationEdit:
@@ -463,6 +539,7 @@ def _create_first_edit(
         msgid_plural=entry.msgid_plural,
         strings=submission.strings,
         fuzzy=submission.fuzzy,
+        reviewed_strings=_reviewed_after(entry, submission),
         revision=1,
         exported_revision=0,
         updated_at=submission.at,
@@ -496,6 +573,7 @@ def _advance_edit(
         .values(
             strings=submission.strings,
             fuzzy=submission.fuzzy,
+            reviewed_strings=_reviewed_after(entry, submission),
             msgid_plural=entry.msgid_plural,
             revision=submission.expected_revision + 1,
             updated_at=submission.at,
@@ -569,33 +647,87 @@ def merged_catalog(directory: Path, language: str) -> tuple[Catalog, list[Transl
     return catalog, edits
 
 
-def export_po(directory: Path, language: str) -> bytes:
-    """The merged catalog as pybabel writes it."""
-    catalog, _edits = merged_catalog(directory, language)
+class ExportRefused(ValueError):
+    """The merged catalog would not compile (`msgfmt -c`): nothing was exported."""
+
+    def __init__(self, language: str, reason: str) -> None:
+        """Keep what the compiler said."""
+        super().__init__(f"{language}: {reason}")
+        self.language = language
+        self.reason = reason
+
+
+def _last_translator(edits: list[TranslationEdit]) -> str | None:
+    """Who saved the latest edit, as `Name <e-mail>` (the name alone once the user is gone)."""
+    if not edits:
+        return None
+    latest = max(edits, key=lambda edit: (edit.updated_at, edit.id))
+    user = db.session.get(User, latest.updated_by_id) if latest.updated_by_id else None
+    name = " ".join(latest.updated_by_name.split())
+    return f"{name} <{user.email}>" if user is not None else name
+
+
+def _stamped(catalog: Catalog, edits: list[TranslationEdit]) -> Catalog:
+    """The header as gettext expects it after a translator's work: PO-Revision-Date is the
+    latest saved edit's time, Last-Translator who saved it (the file's own without edits)."""
+    if edits:
+        catalog.revision_date = max(edit.updated_at for edit in edits)
+        catalog.last_translator = _last_translator(edits) or catalog.last_translator
+    return catalog
+
+
+def _compiled_check(language: str, content: bytes) -> None:
+    """Refuse a file GNU `msgfmt -c` (else Babel's own checks) would not compile."""
+    problems = compile_problems(content, language)
+    if problems:
+        raise ExportRefused(language, problems)
+
+
+def _written(catalog: Catalog) -> bytes:
+    """The catalog as pybabel writes it."""
     output = io.BytesIO()
     write_po(output, catalog, width=PO_WIDTH)
     return output.getvalue()
 
 
+def export_po(directory: Path, language: str) -> bytes:
+    """The merged catalog as pybabel writes it, with its header stamped; the edits it holds
+    count as exported. ExportRefused when it would not compile (nothing is marked then)."""
+    catalog, edits = merged_catalog(directory, language)
+    content = _written(_stamped(catalog, edits))
+    _compiled_check(language, content)
+    _mark_exported(edits)
+    db.session.commit()
+    return content
+
+
+def _mark_exported(edits: list[TranslationEdit]) -> int:
+    """Mark the edits saved since the last export as exported; how many there were."""
+    fresh = [edit for edit in edits if edit.changed_since_export]
+    for edit in fresh:
+        edit.exported_revision = edit.revision
+    return len(fresh)
+
+
 def export_to_files(directory: Path, languages: Iterable[str]) -> dict[str, int]:
     """Write each language's merged catalog over its file; mark the edits exported.
 
-    Returns how many edits each file took since its previous export.
+    Every file is checked before any is written: one that would not compile raises
+    ExportRefused and nothing changes. Returns how many edits each file took since its
+    previous export.
     """
-    written: dict[str, int] = {}
+    exported: list[tuple[str, bytes, list[TranslationEdit]]] = []
     for language in languages:
         catalog, edits = merged_catalog(directory, language)
-        fresh = [edit for edit in edits if edit.changed_since_export]
-        if fresh:
-            catalog.revision_date = clock.now()
-        output = io.BytesIO()
-        write_po(output, catalog, width=PO_WIDTH)
+        content = _written(_stamped(catalog, edits))
+        _compiled_check(language, content)
+        exported.append((language, content, edits))
+    written: dict[str, int] = {}
+    for language, content, edits in exported:
         path = po_path(directory, language)
         temporary = path.with_suffix(".po.tmp")
-        temporary.write_bytes(output.getvalue())
+        temporary.write_bytes(content)
         temporary.replace(path)  # readers never see half a file
-        for edit in fresh:
-            edit.exported_revision = edit.revision
-        written[language] = len(fresh)
+        written[language] = _mark_exported(edits)
     db.session.commit()
     return written

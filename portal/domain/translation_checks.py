@@ -19,6 +19,8 @@ from html.parser import HTMLParser
 
 from translate.filters import checks as toolkit
 
+from portal.domain.glossary import Term, not_followed
+
 MAX_TRANSLATION_LENGTH = 4000
 
 # A printf conversion as Python's %-operator reads it: %(name)s, %d, %5.2f, %%.
@@ -134,6 +136,7 @@ class ProblemCode(StrEnum):
     ZERO_WIDTH = "zero_width"
     INCONSISTENT = "inconsistent"
     LONGER_THAN_PLACE = "longer_than_place"
+    GLOSSARY = "glossary"
 
     @property
     def severity(self) -> Severity:
@@ -152,6 +155,7 @@ WARNING_CODES = frozenset(
         ProblemCode.ZERO_WIDTH,
         ProblemCode.INCONSISTENT,
         ProblemCode.LONGER_THAN_PLACE,
+        ProblemCode.GLOSSARY,
     ]
 )
 
@@ -561,11 +565,13 @@ def check_translation(
     language: str = "",
     plural_expr: str | None = None,
     elsewhere: tuple[tuple[str, ...], ...] = (),
+    glossary: tuple[Term, ...] = (),
 ) -> list[Problem]:
     """Every problem of a translation, errors first; an empty one (all forms blank) has none.
 
     `elsewhere` holds the translations of the same source text in the catalog's other
-    entries (another context); `plural_expr` tells which forms stand for one number only.
+    entries (another context); `plural_expr` tells which forms stand for one number only;
+    `glossary` the language's terms a translation should keep to.
     """
     expected = plural_count if source.is_plural else 1
     if len(strings) != expected:
@@ -590,6 +596,7 @@ def check_translation(
             problems.extend(check_form(source_text, text, form, source, may_omit))
             if text.strip():
                 warnings.extend(warning_problems(source, source_text, text, form, language))
+                warnings.extend(glossary_problems(source_text, text, form, glossary))
     differing = tuple(
         " | ".join(other)
         for other in dict.fromkeys(elsewhere)
@@ -598,6 +605,22 @@ def check_translation(
     if differing:
         warnings.append(Problem(ProblemCode.INCONSISTENT, items=differing))
     return problems + warnings
+
+
+def glossary_problems(
+    source_text: str, translation: str, form: int | None, glossary: tuple[Term, ...]
+) -> list[Problem]:
+    """The glossary terms of the source that the translation does not use, as "term → its
+    translation"."""
+    if not glossary:
+        return []
+    # "%(package)s" names a value, not the word: only the source's own words are terms.
+    words = "".join(" " if held else piece for piece, held in split_placeholders(source_text))
+    missing = not_followed(words, translation, glossary)
+    if not missing:
+        return []
+    items = tuple(f"{term.term} → {term.translation}" for term in missing)
+    return [Problem(ProblemCode.GLOSSARY, form, items)]
 
 
 def errors_of(problems: list[Problem]) -> list[Problem]:

@@ -26,7 +26,12 @@ from portal.models.payment import (
 from portal.models.sales_quote import QuoteRequest, QuoteRequestStatus, QuoteStatus, SalesQuote
 from portal.models.sign_in import SignInAttempt
 from portal.models.subscription import Subscription, SubscriptionStatus
-from portal.models.translation import CatalogVersion, TranslationChange, TranslationEdit
+from portal.models.translation import (
+    CatalogVersion,
+    GlossaryTerm,
+    TranslationChange,
+    TranslationEdit,
+)
 from portal.models.user import BILLING_ROLES, CUSTOMER_ROLES, VENDOR_ROLES, Role, User
 from portal.models.vat_check import VatCheck
 
@@ -47,6 +52,7 @@ __all__ = [
     "EInvoiceState",
     "EmailKind",
     "EmailStatus",
+    "GlossaryTerm",
     "Invoice",
     "InvoiceLine",
     "InvoicePdf",

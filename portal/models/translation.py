@@ -26,6 +26,9 @@ class TranslationEdit(Model):
     msgid_plural: Mapped[str | None] = mapped_column(Text)
     strings: Mapped[list[str]] = mapped_column(JSON)
     fuzzy: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The last translation saved as reviewed (not fuzzy): what customers keep seeing while a
+    # newer one waits for review. None: nothing reviewed in the editor yet (the file serves).
+    reviewed_strings: Mapped[list[str] | None] = mapped_column(JSON)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     exported_revision: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
@@ -64,6 +67,29 @@ class TranslationChange(Model):
     fuzzy_after: Mapped[bool] = mapped_column(Boolean)
 
     edit: Mapped[TranslationEdit] = relationship(back_populates="changes")
+
+
+class GlossaryTerm(Model):
+    """One term of a language's glossary: the English word and how the catalog translates it."""
+
+    __tablename__ = "glossary_terms"
+    __table_args__ = (UniqueConstraint("language", "term_key", name="uq_glossary_term"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    language: Mapped[str] = mapped_column(String(5))
+    term: Mapped[str] = mapped_column(String(80))
+    # The term case-folded with single spaces: "Credit  Note" and "credit note" are one term.
+    term_key: Mapped[str] = mapped_column(String(80))
+    translation: Mapped[str] = mapped_column(String(120))
+    # Other accepted forms, comma-separated: plurals, elisions ("fatture", "l'agente").
+    variants: Mapped[str] = mapped_column(String(400), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    updated_by_name: Mapped[str] = mapped_column(String(120))
 
 
 class CatalogVersion(Model):

@@ -142,3 +142,59 @@ def test_french_translator_confirms_a_warning(chromium, live_url, people) -> Non
         expect(page.locator(f"#text-{OPEN}-0")).to_have_value("Ouverte:")
     finally:
         context.close()
+
+
+MY_PACKAGE = key_of("My package")
+
+
+def test_french_translator_keeps_to_the_glossary_and_customers_keep_the_reviewed_text(
+    chromium, live_url, people
+) -> None:
+    """The glossary beside the entry, its warning while typing, "needs review" ticked: the
+    customer keeps the reviewed "Mon forfait" until the translator reviews the new text."""
+    context = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, live_url, "lea@vendor.example.com")
+        page.goto(f"{live_url}/translations/fr/")
+        page.get_by_role("link", name="Glossaire").click()
+        expect(page.locator("h1")).to_contain_text("Glossaire")
+        page.fill("#term", "package")
+        page.fill("#translation", "forfait")
+        page.fill("#variants", "forfaits")
+        page.fill("#note", "Jamais « abonnement » : c'est ce que le client a acheté.")
+        page.get_by_role("button", name="Ajouter le terme").click()
+        expect(page.locator(".glossary-table")).to_contain_text("forfait")
+
+        page.goto(f"{live_url}/translations/fr/?q=My+package")
+        entry = page.locator(f"#entry-{MY_PACKAGE}")
+        expect(entry.locator(".entry-glossary")).to_contain_text("package → forfait")
+        entry.locator(f"#text-{MY_PACKAGE}-0").fill("Mon abonnement")
+        problems = entry.locator(".entry-problems")
+        expect(problems).to_contain_text("Glossaire non respecté")
+        expect(problems).to_contain_text("“package → forfait”")
+        entry.locator("input[name=fuzzy]").check()
+        problems.locator("input[name=confirm]").check()
+        entry.locator("button[type=submit]").click()
+        entry = page.locator(f"#entry-{MY_PACKAGE}")
+        expect(entry.locator(".entry-saved")).to_have_text("Enregistrée.", timeout=30_000)
+        expect(entry.locator(".badge-fuzzy")).to_have_text("À revoir")
+        expect(entry.locator(".entry-reviewed")).to_have_text("Mon forfait")
+        if SCREENSHOTS:
+            page.screenshot(path=f"{SCREENSHOTS}/glossary-fuzzy-1280.png", full_page=True)
+            page.set_viewport_size({"width": 390, "height": 844})
+            entry.scroll_into_view_if_needed()
+            page.screenshot(path=f"{SCREENSHOTS}/glossary-fuzzy-390.png", full_page=True)
+    finally:
+        context.close()
+
+    customer = chromium.new_context(locale="fr-FR")
+    page = customer.new_page()
+    try:
+        sign_in(page, live_url, "paul@martin.example.com")
+        page.wait_for_url(re.compile(r"/package$"))
+        expect(page.locator("h1")).to_have_text("Mon forfait")  # the reviewed text
+        expect(page.locator("body")).not_to_contain_text("Mon abonnement")
+        expect(page.locator("body")).not_to_contain_text("My package")
+    finally:
+        customer.close()

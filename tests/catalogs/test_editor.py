@@ -30,6 +30,14 @@ def save(client, language: str, key: str, *forms: str, fuzzy: bool = False, **ex
     return client.post(entry_url(language, key), data=data, headers=extra.pop("headers", None))
 
 
+def export(client, language: str):
+    """Press the catalog page's "Export .po file" button."""
+    page = client.get(f"/translations/{language}/")
+    assert page.status_code == 200, page.status_code
+    token = csrf_token_from(page.text)
+    return client.post(f"/translations/{language}/messages.po", data={"csrf_token": token})
+
+
 @pytest.mark.parametrize("role", [Role.STAFF, Role.OWNER, Role.BILLING_ADMIN, Role.MEMBER])
 def test_only_translators_get_in(client, factory, auth, role: Role) -> None:
     account = factory.account() if role.is_customer else None
@@ -37,7 +45,9 @@ def test_only_translators_get_in(client, factory, auth, role: Role) -> None:
     auth.login("someone@example.com")
     for url in ("/translations/", "/translations/fr/", entry_url("fr", DAYS_LEFT)):
         assert client.get(url).status_code == 403
-    assert client.get("/translations/fr/messages.po").status_code == 403
+    token = csrf_token_from(client.get("/", follow_redirects=True).text)
+    exported = client.post("/translations/fr/messages.po", data={"csrf_token": token})
+    assert exported.status_code == 403
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client) -> None:
@@ -55,11 +65,16 @@ def test_signed_out_visitors_are_sent_to_sign_in(client) -> None:
         entry_url("fr", str(2**64)),
         entry_url("fr", "%00"),
         entry_url("fr", "x" * 5000),
-        "/translations/en/messages.po",
     ],
 )
 def test_english_and_unknown_entries_are_not_found(client, translator, url: str) -> None:
     assert client.get(url).status_code == 404
+
+
+def test_english_cannot_be_exported(client, translator) -> None:
+    token = csrf_token_from(client.get("/translations/").text)
+    response = client.post("/translations/en/messages.po", data={"csrf_token": token})
+    assert response.status_code == 404
 
 
 def test_overview_shows_progress_per_language(client, translator) -> None:
@@ -282,7 +297,7 @@ def test_progress_follows_saves(client, translator) -> None:
     )
     assert "0 entries untranslated" in client.get("/translations/").text
     save(client, "fr", DAYS_LEFT, "%(num)d jour", "%(num)d jours", fuzzy=True)
-    assert "1 entry fuzzy" in client.get("/translations/").text
+    assert "1 entry needs review" in client.get("/translations/").text
 
 
 def test_clearing_a_translation_makes_it_untranslated(client, translator) -> None:

@@ -13,7 +13,7 @@ from babel.support import Translations
 
 from portal.config import TRANSLATED_LANGUAGES
 from tests.catalogs.conftest import key_of
-from tests.catalogs.test_editor import save
+from tests.catalogs.test_editor import export, save
 
 PYBABEL = str(Path(sys.executable).parent / "pybabel")
 DAYS_LEFT = key_of("%(num)d day left")
@@ -89,8 +89,12 @@ def test_export_update_compile_round_trip_is_clean(
             '+msgstr[0] "%(num)d jour encore"',
             '+msgstr[1] "%(num)d jours encore"',
             *[line for line in changed if "PO-Revision-Date" in line],
+            '-"Last-Translator: Billing portal translators\\n"',
+            '+"Last-Translator: Tina Translator <tina@vendor.example.com>\\n"',
         ]
     )
+    # The header says when the translation changed (the edit's time), and by whom.
+    assert '"PO-Revision-Date: 2026-11-13 10:00+0000\\n"' in exported
     assert po_file(catalog_dir, "it").read_bytes() == untouched  # no edits: same bytes
 
     update = pybabel("update", "-i", str(pot), "-d", str(catalog_dir))
@@ -156,15 +160,17 @@ def save_obsolete(client, key: str):
 
 def test_download_button_gives_the_merged_file(client, translator, catalog_dir) -> None:
     save(client, "fr", DAYS_LEFT, "%(num)d jour encore", "%(num)d jours encore")
-    response = client.get("/translations/fr/messages.po")
+    response = export(client, "fr")
     assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/x-gettext-translation; charset=utf-8"
     assert response.headers["Content-Disposition"] == "attachment; filename=messages-fr.po"
     assert response.headers["Cache-Control"] == "private, no-store"
     assert "ETag" not in response.headers
     assert 'msgstr[1] "%(num)d jours encore"' in response.text
     catalog = read_po(iter(response.data.splitlines(keepends=True)), locale="fr")
     assert catalog.num_plurals == 2
-    assert 'href="/translations/fr/messages.po"' in client.get("/translations/").text
+    assert 'action="/translations/fr/messages.po"' in client.get("/translations/").text
+    assert client.get("/translations/fr/messages.po").status_code == 405  # not a link to follow
 
 
 def test_export_refuses_an_unknown_language(runner) -> None:

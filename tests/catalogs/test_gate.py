@@ -9,7 +9,7 @@ from babel.messages.pofile import read_po, write_po
 
 from portal.catalogs.gate import ACCEPTED, accepted_findings, gate, pofilter_findings
 from tests.catalogs.conftest import REPO_TRANSLATIONS, key_of
-from tests.catalogs.test_editor import save
+from tests.catalogs.test_editor import export, save
 
 EDITS = {
     "it": [(key_of("Open", "example status"), "Aperta ora"), (key_of("%d days"), "%d giorni")],
@@ -37,7 +37,7 @@ def test_an_export_with_edits_passes_msgfmt_and_pofilter(client, translator, tmp
     for language, edits in EDITS.items():
         for key, text in edits:
             assert save(client, language, key, text, confirm="y").status_code == 302
-        exported = client.get(f"/translations/{language}/messages.po")
+        exported = export(client, language)
         assert exported.status_code == 200
         path = tmp_path / f"messages-{language}.po"
         path.write_bytes(exported.data)

@@ -54,11 +54,33 @@ def test_an_edit_is_served_to_customers_at_once(client, translator, customer) ->
     assert "21 jours encore" in customer.get("/package").text
 
 
-def test_a_fuzzy_or_cleared_edit_is_not_served(client, translator, customer) -> None:
+def test_a_fuzzy_edit_keeps_the_last_reviewed_text_for_customers(
+    client, translator, customer
+) -> None:
+    # Needs review: customers keep the catalog file's reviewed text, not the English.
     save(client, "fr", DAYS_LEFT, "%(num)d jour encore", "%(num)d jours encore", fuzzy=True)
-    assert "21 days left" in customer.get("/package").text
+    assert "21 jours restants" in customer.get("/package").text
+    # Reviewed: served. A newer proposal marked fuzzy waits; the reviewed one stays.
+    save(client, "fr", DAYS_LEFT, "%(num)d jour de plus", "%(num)d jours de plus")
+    assert "21 jours de plus" in customer.get("/package").text
+    save(client, "fr", DAYS_LEFT, "%(num)d jour à venir", "%(num)d jours à venir", fuzzy=True)
+    assert "21 jours de plus" in customer.get("/package").text
+    page = client.get(f"/translations/fr/entries/{DAYS_LEFT}").text
+    assert "customers keep seeing the last reviewed translation" in page
+    assert '<p class="entry-reviewed" lang="fr">%(num)d jours de plus</p>' in page
+    # Reviewing the proposal (unticking "needs review") serves it.
+    save(client, "fr", DAYS_LEFT, "%(num)d jour à venir", "%(num)d jours à venir")
+    assert "21 jours à venir" in customer.get("/package").text
+
+
+def test_a_cleared_edit_shows_the_english_source(client, translator, customer) -> None:
     save(client, "fr", DAYS_LEFT, "", "")
     assert "21 days left" in customer.get("/package").text
+    # Fuzzy over a cleared (reviewed-empty) entry: still the English, never a blank.
+    save(client, "fr", DAYS_LEFT, "%(num)d jour encore", "%(num)d jours encore", fuzzy=True)
+    assert "21 days left" in customer.get("/package").text
+    page = client.get(f"/translations/fr/entries/{DAYS_LEFT}").text
+    assert "customers see the English source until a translation is reviewed" in page
 
 
 def test_an_edit_failing_the_checks_is_not_served(app, customer) -> None:
