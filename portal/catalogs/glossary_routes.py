@@ -16,6 +16,7 @@ from portal.catalogs.glossary import (
     remove_term,
     term_by_id,
 )
+from portal.catalogs.messages import quoted
 from portal.catalogs.routes import bp, editable_language
 from portal.catalogs.store import Translator, glossary_rows
 from portal.models import GlossaryTerm, Role
@@ -38,7 +39,7 @@ def _term_or_404(language: str, term_id: int) -> GlossaryTerm:
 
 def _taken_message(term: str) -> str:
     """The error for a term the glossary already has."""
-    return _("The glossary already has “%(term)s”: change that one instead.", term=term)
+    return _("The glossary already has %(term)s: change that one instead.", term=quoted(term))
 
 
 def _moved_message() -> str:

@@ -12,9 +12,15 @@ from portal.domain.translation_checks import MAX_TRANSLATION_LENGTH, Problem, Pr
 from portal.labels import every_member
 
 
+def quoted(text: str) -> str:
+    """A piece of text in the viewer's quotation marks (French « … », Italian « … »)."""
+    # Translators: quotation marks around a placeholder, tag or term the editor names.
+    return pgettext("quoted", "“%(text)s”", text=text)
+
+
 def _listed(problem: Problem) -> str:
     """The placeholders or tags a problem names, quoted and joined."""
-    return ", ".join(f"“{item}”" for item in problem.items)
+    return ", ".join(quoted(item) for item in problem.items)
 
 
 MESSAGES: dict[ProblemCode, Callable[[Problem], str]] = {
@@ -26,7 +32,7 @@ MESSAGES: dict[ProblemCode, Callable[[Problem], str]] = {
     ),
     ProblemCode.LONE_PERCENT: lambda problem: _(
         "A lone percent sign breaks the text: write %(escaped)s for a literal one.",
-        escaped="“%%”",
+        escaped=quoted("%%"),
     ),
     ProblemCode.PLURAL_COUNT: lambda problem: ngettext(
         "This entry needs %(num)d plural form.",
@@ -69,8 +75,8 @@ MESSAGES: dict[ProblemCode, Callable[[Problem], str]] = {
     ProblemCode.PERCENT_DOUBLED: lambda problem: _(
         "This text is shown as it is, without variables: write a percent sign once "
         "(%(single)s), as %(double)s would show twice.",
-        single="“%”",
-        double="“%%”",
+        single=quoted("%"),
+        double=quoted("%%"),
     ),
     ProblemCode.EDGE_WHITESPACE: lambda problem: _(
         "Spaces at the start or the end differ from the source."

@@ -19,6 +19,7 @@ from portal.catalogs.messages import (
     entry_filter_label,
     entry_status_label,
     problem_message,
+    quoted,
     warning_message,
 )
 from portal.catalogs.store import (
@@ -96,6 +97,7 @@ def plural_labels(view: CatalogView) -> list[str]:
 bp.add_app_template_global(entry_status_label, "entry_status_label")
 bp.add_app_template_global(entry_filter_label, "entry_filter_label")
 bp.add_app_template_global(check_name, "check_name")
+bp.add_app_template_global(quoted, "quoted")
 
 
 @bp.app_template_filter("marked_placeholders")

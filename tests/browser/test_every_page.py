@@ -143,7 +143,9 @@ PAGES: dict[str, set[str]] = {
     "quotes.staff_detail": {"draft", "sent"},
     "catalogs.overview": {"overview"},
     "catalogs.entries": {"list", "warnings"},
-    "catalogs.entry": {"form", "problems", "warnings", "saved"},
+    "catalogs.entry": {"form", "problems", "warnings", "saved", "needs review"},
+    "catalogs.glossary": {"list", "errors"},
+    "catalogs.glossary_term": {"form"},
 }
 
 
@@ -589,6 +591,20 @@ def translator(page: Page, run: Run) -> None:
     page.locator("main .entry-form button[type=submit]").click()
     expect(page.locator("main .entry-saved")).to_be_visible()
     run.check(page, "catalogs.entry", "saved")
+    page.locator("main input[name=fuzzy]").check()
+    page.locator("main textarea").first.fill((original or "Bonjour") + " !")
+    page.locator("main input[name=confirm]").check()
+    page.locator("main .entry-form button[type=submit]").click()
+    expect(page.locator("main .entry-review-note")).to_be_visible()
+    run.check(page, "catalogs.entry", "needs review")
+    page.goto(run.url("/translations/fr/glossary"))
+    run.check(page, "catalogs.glossary", "list")
+    page.locator("#add-term button[type=submit]").click()
+    expect(page.locator("main .field-error").first).to_be_visible()
+    run.check(page, "catalogs.glossary", "errors")
+    page.goto(run.url("/translations/fr/glossary"))
+    page.locator("main .glossary-table a[role=button]").first.click()
+    run.check(page, "catalogs.glossary_term", "form")
 
 
 FLOWS: dict[str, Callable[[Page, Run], None]] = {

@@ -69,7 +69,7 @@ def test_french_translator_fixes_a_plural_entry(chromium, live_url, people) -> N
         # A broken placeholder: the check answers while typing...
         plural.fill("%(nombre)d jours encore")
         expect(entry.locator(".entry-problems")).to_contain_text(
-            "Espaces réservés absents du texte source : “%(nombre)d”."
+            "Espaces réservés absents du texte source : « %(nombre)d »."
         )
         # ...and the save is refused, with the text kept in the field.
         with page.expect_response(re.compile(rf"/entries/{DAYS_LEFT}(\?|$)")) as refused:
@@ -122,7 +122,7 @@ def test_french_translator_confirms_a_warning(chromium, live_url, people) -> Non
         entry.locator(f"#text-{OPEN}-0").fill("Ouverte:")
         # The warning shows while typing, with the confirmation beside it.
         problems = entry.locator(".entry-problems")
-        expect(problems).to_contain_text("Le français met une espace insécable avant “:”.")
+        expect(problems).to_contain_text("Le français met une espace insécable avant « : ».")
         expect(problems.locator("input[name=confirm]")).to_be_visible()
         with page.expect_response(re.compile(rf"/entries/{OPEN}(\?|$)")) as asked:
             entry.locator("button[type=submit]").click()
@@ -172,7 +172,7 @@ def test_french_translator_keeps_to_the_glossary_and_customers_keep_the_reviewed
         entry.locator(f"#text-{MY_PACKAGE}-0").fill("Mon abonnement")
         problems = entry.locator(".entry-problems")
         expect(problems).to_contain_text("Glossaire non respecté")
-        expect(problems).to_contain_text("“package → forfait”")
+        expect(problems).to_contain_text("« package → forfait »")
         entry.locator("input[name=fuzzy]").check()
         problems.locator("input[name=confirm]").check()
         entry.locator("button[type=submit]").click()
