@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from portal.domain.glossary import Term
 from portal.domain.translation_checks import (
     ProblemCode,
     Severity,
@@ -117,6 +118,28 @@ def test_a_source_translated_two_ways_and_longer_than_its_place_are_warned(langu
     narrow = SourceEntry("Pay", max_length=max_length_of(["Translators: max-length:8"], []))
     found = problems(language, narrow, ["Procedi al pagamento"])
     assert [(problem.code, problem.items) for problem in found] == [(C.LONGER_THAN_PLACE, ("8",))]
+
+
+GLOSSARY = {
+    "it": (Term("open invoice", "fattura da pagare", ("fatture da pagare",)),),
+    "fr": (Term("open invoice", "facture à payer", ("factures à payer",)),),
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "astray", "kept"),
+    [
+        ("it", "Fatture in sospeso", "Fatture da pagare"),
+        ("fr", "Factures dues", "Factures à payer"),
+    ],
+)
+def test_a_term_translated_against_the_glossary_is_warned(language, astray, kept):
+    source = SourceEntry("Open invoices")
+    found = problems(language, source, [astray], glossary=GLOSSARY[language])
+    assert [(problem.code, problem.code.severity) for problem in found] == [
+        (C.GLOSSARY, Severity.WARNING)
+    ]
+    assert problems(language, source, [kept], glossary=GLOSSARY[language]) == []
 
 
 # Through the save route, on both databases: errors never save, warnings ask first.
