@@ -562,6 +562,18 @@ def staff(page: Page, run: Run) -> None:
     run.check(page, "quotes.staff_detail", "sent")
 
 
+def save_entry(page: Page) -> None:
+    """Press the entry's Save and wait for the answer to be swapped in: typing before that
+    would type into the form the answer then replaces (a race under load)."""
+    with page.expect_response(
+        lambda response: response.request.method == "POST"
+        and "/entries/" in response.url
+        and not response.url.split("?", 1)[0].endswith("/check")
+    ):
+        page.locator("main .entry-form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
 def translator(page: Page, run: Run) -> None:
     page.goto(run.url("/translations/"))
     run.check(page, "catalogs.overview", "overview")
@@ -578,23 +590,23 @@ def translator(page: Page, run: Run) -> None:
     textarea = page.locator("main textarea").first
     original = textarea.input_value()
     textarea.fill(original + " %(nope)s")
-    page.locator("main .entry-form button[type=submit]").click()
+    save_entry(page)
     expect(page.locator("main .entry-problems .field-error").first).to_be_visible()
     run.check(page, "catalogs.entry", "problems")
     page.locator("main textarea").first.fill((original or "Bonjour") + " ")
-    page.locator("main .entry-form button[type=submit]").click()
+    save_entry(page)
     expect(page.locator("main .entry-problems .field-warning").first).to_be_visible()
     run.check(page, "catalogs.entry", "warnings")
     page.locator("main textarea").first.fill(original or "Bonjour")
     # Confirmed, in case the entry as it was has a warning of its own.
     page.locator("main input[name=confirm]").check()
-    page.locator("main .entry-form button[type=submit]").click()
+    save_entry(page)
     expect(page.locator("main .entry-saved")).to_be_visible()
     run.check(page, "catalogs.entry", "saved")
     page.locator("main input[name=fuzzy]").check()
     page.locator("main textarea").first.fill((original or "Bonjour") + " !")
     page.locator("main input[name=confirm]").check()
-    page.locator("main .entry-form button[type=submit]").click()
+    save_entry(page)
     expect(page.locator("main .entry-review-note")).to_be_visible()
     run.check(page, "catalogs.entry", "needs review")
     page.goto(run.url("/translations/fr/glossary"))
