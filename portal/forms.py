@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, FieldList, FormField
 from wtforms.validators import Length
 
+from portal.form_messages import FORM_TRANSLATIONS, FormTranslations
 from portal.safe_gettext import lazy_gettext as _l
 
 # NUL and other control characters (tab and line breaks are fine) break PostgreSQL or the
@@ -89,7 +90,12 @@ class PortalForm(FlaskForm):
     """
 
     class Meta(FlaskForm.Meta):
-        """Form data from request.form alone."""
+        """Form data from request.form alone; WTForms' messages from the portal's catalogs."""
+
+        def get_translations(self, form: Any) -> FormTranslations:
+            """WTForms' own messages ("Not a valid integer value.") in the portal's catalog of
+            the request's language, not in the catalogs WTForms ships."""
+            return FORM_TRANSLATIONS
 
         def wrap_formdata(self, form: Any, formdata: Any) -> Any:
             """What FlaskForm reads from the request (files and JSON included), narrowed to

@@ -266,8 +266,44 @@ def stop_reason_label(reason: StopReason | str) -> str:
 
 
 def role_label(role: Role | str) -> str:
-    """A user's role."""
+    """A user's role, as a heading or a list names it ("Billing admin")."""
     return ROLE_LABELS[Role(role)]()
+
+
+# A role inside a sentence, lowercase, as the language writes it after "is now" or in
+# parentheses: "Aldo est maintenant agent", "connesso come Aldo (agente)".
+ROLES_IN_A_SENTENCE = every_member(
+    Role,
+    {
+        Role.OWNER: lambda: pgettext("role in a sentence", "owner"),
+        Role.BILLING_ADMIN: lambda: pgettext("role in a sentence", "billing admin"),
+        Role.MEMBER: lambda: pgettext("role in a sentence", "agent"),
+        Role.STAFF: lambda: pgettext("role in a sentence", "staff member"),
+        Role.TRANSLATOR: lambda: pgettext("role in a sentence", "translator"),
+    },
+)
+
+# "as" and the role, one phrase: French elides "que" before a vowel ("en tant qu'agent").
+AS_A_ROLE = every_member(
+    Role,
+    {
+        Role.OWNER: lambda: pgettext("as a role", "as the owner"),
+        Role.BILLING_ADMIN: lambda: pgettext("as a role", "as a billing admin"),
+        Role.MEMBER: lambda: pgettext("as a role", "as an agent"),
+        Role.STAFF: lambda: pgettext("as a role", "as a staff member"),
+        Role.TRANSLATOR: lambda: pgettext("as a role", "as a translator"),
+    },
+)
+
+
+def role_in_sentence(role: Role | str) -> str:
+    """A user's role inside a sentence ("Aldo is now %(role)s", "Aldo (%(role)s)")."""
+    return ROLES_IN_A_SENTENCE[Role(role)]()
+
+
+def as_role(role: Role | str) -> str:
+    """ "As" and a user's role, for "invited %(as_role)s": "en tant qu'agent", "come agente"."""
+    return AS_A_ROLE[Role(role)]()
 
 
 # What templates compare with: `invoice.status == InvoiceStatus.OPEN`, never a bare string.
@@ -296,6 +332,8 @@ def init_app(app: Flask) -> None:
         savings_over_term_label=savings_over_term_label,
         status_label=status_label,
         role_label=role_label,
+        role_in_sentence=role_in_sentence,
+        as_role=as_role,
         document_status_label=document_status_label,
         payment_status_label=payment_status_label,
         agents_label=agents_label,

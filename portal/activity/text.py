@@ -11,7 +11,14 @@ from flask_babel import ngettext
 
 from portal.domain.subscription_lifecycle import StopReason
 from portal.i18n import format_day, format_money
-from portal.labels import every_member, period_label, plan_label, role_label, stop_reason_label
+from portal.labels import (
+    as_role,
+    every_member,
+    period_label,
+    plan_label,
+    role_in_sentence,
+    stop_reason_label,
+)
 from portal.models import ActivityKind, BillingActivity, RefundReason
 
 Details = Mapping[str, Any]
@@ -263,9 +270,10 @@ def _refund(d: Details) -> str:
 def _user_invited(d: Details) -> str:
     """Someone invited to the team."""
     return _(
-        "%(email)s invited as %(role)s.",
+        # Translators: as_role is "as" and a role, such as "as an agent" (context "as a role").
+        "%(email)s invited %(as_role)s.",
         email=d.get("email", ""),
-        role=role_label(d.get("role", "member")),
+        as_role=as_role(d.get("role", "member")),
     )
 
 
@@ -288,7 +296,7 @@ def _role_changed(d: Details) -> str:
     return _(
         "%(name)s is now %(role)s.",
         name=d.get("name", ""),
-        role=role_label(d.get("role", "member")),
+        role=role_in_sentence(d.get("role", "member")),
     )
 
 

@@ -26,17 +26,19 @@ def password_reset_texts(*, name: str, link: str, minutes: int, seller: str) -> 
 
 
 def invitation_texts(
-    *, inviter: str, company: str, role: str, link: str, days: int, seller: str
+    *, inviter: str, company: str, as_role: str, link: str, days: int, seller: str
 ) -> tuple[str, str]:
     """Subject and body of the invitation to join an account's team."""
     # Translators: e-mail subject; company is the customer's company name.
     subject = _("Join %(company)s in the billing portal", company=company)
     paragraphs = [
         _(
-            "%(inviter)s invites you to the billing portal of %(company)s as %(role)s.",
+            # Translators: as_role is "as" and a role, such as "as an agent" (context "as a
+            # role").
+            "%(inviter)s invites you to the billing portal of %(company)s %(as_role)s.",
             inviter=inviter,
             company=company,
-            role=role,
+            as_role=as_role,
         ),
         ngettext(
             "To accept, open this link within %(num)d day and choose your password:",

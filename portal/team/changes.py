@@ -29,7 +29,7 @@ from portal.accounts import lock_account
 from portal.activity import record as activity
 from portal.extensions import db, matched_rows
 from portal.i18n import format_moment
-from portal.labels import role_label
+from portal.labels import as_role
 from portal.mail.account_messages import (
     invitation_texts,
     made_billing_admin_texts,
@@ -141,7 +141,7 @@ def _queue_invitation(user: User, inviter: User, account: Account) -> int:
         subject, body = invitation_texts(
             inviter=inviter.name,
             company=account.name,
-            role=role_label(user.role),
+            as_role=as_role(user.role),
             link=link,
             days=minutes_valid(LinkPurpose.INVITATION) // (24 * 60),
             seller=current_app.config["SELLER_NAME"],

@@ -3,9 +3,13 @@
 (function () {
   "use strict";
 
+  // Stripe's texts (card fields, their errors, the 3-D Secure window) in the page's language,
+  // which the person chose, rather than the browser's.
+  const locale = document.documentElement.lang || "auto";
+
   function setUpCardForm(form) {
-    const stripe = Stripe(form.dataset.publishableKey);
-    const card = stripe.elements().create("card");
+    const stripe = Stripe(form.dataset.publishableKey, { locale: locale });
+    const card = stripe.elements({ locale: locale }).create("card");
     card.mount(form.querySelector("[data-card-element]"));
     const errors = form.querySelector("[data-card-errors]");
     const button = form.querySelector("button[type=submit]");
@@ -31,7 +35,7 @@
   }
 
   async function authenticate(page) {
-    const stripe = Stripe(page.dataset.publishableKey);
+    const stripe = Stripe(page.dataset.publishableKey, { locale: locale });
     await stripe.confirmCardPayment(page.dataset.clientSecret);
     window.location.assign(page.dataset.back);
   }

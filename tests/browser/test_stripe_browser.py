@@ -70,3 +70,53 @@ def test_a_customer_adds_a_card_with_stripe_js_and_buys_standard(
         assert account.subscription.plan == "standard"
         method = db.session.scalar(select(PaymentMethod))
         assert (method.last4, method.token[:3]) == (card[-4:], "pm_")
+
+
+# Records what the page's script hands Stripe.js, around whichever Stripe the page loads.
+RECORD_STRIPE_OPTIONS = """
+(() => {
+  let real;
+  Object.defineProperty(window, "Stripe", {
+    configurable: true,
+    get() {
+      return real && function (key, options) {
+        window.stripeOptions = options;
+        const stripe = real(key, options);
+        const elements = stripe.elements.bind(stripe);
+        stripe.elements = (elementOptions) => {
+          window.elementsOptions = elementOptions;
+          return elements(elementOptions);
+        };
+        return stripe;
+      };
+    },
+    set(value) { real = value; },
+  });
+})();
+"""
+
+
+def test_the_card_field_speaks_the_page_language_not_the_browsers(
+    chromium,
+    live_url,
+    factory,
+    localstripe,  # noqa: F811 - the fixture imported above
+):
+    account_id = factory.account("Bistrot Lumière SARL", country="FR")
+    factory.user("owner@bistrot.example.com", Role.OWNER, account_id, locale="fr")
+    context = chromium.new_context(locale="en-US")
+    context.add_init_script(RECORD_STRIPE_OPTIONS)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_url}/login")
+        page.fill("#email", "owner@bistrot.example.com")
+        page.fill("#password", PASSWORD)
+        page.locator("form input[type=submit], form button[type=submit]").last.click()
+        page.wait_for_url(re.compile(r"/package$"))
+        page.goto(f"{live_url}/billing/payment-methods/")
+        page.locator("form[data-stripe-card-setup] button[type=submit]:enabled").wait_for()
+        assert page.evaluate("document.documentElement.lang") == "fr"
+        assert page.evaluate("window.stripeOptions") == {"locale": "fr"}
+        assert page.evaluate("window.elementsOptions") == {"locale": "fr"}
+    finally:
+        context.close()

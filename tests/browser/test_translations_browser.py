@@ -124,6 +124,10 @@ def test_french_translator_confirms_a_warning(chromium, live_url, people) -> Non
         problems = entry.locator(".entry-problems")
         expect(problems).to_contain_text("Le français met une espace insécable avant « : ».")
         expect(problems.locator("input[name=confirm]")).to_be_visible()
+        # Styled as a warning: its own colour and bar, not the page's plain text.
+        warning = problems.locator(".field-warning").first
+        expect(warning).to_have_css("color", "rgb(122, 79, 0)")
+        expect(warning).to_have_css("border-left-color", "rgb(224, 168, 0)")
         with page.expect_response(re.compile(rf"/entries/{OPEN}(\?|$)")) as asked:
             entry.locator("button[type=submit]").click()
         assert asked.value.status == 422  # not saved without the confirmation

@@ -60,7 +60,7 @@ def test_invited_billing_admin_joins_through_the_emailed_link(
     [mail] = smtp_server.received
     assert mail.rcpt_tos == ["bruno@alpha.example.com"]
     assert mail.message["Subject"] == "Join Alpha S.r.l. in the billing portal"
-    assert "Olga invites you to the billing portal of Alpha S.r.l. as Billing admin." in body_of(
+    assert "Olga invites you to the billing portal of Alpha S.r.l. as a billing admin." in body_of(
         mail.message
     )
     # Invited but not joined: nobody can sign in as them yet.
@@ -211,8 +211,8 @@ def test_team_changes_are_described_in_billing_activity(app, client, auth, alpha
     client.post(f"/team/{alpha['agent']}/billing-admin", data={"csrf_token": token, "grant": "1"})
     _post_action(client, f"/team/{alpha['agent']}/remove")
     page = client.get("/billing/activity").text
-    assert "bruno@alpha.example.com invited as Agent." in page
-    assert "Aldo is now Billing admin." in page
+    assert "bruno@alpha.example.com invited as an agent." in page
+    assert "Aldo is now billing admin." in page
     assert "Aldo (agent@alpha.example.com) was removed from the team." in page
 
 
