@@ -65,7 +65,6 @@ NOT_PAGES = {
         "an htmx fragment (the accounts the typed text finds); without JavaScript the new "
         "quote's page lists them after a post (quotes.staff_new)"
     ),
-    "catalogs.download": "a .po file",
     "invoices.note": "an htmx fragment (the note cell); a plain visit redirects to Invoices",
     "wizard.summary": "an htmx fragment (the payment summary); a plain visit redirects",
     "payments.payment_return": "redirects back from the gateway",
@@ -566,9 +565,11 @@ def save_entry(page: Page) -> None:
     """Press the entry's Save and wait for the answer to be swapped in: typing before that
     would type into the form the answer then replaces (a race under load)."""
     with page.expect_response(
-        lambda response: response.request.method == "POST"
-        and "/entries/" in response.url
-        and not response.url.split("?", 1)[0].endswith("/check")
+        lambda response: (
+            response.request.method == "POST"
+            and "/entries/" in response.url
+            and not response.url.split("?", 1)[0].endswith("/check")
+        )
     ):
         page.locator("main .entry-form button[type=submit]").click()
     page.wait_for_load_state()

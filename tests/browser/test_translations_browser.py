@@ -161,7 +161,7 @@ def test_french_translator_keeps_to_the_glossary_and_customers_keep_the_reviewed
     try:
         sign_in(page, live_url, "lea@vendor.example.com")
         page.goto(f"{live_url}/translations/fr/")
-        page.get_by_role("link", name="Glossaire").click()
+        page.get_by_role("button", name="Glossaire", exact=True).click()
         expect(page.locator("h1")).to_contain_text("Glossaire")
         page.fill("#term", "package")
         page.fill("#translation", "forfait")
