@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks.harness import (
+    ACCEPT_ENCODING,
     SMALL,
     SUMMARY_CUSTOMERS,
     WORKERS,
@@ -20,21 +21,28 @@ from benchmarks.harness import (
 )
 
 MIB = 1024 * 1024
+# Issue 27's goals: a summary drawn anew ÷ a bare Flask app under the same gunicorn settings.
+SUMMARY_MISS_GOALS = {"sqlite": 0.30, "postgresql": 0.25}
+# A "miss" row whose requests hit the cache measures the cache: nearly all must be misses.
+MISS_SHARE_GOAL = 0.99
 
 
 def summary_row(kind: str, url: str, seconds: float, rounds: int) -> Row:
-    """Summary fragment rps with a new selection per request, ÷ /health rps, alternating.
+    """Summary fragment rps with a new selection per request ÷ a bare Flask hello app under
+    the same gunicorn settings, in alternating rounds (/health, answered by WSGI middleware
+    before Flask, is printed beside it, no longer the baseline).
 
-    /health is answered by WSGI middleware before Flask, so the row also prints the summary
-    against a bare Flask hello app under the same gunicorn settings, measured in the same
-    alternating rounds.
+    The portal's Server-Timing says whether each summary was drawn or came from its cache:
+    the row counts both and fails when fewer than MISS_SHARE_GOAL were misses.
     """
     with (
         gunicorn("wsgi:app", {"DATABASE_URL": url}) as server,
         gunicorn("benchmarks.hello_app:app") as hello,
     ):
         cookies = [http_sign_in(server.port, summary_email(i)) for i in range(SUMMARY_CUSTOMERS)]
-        offsets = iter(range(0, 10**9, 100_003))
+        # Each run goes on where the last stopped: no (customer, selection) asked twice.
+        asked = [0]
+        cache = {"hits": 0, "misses": 0}
 
         def summary() -> float:
             load = wrk(
@@ -42,10 +50,13 @@ def summary_row(kind: str, url: str, seconds: float, rounds: int) -> Row:
                 "/",
                 seconds,
                 script="summary_misses.lua",
-                script_args=(str(next(offsets)), *cookies),
+                script_args=(str(asked[0]), *cookies),
             )
             if load.errors:
                 raise RuntimeError(f"{load.errors} summary requests failed")
+            asked[0] += load.requests + 4 * 2  # and the requests wrk cut short at the end
+            cache["hits"] += load.cache_hits
+            cache["misses"] += load.cache_misses
             return load.rps
 
         wrk(server.port, "/health", 1)  # warm-up
@@ -57,21 +68,26 @@ def summary_row(kind: str, url: str, seconds: float, rounds: int) -> Row:
             lambda: wrk(server.port, "/health", seconds, cookie=cookies[0]).rps,
             lambda: wrk(hello.port, "/", seconds).rps,
         )
-    spread = Spread(tuple(s / h for s, h in zip(summaries.values, health.values, strict=True)))
     versus_hello = Spread(tuple(s / b for s, b in zip(summaries.values, bare.values, strict=True)))
+    versus_health = Spread(
+        tuple(s / h for s, h in zip(summaries.values, health.values, strict=True))
+    )
+    counted = cache["hits"] + cache["misses"]
+    miss_share = cache["misses"] / counted if counted else 0.0
+    goal = SUMMARY_MISS_GOALS[kind]
     return Row(
-        f"summary fragment, new selection per request, rps ÷ /health rps ({kind})",
-        "≥ 0.5",
-        spread.text(),
-        f"summary {summaries.text(0)} rps, /health {health.text(0)} rps; "
-        f"÷ bare Flask hello app ({bare.text(0)} rps) {versus_hello.text()}",
-        spread.median >= 0.5,
+        f"summary fragment, cache miss (new selection per request), rps ÷ bare Flask hello "
+        f"app rps ({kind})",
+        f"≥ {goal:.2f}",
+        versus_hello.text(),
+        f"summary {summaries.text(0)} rps, bare Flask {bare.text(0)} rps; ÷ /health "
+        f"{versus_health.text()} (/health {health.text(0)} rps)",
+        versus_hello.median >= goal and miss_share >= MISS_SHARE_GOAL,
         [
-            # At half of /health's rate, each summary may take one /health request's time
-            # more than /health: workers ÷ /health rps (less, as wrk shares the CPUs).
-            f"the goal leaves a summary at most {1000 * WORKERS / health.median:.2f} ms per "
-            f"request more than /health ({WORKERS} workers ÷ /health rps); the next row shows "
-            "what it takes in process"
+            f"misses counted from the portal's Server-Timing: {cache['misses']} of {counted} "
+            f"summaries ({100 * miss_share:.1f} %; the row needs ≥ {100 * MISS_SHARE_GOAL:.0f} "
+            "%), each run going on where the last stopped",
+            f"every request sends Accept-Encoding: {ACCEPT_ENCODING}",
         ],
     )
 

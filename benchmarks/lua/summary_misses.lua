@@ -4,7 +4,11 @@
 -- within a run (each worker keeps 2048 rendered summaries).
 -- Each request also says, as the page does (#fields-shown), that the fields show no error
 -- for that plan, so the answer carries the fields only when they would change.
--- Arguments: <offset> <cookie> [<cookie> ...]; the offset makes each run start elsewhere.
+-- Arguments: <offset> <cookie> [<cookie> ...]; the offset is how many requests earlier runs
+-- made, so each run goes on where the last stopped and no run asks again for a selection an
+-- earlier one asked for (until customers x selections are used up).
+-- The portal says in Server-Timing whether it drew the summary or took it from its cache:
+-- done() prints both counts ("summary cache: <hits> hits, <misses> misses").
 
 local cookies = {}
 local offset = 0
@@ -38,9 +42,30 @@ function request()
     { ["Cookie"] = cookie, ["HX-Request"] = "true" })
 end
 
-function response(status)
+local threads = {}
+
+function setup(thread)
+  threads[#threads + 1] = thread
+end
+
+function response(status, headers)
   if status ~= 200 then
     failures = (failures or 0) + 1
     if failures == 1 then io.stderr:write("summary answered " .. status .. "\n") end
   end
+  local timing = headers["Server-Timing"] or headers["server-timing"] or ""
+  if timing:find('"hit"', 1, true) then
+    hits = (hits or 0) + 1
+  elseif timing:find('"miss"', 1, true) then
+    misses = (misses or 0) + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local hit_count, miss_count = 0, 0
+  for _, thread in ipairs(threads) do
+    hit_count = hit_count + (thread:get("hits") or 0)
+    miss_count = miss_count + (thread:get("misses") or 0)
+  end
+  io.write(string.format("summary cache: %d hits, %d misses\n", hit_count, miss_count))
 end

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -48,7 +57,7 @@ from portal.security import (
 )
 from portal.selection import Selection, change_refusal_message, priced, read_selection
 from portal.web import UNPROCESSABLE, render_page, wants_fragment
-from portal.wizard.summary_cache import cached_summary
+from portal.wizard.summary_cache import cached_summary, summary_cache_result
 
 bp = Blueprint("wizard", __name__, url_prefix="/package/edit")
 
@@ -122,7 +131,7 @@ def summary() -> Response | str:
     shown = selection.fields_shown(price.refusal_code)
     if shown and request.args.get("shown") == shown:
         # Only Back's link changes: it carries the numbers typed now.
-        return summary_html + str(back_link(selection, oob=True))
+        return _timed(summary_html + str(back_link(selection, oob=True)))
     fields = render_template(
         "wizard/_quantity_fields.html",
         selection=selection,
@@ -131,7 +140,17 @@ def summary() -> Response | str:
         refusal_code=price.refusal_code,
         oob=True,
     )
-    return summary_html + fields
+    return _timed(summary_html + fields)
+
+
+def _timed(html: str) -> Response:
+    """The fragment, saying in Server-Timing whether the summary came from the cache (the
+    browser's developer tools and the benchmark's miss count read it)."""
+    response = make_response(html)
+    result = summary_cache_result()
+    if result is not None:
+        response.headers["Server-Timing"] = f'summary-cache;desc="{result}"'
+    return response
 
 
 @bp.app_template_global()

@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
-from flask import current_app
+from flask import current_app, g
 
 from portal.catalogs.live import catalog_version
 from portal.domain.breakdown_codec import breakdown_fingerprint
@@ -67,5 +67,20 @@ def app_summary_cache() -> SummaryCache:
 
 
 def cached_summary(breakdown: PriceBreakdown, draw: Callable[[], str]) -> str:
-    """The summary fragment of `breakdown`, drawn by `draw()` the first time it is asked for."""
-    return app_summary_cache().get_or_draw(summary_key(breakdown), draw)
+    """The summary fragment of `breakdown`, drawn by `draw()` the first time it is asked for;
+    `summary_cache_result()` then says whether this request drew it."""
+    drawn = False
+
+    def counted() -> str:
+        nonlocal drawn
+        drawn = True
+        return draw()
+
+    html = app_summary_cache().get_or_draw(summary_key(breakdown), counted)
+    g.summary_cache_result = "miss" if drawn else "hit"
+    return html
+
+
+def summary_cache_result() -> str | None:
+    """ "hit" or "miss" once this request asked the cache for a summary, else None."""
+    return g.get("summary_cache_result")

@@ -80,3 +80,14 @@ def test_the_wizard_draws_a_selection_once_per_language(app, standard_customer):
     assert len(cache) == 2
     client.get(SUMMARY + "4", headers=HX)
     assert len(cache) == 3
+
+
+def test_server_timing_says_whether_the_summary_was_drawn(standard_customer):
+    client = standard_customer.client
+    first = client.get(SUMMARY + "7", headers=HX)
+    assert first.headers["Server-Timing"] == 'summary-cache;desc="miss"'
+    again = client.get(SUMMARY + "7", headers=HX)
+    assert again.headers["Server-Timing"] == 'summary-cache;desc="hit"'
+    # A selection the summary refuses draws no cached fragment: nothing to say.
+    refused = client.get(SUMMARY + "0", headers=HX)
+    assert "Server-Timing" not in refused.headers
