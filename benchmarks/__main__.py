@@ -84,6 +84,8 @@ def main() -> None:
                     print_row(row)
             if "queries" in rows:
                 print_row(pages.queries_row(kind, url))
+                if kind == "postgresql":
+                    print_row(pages.round_trips_row(url))
             if kind == "sqlite" and "first-load" in rows:
                 print_row(pages.first_load_row(url))
             if "invoices" in rows:

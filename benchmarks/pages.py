@@ -85,6 +85,50 @@ def queries_row(kind: str, url: str) -> Row:
     )
 
 
+# Signed-in GET pages whose round trips to PostgreSQL issue 27 counts (≤ 2 each).
+SIGNED_IN_GETS = {
+    **PAGES,
+    "the / redirect": "/",
+    "summary fragment": PAGES["wizard quantities"].replace("quantities", "summary"),
+    "billing activity": "/billing/activity",
+    "quotes": "/quotes",
+    "payment methods": "/billing/payment-methods/",
+}
+ROUND_TRIP_GOAL = 2
+
+
+def round_trips_row(url: str) -> Row:
+    """Round trips per signed-in GET, counted where PostgreSQL receives them (a relay in
+    front of the server reads every message: BEGIN, ROLLBACK and each batch count)."""
+    from benchmarks.wire import counting_relay
+
+    with counting_relay(url) as (relayed, recorder):
+        app = make_app(relayed)
+        client = app.test_client()
+        client_sign_in(client, SMALL)
+        found: dict[str, list[str]] = {}
+        for name, path in SIGNED_IN_GETS.items():
+            headers = {"HX-Request": "true"} if name == "summary fragment" else None
+            client.get(path, headers=headers)  # warm-up: caches filled as in use
+            recorder.take()
+            response = client.get(path, headers=headers)
+            assert response.status_code in (200, 302), (path, response.status_code)
+            found[name] = [trip.short() for trip in recorder.take()]
+        with app.app_context():
+            from portal.extensions import db
+
+            db.engine.dispose()
+    worst = max(len(trips) for trips in found.values())
+    return Row(
+        "round trips per signed-in GET (postgresql), counted at the server's socket",
+        f"≤ {ROUND_TRIP_GOAL} on every page",
+        ", ".join(f"{name} {len(trips)}" for name, trips in found.items()),
+        "BEGIN, ROLLBACK and each statement batch counted",
+        worst <= ROUND_TRIP_GOAL,
+        [f"{name}: {' | '.join(trips) or 'none'}" for name, trips in found.items()],
+    )
+
+
 def _wire_bytes(response: Any) -> int:
     """Status line, headers and body as they travel."""
     head = sum(len(f"{name}: {value}\r\n") for name, value in response.headers.items())
