@@ -456,6 +456,9 @@ class Load:
     # What the summary script counted from the portal's Server-Timing (0 for other scripts).
     cache_hits: int = 0
     cache_misses: int = 0
+    # What the mixed script counted: PDFs the portal drew for the run, and stored ones served.
+    pdfs_drawn: int = 0
+    pdfs_stored: int = 0
 
 
 def wrk(
@@ -516,7 +519,13 @@ def wrk(
         failed += int(socket_errors.group(1)) + int(socket_errors.group(4))
     cache = re.search(r"summary cache: (\d+) hits, (\d+) misses", output)
     hits, misses = (int(cache.group(1)), int(cache.group(2))) if cache else (0, 0)
-    return Load(rps, float(p50.group(1)) * scale, requests, failed, hits, misses)
+    drawn = stored = 0
+    mixed = re.search(
+        r"mixed: (\d+) summary misses, (\d+) hits, (\d+) PDFs drawn, (\d+) stored", output
+    )
+    if mixed:
+        misses, hits, drawn, stored = (int(group) for group in mixed.groups())
+    return Load(rps, float(p50.group(1)) * scale, requests, failed, hits, misses, drawn, stored)
 
 
 def _wrk_until(command: list[str], stop_line: str) -> tuple[int, str, str]:

@@ -236,12 +236,16 @@ def pdf_download(account_id: int, invoice_id: int) -> Response:
         abort(503)
     if found is None:
         abort(404)
-    invoice, content = found
-    return private_download(content, "application/pdf", f"{invoice.number}.pdf")
+    invoice, content, rendered = found
+    response = private_download(content, "application/pdf", f"{invoice.number}.pdf")
+    # Whether this request drew the PDF or served the stored one (developer tools, benchmarks).
+    response.headers["Server-Timing"] = f'pdf;desc="{"drawn" if rendered else "stored"}"'
+    return response
 
 
-def pdf_of(account_id: int, invoice_id: int) -> tuple[Invoice, bytes] | None:
-    """The account's invoice and its PDF; None when the invoice is not that account's."""
+def pdf_of(account_id: int, invoice_id: int) -> tuple[Invoice, bytes, bool] | None:
+    """The account's invoice, its PDF and whether it was drawn just now; None when the
+    invoice is not that account's."""
     invoice = db.session.scalar(
         select(Invoice)
         .options(selectinload(Invoice.lines))
@@ -252,7 +256,7 @@ def pdf_of(account_id: int, invoice_id: int) -> tuple[Invoice, bytes] | None:
     content, rendered = _pdf_bytes(invoice)
     if rendered:
         db.session.commit()
-    return invoice, content
+    return invoice, content, rendered
 
 
 def year_pdfs(account_id: int, year: int) -> list[tuple[Invoice, bytes]]:
