@@ -4,7 +4,7 @@ Flask-WTF would translate WTForms' messages with the catalogs WTForms ships ("No
 intero valido"); PortalForm's Meta hands WTForms `FormTranslations` instead, which reads the
 portal's catalog of the request's language. The messages a portal form can show are listed
 below so that `pybabel extract` puts them in messages.pot; their text is WTForms', to the
-letter (tests/catalogs/test_form_messages.py checks each is still one WTForms says).
+letter (tests/web/test_form_messages.py checks each is still one WTForms says).
 """
 
 from __future__ import annotations

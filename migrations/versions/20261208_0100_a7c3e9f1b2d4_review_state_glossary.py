@@ -24,12 +24,32 @@ def upgrade():
         batch_op.add_column(sa.Column("reviewed_strings", sa.JSON(), nullable=True))
     edits = sa.table(
         "translation_edits",
+        sa.column("id", sa.Integer()),
         sa.column("strings", sa.JSON()),
         sa.column("reviewed_strings", sa.JSON()),
         sa.column("fuzzy", sa.Boolean()),
     )
+    changes = sa.table(
+        "translation_changes",
+        sa.column("edit_id", sa.Integer()),
+        sa.column("revision", sa.Integer()),
+        sa.column("strings_after", sa.JSON()),
+        sa.column("fuzzy_after", sa.Boolean()),
+    )
     op.execute(
         edits.update().where(edits.c.fuzzy == sa.false()).values(reviewed_strings=edits.c.strings)
+    )
+    # A fuzzy edit keeps its latest change saved reviewed, if it ever had one (else NULL: the
+    # catalog file's translation stays what customers see).
+    last_reviewed = (
+        sa.select(changes.c.strings_after)
+        .where(changes.c.edit_id == edits.c.id, changes.c.fuzzy_after == sa.false())
+        .order_by(changes.c.revision.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    op.execute(
+        edits.update().where(edits.c.fuzzy == sa.true()).values(reviewed_strings=last_reviewed)
     )
     op.create_table(
         "glossary_terms",

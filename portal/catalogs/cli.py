@@ -3,14 +3,18 @@ glossary's import and export."""
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from portal.catalogs.glossary import GLOSSARY_FILE, glossary_toml, import_glossary
+from portal.catalogs.glossary import (
+    GLOSSARY_FILE,
+    GlossaryFileError,
+    glossary_toml,
+    import_glossary,
+)
 from portal.catalogs.store import EDITABLE_LANGUAGES, ExportRefused, export_to_files
 
 translations_cli = AppGroup("translations", help="The translators' catalogs.")
@@ -54,8 +58,8 @@ def glossary_import_command(path: Path, replace: bool) -> None:
     """Add the file's glossary terms the portal lacks (translators' changes are kept)."""
     try:
         taken = import_glossary(path, list(EDITABLE_LANGUAGES), replace=replace)
-    except (tomllib.TOMLDecodeError, KeyError, TypeError) as error:
-        raise click.ClickException(f"{path}: not a glossary file ({error})") from None
+    except GlossaryFileError as error:
+        raise click.ClickException(f"not a glossary file, nothing imported: {error}") from None
     for language, count in taken.items():
         click.echo(f"{language}: {count} glossary terms imported")
 

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, FieldList, HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput
 
 from portal.catalogs.glossary import TermText
@@ -13,6 +21,9 @@ from portal.domain.glossary import (
     TERM_TEXT,
     TRANSLATION_MAX_LENGTH,
     VARIANTS_MAX_LENGTH,
+    TermProblem,
+    joined_variants,
+    term_problems,
 )
 from portal.forms import PortalForm
 from portal.numbers import MAX_ID
@@ -82,11 +93,27 @@ class GlossaryTermForm(PortalForm):
         validators=[Optional(), Length(max=VARIANTS_MAX_LENGTH)],
     )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=NOTE_MAX_LENGTH)])
+    # Adding sends 0; changing sends the revision seen (a form without it is refused).
     revision = IntegerField(
         widget=HiddenInput(),
         default=0,
-        validators=[Optional(), NumberRange(min=0, max=MAX_ID)],
+        validators=[InputRequired(), NumberRange(min=0, max=MAX_ID)],
     )
+
+    def validate_term(self, field: StringField) -> None:
+        """The term as stored (case-folded: "ß" becomes "ss") must fit too."""
+        if TermProblem.TERM_TOO_LONG in term_problems(field.data or "", "x"):
+            raise ValidationError(_l("A term has at most %(max)d characters.", max=TERM_MAX_LENGTH))
+
+    def validate_variants(self, field: StringField) -> None:
+        """The forms as stored (once each, joined by ", ") must fit too."""
+        if len(joined_variants(field.data or "")) > VARIANTS_MAX_LENGTH:
+            raise ValidationError(
+                _l(
+                    "The other forms take at most %(max)d characters, commas included.",
+                    max=VARIANTS_MAX_LENGTH,
+                )
+            )
 
     def text(self) -> TermText:
         """What was typed, as the glossary stores it."""

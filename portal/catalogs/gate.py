@@ -74,8 +74,12 @@ def compile_problems(content: bytes, language: str) -> str:
         catalog = read_po(io.BytesIO(content), locale=language)
     except Exception as error:  # any parse failure means "does not compile"
         return f"the catalog cannot be read: {error}"
+    # As msgfmt -c, fuzzy entries are left out (they are not compiled).
     problems = [
-        f"{message.id!r}: {error}" for message, errors in catalog.check() for error in errors
+        f"{message.id!r}: {error}"
+        for message, errors in catalog.check()
+        if not message.fuzzy
+        for error in errors
     ]
     return "\n".join(problems)
 

@@ -18,11 +18,15 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import clock
 from portal.catalogs.store import Translator, glossary_rows
-from portal.domain.glossary import split_variants, term_key
+from portal.domain.glossary import joined_variants, split_variants, term_key, term_problems
 from portal.extensions import db, matched_rows
 from portal.models import GlossaryTerm
 
 GLOSSARY_FILE = Path(__file__).resolve().parents[2] / "translations" / "glossary.toml"
+
+
+class GlossaryFileError(ValueError):
+    """A glossary file that cannot be imported as it is; nothing was imported."""
 
 
 class TermTaken(ValueError):
@@ -47,7 +51,7 @@ class TermText:
         return TermText(
             " ".join(self.term.split()),
             self.translation.strip(),
-            ", ".join(split_variants(self.variants)),
+            joined_variants(self.variants),
             self.note.strip(),
         )
 
@@ -138,21 +142,47 @@ def term_by_id(language: str, term_id: int) -> GlossaryTerm | None:
 
 def read_glossary_file(path: Path) -> dict[str, list[TermText]]:
     """The terms of a glossary file, per language: `[[it]]` tables of term, translation,
-    variants (a list) and note."""
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
-    return {
-        language: [
-            TermText(
-                row["term"],
-                row["translation"],
-                ", ".join(row.get("variants", [])),
-                row.get("note", ""),
-            )
-            for row in rows
-        ]
-        for language, rows in data.items()
+    variants (a list) and note, each checked as the glossary form checks a term.
+
+    GlossaryFileError names the first table that is not a valid term.
+    """
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise GlossaryFileError(f"{path}: {error}") from None
+    terms: dict[str, list[TermText]] = {}
+    for language, rows in data.items():
+        if not isinstance(rows, list):
+            raise GlossaryFileError(f"{path}: [{language}] is not a list of [[{language}]] terms")
+        terms[language] = [_file_term(path, language, index, row) for index, row in enumerate(rows)]
+    return terms
+
+
+def _file_term(path: Path, language: str, index: int, row: object) -> TermText:
+    """One [[language]] table as a term, or GlossaryFileError naming what is wrong."""
+    where = f"{path}: [[{language}]] number {index + 1}"
+    if not isinstance(row, dict):
+        raise GlossaryFileError(f"{where} is not a table")
+    fields = {
+        "term": row.get("term", ""),
+        "translation": row.get("translation", ""),
+        "variants": row.get("variants", []),
+        "note": row.get("note", ""),
     }
+    texts = [fields["term"], fields["translation"], fields["note"]]
+    if not all(isinstance(text, str) for text in texts) or not (
+        isinstance(fields["variants"], list)
+        and all(isinstance(form, str) for form in fields["variants"])
+    ):
+        raise GlossaryFileError(f"{where}: term, translation and note are text, variants a list")
+    text = TermText(
+        fields["term"], fields["translation"], ", ".join(fields["variants"]), fields["note"]
+    )
+    problems = term_problems(text.term, text.translation, text.variants, text.note)
+    if problems:
+        raise GlossaryFileError(f"{where} ({text.term!r}): {', '.join(problems)}")
+    return text
 
 
 def import_glossary(path: Path, languages: list[str], *, replace: bool = False) -> dict[str, int]:
@@ -179,7 +209,12 @@ def import_glossary(path: Path, languages: list[str], *, replace: bool = False) 
             row.updated_at, row.updated_by_id, row.updated_by_name = now, None, "glossary file"
             count += 1
         taken[language] = count
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # A translator added one of these terms in the portal meanwhile.
+        db.session.rollback()
+        raise GlossaryFileError("a term was added in the portal meanwhile: import again") from None
     return taken
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal.catalogs.store import read_catalog_file
 from portal.domain.translation_checks import SourceEntry, check_translation, errors_of
+from portal.domain.translation_review import Shown, customers_see
 from portal.extensions import db
 from portal.models import CatalogVersion, TranslationEdit
 from portal.safe_gettext import LIVE_CATALOGS_KEY
@@ -34,22 +35,14 @@ log = logging.getLogger(__name__)
 EXTENSION_KEY = LIVE_CATALOGS_KEY
 
 
-# What an edit asks of the compiled catalog: serve these strings, drop the entry (the
-# English source shows), or leave the compiled file's translation as it is.
-DROP: list[str] = []
-KEEP_FILE = None
-
-
 def served_strings(edit: Any) -> list[str] | None:
-    """What customers get from an edit: a reviewed translation is served; a fuzzy one ("needs
-    review") keeps the last reviewed translation (the editor's, else the compiled file's,
-    which never holds a fuzzy entry); a blank reviewed one shows the English source."""
-    if not edit.fuzzy:
-        return list(edit.strings) if edit.strings and all(edit.strings) else DROP
-    reviewed = edit.reviewed_strings
-    if reviewed is None:
-        return KEEP_FILE
-    return list(reviewed) if reviewed and all(reviewed) else DROP
+    """What an edit asks of the compiled catalog: these strings, [] to drop the entry (the
+    English source shows), or None to leave the compiled file's translation (the review
+    state's rule: portal.domain.translation_review)."""
+    seen = customers_see(edit.strings, edit.fuzzy, edit.reviewed_strings)
+    if seen.shown is Shown.FILE:
+        return None
+    return list(seen.strings)
 
 
 def overrides_for(edits: Iterable[Any]) -> dict[Any, str | None]:
@@ -57,7 +50,7 @@ def overrides_for(edits: Iterable[Any]) -> dict[Any, str | None]:
     entries: dict[Any, str | None] = {}
     for edit in edits:
         served = served_strings(edit)
-        if served is KEEP_FILE:
+        if served is None:
             continue
         msgid = edit.msgid if edit.context is None else f"{edit.context}\x04{edit.msgid}"
         if edit.msgid_plural:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import clock
 from portal.catalogs.gate import compile_problems
 from portal.config import TRANSLATED_LANGUAGES
+from portal.domain import translation_review as review
 from portal.domain.glossary import Term, split_variants, terms_in
 from portal.domain.translation_checks import (
     Problem,
@@ -30,6 +31,7 @@ from portal.domain.translation_checks import (
     warnings_of,
 )
 from portal.domain.translation_progress import CatalogProgress
+from portal.domain.translation_review import Shown, complete
 from portal.extensions import db, insert_on_conflict, matched_rows
 from portal.models import (
     CatalogVersion,
@@ -134,26 +136,21 @@ class CatalogEntry:
         return self.edit is not None and self.edit.changed_since_export
 
     @property
-    def reviewed_strings(self) -> list[str]:
-        """The last reviewed translation, which customers see while the entry needs review:
-        the editor's last one saved reviewed, else the file's when it is not fuzzy; empty when
-        there is none (customers read the English source)."""
-        if self.edit is not None and self.edit.reviewed_strings is not None:
-            reviewed = list(self.edit.reviewed_strings)
-        elif not self.file_fuzzy:
-            reviewed = list(self.file_strings)
-        else:
-            reviewed = []
-        return reviewed if reviewed and all(reviewed) else []
+    def file_reviewed(self) -> list[str] | None:
+        """The catalog file's own translation when it is reviewed (not fuzzy, complete)."""
+        return list(self.file_strings) if not self.file_fuzzy else None
 
     @property
     def customers_see(self) -> list[str]:
         """What the portal shows customers for this entry now (empty: the English source)."""
         if self.obsolete:
             return []
-        if self.fuzzy:
-            return self.reviewed_strings
-        return self.strings if all(self.strings) else []
+        if self.edit is not None:
+            seen = review.customers_see(self.strings, self.fuzzy, self.edit.reviewed_strings)
+            if seen.shown is not Shown.FILE:
+                return list(seen.strings)
+        reviewed = self.file_reviewed
+        return reviewed if reviewed is not None and complete(reviewed) else []
 
 
 @dataclass
@@ -518,13 +515,12 @@ def save_translation(
 
 
 def _reviewed_after(entry: CatalogEntry, submission: Submission) -> list[str] | None:
-    """The reviewed translation once the submission is saved: the submission itself when it
-    is not fuzzy; else the entry's last reviewed one, kept for customers while it waits."""
-    if not submission.fuzzy:
-        return list(submission.strings)
-    if entry.edit is not None and entry.edit.reviewed_strings is not None:
-        return list(entry.edit.reviewed_strings)
-    return entry.reviewed_strings or None
+    """The reviewed translation once the submission is saved, kept for customers while a
+    fuzzy one waits (portal.domain.translation_review)."""
+    previous = entry.edit.reviewed_strings if entry.edit is not None else None
+    return review.reviewed_after(
+        submission.strings, submission.fuzzy, previous, entry.file_reviewed
+    )
 
 
 def _create_first_edit(
@@ -617,8 +613,39 @@ def _current_edit(language: str, key: str) -> TranslationEdit:
     return edit
 
 
+def _set_translation(message: Message, strings: list[str], *, fuzzy: bool) -> None:
+    """Write `strings` into a catalog message, with or without the fuzzy flag."""
+    message.string = tuple(strings) if message.pluralizable else strings[0]
+    if fuzzy:
+        message.flags.add("fuzzy")
+    else:
+        message.flags.discard("fuzzy")
+
+
+def _write_edit(message: Message, edit: TranslationEdit) -> bool:
+    """Lay an edit over its file message as the repository should keep it; True when the
+    edit's own text went in (it then counts as exported).
+
+    A reviewed edit goes in as it is. One that needs review while customers see a reviewed
+    translation leaves that translation in the file, not fuzzy (`pybabel compile` drops
+    fuzzy entries, and the compiled files are what customers get without the live layer);
+    its proposal stays in the editor, still "changed since the last export". With nothing
+    reviewed to keep, the proposal goes in as fuzzy.
+    """
+    seen = review.customers_see(edit.strings, edit.fuzzy, edit.reviewed_strings)
+    if edit.fuzzy and seen.shown is Shown.TEXT:
+        _set_translation(message, list(seen.strings), fuzzy=False)
+        return False
+    file_reviewed = not message.fuzzy and complete(_strings_of(message))
+    if edit.fuzzy and seen.shown is Shown.FILE and file_reviewed:
+        return False
+    _set_translation(message, list(edit.strings), fuzzy=edit.fuzzy)
+    return True
+
+
 def merged_catalog(directory: Path, language: str) -> tuple[Catalog, list[TranslationEdit]]:
-    """The language's file with every saved edit applied; edits of vanished strings as `#~`."""
+    """The language's file with the saved edits laid over it (see `_write_edit`); edits of
+    vanished strings as `#~`. Returns the catalog and the edits whose text it took."""
     with po_path(directory, language).open("rb") as handle:
         catalog = read_po(handle, locale=language)
     edits = list(
@@ -628,23 +655,22 @@ def merged_catalog(directory: Path, language: str) -> tuple[Catalog, list[Transl
             .order_by(TranslationEdit.id)
         )
     )
+    written: list[TranslationEdit] = []
     for edit in edits:
         message = catalog.get(edit.msgid, context=edit.context)
         if message is not None and _edit_fits(
             edit, message.id[1] if message.pluralizable else None
         ):
-            message.string = tuple(edit.strings) if edit.msgid_plural else edit.strings[0]
-            if edit.fuzzy:
-                message.flags.add("fuzzy")
-            else:
-                message.flags.discard("fuzzy")
+            if _write_edit(message, edit):
+                written.append(edit)
         elif message is None:
             msgid = (edit.msgid, edit.msgid_plural) if edit.msgid_plural else edit.msgid
             string = tuple(edit.strings) if edit.msgid_plural else edit.strings[0]
             flags = ["fuzzy"] if edit.fuzzy else []
             obsolete = Message(msgid, string, flags=flags, context=edit.context)
             catalog.obsolete[catalog._key_for(msgid, edit.context)] = obsolete
-    return catalog, edits
+            written.append(edit)
+    return catalog, written
 
 
 class ExportRefused(ValueError):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cached_property
 
 TERM_MAX_LENGTH = 80
@@ -26,6 +27,47 @@ _NOT_AFTER_WORD = r"(?<![^\W_])"
 _NOT_BEFORE_WORD = r"(?![^\W_])"
 
 
+class TermProblem(StrEnum):
+    """Why a term cannot go into the glossary (from a form or a glossary file)."""
+
+    TERM_MISSING = "term_missing"
+    TERM_NOT_WORDS = "term_not_words"
+    TERM_TOO_LONG = "term_too_long"
+    TRANSLATION_MISSING = "translation_missing"
+    TRANSLATION_TOO_LONG = "translation_too_long"
+    VARIANTS_TOO_LONG = "variants_too_long"
+    NOTE_TOO_LONG = "note_too_long"
+
+
+def joined_variants(text: str) -> str:
+    """The other forms as the glossary stores them: once each, separated by ", "."""
+    return ", ".join(split_variants(text))
+
+
+def term_problems(
+    term: str, translation: str, variants: str = "", note: str = ""
+) -> list[TermProblem]:
+    """What is wrong with a term as it would be stored (spaces tidied, forms joined, the key
+    case-folded: "ß" folds to "ss", so the key can be longer than the term)."""
+    problems = []
+    words = " ".join(term.split())
+    if not words:
+        problems.append(TermProblem.TERM_MISSING)
+    elif not TERM_TEXT.match(words):
+        problems.append(TermProblem.TERM_NOT_WORDS)
+    if max(len(words), len(term_key(words))) > TERM_MAX_LENGTH:
+        problems.append(TermProblem.TERM_TOO_LONG)
+    if not translation.strip():
+        problems.append(TermProblem.TRANSLATION_MISSING)
+    elif len(translation.strip()) > TRANSLATION_MAX_LENGTH:
+        problems.append(TermProblem.TRANSLATION_TOO_LONG)
+    if len(joined_variants(variants)) > VARIANTS_MAX_LENGTH:
+        problems.append(TermProblem.VARIANTS_TOO_LONG)
+    if len(note.strip()) > NOTE_MAX_LENGTH:
+        problems.append(TermProblem.NOTE_TOO_LONG)
+    return problems
+
+
 def term_key(term: str) -> str:
     """The term as the glossary keys it: case-folded, single spaces."""
     return " ".join(term.split()).casefold()
@@ -36,9 +78,14 @@ def split_variants(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(piece.strip() for piece in text.split(",") if piece.strip()))
 
 
+def _plain(text: str) -> str:
+    """The typographic apostrophe (U+2019) as the plain one, as typists mix them."""
+    return text.replace("\u2019", "'")
+
+
 def _words_pattern(text: str, english_plural: bool) -> str:
     """A regular expression finding `text` as whole words, any run of spaces between them."""
-    words = [re.escape(word) for word in text.split()]
+    words = [re.escape(word) for word in _plain(text).split()]
     pattern = r"\s+".join(words)
     if english_plural:
         pattern += "(?:s|es)?"
@@ -70,16 +117,16 @@ class Term:
 
     def found_in_source(self, text: str) -> bool:
         """The English text uses the term."""
-        return bool(self._in_source.search(text))
+        return bool(self._in_source.search(_plain(text)))
 
     def followed_by(self, translation: str) -> bool:
         """The translation uses one of the accepted forms."""
-        return bool(self._in_translation.search(translation))
+        return bool(self._in_translation.search(_plain(translation)))
 
 
 def terms_in(source: str, glossary: Iterable[Term]) -> list[Term]:
     """The glossary terms an English text uses, longest first ("open invoice" before
-    "invoice"), a term inside a longer one found only once."""
+    "invoice"; both are listed when the text uses the longer one)."""
     found: list[Term] = []
     for term in sorted(glossary, key=lambda item: -len(item.term)):
         if term.found_in_source(source):

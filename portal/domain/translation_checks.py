@@ -607,6 +607,11 @@ def check_translation(
     return problems + warnings
 
 
+def _words_only(text: str) -> str:
+    """The text with each placeholder blanked out."""
+    return "".join(" " if held else piece for piece, held in split_placeholders(text))
+
+
 def glossary_problems(
     source_text: str, translation: str, form: int | None, glossary: tuple[Term, ...]
 ) -> list[Problem]:
@@ -614,9 +619,8 @@ def glossary_problems(
     translation"."""
     if not glossary:
         return []
-    # "%(package)s" names a value, not the word: only the source's own words are terms.
-    words = "".join(" " if held else piece for piece, held in split_placeholders(source_text))
-    missing = not_followed(words, translation, glossary)
+    # "%(package)s" names a value, not the word: only the texts' own words count.
+    missing = not_followed(_words_only(source_text), _words_only(translation), glossary)
     if not missing:
         return []
     items = tuple(f"{term.term} → {term.translation}" for term in missing)

@@ -28,7 +28,7 @@ class TranslationEdit(Model):
     fuzzy: Mapped[bool] = mapped_column(Boolean, default=False)
     # The last translation saved as reviewed (not fuzzy): what customers keep seeing while a
     # newer one waits for review. None: nothing reviewed in the editor yet (the file serves).
-    reviewed_strings: Mapped[list[str] | None] = mapped_column(JSON)
+    reviewed_strings: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     revision: Mapped[int] = mapped_column(Integer, default=1)
     exported_revision: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)

@@ -66,3 +66,36 @@ def test_the_export_command_refuses_and_writes_nothing(
     assert result.exit_code != 0
     assert "nothing exported: the fr catalog would not compile" in result.output
     assert {language: po_file(catalog_dir, language).read_bytes() for language in before} == before
+
+
+def test_an_export_keeps_the_reviewed_text_while_a_proposal_waits(
+    client, translator, runner, catalog_dir: Path
+) -> None:
+    """The compiled files are what customers get without the live layer: an entry that needs
+    review goes into the file with its reviewed text, its proposal stays in the editor."""
+    save(client, "fr", DAYS_LEFT, "%(num)d jour de plus", "%(num)d jours de plus")
+    save(client, "fr", DAYS_LEFT, "%(num)d jour à venir", "%(num)d jours à venir", fuzzy=True)
+    result = runner.invoke(args=["translations", "export", "fr"])
+    assert result.exit_code == 0, result.output
+    assert "fr: 0 new edits" in result.output  # the proposal is not in the file
+    exported = po_file(catalog_dir, "fr").read_text()
+    entry = exported.split('msgid "%(num)d day left"', 1)[1].split("\n\n", 1)[0]
+    assert 'msgstr[1] "%(num)d jours de plus"' in entry and "à venir" not in entry
+    assert "#, fuzzy" not in exported.split('msgid "%(num)d day left"', 1)[0].rsplit("\n\n", 1)[1]
+    assert "1 entry found" in client.get("/translations/fr/?filter=changed").text
+    # Reviewed, it goes in and counts as exported.
+    save(client, "fr", DAYS_LEFT, "%(num)d jour à venir", "%(num)d jours à venir")
+    assert "fr: 1 new edits" in runner.invoke(args=["translations", "export", "fr"]).output
+    assert 'msgstr[1] "%(num)d jours à venir"' in po_file(catalog_dir, "fr").read_text()
+
+
+def test_a_proposal_with_nothing_reviewed_is_exported_fuzzy(
+    client, translator, runner, catalog_dir: Path
+) -> None:
+    untranslated = key_of("Read the <strong>terms</strong>")
+    save(client, "fr", untranslated, "Lisez les <strong>conditions</strong>", fuzzy=True)
+    assert runner.invoke(args=["translations", "export", "fr"]).exit_code == 0
+    exported = po_file(catalog_dir, "fr").read_text()
+    block = exported.split('msgid "Read the <strong>terms</strong>"', 1)
+    assert "#, fuzzy" in block[0].rsplit("\n\n", 1)[1]
+    assert 'msgstr "Lisez les <strong>conditions</strong>"' in block[1].split("\n\n", 1)[0]

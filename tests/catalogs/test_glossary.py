@@ -9,8 +9,8 @@ import pytest
 from babel.messages.pofile import read_po
 
 from portal.catalogs.glossary import GLOSSARY_FILE, read_glossary_file
-from portal.domain.glossary import Term, not_followed
-from portal.domain.translation_checks import split_placeholders
+from portal.domain.glossary import Term, split_variants
+from portal.domain.translation_checks import glossary_problems
 from tests.catalogs.conftest import REPO_TRANSLATIONS, key_of
 from tests.catalogs.test_editor import entry_url, save
 from tests.conftest import csrf_token_from
@@ -188,12 +188,13 @@ def test_a_broken_glossary_file_is_refused(runner, tmp_path: Path) -> None:
     broken.write_text('[[it]]\nterm = "plan"\n')  # no translation
     result = runner.invoke(args=["translations", "glossary-import", "--file", str(broken)])
     assert result.exit_code != 0 and "not a glossary file" in result.output
+    assert "translation_missing" in result.output
 
 
 @pytest.mark.parametrize("language", ["it", "fr"])
 def test_the_repository_catalogs_follow_the_repository_glossary(language: str) -> None:
     glossary = tuple(
-        Term(text.term, text.translation, tuple(text.variants.split(", ")) if text.variants else ())
+        Term(text.term, text.translation, split_variants(text.variants))
         for text in read_glossary_file(GLOSSARY_FILE)[language]
     )
     path = REPO_TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
@@ -207,8 +208,63 @@ def test_the_repository_catalogs_follow_the_repository_glossary(language: str) -
         strings = [message.string] if isinstance(message.string, str) else list(message.string)
         for index, text in enumerate(strings):
             source = ids[min(index, len(ids) - 1)]
-            words = "".join(" " if held else piece for piece, held in split_placeholders(source))
-            astray.extend(
-                f"{source!r}: {term.term}" for term in not_followed(words, text, glossary) if text
-            )
+            if text:
+                found = glossary_problems(source, text, None, glossary)
+                astray.extend(f"{source!r}: {problem.items}" for problem in found)
     assert astray == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        # "ß" folds to "ss": 80 of them make a 160-character key.
+        ({"term": "ß" * 80, "translation": "x"}, "A term has at most 80 characters."),
+        # 399 characters typed as "a00,a01,…" are 498 once stored as "a00, a01, …".
+        (
+            {
+                "term": "agent",
+                "translation": "agente",
+                "variants": ",".join(f"a{i:02d}" for i in range(100)),
+            },
+            "The other forms take at most 400 characters",
+        ),
+    ],
+)
+def test_what_is_stored_must_fit_on_both_databases(
+    client, translator, fields: dict[str, str], error: str
+) -> None:
+    response = add(client, "it", **fields)
+    assert response.status_code == 422
+    assert error in response.text
+
+
+def test_a_change_without_the_revision_seen_is_refused(client, translator) -> None:
+    add(client, "fr", term="quote", translation="devis")
+    term_id = term_id_of(client, "fr", "quote")
+    url = f"/translations/fr/glossary/{term_id}"
+    token = csrf_token_from(client.get(url).text)
+    response = client.post(url, data={"csrf_token": token, "term": "quote", "translation": "x"})
+    assert response.status_code == 422
+    assert "devis" in client.get("/translations/fr/glossary").text
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ('[[it]]\nterm = ""\ntranslation = "x"\n', "term_missing"),
+        ('[[it]]\nterm = "plan"\ntranslation = " "\n', "translation_missing"),
+        ('[[it]]\nterm = "<b>plan</b>"\ntranslation = "piano"\n', "term_not_words"),
+        (f'[[it]]\nterm = "plan"\ntranslation = "{"x" * 121}"\n', "translation_too_long"),
+        ('[[it]]\nterm = "plan"\ntranslation = "piano"\nvariants = "piani"\n', "variants a list"),
+        ("[it]\nterm = 1\n", "not a list"),
+        ("[[it]\n", "glossary.toml"),
+    ],
+)
+def test_a_glossary_file_is_checked_as_the_form_checks_a_term(
+    runner, tmp_path: Path, content: str, reason: str
+) -> None:
+    broken = tmp_path / "glossary.toml"
+    broken.write_text(content)
+    result = runner.invoke(args=["translations", "glossary-import", "--file", str(broken)])
+    assert result.exit_code != 0
+    assert "not a glossary file, nothing imported" in result.output and reason in result.output

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from portal.domain.glossary import Term, not_followed, split_variants, term_key, terms_in
+from portal.domain.glossary import (
+    Term,
+    not_followed,
+    split_variants,
+    term_key,
+    term_problems,
+    terms_in,
+)
 from portal.domain.translation_checks import ProblemCode, SourceEntry, check_translation
 
 IT = (
@@ -104,3 +111,35 @@ def test_plural_forms_are_checked_against_their_own_source() -> None:
 def test_keys_and_variants_are_normalised() -> None:
     assert term_key("  Credit   Note ") == "credit note"
     assert split_variants(" fatture, ,fatture , l'agente,") == ("fatture", "l'agente")
+
+
+def test_a_placeholder_named_like_the_term_does_not_follow_the_glossary() -> None:
+    glossary = (Term("agent", "agent", ("agents",)),)
+    found = check_translation(
+        SourceEntry("Remove %(agents)s agents"),
+        ["Retirer %(agents)s personnes"],
+        2,
+        glossary=glossary,
+    )
+    assert [problem.code for problem in found] == [ProblemCode.GLOSSARY]
+
+
+def test_typographic_and_plain_apostrophes_are_one() -> None:
+    glossary = (Term("letter of intent", "dichiarazione d'intento"),)
+    assert not_followed("Letter of intent", "Dichiarazione d\u2019intento", glossary) == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "problems"),
+    [
+        (("plan", "piano", "", ""), []),
+        (("", "piano", "", ""), ["term_missing"]),
+        (("plan.*", "piano", "", ""), ["term_not_words"]),
+        (("ß" * 80, "x", "", ""), ["term_too_long"]),
+        (("plan", "  ", "", ""), ["translation_missing"]),
+        (("plan", "piano", ",".join(f"a{i:02d}" for i in range(100)), ""), ["variants_too_long"]),
+        (("plan", "piano", "", "n" * 501), ["note_too_long"]),
+    ],
+)
+def test_term_problems_judge_what_would_be_stored(fields, problems) -> None:
+    assert [str(problem) for problem in term_problems(*fields)] == problems
