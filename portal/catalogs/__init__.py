@@ -5,13 +5,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the editor, the live catalogs and `flask translations`."""
-    from portal.catalogs import (
-        cli,
-        glossary_routes,  # noqa: F401 (its pages join routes.bp)
-        live,
-        routes,
-    )
+    from portal.catalogs import cli, glossary_routes, live, routes
 
     app.register_blueprint(routes.bp)
+    app.register_blueprint(glossary_routes.bp)
     live.init_app(app)
     app.cli.add_command(cli.translations_cli)

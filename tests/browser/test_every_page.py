@@ -143,8 +143,8 @@ PAGES: dict[str, set[str]] = {
     "catalogs.overview": {"overview"},
     "catalogs.entries": {"list", "warnings"},
     "catalogs.entry": {"form", "problems", "warnings", "saved", "needs review"},
-    "catalogs.glossary": {"list", "errors"},
-    "catalogs.glossary_term": {"form"},
+    "glossary.terms": {"list", "errors"},
+    "glossary.term": {"form"},
 }
 
 
@@ -611,13 +611,13 @@ def translator(page: Page, run: Run) -> None:
     expect(page.locator("main .entry-review-note")).to_be_visible()
     run.check(page, "catalogs.entry", "needs review")
     page.goto(run.url("/translations/fr/glossary"))
-    run.check(page, "catalogs.glossary", "list")
+    run.check(page, "glossary.terms", "list")
     page.locator("#add-term button[type=submit]").click()
     expect(page.locator("main .field-error").first).to_be_visible()
-    run.check(page, "catalogs.glossary", "errors")
+    run.check(page, "glossary.terms", "errors")
     page.goto(run.url("/translations/fr/glossary"))
     page.locator("main .glossary-table a[role=button]").first.click()
-    run.check(page, "catalogs.glossary_term", "form")
+    run.check(page, "glossary.term", "form")
 
 
 FLOWS: dict[str, Callable[[Page, Run], None]] = {
