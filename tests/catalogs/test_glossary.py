@@ -268,3 +268,57 @@ def test_a_glossary_file_is_checked_as_the_form_checks_a_term(
     result = runner.invoke(args=["translations", "glossary-import", "--file", str(broken)])
     assert result.exit_code != 0
     assert "not a glossary file, nothing imported" in result.output and reason in result.output
+
+
+def test_two_translators_adding_the_same_term_at_once_make_one(app, translator) -> None:
+    """Real parallel adds (threads, each its own session): the unique key lets one in, the
+    other is told the glossary has it; a change and a removal racing make one winner too."""
+    from sqlalchemy import func, select
+
+    from portal.catalogs.glossary import TermMoved, TermTaken, TermText, add_term, change_term
+    from portal.catalogs.glossary import remove_term as remove
+    from portal.catalogs.store import Translator
+    from portal.extensions import db
+    from portal.models import GlossaryTerm
+    from tests.conftest import at_once
+
+    def adding(translation: str):
+        with app.app_context():
+            try:
+                return add_term(
+                    "it", TermText("quote", translation), Translator(translator, "Tina")
+                ).id
+            except TermTaken as taken:
+                return taken
+            finally:
+                db.session.remove()
+
+    results = at_once(lambda: adding("preventivo"), lambda: adding("offerta"))
+    assert sum(isinstance(result, TermTaken) for result in results) == 1, results
+    term_id = next(result for result in results if isinstance(result, int))
+
+    def changing():
+        with app.app_context():
+            try:
+                change_term("it", term_id, 1, TermText("quote", "stima"), Translator(1, "T"))
+                return "changed"
+            except TermMoved as moved:
+                return moved
+            finally:
+                db.session.remove()
+
+    def removing():
+        with app.app_context():
+            try:
+                remove("it", term_id, 1)
+                return "removed"
+            except TermMoved as moved:
+                return moved
+            finally:
+                db.session.remove()
+
+    outcome = at_once(changing, removing)
+    assert sum(isinstance(result, TermMoved) for result in outcome) == 1, outcome
+    with app.app_context():
+        left = db.session.scalar(select(func.count(GlossaryTerm.id)))
+        assert left == (1 if "changed" in outcome else 0)
