@@ -57,7 +57,16 @@ def save_translation(page, live_url: str, text: str) -> None:
     page.goto(f"{live_url}/translations/it/?q=Main+menu")
     entry = page.locator(f"#entry-{MAIN_MENU}")
     entry.locator(f"#text-{MAIN_MENU}-0").fill(text)
-    entry.locator("button[type=submit]").click()
+    # htmx saves in place: wait for the save's answer, not for a navigation that never comes
+    # (under load the customer's page was drawn before the save had landed).
+    with page.expect_response(
+        lambda response: (
+            response.request.method == "POST"
+            and f"/entries/{MAIN_MENU}" in response.url
+            and "/check" not in response.url
+        )
+    ):
+        entry.locator("button[type=submit]").click()
     page.wait_for_load_state()
 
 

@@ -29,6 +29,7 @@ from portal.forms import FORBIDDEN_TEXT
 from portal.models import (
     Account,
     BillingInfo,
+    GlossaryTerm,
     Invoice,
     InvoiceStatus,
     LetterOfIntent,
@@ -186,6 +187,31 @@ def _token(purpose: LinkPurpose, email: str) -> Callable[[Place], None]:
     return prepare
 
 
+def _glossary_term(place: Place) -> None:
+    """A term of the French glossary, at revision 1."""
+    with place.app.app_context():
+        term = GlossaryTerm(
+            language="fr",
+            term="quote",
+            term_key="quote",
+            translation="devis",
+            variants="",
+            note="",
+            revision=1,
+            updated_by_name="Tina",
+        )
+        db.session.add(term)
+        db.session.commit()
+        place.ids["term"] = term.id
+
+
+GLOSSARY_TERM = {
+    "term": "invoice",
+    "translation": "facture",
+    "variants": "factures",
+    "note": "Toujours ainsi",
+    "revision": "0",
+}
 DRAFT = {"account_id": "{account}", **DRAFT_FORM, "note": "Prezzo riservato"}
 BILLING = {
     "company": "Bottega S.r.l.",
@@ -285,6 +311,13 @@ ROWS = [
     FormRow("translation check", TRANSLATOR, "/translations/fr/entries/{entry}",
             "/translations/fr/entries/{entry}/check", {"translation-0": "Précédent"},
             ("translation-0",), {}, unechoed=("translation-0",), headers={"HX-Request": "true"}),
+    FormRow("glossary term", TRANSLATOR, "/translations/fr/glossary",
+            "/translations/fr/glossary", GLOSSARY_TERM, ("term", "translation", "variants",
+            "note"), {"translation": 'value="facture"', "note": "Toujours ainsi"}),
+    FormRow("glossary change", TRANSLATOR, "/translations/fr/glossary/{term}",
+            "/translations/fr/glossary/{term}", {**GLOSSARY_TERM, "revision": "1"},
+            ("term", "translation", "variants", "note"),
+            {"translation": 'value="facture"', "note": "Toujours ainsi"}, prepare=_glossary_term),
     FormRow("card", ADMIN, "/billing/payment-methods/", "/billing/payment-methods/cards",
             {"holder": "Giulia Bianchi", "number": "4242 4242 4242 4242", "expiry": "12/30",
              "cvc": "123"}, ("holder", "expiry"),
@@ -345,6 +378,7 @@ def _saved_state(app) -> tuple:
             tuple(db.session.scalars(select(BillingInfo.company))),
             tuple(db.session.scalars(select(SalesQuote.note))),
             tuple(db.session.scalars(select(User.password_hash))),
+            tuple(db.session.scalars(select(GlossaryTerm.translation))),
         )
 
 
@@ -471,11 +505,11 @@ def test_rows_cover_every_checked_route(app):
     actions = {re.sub(r"\{(\w+)\}", r"<\1>", row.action) for row in ROWS}
     normalised = {re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule) for rule in checked}
     covered = {
-        re.sub(r"<(invoice|quote|token|entry|user|letter)>", "<x>", action).replace(
+        re.sub(r"<(invoice|quote|token|entry|user|letter|term)>", "<x>", action).replace(
             "/fr/", "/<language>/"
         )
         for action in actions
     }
     for rule in normalised:
-        shape = re.sub(r"<(invoice_id|quote_id|token|key|user_id|letter_id)>", "<x>", rule)
+        shape = re.sub(r"<(invoice_id|quote_id|token|key|user_id|letter_id|term_id)>", "<x>", rule)
         assert shape in covered, rule
