@@ -149,10 +149,21 @@ def test_invoice_pdf_bytes_flushes_and_leaves_the_commit_to_the_caller(app, invo
 def test_pdf_of_is_scoped_to_the_account(app, account_id, invoice_id):
     with app.app_context():
         assert documents.pdf_of(account_id + 1000, invoice_id) is None
-        invoice, content = documents.pdf_of(account_id, invoice_id)
+        invoice, content, drawn = documents.pdf_of(account_id, invoice_id)
         assert invoice.id == invoice_id
         assert content.startswith(b"%PDF")
+        assert drawn
+        assert documents.pdf_of(account_id, invoice_id)[2] is False  # the stored one now
     assert stored(app, invoice_id)[1] == content  # committed
+
+
+def test_the_download_says_whether_it_drew_the_pdf(auth, client, invoice_id):
+    auth.login(ADMIN)
+    first = client.get(f"/billing/invoices/{invoice_id}/pdf")
+    assert first.headers["Server-Timing"] == 'pdf;desc="drawn"'
+    again = client.get(f"/billing/invoices/{invoice_id}/pdf")
+    assert again.headers["Server-Timing"] == 'pdf;desc="stored"'
+    assert again.data == first.data
 
 
 def test_simultaneous_first_downloads_both_succeed(app, auth, client, invoice_id):
