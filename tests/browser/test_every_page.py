@@ -31,6 +31,7 @@ from portal.extensions import db
 from portal.models import BillingInfo
 from portal.numbers import MAX_ID
 from tests.browser.demo_portal import Portal, seed_portal, sign_in
+from tests.browser.htmx_saves import save_and_wait
 
 pytestmark = pytest.mark.browser
 
@@ -562,17 +563,8 @@ def staff(page: Page, run: Run) -> None:
 
 
 def save_entry(page: Page) -> None:
-    """Press the entry's Save and wait for the answer to be swapped in: typing before that
-    would type into the form the answer then replaces (a race under load)."""
-    with page.expect_response(
-        lambda response: (
-            response.request.method == "POST"
-            and "/entries/" in response.url
-            and not response.url.split("?", 1)[0].endswith("/check")
-        )
-    ):
-        page.locator("main .entry-form button[type=submit]").click()
-    page.wait_for_load_state()
+    """Press the entry's Save and wait for the answer before typing again."""
+    save_and_wait(page, page.locator("main .entry-form button[type=submit]"))
 
 
 def translator(page: Page, run: Run) -> None:

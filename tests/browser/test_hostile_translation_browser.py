@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Role, User
+from tests.browser.htmx_saves import save_and_wait
 from tests.catalogs.conftest import copy_catalogs, key_of
 from tests.conftest import PASSWORD
 
@@ -57,17 +58,8 @@ def save_translation(page, live_url: str, text: str) -> None:
     page.goto(f"{live_url}/translations/it/?q=Main+menu")
     entry = page.locator(f"#entry-{MAIN_MENU}")
     entry.locator(f"#text-{MAIN_MENU}-0").fill(text)
-    # htmx saves in place: wait for the save's answer, not for a navigation that never comes
-    # (under load the customer's page was drawn before the save had landed).
-    with page.expect_response(
-        lambda response: (
-            response.request.method == "POST"
-            and f"/entries/{MAIN_MENU}" in response.url
-            and "/check" not in response.url
-        )
-    ):
-        entry.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    # Under load the customer's page was drawn before the save had landed: wait for it.
+    save_and_wait(page, entry.locator("button[type=submit]"))
 
 
 def test_an_attribute_break_out_saved_by_a_translator_does_nothing(
